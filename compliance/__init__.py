@@ -1,0 +1,69 @@
+"""The application core: app factory and the order in which packages are initialised."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from .config import PROJECT_ROOT, Config, ConfigError, finalise  # noqa: F401
+
+logger = logging.getLogger("compliance")
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application. Does no queries, migrations or scheduler start."""
+    settings = Config().as_dict()
+    if config:
+        settings.update(config)
+    finalise(settings)
+    app = Flask(
+        __name__,
+        instance_path=settings["INSTANCE_PATH"],
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PACKAGE_DIR / "static"),
+    )
+    app.config.update(settings)
+
+    from . import (
+        api,
+        auth,
+        errors,
+        i18n,
+        main,
+        notifications,
+        org,
+        scheduler,
+        security_headers,
+    )
+    from .db import db
+
+    db.init_app(app)
+    i18n.init_app(app)
+    security_headers.init_app(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    api.init_app(app)
+    main.init_app(app)
+    org.init_app(app)
+    notifications.init_app(app)
+    scheduler.init_app(app)
+
+    # Feature packages register their blueprints, jobs, ledgers and CLI commands themselves.
+    import inspections
+    import rotation
+    import training
+
+    inspections.init_app(app)
+    training.init_app(app)
+    rotation.init_app(app)
+
+    from . import admin, audit_views, ledgers
+
+    admin.init_app(app)
+    audit_views.init_app(app)
+    ledgers.init_app(app)
+    return app

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from .security import PasswordPolicyError, check_password_policy
+
+POLICY_MESSAGES = {
+    "too_short": _l("The password must have at least 10 characters."),
+    "common": _l("This password is too common; choose another."),
+    "username": _l("The password must not contain the username."),
+}
+
+
+def password_policy_validator(username_getter):
+    def _check(form, field):
+        from wtforms.validators import ValidationError
+
+        try:
+            check_password_policy(field.data or "", username_getter(form))
+        except PasswordPolicyError as exc:
+            raise ValidationError(POLICY_MESSAGES[str(exc)]) from exc
+
+    return _check
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+
+
+class AccountForm(FlaskForm):
+    display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=64)])
+    email = StringField(_l("E-mail"), validators=[Optional(), Length(max=120)])
+    locale = SelectField(_l("Language"), choices=[("zh", "简体中文"), ("en", "English")])
+    email_opt_out = BooleanField(_l("Do not send me notifications by e-mail"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), password_policy_validator(lambda form: form.username)],
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
+    )
+
+    def __init__(self, username: str, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.username = username

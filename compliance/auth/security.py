@@ -1,0 +1,207 @@
+"""Passwords, sign-in attempts, lock-out and server-side sessions. No Flask imports beyond config."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..db import utcnow
+from ..models import ApiToken, LoginAttempt, User, UserSession
+
+logger = logging.getLogger(__name__)
+
+MIN_PASSWORD_LENGTH = 10
+_DUMMY_HASH = None
+
+
+class PasswordPolicyError(ValueError):
+    """The password does not meet the policy; str() is a user-facing reason code."""
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    path = Path(__file__).resolve().parent.parent / "data" / "common_passwords.txt"
+    return frozenset(line.strip().lower() for line in path.read_text().splitlines() if line.strip())
+
+
+def check_password_policy(password: str, username: str | None = None) -> None:
+    """Raise PasswordPolicyError('too_short' | 'common' | 'username') when the password is weak."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise PasswordPolicyError("too_short")
+    lowered = password.lower()
+    if lowered in common_passwords() or len(set(password)) <= 2:
+        raise PasswordPolicyError("common")
+    if username and username.lower() in lowered:
+        raise PasswordPolicyError("username")
+
+
+def hash_password(password: str, method: str) -> str:
+    return generate_password_hash(password, method=method)
+
+
+def set_password(user: User, password: str, method: str) -> None:
+    """Validate and set a new password; raises PasswordPolicyError."""
+    check_password_policy(password, user.username)
+    user.password_hash = hash_password(password, method)
+    user.password_changed_at = utcnow()
+
+
+@dataclass
+class SignInResult:
+    user: User | None
+    outcome: str  # success, bad_password, unknown, locked, inactive
+    locked_until: datetime | None = None
+
+
+def locked_until(session: Session, user: User, config: dict, now: datetime) -> datetime | None:
+    """When the account is locked by recent failures, the time the lock ends."""
+    window = now - timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])
+    last_success = session.scalar(
+        sa.select(sa.func.max(LoginAttempt.at)).where(
+            LoginAttempt.user_id == user.id, LoginAttempt.outcome == "success"
+        )
+    )
+    since = max(window, last_success) if last_success else window
+    failures = session.scalars(
+        sa.select(LoginAttempt.at)
+        .where(
+            LoginAttempt.user_id == user.id,
+            LoginAttempt.outcome == "bad_password",
+            LoginAttempt.at > since,
+        )
+        .order_by(LoginAttempt.at.desc())
+    ).all()
+    if len(failures) >= config["LOGIN_MAX_FAILURES"]:
+        until = failures[0] + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
+        if until > now:
+            return until
+    return None
+
+
+def authenticate(
+    session: Session, username: str, password: str, config: dict, ip: str | None = None
+) -> SignInResult:
+    """Check a sign-in attempt and log it. Lock-out is per account, never per address."""
+    global _DUMMY_HASH
+    now = utcnow()
+    user = session.scalar(sa.select(User).where(User.username == username.strip()))
+    result: SignInResult
+    if user is None:
+        # Spend the same time as a real check so usernames cannot be probed by timing.
+        if _DUMMY_HASH is None:
+            _DUMMY_HASH = generate_password_hash("dummy-password", method=config["PASSWORD_HASH_METHOD"])
+        check_password_hash(_DUMMY_HASH, password)
+        result = SignInResult(None, "unknown")
+    else:
+        until = locked_until(session, user, config, now)
+        if until is not None:
+            result = SignInResult(user, "locked", until)
+        elif not check_password_hash(user.password_hash, password):
+            result = SignInResult(user, "bad_password")
+            # Did this failure start a lock?
+            session.add(LoginAttempt(username=username[:64], user_id=user.id, at=now,
+                                     outcome="bad_password", ip=ip))
+            session.flush()
+            until = locked_until(session, user, config, now)
+            logger.info("sign-in failed for user %s", user.id)
+            if until is not None:
+                result.locked_until = until
+            return result
+        elif not user.active:
+            result = SignInResult(user, "inactive")
+        else:
+            result = SignInResult(user, "success")
+    session.add(
+        LoginAttempt(
+            username=username[:64],
+            user_id=user.id if user else None,
+            at=now,
+            outcome=result.outcome,
+            ip=ip,
+        )
+    )
+    session.flush()
+    logger.info("sign-in attempt user=%s outcome=%s", user.id if user else None, result.outcome)
+    return result
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(session: Session, user: User, ip: str | None, user_agent: str | None) -> str:
+    """Create a server-side session and return its token (goes in the signed cookie)."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        UserSession(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            ip=ip,
+            user_agent=(user_agent or "")[:200],
+        )
+    )
+    session.flush()
+    return token
+
+
+def load_session(session: Session, token: str, config: dict) -> User | None:
+    """The user of a live session token; None when ended, idle too long, too old or deactivated."""
+    row = session.scalar(sa.select(UserSession).where(UserSession.token_hash == _token_hash(token)))
+    if row is None or row.ended_at is not None:
+        return None
+    now = utcnow()
+    idle = timedelta(minutes=config["SESSION_IDLE_MINUTES"])
+    absolute = timedelta(hours=config["SESSION_MAX_HOURS"])
+    if now - row.last_seen_at > idle or now - row.created_at > absolute:
+        row.ended_at = now
+        return None
+    user = row.user
+    if not user.active:
+        return None
+    if now - row.last_seen_at > timedelta(seconds=60):
+        row.last_seen_at = now
+    user.session_token = token
+    return user
+
+
+def end_session(session: Session, token: str | None) -> None:
+    if not token:
+        return
+    row = session.scalar(sa.select(UserSession).where(UserSession.token_hash == _token_hash(token)))
+    if row is not None and row.ended_at is None:
+        row.ended_at = utcnow()
+
+
+def end_all_sessions(session: Session, user: User) -> None:
+    session.execute(
+        sa.update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+
+
+def create_api_token(session: Session, user: User, name: str = "cli") -> str:
+    """A new personal API token; only its hash is stored, the token is shown once."""
+    token = "cmp_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, name=name, token_hash=_token_hash(token)))
+    session.flush()
+    return token
+
+
+def user_for_api_token(session: Session, token: str) -> User | None:
+    row = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
+        row.last_used_at = now
+    return row.user

@@ -1,0 +1,104 @@
+"""Configuration read from the environment, with defaults for a development machine."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or wrong; start-up stops with this message."""
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Every setting the application reads; values come from environment variables."""
+
+    def __init__(self) -> None:
+        env = os.environ
+        self.ENV = env.get("COMPLIANCE_ENV", "development")
+        self.INSTANCE_PATH = env.get("INSTANCE_PATH", str(PROJECT_ROOT / "instance"))
+        self.SECRET_KEY = env.get("SECRET_KEY")
+        self.SQLALCHEMY_DATABASE_URI = env.get(
+            "DATABASE_URL", f"sqlite:///{Path(self.INSTANCE_PATH) / 'compliance.db'}"
+        )
+        self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER", str(Path(self.INSTANCE_PATH) / "uploads"))
+        self.REPORTS_FOLDER = env.get("REPORTS_FOLDER", str(Path(self.INSTANCE_PATH) / "reports"))
+        self.TIMEZONE = env.get("TIMEZONE", "Asia/Shanghai")
+        self.HTTPS = _bool("HTTPS", False)
+        self.SESSION_COOKIE_SECURE = self.HTTPS
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_NAME = "compliance_session"
+        self.REMEMBER_COOKIE_DURATION = 0
+        self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", str(32 * 1024 * 1024)))
+        self.SESSION_IDLE_MINUTES = int(env.get("SESSION_IDLE_MINUTES", "30"))
+        self.SESSION_MAX_HOURS = int(env.get("SESSION_MAX_HOURS", "12"))
+        self.LOGIN_MAX_FAILURES = 5
+        self.LOGIN_WINDOW_MINUTES = 15
+        self.LOGIN_LOCK_MINUTES = 15
+        # OWASP password storage cheat sheet: scrypt N=2^17, r=8, p=1.
+        self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD", "scrypt:131072:8:1")
+        self.BABEL_DEFAULT_LOCALE = "zh"
+        self.BABEL_DEFAULT_TIMEZONE = "UTC"
+        self.LANGUAGES = {"zh": "简体中文", "en": "English"}
+        self.SMTP_HOST = env.get("SMTP_HOST", "")
+        self.SMTP_PORT = int(env.get("SMTP_PORT", "25"))
+        self.SMTP_USER = env.get("SMTP_USER", "")
+        self.SMTP_PASSWORD = env.get("SMTP_PASSWORD", "")
+        self.SMTP_SENDER = env.get("SMTP_SENDER", "compliance@localhost")
+        self.SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
+        self.BASE_URL = env.get("BASE_URL", "http://127.0.0.1:5000")
+        self.EXPORT_ASYNC_ROWS = int(env.get("EXPORT_ASYNC_ROWS", "5000"))
+        self.SCHEDULER_ENABLED = False
+        self.TESTING = False
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.WTF_CSRF_ENABLED = True
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # flask-smorest / OpenAPI
+        self.API_TITLE = "Window compliance API"
+        self.API_VERSION = "v1"
+        self.OPENAPI_VERSION = "3.0.3"
+        self.OPENAPI_URL_PREFIX = "/api/v1"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k.isupper()}
+
+
+def finalise(config: dict) -> None:
+    """Fill the secret key and check required values; raises ConfigError with a clear message."""
+    instance = Path(config["INSTANCE_PATH"])
+    if not config.get("SECRET_KEY"):
+        if config.get("ENV") == "production":
+            raise ConfigError(
+                "SECRET_KEY is not set. In production set the SECRET_KEY environment variable "
+                "to a long random string (e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)."
+            )
+        instance.mkdir(parents=True, exist_ok=True)
+        key_file = instance / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        config["SECRET_KEY"] = key_file.read_text().strip()
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgres://"):
+        config["SQLALCHEMY_DATABASE_URI"] = config["SQLALCHEMY_DATABASE_URI"].replace(
+            "postgres://", "postgresql+psycopg://", 1
+        )
+    elif config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
+        config["SQLALCHEMY_DATABASE_URI"] = config["SQLALCHEMY_DATABASE_URI"].replace(
+            "postgresql://", "postgresql+psycopg://", 1
+        )
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]).parent.mkdir(
+            parents=True, exist_ok=True
+        )

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, utcnow
+from ..models import User
+
+
+class Notification(Base):
+    """One message in a user's inbox; `dedupe_key` makes scheduled notices idempotent."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "dedupe_key"),
+        sa.Index("ix_notification_user_unread", "user_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(sa.String(64))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str | None] = mapped_column(sa.Text)
+    link: Mapped[str | None] = mapped_column(sa.String(300))
+    entity_type: Mapped[str | None] = mapped_column(sa.String(64))
+    entity_id: Mapped[str | None] = mapped_column(sa.String(64))
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    read_at: Mapped[datetime | None] = mapped_column()
+    email_status: Mapped[str | None] = mapped_column(sa.String(16))  # pending, sent, failed, skipped
+    emailed_at: Mapped[datetime | None] = mapped_column()
+    email_error: Mapped[str | None] = mapped_column(sa.String(300))
+
+    user: Mapped[User] = relationship()

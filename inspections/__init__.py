@@ -1,0 +1,11 @@
+"""The inspections package. See ../shared/DESIGN.md for its place in the product."""
+
+from __future__ import annotations
+
+import logging
+
+logger = logging.getLogger(__name__)
+
+
+def init_app(app) -> None:
+    """Register blueprints, API, jobs, ledgers, CLI commands and demo data of this package."""
