@@ -61,11 +61,26 @@ def init_app(app) -> None:
         status = error.code or 500
         if wants_json():
             errors = None
+            reason = None
             data = getattr(error, "data", None)
             if isinstance(data, dict):
                 errors = data.get("messages") or data.get("errors")
-            reason = error.description if error.description else REASONS.get(status, error.name)
-            return json_error(status, error.name.lower().replace(" ", "_"), reason, errors)
+                reason = data.get("message") or data.get("reason")
+            if not reason:
+                reason = REASONS.get(status, error.name)
+                if errors:
+                    fields = []
+                    for location in errors.values() if isinstance(errors, dict) else []:
+                        if isinstance(location, dict):
+                            fields.extend(location)
+                    if fields:
+                        reason = f"Invalid value for: {', '.join(sorted(map(str, fields)))}"
+                elif error.description and not error.description.startswith(
+                    ("The server", "The requested", "The browser", "You don't", "The method")
+                ):
+                    reason = error.description
+            code = (data or {}).get("code") if isinstance(data, dict) else None
+            return json_error(status, code or error.name.lower().replace(" ", "_"), reason, errors)
         template = {403: "errors/403.html", 404: "errors/404.html"}.get(status, "errors/error.html")
         return (
             render_template(template, status=status, title=error.name, message=error.description),

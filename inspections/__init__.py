@@ -1,8 +1,11 @@
-"""The inspections package. See ../shared/DESIGN.md for its place in the product."""
+"""Inspections: checklist catalogue, patrols, spot checks and draws, findings, rectifications,
+conduct records."""
 
 from __future__ import annotations
 
 import logging
+
+from . import models  # noqa: F401  (tables must be known to the metadata)
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,186 @@
+"""Check items (versioned), inspections (patrols and spot checks), check results, findings and
+photos. Rectifications build on `Finding` in `inspections/rectification/`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from compliance.db import Base, enum_check, utcnow
+from compliance.models import Site, StaffMember, User, Window
+
+CATEGORIES = ("attendance", "attire", "hygiene", "conduct")
+TARGETS = ("staff", "window", "area")
+SEVERITIES = ("minor", "major", "critical")
+SEVERITY_RANK = {"minor": 1, "major": 2, "critical": 3}
+INSPECTION_KINDS = ("patrol", "spot_check")
+INSPECTION_STATUSES = ("draft", "submitted")
+RESULTS = ("pass", "fail", "excused", "na")
+
+
+class CheckItem(Base):
+    """One line of the checklist. Its wording lives in versions; editing adds a version."""
+
+    __tablename__ = "check_item"
+    __table_args__ = (enum_check("category", CATEGORIES), enum_check("target", TARGETS))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    category: Mapped[str] = mapped_column(sa.String(16), index=True)
+    target: Mapped[str] = mapped_column(sa.String(8))
+    sort_order: Mapped[int] = mapped_column(default=0)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    current_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("check_item_version.id", use_alter=True, name="fk_check_item_current_version")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    current_version: Mapped[CheckItemVersion | None] = relationship(
+        foreign_keys=[current_version_id], post_update=True
+    )
+
+
+class CheckItemVersion(Base):
+    """The wording, severity and points an item had; results point here, so past inspections
+    keep what they were checked against."""
+
+    __tablename__ = "check_item_version"
+    __table_args__ = (
+        sa.UniqueConstraint("item_id", "version"),
+        enum_check("severity", SEVERITIES),
+        sa.CheckConstraint("points >= 0", name="points_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("check_item.id"), index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    text_zh: Mapped[str] = mapped_column(sa.String(200))
+    text_en: Mapped[str] = mapped_column(sa.String(200))
+    severity: Mapped[str] = mapped_column(sa.String(8))
+    points: Mapped[int] = mapped_column(default=1)
+    photo_required: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    item: Mapped[CheckItem] = relationship(foreign_keys=[item_id])
+
+    def text(self, locale: str) -> str:
+        return self.text_en if str(locale).startswith("en") else self.text_zh
+
+
+class Inspection(Base):
+    """A patrol round or a spot check of one site, keyed by a client-generated UUID."""
+
+    __tablename__ = "inspection"
+    __table_args__ = (
+        enum_check("kind", INSPECTION_KINDS),
+        enum_check("status", INSPECTION_STATUSES),
+        sa.Index("ix_inspection_site_submitted", "site_id", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), default="patrol")
+    status: Mapped[str] = mapped_column(sa.String(16), default="draft", index=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("site.id"))
+    inspector_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)  # server time
+    submitted_at: Mapped[datetime | None] = mapped_column()  # server time
+    device_started_at: Mapped[datetime | None] = mapped_column()  # the phone's clock, as UTC
+    device_submitted_at: Mapped[datetime | None] = mapped_column()
+    latitude: Mapped[float | None] = mapped_column()
+    longitude: Mapped[float | None] = mapped_column()
+    location_accuracy_m: Mapped[float | None] = mapped_column()
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    content_hash: Mapped[str | None] = mapped_column(sa.String(64))  # API idempotency
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    site: Mapped[Site] = relationship()
+    inspector: Mapped[User] = relationship()
+    results: Mapped[list[CheckResult]] = relationship(back_populates="inspection",
+                                                      cascade="all, delete-orphan")
+
+
+class CheckResult(Base):
+    """The outcome of one check item for one target in one inspection."""
+
+    __tablename__ = "check_result"
+    __table_args__ = (
+        enum_check("result", RESULTS),
+        enum_check("severity", SEVERITIES),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(sa.ForeignKey("inspection.id"), index=True)
+    item_version_id: Mapped[int] = mapped_column(sa.ForeignKey("check_item_version.id"))
+    window_id: Mapped[int | None] = mapped_column(sa.ForeignKey("window.id"))
+    staff_member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_member.id"))
+    result: Mapped[str] = mapped_column(sa.String(8), default="pass")
+    severity: Mapped[str] = mapped_column(sa.String(8))
+    reason: Mapped[str | None] = mapped_column(sa.String(200))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+    inspection: Mapped[Inspection] = relationship(back_populates="results")
+    item_version: Mapped[CheckItemVersion] = relationship()
+    window: Mapped[Window | None] = relationship()
+    staff_member: Mapped[StaffMember | None] = relationship()
+
+
+class Finding(Base):
+    """A failed check item for a staff member, window or area, with evidence."""
+
+    __tablename__ = "finding"
+    __table_args__ = (
+        enum_check("severity", SEVERITIES),
+        enum_check("target", TARGETS),
+        enum_check("category", CATEGORIES),
+        sa.Index("ix_finding_site_found", "site_id", "found_at"),
+        sa.Index("ix_finding_staff_found", "staff_member_id", "found_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int | None] = mapped_column(sa.ForeignKey("inspection.id"), index=True)
+    check_result_id: Mapped[int | None] = mapped_column(sa.ForeignKey("check_result.id"), unique=True)
+    item_version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("check_item_version.id"))
+    category: Mapped[str] = mapped_column(sa.String(16))
+    target: Mapped[str] = mapped_column(sa.String(8))
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("site.id"))
+    window_id: Mapped[int | None] = mapped_column(sa.ForeignKey("window.id"), index=True)
+    staff_member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_member.id"))
+    severity: Mapped[str] = mapped_column(sa.String(8), index=True)
+    description: Mapped[str] = mapped_column(sa.String(300))  # the item text as checked
+    reason: Mapped[str | None] = mapped_column(sa.String(200))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    found_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    found_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    inspection: Mapped[Inspection | None] = relationship()
+    item_version: Mapped[CheckItemVersion | None] = relationship()
+    site: Mapped[Site] = relationship()
+    window: Mapped[Window | None] = relationship()
+    staff_member: Mapped[StaffMember | None] = relationship()
+    found_by: Mapped[User | None] = relationship()
+
+
+class Photo(Base):
+    """An uploaded image. The original is kept outside static folders under a server-generated
+    name; pages show the re-encoded copy and the thumbnail."""
+
+    __tablename__ = "photo"
+    __table_args__ = (sa.UniqueConstraint("inspection_uuid", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    storage_key: Mapped[str] = mapped_column(sa.String(80), unique=True)  # server-generated name
+    original_format: Mapped[str] = mapped_column(sa.String(8))  # JPEG, PNG, WEBP
+    width: Mapped[int] = mapped_column()
+    height: Mapped[int] = mapped_column()
+    size_bytes: Mapped[int] = mapped_column()
+    inspection_uuid: Mapped[str | None] = mapped_column(sa.String(36))
+    finding_id: Mapped[int | None] = mapped_column(sa.ForeignKey("finding.id"), index=True)
+    check_result_id: Mapped[int | None] = mapped_column(sa.ForeignKey("check_result.id"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
