@@ -330,3 +330,40 @@ def install_audit_guards(connection) -> None:
 @sa.event.listens_for(AuditEvent.__table__, "after_create")
 def _audit_guards_after_create(target, connection, **kw):
     install_audit_guards(connection)
+
+
+class Conflict(Base):
+    """A recorded conflict of interest (回避) between two staff members, e.g. relatives.
+
+    Used by spot-check draws (an inspector is never drawn for a conflicted target) and by the
+    rotation planner (conflicted people may not hold the same window or posts that check each other).
+    The pair is stored with the lower id first.
+    """
+
+    __tablename__ = "conflict"
+    __table_args__ = (
+        sa.UniqueConstraint("staff_a_id", "staff_b_id"),
+        sa.CheckConstraint("staff_a_id < staff_b_id", name="ordered_pair"),
+        enum_check("kind", ("relative", "interest", "other")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_a_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_member.id"), index=True)
+    staff_b_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_member.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), default="relative")
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    staff_a: Mapped[StaffMember] = relationship(foreign_keys=[staff_a_id])
+    staff_b: Mapped[StaffMember] = relationship(foreign_keys=[staff_b_id])
+
+
+def conflicted_staff_ids(session, staff_member_id: int) -> set[int]:
+    """Ids of staff members with a recorded conflict with the given one."""
+    rows = session.execute(
+        sa.select(Conflict.staff_a_id, Conflict.staff_b_id).where(
+            sa.or_(Conflict.staff_a_id == staff_member_id, Conflict.staff_b_id == staff_member_id)
+        )
+    ).all()
+    return {a if b == staff_member_id else b for a, b in rows}

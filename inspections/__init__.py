@@ -12,3 +12,8 @@ logger = logging.getLogger(__name__)
 
 def init_app(app) -> None:
     """Register blueprints, API, jobs, ledgers, CLI commands and demo data of this package."""
+
+    from . import ledgers, rectification
+
+    rectification.init_app(app)
+    ledgers.init_app(app)

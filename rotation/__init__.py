@@ -9,3 +9,7 @@ logger = logging.getLogger(__name__)
 
 def init_app(app) -> None:
     """Register blueprints, API, jobs, ledgers, CLI commands and demo data of this package."""
+
+    from . import ledgers
+
+    ledgers.init_app(app)
