@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 
+from . import models  # noqa: F401  (tables must be known to create_all)
+from .models import Course, MentorPairing  # noqa: F401
+
 logger = logging.getLogger(__name__)
 
 
