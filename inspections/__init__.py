@@ -13,7 +13,8 @@ logger = logging.getLogger(__name__)
 def init_app(app) -> None:
     """Register blueprints, API, jobs, ledgers, CLI commands and demo data of this package."""
 
-    from . import ledgers, rectification
+    from . import ledgers, rectification, views
 
+    app.register_blueprint(views.bp)
     rectification.init_app(app)
     ledgers.init_app(app)

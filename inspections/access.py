@@ -1,0 +1,55 @@
+"""Object rules for inspections, findings and photos (role AND scope AND ownership)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from compliance.access import in_scope
+from compliance.db import db
+
+from .models import Finding, Inspection, Photo
+
+# Roles that read every inspection and finding within their site scope.
+READER_ROLES = ("admin", "discipline", "inspector")
+
+
+def can_view_finding(user, finding: Finding) -> bool:
+    """Readers see findings of sites in their scope; anyone linked to a staff member sees the
+    findings recorded against that staff member (their own)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.staff_member_id is not None and finding.staff_member_id == user.staff_member_id:
+        return True
+    return user.has_role(*READER_ROLES) and in_scope(user, finding.site_id)
+
+
+def can_view_inspection(user, inspection: Inspection) -> bool:
+    """Submitted inspections: readers in scope. Drafts: only their inspector (and admins)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if inspection.inspector_id == user.id:
+        return True
+    if inspection.status != "submitted" and not user.has_role("admin"):
+        return False
+    return user.has_role(*READER_ROLES) and in_scope(user, inspection.site_id)
+
+
+def can_edit_inspection(user, inspection: Inspection) -> bool:
+    return inspection.status == "draft" and inspection.inspector_id == user.id
+
+
+def can_view_photo(user, photo: Photo, session=None) -> bool:
+    """A photo attached to a finding follows the finding; before that, the uploader and those who
+    may see its inspection."""
+    session = session or db.session
+    if photo.finding_id is not None:
+        finding = session.get(Finding, photo.finding_id)
+        return finding is not None and can_view_finding(user, finding)
+    if photo.uploaded_by_id is not None and photo.uploaded_by_id == user.id:
+        return True
+    if photo.inspection_uuid:
+        inspection = session.scalars(
+            sa.select(Inspection).where(Inspection.uuid == photo.inspection_uuid)
+        ).first()
+        return inspection is not None and can_view_inspection(user, inspection)
+    return False
