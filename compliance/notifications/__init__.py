@@ -7,9 +7,16 @@ from .services import notify, unread_count  # noqa: F401
 
 
 def init_app(app) -> None:
-    from flask_login import current_user
-
+    from ..api import register
     from ..db import db
+    from ..scheduler import register_job
+    from .api import blp
+    from .mail import send_pending_email
+    from .views import bp
 
     app.extensions["unread_counter"] = lambda user: unread_count(db.session, user)
-    _ = current_user
+    app.register_blueprint(bp)
+    register(app, blp)
+    register_job(app, "notifications.send_email", send_pending_email,
+                 "Send e-mail copies of new notifications (when SMTP is configured)",
+                 quiet=True, minute="*")

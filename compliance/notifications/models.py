@@ -5,8 +5,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base, utcnow
+from ..db import Base, enum_check, utcnow
 from ..models import User
+
+EMAIL_STATUSES = ("pending", "sent", "failed", "skipped")
 
 
 class Notification(Base):
@@ -16,6 +18,8 @@ class Notification(Base):
     __table_args__ = (
         sa.UniqueConstraint("user_id", "dedupe_key"),
         sa.Index("ix_notification_user_unread", "user_id", "read_at"),
+        sa.Index("ix_notification_email_status", "email_status"),
+        enum_check("email_status", EMAIL_STATUSES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,8 +33,10 @@ class Notification(Base):
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     read_at: Mapped[datetime | None] = mapped_column()
-    email_status: Mapped[str | None] = mapped_column(sa.String(16))  # pending, sent, failed, skipped
+    email_status: Mapped[str | None] = mapped_column(sa.String(16))
     emailed_at: Mapped[datetime | None] = mapped_column()
     email_error: Mapped[str | None] = mapped_column(sa.String(300))
+    email_attempts: Mapped[int] = mapped_column(default=0)
+    email_last_attempt_at: Mapped[datetime | None] = mapped_column()
 
     user: Mapped[User] = relationship()

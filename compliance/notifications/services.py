@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ..db import utcnow
 from ..models import User
 from .models import Notification
 
@@ -57,8 +58,65 @@ def notify(
 
 
 def unread_count(session: Session, user: User) -> int:
+    """How many of the user's notifications are unread."""
     return session.scalar(
         sa.select(sa.func.count(Notification.id)).where(
             Notification.user_id == user.id, Notification.read_at.is_(None)
         )
     ) or 0
+
+
+class NotificationNotFound(LookupError):
+    """The notification does not exist or belongs to another user."""
+
+    def __init__(self, notification_id) -> None:
+        super().__init__(f"Notification {notification_id} not found")
+
+
+def inbox_select(user: User, unread_only: bool = False) -> sa.Select:
+    """The user's notifications, unread first, newest first within each group."""
+    stmt = sa.select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return stmt.order_by(
+        sa.case((Notification.read_at.is_(None), 0), else_=1),
+        Notification.created_at.desc(),
+        Notification.id.desc(),
+    )
+
+
+def get_own(session: Session, user: User, notification_id: int) -> Notification:
+    """One of the user's notifications; raises NotificationNotFound for anyone else's."""
+    row = session.get(Notification, notification_id)
+    if row is None or row.user_id != user.id:
+        raise NotificationNotFound(notification_id)
+    return row
+
+
+def mark_read(session: Session, user: User, notification_id: int) -> Notification:
+    """Mark one of the user's notifications read (already read: unchanged).
+
+    Raises NotificationNotFound when it is missing or another user's.
+    """
+    row = get_own(session, user, notification_id)
+    if row.read_at is None:
+        row.read_at = utcnow()
+        session.flush()
+    return row
+
+
+def mark_all_read(session: Session, user: User) -> int:
+    """Mark every unread notification of the user read; returns how many changed."""
+    return session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def safe_link(link: str | None) -> str | None:
+    """A notification's link if it is a path inside this application (no open redirect)."""
+    if not link or not link.startswith("/") or link.startswith("//") or "\\" in link:
+        return None
+    return link

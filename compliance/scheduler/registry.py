@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import socket
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
+import sqlalchemy as sa
+from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from ..db import db, utcnow
@@ -15,21 +18,46 @@ from .models import JobRun
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_CRON = {"hour": 7, "minute": 0}
+
 
 @dataclass
 class JobSpec:
     """A scheduled job. `func(app, run_on) -> dict | None` opens its own transaction, commits once
-    and returns counts (e.g. {"notified": 3}). `cron` holds APScheduler cron trigger fields."""
+    and returns counts of the work it did (e.g. {"notified": 3}); counts whose name starts with
+    "checked", "seen" or "skipped" are tallies, not work. `cron` holds APScheduler cron trigger
+    fields, read in the configured time zone. A `quiet` job (e.g. every minute) keeps its run in
+    the history only when it did some work or failed."""
 
     name: str
     func: Callable
-    cron: dict = field(default_factory=lambda: {"hour": 7, "minute": 0})
+    cron: dict = field(default_factory=lambda: dict(DEFAULT_CRON))
     description: str = ""
+    quiet: bool = False
+
+    def trigger(self, timezone) -> CronTrigger:
+        return CronTrigger(timezone=timezone, **self.cron)
+
+    def next_run_time(self, timezone, now: datetime | None = None) -> datetime | None:
+        from datetime import UTC
+
+        now = now or datetime.now(UTC)
+        return self.trigger(timezone).get_next_fire_time(None, now.astimezone(timezone))
+
+    @property
+    def schedule(self) -> str:
+        """The cron fields as text, e.g. "hour=7 minute=0"."""
+        return " ".join(f"{k}={v}" for k, v in self.cron.items())
 
 
-def register_job(app: Flask, name: str, func: Callable, description: str = "", **cron) -> JobSpec:
-    """Register (or replace) a job under a stable name."""
-    spec = JobSpec(name=name, func=func, cron=cron or {"hour": 7, "minute": 0}, description=description)
+def register_job(app: Flask, name: str, func: Callable, description: str = "", *,
+                 quiet: bool = False, **cron) -> JobSpec:
+    """Register (or replace) a job under a stable name; raises ValueError for bad cron fields."""
+    if not name or len(name) > 64:
+        raise ValueError(f"job name must be 1-64 characters: {name!r}")
+    cron = cron or dict(DEFAULT_CRON)
+    CronTrigger(**cron)  # a typo in the schedule fails at start-up, not at 7 in the morning
+    spec = JobSpec(name=name, func=func, cron=cron, description=description, quiet=quiet)
     app.extensions.setdefault("compliance_jobs", {})[name] = spec
     return spec
 
@@ -38,27 +66,98 @@ def get_jobs(app: Flask) -> dict[str, JobSpec]:
     return app.extensions.get("compliance_jobs", {})
 
 
+def _jsonable_counts(counts) -> dict:
+    if not isinstance(counts, dict):
+        return {"result": str(counts)}
+    return {
+        str(k): v if isinstance(v, int | float | str | bool) or v is None else str(v)
+        for k, v in counts.items()
+    }
+
+
+def did_work(counts: dict | None) -> bool:
+    """True when any count other than a tally ("checked...", "seen...", "skipped...") is non-zero."""
+    for key, value in (counts or {}).items():
+        if key.startswith(("checked", "seen", "skipped")):
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if value:
+            return True
+    return False
+
+
 def run_job(app: Flask, name: str, run_on: date, trigger: str = "manual") -> JobRun:
-    """Run one job for a logical date and record the run; failures are recorded, not raised."""
+    """Run one job for a logical date and record the run; failures are recorded, not raised.
+
+    Raises KeyError for a job name that is not registered. The returned JobRun is detached with
+    its attributes loaded.
+    """
     spec = get_jobs(app)[name]
     with app.app_context():
-        run = JobRun(job=name, run_on=run_on, trigger=trigger)
+        run = JobRun(job=name, run_on=run_on, trigger=trigger, outcome="running",
+                     host=socket.gethostname()[:120])
         db.session.add(run)
         db.session.commit()
-        run_id = run.id
-        logger.info("job %s for %s started (run %s)", name, run_on, run_id)
-        try:
-            counts = spec.func(app, run_on) or {}
-            outcome, error = "success", None
-        except Exception:  # a failing job must be recorded, never crash the scheduler
-            db.session.rollback()
-            counts, outcome, error = {}, "failed", traceback.format_exc()[-4000:]
-            logger.exception("job %s for %s failed", name, run_on)
+        return _execute(app, spec, run.id)
+
+
+def run_claimed(app: Flask, run_id: int) -> JobRun | None:
+    """Execute a run that the scheduler claimed from the queue (outcome already "running")."""
+    with app.app_context():
         run = db.session.get(JobRun, run_id)
-        run.finished_at = utcnow()
-        run.outcome = outcome
-        run.counts = counts
-        run.error = error
+        if run is None:
+            return None
+        spec = get_jobs(app).get(run.job)
+        if spec is None:
+            run.outcome, run.finished_at = "failed", utcnow()
+            run.error = f"No job named {run.job} is registered."
+            db.session.commit()
+            return run
+        return _execute(app, spec, run_id)
+
+
+def claim_queued(session) -> list[int]:
+    """Mark queued runs as running (atomically, so two processes never take the same one) and
+    return their ids. The caller commits."""
+    claimed = []
+    for run_id in session.scalars(
+        sa.select(JobRun.id).where(JobRun.outcome == "queued").order_by(JobRun.id).limit(20)
+    ):
+        taken = session.execute(
+            sa.update(JobRun).where(JobRun.id == run_id, JobRun.outcome == "queued")
+            .values(outcome="running", started_at=utcnow(), host=socket.gethostname()[:120])
+        ).rowcount
+        if taken == 1:
+            claimed.append(run_id)
+    return claimed
+
+
+def _execute(app: Flask, spec: JobSpec, run_id: int) -> JobRun:
+    run_on = db.session.get(JobRun, run_id).run_on
+    logger.info("job %s for %s started (run %s)", spec.name, run_on, run_id)
+    try:
+        counts = _jsonable_counts(spec.func(app, run_on) or {})
+        outcome, error = "success", None
+    except Exception:  # a failing job must be recorded, never crash the scheduler
+        db.session.rollback()
+        counts, outcome, error = {}, "failed", traceback.format_exc()[-4000:]
+        logger.exception("job %s for %s failed (run %s)", spec.name, run_on, run_id)
+    run = db.session.get(JobRun, run_id)
+    run.finished_at = utcnow()
+    run.outcome = outcome
+    run.counts = counts
+    run.error = error
+    if spec.quiet and outcome == "success" and not did_work(counts):
+        kept = JobRun(job=run.job, run_on=run.run_on, started_at=run.started_at,
+                      finished_at=run.finished_at, outcome=outcome, counts=counts,
+                      trigger=run.trigger, host=run.host)
+        db.session.delete(run)
         db.session.commit()
-        logger.info("job %s for %s finished: %s %s", name, run_on, outcome, counts)
-        return run
+        logger.debug("job %s for %s had nothing to do", spec.name, run_on)
+        return kept
+    db.session.commit()
+    db.session.refresh(run)
+    db.session.expunge(run)
+    logger.info("job %s for %s finished: %s %s", spec.name, run_on, outcome, counts)
+    return run

@@ -1,0 +1,105 @@
+"""Notifications over JSON, so a phone can poll the inbox."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import abort
+from marshmallow import Schema, fields
+
+from ..api import ApiBlueprint
+from ..db import db
+from .models import Notification
+from .services import NotificationNotFound, inbox_select, mark_all_read, mark_read, unread_count
+
+blp = ApiBlueprint("notifications_api", __name__, url_prefix="/notifications",
+                   description="The signed-in user's notifications")
+
+
+class UtcDateTime(fields.DateTime):
+    """Stored naive UTC, sent as ISO 8601 with an explicit offset."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class NotificationSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    kind = fields.String(dump_only=True)
+    title = fields.String(dump_only=True)
+    body = fields.String(dump_only=True, allow_none=True)
+    link = fields.String(dump_only=True, allow_none=True,
+                         metadata={"description": "Path of the record concerned, in this app"})
+    entity_type = fields.String(dump_only=True, allow_none=True)
+    entity_id = fields.String(dump_only=True, allow_none=True)
+    created_at = UtcDateTime(dump_only=True)
+    read_at = UtcDateTime(dump_only=True, allow_none=True)
+    is_read = fields.Method("_is_read", dump_only=True)
+
+    def _is_read(self, obj) -> bool:
+        return obj.read_at is not None
+
+
+class InboxQuerySchema(Schema):
+    unread = fields.Boolean(load_default=False,
+                            metadata={"description": "Only unread notifications"})
+
+
+class UnreadCountSchema(Schema):
+    unread = fields.Integer()
+
+
+class MarkedSchema(Schema):
+    marked = fields.Integer(metadata={"description": "How many notifications became read"})
+    unread = fields.Integer()
+
+
+@blp.route("")
+class Inbox(MethodView):
+    @blp.arguments(InboxQuerySchema, location="query")
+    @blp.response(200, NotificationSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """List my notifications, unread first, newest first."""
+        stmt = inbox_select(current_user, args["unread"])
+        pagination_parameters.item_count = db.session.scalar(
+            sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+        return db.session.scalars(
+            stmt.offset(pagination_parameters.first_item)
+            .limit(pagination_parameters.page_size)).all()
+
+
+@blp.route("/unread-count")
+class UnreadCount(MethodView):
+    @blp.response(200, UnreadCountSchema)
+    def get(self):
+        """How many of my notifications are unread (cheap enough to poll)."""
+        return {"unread": unread_count(db.session, current_user)}
+
+
+@blp.route("/<int:notification_id>/read")
+class Read(MethodView):
+    @blp.response(200, NotificationSchema)
+    def post(self, notification_id: int):
+        """Mark one of my notifications read."""
+        try:
+            row = mark_read(db.session, current_user, notification_id)
+        except NotificationNotFound:
+            abort(404, message="No such notification in your inbox")
+        db.session.commit()
+        return db.session.get(Notification, row.id)
+
+
+@blp.route("/read-all")
+class ReadAll(MethodView):
+    @blp.response(200, MarkedSchema)
+    def post(self):
+        """Mark all my notifications read."""
+        n = mark_all_read(db.session, current_user)
+        db.session.commit()
+        return {"marked": n, "unread": 0}

@@ -1,0 +1,71 @@
+"""The inbox: every signed-in user's notifications, with links to the records concerned."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..db import db
+from .services import (
+    NotificationNotFound,
+    inbox_select,
+    mark_all_read,
+    mark_read,
+    safe_link,
+    unread_count,
+)
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+PER_PAGE = 30
+
+
+@bp.route("/")
+@login_required
+def inbox():
+    unread_only = request.args.get("show") == "unread"
+    page = db.paginate(inbox_select(current_user, unread_only), per_page=PER_PAGE,
+                       error_out=False)
+    return render_template("notifications/inbox.html", page=page, unread_only=unread_only,
+                           unread=unread_count(db.session, current_user), safe_link=safe_link)
+
+
+@bp.route("/<int:notification_id>/open")
+@login_required
+def open_(notification_id: int):
+    """Follow a notification: it becomes read and the browser goes to the record."""
+    try:
+        row = mark_read(db.session, current_user, notification_id)
+    except NotificationNotFound:
+        abort(404)
+    db.session.commit()
+    return redirect(safe_link(row.link) or url_for("notifications.inbox"))
+
+
+@bp.route("/<int:notification_id>/read", methods=["POST"])
+@login_required
+def read(notification_id: int):
+    try:
+        mark_read(db.session, current_user, notification_id)
+    except NotificationNotFound:
+        abort(404)
+    db.session.commit()
+    return redirect(_back())
+
+
+@bp.route("/read-all", methods=["POST"])
+@login_required
+def read_all():
+    n = mark_all_read(db.session, current_user)
+    db.session.commit()
+    flash(_("%(count)s notification(s) marked as read.", count=n), "success")
+    return redirect(_back())
+
+
+def _back() -> str:
+    """Back to the inbox page the form was on (only inbox URLs are accepted)."""
+    target = request.form.get("next", "")
+    if target.startswith(url_for("notifications.inbox")) and "//" not in target:
+        return target
+    return url_for("notifications.inbox")
