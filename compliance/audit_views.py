@@ -1,7 +1,236 @@
-"""Pages to browse and filter the audit trail."""
+"""Pages to browse and filter the audit trail (read-only) and to verify its hash chain.
+
+Administrators and discipline officers read the trail. A user limited to some sites sees the events
+about records of those sites (sites, windows, staff, assignments, leave, and whatever feature
+packages declare with `register_audit_scope`) plus the events they caused themselves.
+"""
 
 from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DateField, StringField, ValidationError
+from wtforms.validators import Length, Optional
+
+from .access import roles_required, scope_ids
+from .audit import verify_chain
+from .db import db
+from .models import Assignment, AuditEvent, Leave, Site, StaffMember, User, Window
+from .timeutil import local_day_bounds_utc
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+PER_PAGE = 50
+
+#: entity_type -> function(site_ids) returning a SELECT of the entity ids (as strings) in scope.
+_SCOPED_ENTITIES: dict[str, Callable[[set[int]], sa.Select]] = {}
+
+
+def register_audit_scope(entity_type: str, ids_in_sites: Callable[[set[int]], sa.Select]) -> None:
+    """Declare how to tell which `entity_type` events a site-scoped reader may see.
+
+    `ids_in_sites(site_ids)` returns a SELECT of one string column: the ids of the records of that
+    type that belong to those sites.
+    """
+    _SCOPED_ENTITIES[entity_type] = ids_in_sites
+
+
+def _ids_where(model, site_column) -> Callable[[set[int]], sa.Select]:
+    return lambda site_ids: sa.select(sa.cast(model.id, sa.String)).where(site_column.in_(site_ids))
+
+
+register_audit_scope("Site", _ids_where(Site, Site.id))
+register_audit_scope("Window", _ids_where(Window, Window.site_id))
+register_audit_scope("StaffMember", _ids_where(StaffMember, StaffMember.site_id))
+register_audit_scope("Assignment", _ids_where(Assignment, Assignment.site_id))
+register_audit_scope(
+    "Leave",
+    lambda site_ids: (
+        sa.select(sa.cast(Leave.id, sa.String))
+        .join(StaffMember, StaffMember.id == Leave.staff_member_id)
+        .where(StaffMember.site_id.in_(site_ids))
+    ),
+)
+
+
+def scope_clause(user: User) -> sa.ColumnElement[bool]:
+    """Which audit events `user` may read."""
+    site_ids = scope_ids(user)
+    if site_ids is None:
+        return sa.true()
+    clauses = [AuditEvent.actor_id == user.id]
+    if site_ids:
+        for entity_type, ids_in_sites in _SCOPED_ENTITIES.items():
+            clauses.append(
+                sa.and_(
+                    AuditEvent.entity_type == entity_type,
+                    AuditEvent.entity_id.in_(ids_in_sites(site_ids)),
+                )
+            )
+    return sa.or_(*clauses)
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    actor = StringField(_l("Actor (username)"), validators=[Optional(), Length(max=64)])
+    action = StringField(_l("Action"), validators=[Optional(), Length(max=64)])
+    entity_type = StringField(_l("Record type"), validators=[Optional(), Length(max=64)])
+    entity_id = StringField(_l("Record id"), validators=[Optional(), Length(max=64)])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("The end date is before the start date."))
+
+
+@dataclass
+class AuditFilters:
+    actor: str | None = None
+    action: str | None = None
+    entity_type: str | None = None
+    entity_id: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def events_query(filters: AuditFilters, user: User) -> sa.Select:
+    """Audit events matching the filters that `user` may read, newest first.
+
+    `action` matches a whole action ("user.create") or a prefix ending with a dot ("user.").
+    """
+    stmt = sa.select(AuditEvent).where(scope_clause(user)).order_by(AuditEvent.id.desc())
+    if filters.actor:
+        stmt = stmt.where(AuditEvent.actor_name == filters.actor.strip())
+    if filters.action:
+        action = filters.action.strip()
+        if action.endswith("."):
+            stmt = stmt.where(AuditEvent.action.startswith(action, autoescape=True))
+        else:
+            stmt = stmt.where(AuditEvent.action == action)
+    if filters.entity_type:
+        stmt = stmt.where(AuditEvent.entity_type == filters.entity_type.strip())
+    if filters.entity_id:
+        stmt = stmt.where(AuditEvent.entity_id == filters.entity_id.strip())
+    if filters.date_from:
+        stmt = stmt.where(AuditEvent.at >= local_day_bounds_utc(filters.date_from)[0])
+    if filters.date_to:
+        stmt = stmt.where(AuditEvent.at < local_day_bounds_utc(filters.date_to)[1])
+    return stmt
+
+
+def _display(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def diff_rows(before: dict | None, after: dict | None) -> list[dict]:
+    """One row per field of before/after: its old and new value and whether it changed."""
+    before = before or {}
+    after = after or {}
+    rows = []
+    for key in sorted(set(before) | set(after)):
+        old = before.get(key)
+        new = after.get(key)
+        rows.append(
+            {
+                "field": key,
+                "before": _display(old) if key in before else "",
+                "after": _display(new) if key in after else "",
+                "changed": key not in before or key not in after or old != new,
+            }
+        )
+    return rows
+
+
+@bp.route("")
+@roles_required("admin", "discipline")
+def events():
+    form = AuditFilterForm(request.args)
+    valid = form.validate()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows: list[AuditEvent] = []
+    has_next = False
+    if valid:
+        filters = AuditFilters(
+            actor=form.actor.data or None,
+            action=form.action.data or None,
+            entity_type=form.entity_type.data or None,
+            entity_id=form.entity_id.data or None,
+            date_from=form.date_from.data,
+            date_to=form.date_to.data,
+        )
+        # No COUNT(*) over a table of millions of rows: fetch one extra row to know if more follow.
+        rows = list(
+            db.session.scalars(
+                events_query(filters, current_user)
+                .offset((page - 1) * PER_PAGE)
+                .limit(PER_PAGE + 1)
+            )
+        )
+        has_next = len(rows) > PER_PAGE
+        rows = rows[:PER_PAGE]
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "audit/events.html", form=form, events=rows, page=page, has_next=has_next, args=args
+    ), (200 if valid else 400)
+
+
+@bp.route("/<int:event_id>")
+@roles_required("admin", "discipline")
+def event(event_id: int):
+    row = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.id == event_id, scope_clause(current_user))
+    )
+    if row is None:
+        abort(404)
+    return render_template("audit/event.html", event=row, rows=diff_rows(row.before, row.after))
+
+
+PROBLEM_LABELS = {
+    "link to previous event is broken": _l(
+        "the link to the previous event is broken (an event was removed or inserted)"
+    ),
+    "content does not match its hash": _l(
+        "the content does not match its hash (the event was changed)"
+    ),
+}
+
+
+@bp.route("/verify", methods=["POST"])
+@roles_required("admin")
+def verify():
+    result = verify_chain(db.session)
+    logger.info(
+        "audit chain verified by %s: ok=%s checked=%s broken=%s",
+        current_user.id,
+        result.ok,
+        result.checked,
+        result.broken_id,
+    )
+    problem = PROBLEM_LABELS.get(result.problem or "", result.problem)
+    return render_template("audit/verify.html", result=result, problem_label=problem)
 
 
 def init_app(app) -> None:
     """Register the audit trail pages."""
+    from .ui import register_nav
+
+    app.register_blueprint(bp)
+    register_nav(app, "audit.events", _l("Audit trail"), roles=("admin", "discipline"), order=950)
