@@ -2,6 +2,44 @@
 
 from __future__ import annotations
 
+import logging
+
+from . import models  # noqa: F401  (tables must be known to the metadata)
+
+logger = logging.getLogger(__name__)
+
+
+def _on_finding_created(session, actor, finding) -> None:
+    from .services import open_for_finding
+
+    open_for_finding(session, actor, finding)
+
 
 def init_app(app) -> None:
     """Register rectification pages, API, jobs and the finding hook."""
+    from flask_babel import lazy_gettext as _l
+
+    from compliance.api import register
+    from compliance.demo import register_demo
+    from compliance.scheduler import register_job
+    from compliance.ui import register_dashboard_panel, register_nav
+
+    from ..hooks import on_finding_created
+    from . import api, demo, panels, tasks, views
+
+    on_finding_created(_on_finding_created)
+    app.register_blueprint(views.bp)
+    register(app, api.blp)
+    register_job(app, "rectification.escalate", tasks.escalate_job,
+                 "Rectification reminders, overdue notices and escalation", hour=7, minute=30)
+    register_nav(app, "rectification.mine", _l("My rectifications"), roles=("staff",), order=30)
+    register_nav(app, "rectification.queue", _l("Verification queue"),
+                 roles=("inspector", "admin"), order=31)
+    register_nav(app, "rectification.board", _l("Rectifications"),
+                 roles=("discipline", "admin"), order=32)
+    register_nav(app, "rectification.conduct_list", _l("Complaints & commendations"),
+                 roles=("discipline", "admin", "hr"), order=33)
+    register_dashboard_panel(app, panels.staff_panel, roles=("staff",), order=20)
+    register_dashboard_panel(app, panels.inspector_panel, roles=("inspector", "admin"), order=21)
+    register_dashboard_panel(app, panels.discipline_panel, roles=("discipline", "admin"), order=22)
+    register_demo(app, demo.load_demo, order=150)
