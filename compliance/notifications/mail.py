@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import socket
 from datetime import date, timedelta
 from email.message import EmailMessage
 
@@ -113,7 +112,7 @@ def send_pending_email(app: Flask, run_on: date) -> dict:
         if smtp is not None:
             try:
                 smtp.quit()
-            except (OSError, smtplib.SMTPException, socket.timeout):
+            except (TimeoutError, OSError, smtplib.SMTPException):
                 pass
         db.session.commit()
     if sent or failed:
