@@ -1,7 +1,31 @@
-"""Organisation: sites, windows, posts, staff members, assignments and leave."""
+"""Organisation: sites, windows, posts, staff members, assignments, leave and conflicts.
+
+The core's models live in `compliance.models`; this package holds their rules (`services`), the
+pages (`views`), the JSON API (`api`) and the Excel roster import (`importer`).
+"""
 
 from __future__ import annotations
 
+import logging
+
+from .. import models  # noqa: F401  (the organisation tables belong to the core metadata)
+
+logger = logging.getLogger(__name__)
+
 
 def init_app(app) -> None:
-    """Register the organisation pages and API."""
+    """Register the organisation pages, API, navigation entries and the HR dashboard panel."""
+    from flask_babel import lazy_gettext as _l
+
+    from ..api import register
+    from ..ui import register_dashboard_panel, register_nav
+    from . import api, views
+
+    app.register_blueprint(views.bp)
+    for blueprint in api.BLUEPRINTS:
+        register(app, blueprint)
+    readers = ("admin", "hr", "discipline", "inspector")
+    register_nav(app, "org.staff_list", _l("Staff"), roles=readers, order=20)
+    register_nav(app, "org.leave_list", _l("Leave"), roles=readers, order=22)
+    register_nav(app, "org.sites", _l("Organisation"), roles=readers, order=80)
+    register_dashboard_panel(app, views.hr_panel, roles=("hr",), order=30)
