@@ -1,0 +1,295 @@
+"""JSON API of rotation: key posts with tenure and due dates, proposals, plans (read, create,
+edit, submit, approve, return). The same service functions as the pages."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_login import current_user
+from flask_smorest import abort
+from marshmallow import Schema, fields, validate
+
+from compliance.access import scope_ids
+from compliance.api import ApiBlueprint
+from compliance.db import db
+from compliance.timeutil import local_today
+
+from . import planner, services
+from .models import PLAN_STATUSES, RotationPlan
+from .services import MoveSpec, RotationError
+from .views import READERS, MANAGERS, _visible_plans_query, plan_in_scope
+
+blp = ApiBlueprint("rotation_api", __name__, url_prefix="/rotation",
+                   description="Key-post rotation: tenure, proposals and rotation plans.")
+
+
+def _require(*roles: str) -> None:
+    if not current_user.has_role(*roles):
+        abort(403, message="You do not have permission for this")
+
+
+def _rule_error(exc: RotationError, status: int = 409):
+    abort(status, message=str(exc), errors={"violations": [
+        {"rule": v.rule, "message": v.text()} for v in exc.violations]} if exc.violations else None)
+
+
+class PostsQuery(Schema):
+    on = fields.Date(metadata={"description": "reference date (default: today, local)"})
+    status = fields.String(validate=validate.OneOf(("overdue", "due_soon", "ok")))
+    site_id = fields.Integer(validate=validate.Range(min=1))
+
+
+class SeatTenureSchema(Schema):
+    assignment_id = fields.Function(lambda r: r.assignment.id)
+    post_id = fields.Function(lambda r: r.post.id)
+    post_code = fields.Function(lambda r: r.post.code)
+    post_name = fields.Function(lambda r: r.post.name)
+    site_id = fields.Function(lambda r: r.site.id)
+    window_id = fields.Function(lambda r: r.window.id if r.window else None)
+    window_code = fields.Function(lambda r: r.window.code if r.window else None)
+    staff_member_id = fields.Function(lambda r: r.staff.id)
+    staff_no = fields.Function(lambda r: r.staff.staff_no)
+    staff_name = fields.Function(lambda r: r.staff.name)
+    tenure_start = fields.Date()
+    tenure_months = fields.Integer(attribute="months")
+    due_on = fields.Date()
+    days_left = fields.Integer()
+    status = fields.String(metadata={"description": "overdue, due_soon (within 90 days) or ok"})
+    exempt_until = fields.Function(lambda r: r.exemption.ends_on.isoformat() if r.exemption else None)
+
+
+class ProposalArgs(Schema):
+    planning_on = fields.Date(required=True)
+    candidate_ids = fields.List(fields.Integer(validate=validate.Range(min=1)), load_default=list)
+    create_plan = fields.Boolean(load_default=False,
+                                 metadata={"description": "save the proposal as a draft plan"})
+    title = fields.String(validate=validate.Length(max=120))
+
+
+class ProposedMoveSchema(Schema):
+    staff_member_id = fields.Function(lambda m: m.person.id)
+    staff_name = fields.Function(lambda m: m.person.name)
+    from_assignment_id = fields.Function(lambda m: m.person.seat.id)
+    from_seat = fields.Function(lambda m: m.person.seat.label)
+    seat_assignment_id = fields.Function(lambda m: m.seat.id)
+    to_seat = fields.Function(lambda m: m.seat.label)
+    to_post_id = fields.Function(lambda m: m.seat.post_id)
+    reason = fields.Function(lambda m: m.person.reason)
+    due_on = fields.Function(lambda m: m.person.reason_params.get("due"))
+    site_change = fields.Boolean()
+    untrained = fields.Boolean()
+
+
+class ViolationSchema(Schema):
+    rule = fields.String()
+    message = fields.Function(lambda v: v.text())
+
+
+class ProposalSchema(Schema):
+    planning_on = fields.Date()
+    feasible = fields.Boolean()
+    solver = fields.String(allow_none=True)
+    moves = fields.List(fields.Nested(ProposedMoveSchema))
+    violations = fields.List(fields.Nested(ViolationSchema))
+    warnings = fields.List(fields.Nested(ViolationSchema))
+    plan_id = fields.Integer(allow_none=True)
+
+
+class MoveSchema(Schema):
+    id = fields.Integer()
+    staff_member_id = fields.Integer()
+    staff_name = fields.Function(lambda m: m.staff_member.name)
+    from_assignment_id = fields.Integer()
+    seat_assignment_id = fields.Integer()
+    predecessor_id = fields.Integer()
+    to_post_id = fields.Integer()
+    to_site_id = fields.Integer()
+    to_window_id = fields.Integer(allow_none=True)
+    effective_on = fields.Date()
+    reason = fields.String(allow_none=True)
+    status = fields.String()
+    executed_at = fields.DateTime(allow_none=True)
+    new_assignment_id = fields.Integer(allow_none=True)
+    handover_pairing_id = fields.Integer(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class PlanSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    planning_on = fields.Date()
+    status = fields.String()
+    author_id = fields.Integer(allow_none=True)
+    submitted_at = fields.DateTime(allow_none=True)
+    decided_by_id = fields.Integer(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+    executed_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    moves = fields.List(fields.Nested(MoveSchema))
+
+
+class PlansQuery(Schema):
+    status = fields.String(validate=validate.OneOf(PLAN_STATUSES))
+
+
+class MoveIn(Schema):
+    staff_member_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    seat_assignment_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    effective_on = fields.Date(required=True)
+
+
+class PlanEditArgs(Schema):
+    moves = fields.List(fields.Nested(MoveIn), required=True, validate=validate.Length(min=1))
+
+
+class DecisionArgs(Schema):
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+@blp.route("/posts")
+@blp.arguments(PostsQuery, location="query")
+@blp.response(200, SeatTenureSchema(many=True))
+def list_posts(args):
+    """Every key seat in scope: holder, time in post, due date and status."""
+    _require(*READERS)
+    site_ids = scope_ids(current_user)
+    if args.get("site_id"):
+        if site_ids is not None and args["site_id"] not in site_ids:
+            abort(404, message="Site not found")
+        site_ids = {args["site_id"]}
+    rows = services.tenure_board(db.session, args.get("on") or local_today(), site_ids)
+    if args.get("status"):
+        rows = [r for r in rows if r.status == args["status"]]
+    return rows
+
+
+@blp.route("/proposals", methods=["POST"])
+@blp.arguments(ProposalArgs)
+@blp.response(200, ProposalSchema)
+def request_proposal(args):
+    """An optimal proposal for the planning date, or the people, seats and rules that block it.
+
+    With `create_plan`, a feasible proposal is saved as a draft plan (201-like: `plan_id` set)."""
+    _require(*MANAGERS)
+    site_ids = scope_ids(current_user)
+    candidates = args["candidate_ids"]
+    if candidates and site_ids is not None:
+        from compliance.models import StaffMember
+
+        known = set(db.session.scalars(sa.select(StaffMember.id).where(
+            StaffMember.id.in_(candidates), StaffMember.site_id.in_(list(site_ids)))))
+        if set(candidates) - known:
+            abort(422, message="Unknown candidate ids: "
+                  + ", ".join(map(str, sorted(set(candidates) - known))))
+    proposal = services.propose(db.session, args["planning_on"], candidates, site_ids)
+    plan_id = None
+    if args["create_plan"] and proposal.ok:
+        try:
+            plan = services.create_plan_from_proposal(db.session, current_user, args["planning_on"],
+                                                      candidates, site_ids, args.get("title"))
+        except RotationError as exc:
+            db.session.rollback()
+            _rule_error(exc, 409)
+        db.session.commit()
+        plan_id = plan.id
+    result = proposal.result
+    return {
+        "planning_on": args["planning_on"], "feasible": proposal.ok,
+        "solver": result.solver if proposal.ok else None,
+        "moves": [m for g in planner.chains(result.moves) for m in g] if proposal.ok else [],
+        "violations": [] if proposal.ok else result.violations,
+        "warnings": proposal.context.warnings, "plan_id": plan_id,
+    }
+
+
+@blp.route("/plans")
+@blp.arguments(PlansQuery, location="query")
+@blp.response(200, PlanSchema(many=True))
+@blp.paginate()
+def list_plans(args, pagination_parameters):
+    """Rotation plans the caller may see, newest first."""
+    _require(*READERS)
+    query = _visible_plans_query()
+    if args.get("status"):
+        query = query.where(RotationPlan.status == args["status"])
+    pagination_parameters.item_count = db.session.scalar(
+        sa.select(sa.func.count()).select_from(query.subquery()))
+    return list(db.session.scalars(
+        query.order_by(RotationPlan.created_at.desc(), RotationPlan.id.desc())
+        .offset(pagination_parameters.first_item).limit(pagination_parameters.page_size)))
+
+
+def _load(plan_id: int) -> RotationPlan:
+    _require(*READERS)
+    plan = db.session.get(RotationPlan, plan_id)
+    if plan is None or not plan_in_scope(plan):
+        abort(404, message="Plan not found")
+    return plan
+
+
+@blp.route("/plans/<int:plan_id>")
+@blp.response(200, PlanSchema)
+def get_plan(plan_id: int):
+    """One plan with its moves."""
+    return _load(plan_id)
+
+
+@blp.route("/plans/<int:plan_id>/moves", methods=["PUT"])
+@blp.arguments(PlanEditArgs)
+@blp.response(200, PlanSchema)
+def edit_plan(args, plan_id: int):
+    """Replace the moves of a draft or returned plan; every rule is checked again (409 with the
+    violations when one breaks)."""
+    plan = _load(plan_id)
+    _require(*MANAGERS)
+    existing = {m.staff_member_id: m.reason for m in plan.moves}
+    specs = [MoveSpec(m["staff_member_id"], m["seat_assignment_id"], m["effective_on"],
+                      existing.get(m["staff_member_id"], "candidate")) for m in args["moves"]]
+    try:
+        services.update_plan_moves(db.session, current_user, plan, specs)
+    except RotationError as exc:
+        db.session.rollback()
+        _rule_error(exc)
+    db.session.commit()
+    return _load(plan_id)
+
+
+def _act(plan_id: int, action, *roles, **kwargs):
+    plan = _load(plan_id)
+    _require(*roles)
+    try:
+        action(db.session, current_user, plan, **kwargs)
+    except RotationError as exc:
+        db.session.rollback()
+        _rule_error(exc)
+    db.session.commit()
+    return _load(plan_id)
+
+
+@blp.route("/plans/<int:plan_id>/submit", methods=["POST"])
+@blp.response(200, PlanSchema)
+def submit(plan_id: int):
+    """Submit a draft plan for approval (409 if it breaks a rule)."""
+    return _act(plan_id, services.submit_plan, *MANAGERS)
+
+
+@blp.route("/plans/<int:plan_id>/approve", methods=["POST"])
+@blp.arguments(DecisionArgs)
+@blp.response(200, PlanSchema)
+def approve(args, plan_id: int):
+    """Approve a submitted plan: a discipline officer or administrator who is not its author."""
+    return _act(plan_id, services.approve_plan, *services.APPROVER_ROLES, note=args["note"])
+
+
+@blp.route("/plans/<int:plan_id>/return", methods=["POST"])
+@blp.arguments(DecisionArgs)
+@blp.response(200, PlanSchema)
+def return_(args, plan_id: int):
+    """Return a submitted plan to its author with a note."""
+    return _act(plan_id, services.return_plan, *services.APPROVER_ROLES, note=args["note"])
+
+
+def init_app(app) -> None:
+    from compliance.api import register
+
+    register(app, blp)

@@ -1,0 +1,37 @@
+"""Scheduled jobs of the rotation package. Each opens its own transaction and commits once."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from compliance.db import db
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+
+def execute_moves_job(app, run_on: date) -> dict:
+    """Execute the approved moves whose effective date has come (each move once)."""
+    with app.app_context():
+        counts = services.execute_due_moves(db.session, run_on)
+        db.session.commit()
+        return counts
+
+
+def due_alerts_job(app, run_on: date) -> dict:
+    """Tell HR about key holders due within 90 and 30 days (once per threshold)."""
+    with app.app_context():
+        counts = services.send_due_alerts(db.session, run_on)
+        db.session.commit()
+        return counts
+
+
+def init_app(app) -> None:
+    from compliance.scheduler import register_job
+
+    register_job(app, "rotation.execute_moves", execute_moves_job,
+                 "Execute approved key-post rotation moves on their effective date", hour=0, minute=30)
+    register_job(app, "rotation.due_alerts", due_alerts_job,
+                 "Alert HR 90 and 30 days before a key-post rotation is due", hour=7, minute=10)
