@@ -1,0 +1,211 @@
+"""The audit trail: written in the caller's transaction, append-only in the database, and
+tamper-evident through its hash chain (`compliance audit verify`) and its pages."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from markupsafe import escape
+
+from compliance.audit import record, verify_chain
+from compliance.cli import main as cli
+from compliance.db import db
+from compliance.models import AuditEvent, User
+
+TEST_PASSWORD = "correct-horse-42"
+
+
+def _count_events() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+
+
+def test_event_is_written_in_the_same_transaction(app, make_user):
+    from compliance.accounts import create_user
+
+    admin = make_user(roles=("admin",))
+    before = _count_events()
+    user = create_user(db.session, admin, username="rolled_back", display_name="x",
+                       roles=["staff"], password="correct-horse-42", all_sites=True,
+                       hash_method=app.config["PASSWORD_HASH_METHOD"])
+    assert _count_events() == before + 1
+    db.session.rollback()
+    assert _count_events() == before
+    assert db.session.scalar(sa.select(User).where(User.username == "rolled_back")) is None
+    del user
+
+
+def test_rollback_removes_the_event_on_a_real_database(fresh_app):
+    app = fresh_app()
+    with app.app_context():
+        record(db.session, None, "thing.create", entity_type="Thing", entity_id=1, after={"a": 1})
+        db.session.commit()
+        record(db.session, None, "thing.update", entity_type="Thing", entity_id=1, after={"a": 2})
+        db.session.rollback()
+        actions = db.session.scalars(sa.select(AuditEvent.action)).all()
+        assert actions == ["thing.create"]
+        # The chain continues from the committed event, not the rolled-back one.
+        record(db.session, None, "thing.update", entity_type="Thing", entity_id=1, after={"a": 3})
+        db.session.commit()
+        assert verify_chain(db.session).ok
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_event SET action = 'forged'",
+    "DELETE FROM audit_event",
+])
+def test_database_refuses_update_and_delete(app, statement):
+    record(db.session, None, "thing.create", entity_type="Thing", entity_id=1, after={"a": 1})
+    db.session.commit()
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        with db.session.begin_nested():
+            db.session.execute(sa.text(statement))
+    assert db.session.scalar(sa.select(AuditEvent.action).where(AuditEvent.entity_type == "Thing")) \
+        == "thing.create"
+
+
+def _tamper(app, event_id: int) -> None:
+    """Change one event's `after` behind the guard trigger's back, then restore the guard."""
+    with app.app_context(), db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_change")
+            conn.execute(sa.update(AuditEvent).where(AuditEvent.id == event_id)
+                         .values(after={"display_name": "forged"}))
+            conn.exec_driver_sql("ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_change")
+        else:
+            conn.exec_driver_sql("DROP TRIGGER audit_event_no_update")
+            conn.execute(sa.update(AuditEvent).where(AuditEvent.id == event_id)
+                         .values(after={"display_name": "forged"}))
+            from compliance.models import install_audit_guards
+
+            install_audit_guards(conn)
+
+
+def _fill(app) -> list[int]:
+    with app.app_context():
+        ids = []
+        for n in range(5):
+            event = record(db.session, None, "thing.update", entity_type="Thing", entity_id=n,
+                           before={"n": n}, after={"n": n + 1})
+            ids.append(event.id)
+        db.session.commit()
+        return ids
+
+
+def test_audit_verify_passes_on_an_intact_chain_and_names_a_tampered_event(fresh_app):
+    app = fresh_app()
+    ids = _fill(app)
+    runner = app.test_cli_runner()
+    intact = runner.invoke(cli, ["audit", "verify"])
+    assert intact.exit_code == 0, intact.output
+    assert "5 events verified" in intact.output
+    _tamper(app, ids[2])
+    # The guard is back in place after the tampering.
+    with app.app_context():
+        with pytest.raises(sa.exc.DatabaseError), db.engine.begin() as conn:
+            conn.execute(sa.update(AuditEvent).values(action="again"))
+    broken = runner.invoke(cli, ["audit", "verify"])
+    assert broken.exit_code != 0
+    assert f"event {ids[2]}" in broken.output
+    assert "content does not match its hash" in broken.output
+
+
+def test_verify_button_shows_intact_and_broken_chain(fresh_app):
+    app = fresh_app()
+    ids = _fill(app)
+    from compliance.accounts import create_user
+
+    with app.app_context():
+        create_user(db.session, None, username="root", display_name="root", roles=["admin"],
+                    password=TEST_PASSWORD, all_sites=True,
+                    hash_method=app.config["PASSWORD_HASH_METHOD"])
+        db.session.commit()
+    client = app.test_client()
+    with app.app_context():  # the test client expires the test session after each request
+        response = client.post("/login", data={"username": "root", "password": TEST_PASSWORD})
+        assert response.status_code == 302
+        ok = client.post("/audit/verify")
+        assert ok.status_code == 200
+        assert "审计日志完整" in ok.get_data(as_text=True)
+        _tamper(app, ids[1])
+        broken = client.post("/audit/verify")
+        text = broken.get_data(as_text=True)
+        assert "审计日志已被篡改" in text
+        assert f"/audit/{ids[1]}" in text
+
+
+def test_audit_pages_filter_paginate_and_show_the_diff(client_for, make_user, app):
+    admin = client_for("admin")
+    target = make_user(username="diff_target", roles=("inspector",))
+    admin.post(f"/admin/users/{target.id}", data={
+        "display_name": "改过的名字", "roles": ["inspector", "hr"], "all_sites": "y",
+    })
+    event = db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.action == "user.update", AuditEvent.entity_id == str(target.id)))
+    listing = admin.get("/audit", query_string={"action": "user.update", "actor": admin.user.username})
+    assert listing.status_code == 200
+    assert f'/audit/{event.id}"' in listing.get_data(as_text=True)
+    other = admin.get("/audit", query_string={"action": "user.create"})
+    assert f'/audit/{event.id}"' not in other.get_data(as_text=True)
+    prefix = admin.get("/audit", query_string={"action": "user."})
+    assert f'/audit/{event.id}"' in prefix.get_data(as_text=True)
+    by_entity = admin.get("/audit", query_string={"entity_type": "User", "entity_id": target.id})
+    assert f'/audit/{event.id}"' in by_entity.get_data(as_text=True)
+    detail = admin.get(f"/audit/{event.id}")
+    text = detail.get_data(as_text=True)
+    assert detail.status_code == 200
+    assert "<del>" in text and "改过的名字" in text
+    assert f"<ins>{escape(json.dumps(['hr', 'inspector']))}</ins>" in text
+
+
+def test_audit_date_filter_uses_local_days(client_for, app):
+    from compliance.timeutil import local_today
+
+    admin = client_for("discipline")
+    record(db.session, None, "thing.old", entity_type="Thing", entity_id=1)
+    db.session.commit()
+    old = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "thing.old"))
+    # Events cannot be back-dated (the table is append-only), so the event of today must be found
+    # by a filter on today and missed by a filter ending yesterday.
+    today = local_today()
+    hit = admin.get("/audit", query_string={"date_from": today.isoformat(), "date_to": today.isoformat()})
+    assert f'/audit/{old.id}"' in hit.get_data(as_text=True)
+    miss = admin.get("/audit", query_string={"date_to": (today - timedelta(days=1)).isoformat()})
+    assert f'/audit/{old.id}"' not in miss.get_data(as_text=True)
+    bad = admin.get("/audit", query_string={"date_from": today.isoformat(),
+                                            "date_to": (today - timedelta(days=1)).isoformat()})
+    assert bad.status_code == 400 and "结束日期早于开始日期" in bad.get_data(as_text=True)
+
+
+def test_audit_list_paginates(client_for):
+    admin = client_for("admin")
+    for n in range(55):
+        record(db.session, None, "bulk.create", entity_type="Bulk", entity_id=n)
+    db.session.commit()
+    first = admin.get("/audit", query_string={"action": "bulk.create"}).get_data(as_text=True)
+    second = admin.get("/audit", query_string={"action": "bulk.create", "page": 2}).get_data(as_text=True)
+    assert first.count("<code>bulk.create</code>") == 50 and "page=2" in first
+    assert second.count("<code>bulk.create</code>") == 5
+
+
+def test_scoped_reader_sees_only_events_of_their_sites(client_for, make_site, make_staff):
+    site_a, site_b = make_site(), make_site()
+    staff_a, staff_b = make_staff(site=site_a), make_staff(site=site_b)
+    ev_a = record(db.session, None, "staff.update", staff_a)
+    ev_b = record(db.session, None, "staff.update", staff_b)
+    db.session.commit()
+    scoped = client_for("discipline", sites=[site_a])
+    listing = scoped.get("/audit").get_data(as_text=True)
+    assert f'/audit/{ev_a.id}"' in listing and f'/audit/{ev_b.id}"' not in listing
+    assert scoped.get(f"/audit/{ev_a.id}").status_code == 200
+    assert scoped.get(f"/audit/{ev_b.id}").status_code == 404
+    everything = client_for("discipline")
+    assert everything.get(f"/audit/{ev_b.id}").status_code == 200
+
+
+def test_only_admins_may_verify_and_only_admin_discipline_read(client_for):
+    assert client_for("discipline").post("/audit/verify").status_code == 403
+    for role in ("inspector", "hr", "staff"):
+        assert client_for(role).get("/audit").status_code == 403
