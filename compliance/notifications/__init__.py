@@ -7,6 +7,8 @@ from .services import notify, unread_count  # noqa: F401
 
 
 def init_app(app) -> None:
+    from flask_babel import lazy_gettext as _l
+
     from ..api import register
     from ..db import db
     from ..scheduler import register_job
@@ -18,5 +20,5 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     register(app, blp)
     register_job(app, "notifications.send_email", send_pending_email,
-                 "Send e-mail copies of new notifications (when SMTP is configured)",
+                 _l("Send e-mail copies of new notifications (when SMTP is configured)"),
                  quiet=True, minute="*")

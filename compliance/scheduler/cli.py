@@ -10,6 +10,7 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from ..db import db
 from .models import JobRun
@@ -49,15 +50,23 @@ def register_commands(app: Flask) -> None:
             for run in db.session.scalars(sa.select(JobRun).join(latest, JobRun.id == latest.c.id)):
                 last[run.job] = run
         now = datetime.now(UTC)
+        with force_locale("en"):  # descriptions may be lazy translations; operators read English
+            lines = _job_lines(specs, tz, now, last)
+        for line in lines:
+            click.echo(line)
+        if not specs:
+            click.echo("No jobs are registered.")
+
+    def _job_lines(specs, tz, now, last) -> list[str]:
+        lines = []
         for name in sorted(specs):
             spec = specs[name]
             nxt = spec.next_run_time(tz, now)
             run = last.get(name)
             last_text = (f"{run.outcome} for {run.run_on.isoformat()}" if run else "never run")
-            click.echo(f"{name}\n  {spec.description or '-'}\n  schedule: {spec.schedule} "
-                       f"({tz.key}); next: {nxt:%Y-%m-%d %H:%M} ; last: {last_text}")
-        if not specs:
-            click.echo("No jobs are registered.")
+            lines.append(f"{name}\n  {str(spec.description) or '-'}\n  schedule: {spec.schedule} "
+                         f"({tz.key}); next: {nxt:%Y-%m-%d %H:%M}; last: {last_text}")
+        return lines
 
     @jobs.command("run")
     @click.argument("name")

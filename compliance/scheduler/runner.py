@@ -68,7 +68,7 @@ def build_scheduler(app: Flask, fire, grace: int | None = None) -> BackgroundSch
 
 def add_spec(scheduler, spec: JobSpec, fire) -> None:
     scheduler.add_job(fire, spec.trigger(scheduler.timezone), args=[spec.name], id=spec.name,
-                      name=spec.description or spec.name, replace_existing=True)
+                      name=spec.name, replace_existing=True)
 
 
 def missed_firing(spec: JobSpec, tz, now: datetime, grace: int) -> datetime | None:
