@@ -456,10 +456,11 @@ def reject(session: Session, actor: User, rect: Rectification, reason: str | Non
         raise refusal
     reason = _clean_text(reason, _l("Give the reason for the rejection."))
     today = today or local_today()
+    new_deadline = deadline_for(session, rect.severity, today)  # query before changing the row
     before = snapshot(rect)
     rect.status = "rejected"
     rect.rejection_count = (rect.rejection_count or 0) + 1
-    rect.deadline_on = deadline_for(session, rect.severity, today)
+    rect.deadline_on = new_deadline
     _flush_change(session, rect)
     event = _add_event(session, actor, rect, "rejected", reason, before=before,
                        data={"previous_deadline": before["deadline_on"]})

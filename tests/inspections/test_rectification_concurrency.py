@@ -1,0 +1,144 @@
+"""Two inspectors acting on the same rectification at once: exactly one succeeds, the other is
+told that it has changed. Real commits on the test's own database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from compliance.accounts import create_user
+from compliance.db import db
+from compliance.models import Assignment, Post, Site, StaffMember, User
+from inspections.hooks import fire_finding_created
+from inspections.models import Finding
+from inspections.rectification import services as svc
+from inspections.rectification.models import Rectification, RectificationEvent
+
+PASSWORD = "correct-horse-42"
+
+
+def _setup(app) -> dict:
+    with app.app_context(), app.test_request_context():
+        site = Site(code="CC", name="并发中心")
+        post = Post(code="PC", name="岗位")
+        db.session.add_all([site, post])
+        db.session.flush()
+        member = StaffMember(staff_no="C0001", name="张三", site_id=site.id,
+                             hired_on=date.today() - timedelta(days=400))
+        db.session.add(member)
+        db.session.flush()
+        db.session.add(Assignment(staff_member_id=member.id, post_id=post.id, site_id=site.id,
+                                  started_on=member.hired_on))
+        method = app.config["PASSWORD_HASH_METHOD"]
+        staff_user = create_user(db.session, None, username="cstaff", display_name="张三",
+                                 roles=["staff"], password=PASSWORD, hash_method=method,
+                                 site_ids=[site.id], staff_member_id=member.id)
+        inspectors = [create_user(db.session, None, username=f"cinsp{i}", display_name=f"督查{i}",
+                                  roles=["inspector"], password=PASSWORD, hash_method=method,
+                                  site_ids=[site.id]) for i in (1, 2)]
+        finding = Finding(category="attire", target="staff", site_id=site.id,
+                          staff_member_id=member.id, severity="minor", description="未着工装")
+        db.session.add(finding)
+        db.session.flush()
+        fire_finding_created(db.session, inspectors[0], finding)
+        rect = db.session.scalar(sa.select(Rectification).where(
+            Rectification.finding_id == finding.id))
+        svc.respond(db.session, staff_user, rect, "已整改")
+        db.session.commit()
+        return {"rect_id": rect.id, "version": rect.version,
+                "inspectors": [u.id for u in inspectors], "usernames": [u.username for u in inspectors]}
+
+
+def _race(app, data, actions) -> list[str]:
+    barrier = threading.Barrier(len(actions))
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def worker(user_id, action):
+        with app.app_context(), app.test_request_context():
+            try:
+                rect = db.session.get(Rectification, data["rect_id"])
+                user = db.session.get(User, user_id)
+                assert rect.version == data["version"]
+                barrier.wait(timeout=10)
+                try:
+                    action(db.session, user, rect)
+                    db.session.commit()
+                    outcome = "ok"
+                except svc.RectificationChanged as exc:
+                    db.session.rollback()
+                    outcome = "changed:" + str(exc.message)
+            except Exception as exc:  # recorded so the test fails with the reason
+                db.session.rollback()
+                outcome = f"error:{type(exc).__name__}:{exc}"
+            finally:
+                db.session.remove()
+            with lock:
+                results.append(outcome)
+
+    threads = [threading.Thread(target=worker, args=(uid, act))
+               for uid, act in zip(data["inspectors"], actions, strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+def test_two_inspectors_verifying_at_once_exactly_one_succeeds(fresh_app):
+    app = fresh_app()
+    data = _setup(app)
+    verify = lambda s, u, r: svc.verify(s, u, r, "ok", expected_version=data["version"])  # noqa: E731
+    results = _race(app, data, [verify, verify])
+    assert sorted(r.split(":")[0] for r in results) == ["changed", "ok"], results
+    assert any("changed" in r for r in results)
+    with app.app_context():
+        rect = db.session.get(Rectification, data["rect_id"])
+        assert rect.status == "verified"
+        kinds = db.session.scalars(sa.select(RectificationEvent.kind).where(
+            RectificationEvent.rectification_id == rect.id)).all()
+        assert kinds.count("verified") == 1
+
+
+def test_verify_and_reject_at_once_leave_one_outcome(fresh_app):
+    app = fresh_app()
+    data = _setup(app)
+    verify = lambda s, u, r: svc.verify(s, u, r, "ok", expected_version=data["version"])  # noqa: E731
+    reject = lambda s, u, r: svc.reject(s, u, r, "不合格", expected_version=data["version"])  # noqa: E731
+    results = _race(app, data, [verify, reject])
+    assert sorted(r.split(":")[0] for r in results) == ["changed", "ok"], results
+    with app.app_context():
+        rect = db.session.get(Rectification, data["rect_id"])
+        kinds = db.session.scalars(sa.select(RectificationEvent.kind).where(
+            RectificationEvent.rectification_id == rect.id)).all()
+        assert (kinds.count("verified"), kinds.count("rejected")) in ((1, 0), (0, 1))
+        assert rect.status in ("verified", "rejected")
+        assert rect.rejection_count == (1 if rect.status == "rejected" else 0)
+
+
+def test_second_inspector_on_the_page_sees_that_it_changed(fresh_app):
+    app = fresh_app()
+    data = _setup(app)
+    with app.app_context():
+        clients = []
+        for username in data["usernames"]:
+            c = app.test_client()
+            r = c.post("/login", data={"username": username, "password": PASSWORD})
+            assert r.status_code == 302
+            clients.append(c)
+        # Both opened the page at the same version.
+        for c in clients:
+            page = c.get(f"/rectifications/{data['rect_id']}")
+            assert page.status_code == 200
+            assert f'value="{data["version"]}"' in page.get_data(as_text=True)
+        url = f"/rectifications/{data['rect_id']}/verify"
+        first = clients[0].post(url, data={"version": data["version"]})
+        assert first.status_code == 302
+        second = clients[1].post(url, data={"version": data["version"]},
+                                 headers={"Accept-Language": "en"})
+        assert second.status_code == 409
+        assert "has changed in the meantime" in second.get_data(as_text=True)
+        rect = db.session.get(Rectification, data["rect_id"])
+        assert rect.status == "verified" and rect.verified_by_id == data["inspectors"][0]
