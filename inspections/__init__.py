@@ -13,8 +13,13 @@ logger = logging.getLogger(__name__)
 def init_app(app) -> None:
     """Register blueprints, API, jobs, ledgers, CLI commands and demo data of this package."""
 
-    from . import ledgers, rectification, views
+    from compliance.demo import register_demo
 
-    app.register_blueprint(views.bp)
+    from . import api, demo, ledgers, rectification, tasks, views
+
+    views.init_app(app)
+    api.init_app(app)
+    tasks.init_app(app)
+    register_demo(app, demo.load, order=20)
     rectification.init_app(app)
     ledgers.init_app(app)

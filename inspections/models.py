@@ -3,7 +3,7 @@ photos. Rectifications build on `Finding` in `inspections/rectification/`."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,6 +18,8 @@ SEVERITY_RANK = {"minor": 1, "major": 2, "critical": 3}
 INSPECTION_KINDS = ("patrol", "spot_check")
 INSPECTION_STATUSES = ("draft", "submitted")
 RESULTS = ("pass", "fail", "excused", "na")
+DRAW_TARGET_KINDS = ("window", "staff")
+DRAW_STATUSES = ("drawn", "done", "published")
 
 
 class CheckItem(Base):
@@ -96,11 +98,26 @@ class Inspection(Base):
     note: Mapped[str | None] = mapped_column(sa.Text)
     content_hash: Mapped[str | None] = mapped_column(sa.String(64))  # API idempotency
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Spot checks: the draw behind them and the drawn target (a window or a staff member).
+    draw_id: Mapped[int | None] = mapped_column(sa.ForeignKey("draw.id"), index=True)
+    target_window_id: Mapped[int | None] = mapped_column(sa.ForeignKey("window.id"))
+    target_staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_member.id"))
+    failure_count: Mapped[int] = mapped_column(default=0)
 
     site: Mapped[Site] = relationship()
-    inspector: Mapped[User] = relationship()
+    inspector: Mapped[User] = relationship(foreign_keys=[inspector_id])
     results: Mapped[list[CheckResult]] = relationship(back_populates="inspection",
                                                       cascade="all, delete-orphan")
+    target_window: Mapped[Window | None] = relationship(foreign_keys=[target_window_id])
+    target_staff: Mapped[StaffMember | None] = relationship(foreign_keys=[target_staff_id])
+    team: Mapped[list[InspectionInspector]] = relationship(cascade="all, delete-orphan",
+                                                          order_by="InspectionInspector.position")
+
+    @property
+    def duration_seconds(self) -> int | None:
+        if self.submitted_at is None:
+            return None
+        return max(0, int((self.submitted_at - self.started_at).total_seconds()))
 
 
 class CheckResult(Base):
@@ -121,6 +138,7 @@ class CheckResult(Base):
     severity: Mapped[str] = mapped_column(sa.String(8))
     reason: Mapped[str | None] = mapped_column(sa.String(200))
     note: Mapped[str | None] = mapped_column(sa.Text)
+    photo_sha256: Mapped[list | None] = mapped_column(sa.JSON)  # API: photos the client will send
 
     inspection: Mapped[Inspection] = relationship(back_populates="results")
     item_version: Mapped[CheckItemVersion] = relationship()
@@ -184,3 +202,93 @@ class Photo(Base):
     check_result_id: Mapped[int | None] = mapped_column(sa.ForeignKey("check_result.id"))
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InspectionInspector(Base):
+    """The inspectors assigned to a spot check (the drawn team); position 0 leads."""
+
+    __tablename__ = "inspection_inspector"
+
+    inspection_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("inspection.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), primary_key=True,
+                                         index=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    user: Mapped[User] = relationship()
+
+
+class Draw(Base):
+    """A recorded random selection (双随机): both pools, the exclusions (回避) in force, the seed
+    from the system's secure random source, and the result. Re-running it from the stored pools
+    and seed gives the same result."""
+
+    __tablename__ = "draw"
+    __table_args__ = (
+        enum_check("target_kind", DRAW_TARGET_KINDS),
+        enum_check("status", DRAW_STATUSES),
+        sa.CheckConstraint("inspectors_per_target >= 1", name="per_target_positive"),
+        sa.UniqueConstraint("schedule_id", "drawn_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(120))
+    target_kind: Mapped[str] = mapped_column(sa.String(8))
+    site_ids: Mapped[list] = mapped_column(sa.JSON, default=list)  # the filter used
+    post_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
+    target_pool: Mapped[list] = mapped_column(sa.JSON)  # sorted ids of windows or staff
+    inspector_pool: Mapped[list] = mapped_column(sa.JSON)  # sorted user ids
+    exclusions: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # "target id" -> [user ids]
+    target_count: Mapped[int | None] = mapped_column()
+    target_percent: Mapped[int | None] = mapped_column()
+    inspectors_per_target: Mapped[int] = mapped_column(default=2)
+    seed: Mapped[str] = mapped_column(sa.String(64))
+    result: Mapped[list] = mapped_column(sa.JSON)  # [{"target": id, "inspectors": [ids]}]
+    status: Mapped[str] = mapped_column(sa.String(16), default="drawn", index=True)
+    schedule_id: Mapped[int | None] = mapped_column(sa.ForeignKey("draw_schedule.id"))
+    drawn_on: Mapped[date] = mapped_column(sa.Date)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column()
+    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    inspections: Mapped[list[Inspection]] = relationship(order_by="Inspection.id",
+                                                         viewonly=True)
+
+
+class DrawSchedule(Base):
+    """A recurring draw (e.g. weekly per site) with the same pools and rules."""
+
+    __tablename__ = "draw_schedule"
+    __table_args__ = (
+        enum_check("target_kind", DRAW_TARGET_KINDS),
+        sa.CheckConstraint("weekday >= 0 AND weekday <= 6", name="weekday_valid"),
+        sa.CheckConstraint("inspectors_per_target >= 1", name="per_target_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(120))
+    target_kind: Mapped[str] = mapped_column(sa.String(8))
+    site_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
+    post_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
+    inspector_ids: Mapped[list] = mapped_column(sa.JSON)
+    target_count: Mapped[int | None] = mapped_column()
+    target_percent: Mapped[int | None] = mapped_column()
+    inspectors_per_target: Mapped[int] = mapped_column(default=2)
+    weekday: Mapped[int] = mapped_column(default=0)  # Monday = 0
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PatrolPlan(Base):
+    """How many patrol rounds a site expects per working day (admin setting)."""
+
+    __tablename__ = "patrol_plan"
+    __table_args__ = (sa.CheckConstraint("rounds_per_day >= 0", name="rounds_non_negative"),)
+
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("site.id"), primary_key=True)
+    rounds_per_day: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
