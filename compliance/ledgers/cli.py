@@ -1,0 +1,109 @@
+"""`compliance export LEDGER --from --to [filters] --user USERNAME -o FILE.xlsx`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask.cli import with_appcontext
+from flask_babel import force_locale
+
+from ..db import db
+from ..models import User
+from .registry import LedgerError, all_ledgers, get_ledger, parse_filters
+from .services import LedgerAccessError, count_rows, export_ledger, user_locale
+
+
+def _ledger_help() -> str:
+    return "LEDGER is one of the codes listed by `compliance export --list`."
+
+
+@click.command("export", help="Export a ledger (台账) to an Excel file, as USER sees it. "
+               + _ledger_help())
+@click.argument("ledger_code", metavar="LEDGER", required=False)
+@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="First day (local time).")
+@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Last day (local time).")
+@click.option("--period", metavar="2026|2026-03|2026-Q1", help="Instead of --from/--to.")
+@click.option("--site", "sites", multiple=True, metavar="CODE",
+              help="Only this site and the sites below it (repeatable).")
+@click.option("--filter", "extra", multiple=True, metavar="KEY=VALUE",
+              help="A ledger filter, e.g. status=open or category=attire (repeatable; "
+                   "comma-separate several values).")
+@click.option("--user", "username", metavar="USERNAME",
+              help="Export as this user: their roles and site scope apply. Required.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Column names in this language (default: the user's).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="The .xlsx file to write.")
+@click.option("--list", "list_only", is_flag=True, help="List the ledgers and their filters.")
+@with_appcontext
+def export_cmd(ledger_code, date_from, date_to, period, sites, extra, username, lang, output,
+               list_only) -> None:
+    if list_only:
+        for ledger in all_ledgers():
+            filters = ", ".join(
+                f"{f.key}=" + ("|".join(f.choices) if f.choices else f.kind) for f in ledger.filters)
+            click.echo(f"{ledger.code:14} {ledger.title}  [{', '.join(sorted(ledger.roles))}]"
+                       + (f"\n{'':14} filters: {filters}" if filters else ""))
+        return
+    if not ledger_code:
+        raise click.UsageError("Name a LEDGER (see --list).")
+    if not username:
+        raise click.UsageError("--user USERNAME is required: the export holds what that user may see.")
+    if output is None:
+        raise click.UsageError("-o FILE.xlsx is required.")
+    ledger = get_ledger(ledger_code)
+    if ledger is None:
+        raise click.UsageError(f"Unknown ledger {ledger_code!r}; see `compliance export --list`.")
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None or not user.active:
+        raise click.ClickException(f"No active user named {username}.")
+    raw: dict = {"sites": list(sites)}
+    for key, value in (("from", date_from), ("to", date_to), ("period", period)):
+        if value:
+            raw[key] = value
+    known = {f.key for f in ledger.filters}
+    for item in extra:
+        key, sep, value = item.partition("=")
+        if not sep or key not in known:
+            raise click.UsageError(f"Bad --filter {item!r}; this ledger's filters: "
+                                   f"{', '.join(sorted(known)) or 'none'}.")
+        raw.setdefault(key, []).append(value)
+    locale = lang or user_locale(user)
+    with force_locale(locale):
+        _export(ledger, user, raw, locale, output)
+
+
+def _export(ledger, user, raw: dict, locale: str, output: Path) -> None:
+    try:
+        filters = parse_filters(db.session, user, ledger, raw)
+        if not ledger.allowed(user):
+            raise LedgerAccessError(f"{user.username} may not export {ledger.code} (roles: "
+                                    f"{', '.join(sorted(user.roles))}).")
+    except LedgerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    total = count_rows(db.session, user, ledger, filters)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    part = output.with_name(output.name + ".part")
+    with click.progressbar(length=max(total, 1), label=f"{ledger.code}", show_pos=True,
+                           file=sys.stderr) as bar:
+        done = [0]
+
+        def progress(n: int) -> None:
+            bar.update(min(n, total) - done[0])
+            done[0] = min(n, total)
+
+        try:
+            result = export_ledger(db.session, user, ledger, filters, str(part),
+                                   locale=locale, route="cli",
+                                   progress=progress, file_name=output.name)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            part.unlink(missing_ok=True)
+            raise
+    os.replace(part, output)
+    click.echo(f"{result.rows} rows written to {output}")

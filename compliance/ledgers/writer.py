@@ -1,0 +1,270 @@
+"""The one Excel writer every ledger goes through, on openpyxl's write-only (streaming) mode.
+
+Rows are appended as they come from the database and flushed to a temporary sheet file by
+openpyxl, so an export never holds its rows in memory. Widths and freeze panes are set before the
+first append (write-only mode ignores them afterwards); date and number formats are carried by one
+reusable styled cell per column instead of a styled cell object per value.
+
+User text is always written as an inline string. Text that a spreadsheet would treat as a formula or
+a command (starting with =, +, -, @, tab or CR) gets the `quotePrefix` cell attribute, which is how
+Excel itself stores a value typed with a leading apostrophe: the text is kept exactly, shown as text,
+and stays text when the cell is edited. Characters an xlsx file cannot hold are removed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+COLUMN_TYPES = ("text", "user_text", "int", "float", "date", "datetime", "link", "enum")
+DEFAULT_FORMATS = {
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm",
+    "int": "0",
+    "float": "0.00",
+}
+MAX_CELL_CHARS = 32767
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# XML 1.0 forbids these; openpyxl raises IllegalCharacterError on them (e.g. \x0b from a paste).
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+TITLE_FONT = Font(bold=True, size=14)
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def clean_text(value: Any) -> str | None:
+    """A value as text an xlsx cell can hold: illegal characters removed, length capped."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    if _ILLEGAL.search(text):
+        text = _ILLEGAL.sub("", text)
+    if len(text) > MAX_CELL_CHARS:
+        text = text[: MAX_CELL_CHARS - 1] + "…"
+    return text
+
+
+def needs_neutralising(text: str) -> bool:
+    return text.startswith(FORMULA_TRIGGERS)
+
+
+@dataclass
+class Column:
+    """One column of a ledger: `key` names the value, `label` is a lazy_gettext string."""
+
+    key: str
+    label: Any
+    type: str = "text"
+    width: float = 14
+    number_format: str | None = None
+    choices: dict[str, Any] | None = None  # for "enum": stored value -> lazy label
+
+    def __post_init__(self) -> None:
+        if self.type not in COLUMN_TYPES:
+            raise ValueError(f"unknown column type {self.type!r}")
+        if self.number_format is None:
+            self.number_format = DEFAULT_FORMATS.get(self.type)
+
+
+@dataclass
+class ExportInfo:
+    """What the parameters block says about an export."""
+
+    title: str
+    parameters: list[tuple[str, str]] = field(default_factory=list)  # (label, value), translated
+    exported_by: str = ""
+    exported_at: datetime | None = None  # local, naive
+
+
+class LedgerWriter:
+    """Streams one tabular ledger into a workbook: a data sheet (title row, bold frozen header with
+    autofilter, typed cells) and a parameters sheet written when the row count is known.
+
+    Labels must already be translated strings (the caller forces the user's locale)."""
+
+    def __init__(self, columns: Sequence[Column], labels: Sequence[str], info: ExportInfo,
+                 timezone: str = "Asia/Shanghai", sheet_title: str | None = None,
+                 enum_labels: dict[str, dict[str, str]] | None = None,
+                 parameters_title: str = "Parameters", labels_block: dict[str, str] | None = None):
+        self.columns = list(columns)
+        self.info = info
+        self.tz = ZoneInfo(timezone)
+        self.rows_written = 0
+        self.parameters_title = parameters_title
+        self.labels_block = labels_block or {}
+        self.wb = Workbook(write_only=True)
+        self.ws = self.wb.create_sheet(_sheet_name(sheet_title or info.title))
+        self._converters = [self._converter(c, (enum_labels or {}).get(c.key)) for c in self.columns]
+        self._templates = [self._template(c) for c in self.columns]
+        self._wrap_cells: dict[int, WriteOnlyCell] = {}
+        # Widths and freeze panes only take effect before the first append.
+        for index, column in enumerate(self.columns, 1):
+            self.ws.column_dimensions[get_column_letter(index)].width = column.width
+        self.ws.freeze_panes = "A3"
+        title = WriteOnlyCell(self.ws, value=clean_text(info.title))
+        title.font = TITLE_FONT
+        self.ws.append([title])
+        header = []
+        for label in labels:
+            cell = WriteOnlyCell(self.ws, value=clean_text(label))
+            cell.font = HEADER_FONT
+            cell.fill = HEADER_FILL
+            header.append(cell)
+        self.ws.append(header)
+        self.header_row = 2
+
+    # -- per-column conversion -------------------------------------------------------------
+    def _template(self, column: Column) -> WriteOnlyCell | None:
+        if column.type in ("date", "datetime") or (column.type == "float" and column.number_format):
+            cell = WriteOnlyCell(self.ws)
+            cell.number_format = column.number_format
+            return cell
+        return None
+
+    def _converter(self, column: Column, enum_labels: dict[str, str] | None) -> Callable | None:
+        kind = column.type
+        if kind == "datetime":
+            tz = self.tz
+
+            def conv(value):
+                if value is None:
+                    return None
+                if value.tzinfo is None:  # stored naive UTC; Excel has no time zones
+                    value = value.replace(tzinfo=UTC)
+                return value.astimezone(tz).replace(tzinfo=None)
+
+            return conv
+        if kind == "date":
+            return lambda v: v.date() if isinstance(v, datetime) else v
+        if kind == "user_text":
+            return clean_text
+        if kind == "text":
+            return clean_text
+        if kind == "enum":
+            mapping = enum_labels or {}
+            return lambda v: None if v is None else clean_text(mapping.get(v, v))
+        if kind == "link":
+            def links(value):
+                if value is None:
+                    return None
+                if isinstance(value, str):
+                    return clean_text(value)
+                return clean_text("\n".join(value)) or None
+
+            return links
+        return None
+
+    def append(self, values: Sequence[Any]) -> None:
+        """Append one record (values in column order, as the database holds them)."""
+        row: list[Any] = []
+        for index, value in enumerate(values):
+            conv = self._converters[index]
+            if conv is not None:
+                value = conv(value)
+            if value is None:
+                row.append(None)
+                continue
+            if isinstance(value, str):
+                if value and value[0] in FORMULA_TRIGGERS:
+                    row.append(self._text_cell(value))
+                    continue
+                if self.columns[index].type == "link" and "\n" in value:
+                    row.append(self._wrapped(index, value))
+                    continue
+            elif isinstance(value, bool):
+                value = int(value)
+            template = self._templates[index]
+            if template is not None and isinstance(value, datetime | date | float | int):
+                template.value = value
+                row.append(template)
+                continue
+            row.append(value)
+        self.ws.append(row)
+        self.rows_written += 1
+
+    def _text_cell(self, text: str) -> WriteOnlyCell:
+        """An inline string cell that no spreadsheet turns into a formula, keeping the text."""
+        cell = WriteOnlyCell(self.ws)
+        cell._value = text
+        cell.data_type = "s"
+        cell.quotePrefix = True
+        return cell
+
+    def _wrapped(self, index: int, text: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.ws)
+        cell._value = text
+        cell.data_type = "s"
+        cell.alignment = WRAP
+        return cell
+
+    def write_rows(self, rows: Iterable[Sequence[Any]], progress: Callable[[int], None] | None = None,
+                   every: int = 1000) -> int:
+        for values in rows:
+            self.append(values)
+            if progress is not None and self.rows_written % every == 0:
+                progress(self.rows_written)
+        if progress is not None:
+            progress(self.rows_written)
+        return self.rows_written
+
+    def finish(self, target) -> int:
+        """Close the data sheet (autofilter over what was written), add the parameters sheet and
+        save to `target` (a path or a binary file object). Returns the row count."""
+        last_row = self.header_row + self.rows_written
+        last_col = get_column_letter(max(len(self.columns), 1))
+        self.ws.auto_filter.ref = f"A{self.header_row}:{last_col}{last_row}"
+        write_parameters_sheet(self.wb, self.parameters_title, self.info, self.rows_written,
+                               self.labels_block)
+        self.wb.save(target)
+        return self.rows_written
+
+
+def write_parameters_sheet(wb: Workbook, sheet_title: str, info: ExportInfo, row_count: int,
+                           labels: dict[str, str]) -> None:
+    """The parameters block: what, which filters, who exported, when, how many rows."""
+    ws = wb.create_sheet(_sheet_name(sheet_title))
+    ws.column_dimensions["A"].width = 18
+    ws.column_dimensions["B"].width = 60
+    title = WriteOnlyCell(ws, value=clean_text(info.title))
+    title.font = TITLE_FONT
+    ws.append([title])
+
+    def bold(text):
+        cell = WriteOnlyCell(ws, value=clean_text(text))
+        cell.font = HEADER_FONT
+        return cell
+
+    ws.append([bold(labels.get("ledger", "Ledger")), _safe_text_cell(ws, info.title)])
+    for label, value in info.parameters:
+        ws.append([bold(label), _safe_text_cell(ws, value)])
+    ws.append([bold(labels.get("exported_by", "Exported by")), _safe_text_cell(ws, info.exported_by)])
+    when = WriteOnlyCell(ws, value=info.exported_at)
+    when.number_format = "yyyy-mm-dd hh:mm:ss"
+    ws.append([bold(labels.get("exported_at", "Exported at")), when])
+    ws.append([bold(labels.get("rows", "Rows")), row_count])
+
+
+def _safe_text_cell(ws, value) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws)
+    text = clean_text(value) or ""
+    cell._value = text
+    cell.data_type = "s"
+    if text and needs_neutralising(text):
+        cell.quotePrefix = True
+    return cell
+
+
+def _sheet_name(title: str) -> str:
+    """Sheet names: at most 31 characters, none of []:*?/\\."""
+    name = re.sub(r"[\[\]:*?/\\]", " ", clean_text(title) or "Sheet").strip() or "Sheet"
+    return name[:31]
