@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..models import SITE_KINDS, STAFF_STATUSES
@@ -28,7 +29,7 @@ def _int_or_zero(value) -> int:
 class SiteForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    kind = SelectField(_l("Kind"), choices=[(k, SITE_KIND_LABELS[k]) for k in SITE_KINDS])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, SITE_KIND_LABELS[k]) for k in SITE_KINDS])
     parent_id = SelectField(_l("Parent site"), coerce=_int_or_zero, choices=[])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
     is_active = BooleanField(_l("In use"), default=True)
@@ -53,7 +54,7 @@ class StaffForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
     hired_on = DateField(_l("Hire date"), validators=[DataRequired()])
-    status = SelectField(_l("Status"), choices=[(s, STATUS_LABELS[s]) for s in STAFF_STATUSES])
+    status = SelectField(_l("Status"), choices=[SelectChoice(s, STATUS_LABELS[s]) for s in STAFF_STATUSES])
     site_id = SelectField(_l("Site"), coerce=_int_or_zero, choices=[])
 
 
@@ -84,12 +85,12 @@ class ConflictForm(FlaskForm):
     staff_a = StringField(_l("Staff number"), validators=[DataRequired(), Length(max=32)])
     staff_b = StringField(_l("Staff number of the other person"),
                           validators=[DataRequired(), Length(max=32)])
-    kind = SelectField(_l("Kind"), choices=[(k, CONFLICT_KIND_LABELS[k]) for k in CONFLICT_KINDS])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, CONFLICT_KIND_LABELS[k]) for k in CONFLICT_KINDS])
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=200)])
 
 
 class ConflictEditForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[(k, CONFLICT_KIND_LABELS[k]) for k in CONFLICT_KINDS])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, CONFLICT_KIND_LABELS[k]) for k in CONFLICT_KINDS])
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=200)])
 
 
