@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from .security import PasswordPolicyError, check_password_policy
@@ -34,7 +35,9 @@ class LoginForm(FlaskForm):
 class AccountForm(FlaskForm):
     display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=64)])
     email = StringField(_l("E-mail"), validators=[Optional(), Length(max=120)])
-    locale = SelectField(_l("Language"), choices=[("zh", "简体中文"), ("en", "English")])
+    locale = SelectField(
+        _l("Language"), choices=[SelectChoice("zh", "简体中文"), SelectChoice("en", "English")]
+    )
     email_opt_out = BooleanField(_l("Do not send me notifications by e-mail"))
 
 
