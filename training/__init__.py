@@ -12,7 +12,29 @@ logger = logging.getLogger(__name__)
 
 def init_app(app) -> None:
     """Register blueprints, API, jobs, ledgers, CLI commands and demo data of this package."""
+    from flask_babel import lazy_gettext as _l
 
-    from . import ledgers
+    from compliance.api import register
+    from compliance.demo import register_demo
+    from compliance.scheduler import register_job
+    from compliance.ui import register_dashboard_panel, register_nav
 
+    from . import api, demo, ledgers, tasks, views
+
+    app.register_blueprint(views.bp)
+    register(app, api.blp)
+    register_nav(app, "training.my_training", _l("My training"), roles=("staff",), order=400)
+    register_nav(app, "training.sessions", _l("Training"), roles=("hr", "admin", "discipline"),
+                 order=410)
+    register_nav(app, "training.plans", _l("Onboarding"), roles=("hr", "admin", "discipline"),
+                 order=420)
+    register_nav(app, "training.pairings", _l("Mentor pairing"),
+                 roles=("hr", "admin", "discipline"), order=430)
+    register_dashboard_panel(app, views.render_hr_panel, roles=("hr", "admin"), order=400)
+    register_dashboard_panel(app, views.render_staff_panel, order=410)
+    register_job(app, "training.onboarding_plans", tasks.create_onboarding_plans,
+                 "Create onboarding plans for recently hired staff without one", hour=6, minute=30)
+    register_job(app, "training.shadow_log_reminders", tasks.remind_missing_shadow_logs,
+                 "Remind mentors of a week without a shadow log", hour=8, minute=0)
+    register_demo(app, demo.load_demo, order=400)
     ledgers.init_app(app)
