@@ -173,14 +173,15 @@ def request_proposal(args):
     _require(*MANAGERS)
     site_ids = scope_ids(current_user)
     candidates = args["candidate_ids"]
-    if candidates and site_ids is not None:
+    if candidates:
         from compliance.models import StaffMember
 
-        known = set(db.session.scalars(sa.select(StaffMember.id).where(
-            StaffMember.id.in_(candidates), StaffMember.site_id.in_(list(site_ids)))))
-        if set(candidates) - known:
-            abort(422, message="Unknown candidate ids: "
-                  + ", ".join(map(str, sorted(set(candidates) - known))))
+        query = sa.select(StaffMember.id).where(StaffMember.id.in_(candidates))
+        if site_ids is not None:
+            query = query.where(StaffMember.site_id.in_(list(site_ids)))
+        unknown = set(candidates) - set(db.session.scalars(query))
+        if unknown:
+            abort(422, message="Unknown candidate ids: " + ", ".join(map(str, sorted(unknown))))
     proposal = services.propose(db.session, args["planning_on"], candidates, site_ids)
     plan_id = None
     if args["create_plan"] and proposal.ok:

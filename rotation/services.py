@@ -33,6 +33,7 @@ declare("rotation.max_tenure_months", 36)
 declare("rotation.min_interval_months", 12)
 declare("rotation.cooling_off_months", 36)
 declare("rotation.amber_days", 90)
+declare("rotation.handover_weeks", 2)
 
 APPROVER_ROLES = ("discipline", "admin")
 
@@ -776,7 +777,7 @@ def execute_due_moves(session: Session, run_on: date, actor: User | None = None)
     groups: dict[tuple[int, date], list[RotationMove]] = defaultdict(list)
     for m in moves:
         groups[(m.plan_id, m.effective_on)].append(m)
-    weeks = int(get_setting(session, "training.handover_weeks"))
+    weeks = int(get_setting(session, "rotation.handover_weeks"))
     counts = {"executed": 0, "blocked": 0, "pairings": 0}
     from compliance.db import utcnow
 

@@ -1,0 +1,169 @@
+"""Plans: drafted from a proposal, edited with every rule re-checked, submitted, approved or
+returned by someone else, executed once on the effective date with handover pairings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from compliance.db import db
+from compliance.models import AuditEvent
+from compliance.notifications.models import Notification
+from compliance.scheduler import run_job
+from rotation import services
+from rotation.models import RotationMove, RotationPlan
+from rotation.services import MoveSpec, RotationError
+from rotation_helpers import TODAY, current
+
+
+def _draft(scenario, hr, candidates=()):
+    plan = services.create_plan_from_proposal(db.session, hr, TODAY, list(candidates))
+    db.session.commit()
+    return plan
+
+
+def test_draft_from_proposal_has_the_due_moves_and_is_audited(scenario, hr):
+    plan = _draft(scenario, hr)
+    assert plan.status == "draft"
+    assert {m.staff_member_id for m in plan.moves} == {scenario.a.id, scenario.b.id}
+    assert all(m.reason.startswith("due:") for m in plan.moves)
+    actions = set(db.session.scalars(sa.select(AuditEvent.action).where(
+        AuditEvent.entity_type == "RotationPlan", AuditEvent.entity_id == str(plan.id))))
+    assert "rotation_plan.create" in actions
+
+
+def test_edit_that_leaves_a_seat_empty_or_drops_a_due_person_is_refused(scenario, hr):
+    plan = _draft(scenario, hr, [scenario.d.id])
+    moves = {m.staff_member_id: m for m in plan.moves}
+    # Drop B: A would take a seat still held, and B is due.
+    with pytest.raises(RotationError) as info:
+        services.update_plan_moves(db.session, hr, plan, [
+            MoveSpec(scenario.a.id, moves[scenario.a.id].seat_assignment_id, TODAY)])
+    rules = {v.rule for v in info.value.violations}
+    assert "tenure" in rules and "one_post" in rules
+    db.session.rollback()
+    # Different dates inside one swap would leave a seat empty or doubly held.
+    with pytest.raises(RotationError) as info:
+        services.update_plan_moves(db.session, hr, plan, [
+            MoveSpec(scenario.a.id, moves[scenario.a.id].seat_assignment_id, TODAY),
+            MoveSpec(scenario.b.id, moves[scenario.b.id].seat_assignment_id, TODAY + timedelta(days=7))])
+    assert "staffed" in {v.rule for v in info.value.violations}
+
+
+def test_valid_edit_is_saved_with_a_rule_check(scenario, hr):
+    plan = _draft(scenario, hr, [scenario.d.id])
+    moves = {m.staff_member_id: m for m in plan.moves}
+    new_day = TODAY + timedelta(days=14)
+    services.update_plan_moves(db.session, hr, plan, [
+        MoveSpec(scenario.a.id, moves[scenario.a.id].seat_assignment_id, new_day),
+        MoveSpec(scenario.b.id, moves[scenario.b.id].seat_assignment_id, new_day)])
+    db.session.commit()
+    plan = db.session.get(RotationPlan, plan.id)
+    assert {m.effective_on for m in plan.moves} == {new_day}
+
+
+def test_author_cannot_approve_and_approver_must_be_discipline_or_admin(scenario, hr, discipline,
+                                                                        make_user):
+    plan = _draft(scenario, hr)
+    services.submit_plan(db.session, hr, plan)
+    with pytest.raises(RotationError):
+        services.approve_plan(db.session, hr, plan)
+    hr_admin = make_user(roles=("hr",))
+    with pytest.raises(RotationError):
+        services.approve_plan(db.session, hr_admin, plan)
+    services.approve_plan(db.session, discipline, plan)
+    assert plan.status == "approved"
+    with pytest.raises(RotationError):
+        services.update_plan_moves(db.session, hr, plan, services.plan_specs(plan))
+
+
+def test_returned_plan_goes_back_to_draft_and_can_be_resubmitted(scenario, hr, discipline):
+    plan = _draft(scenario, hr)
+    services.submit_plan(db.session, hr, plan)
+    with pytest.raises(RotationError):
+        services.return_plan(db.session, discipline, plan, "")
+    services.return_plan(db.session, discipline, plan, "请补充说明")
+    assert plan.status == "returned"
+    services.submit_plan(db.session, hr, plan)
+    assert plan.status == "submitted"
+
+
+def test_approved_plan_executes_on_its_date_once_with_handover_pairings(app, scenario, hr, discipline):
+    from training.models import MentorPairing
+
+    plan = _draft(scenario, hr)
+    services.submit_plan(db.session, hr, plan)
+    services.approve_plan(db.session, discipline, plan)
+    db.session.commit()
+    plan_id = plan.id
+    old_a, old_b = current(scenario.a.id), current(scenario.b.id)
+
+    before = run_job(app, "rotation.execute_moves", TODAY - timedelta(days=1))
+    assert before.outcome == "success" and before.counts["executed"] == 0
+    assert current(scenario.a.id).id == old_a.id
+
+    run = run_job(app, "rotation.execute_moves", TODAY)
+    assert run.outcome == "success", run.error
+    assert run.counts == {"executed": 2, "blocked": 0, "pairings": 2}
+    new_a, new_b = current(scenario.a.id), current(scenario.b.id)
+    assert (new_a.post_id, new_a.window_id) == (scenario.k2.id, scenario.w2.id)
+    assert (new_b.post_id, new_b.window_id) == (scenario.k1.id, scenario.w1.id)
+    assert new_a.started_on == TODAY
+    assert db.session.get(type(old_a), old_a.id).ended_on == TODAY - timedelta(days=1)
+    pairings = list(db.session.scalars(sa.select(MentorPairing).where(MentorPairing.kind == "handover")))
+    assert {(p.mentor_id, p.mentee_id) for p in pairings} == {(scenario.b.id, scenario.a.id),
+                                                              (scenario.a.id, scenario.b.id)}
+    assert all(p.ends_on == TODAY + timedelta(days=13) for p in pairings)
+    plan = db.session.get(RotationPlan, plan_id)
+    assert plan.status == "executed"
+    assert not plan.is_editable
+
+    again = run_job(app, "rotation.execute_moves", TODAY + timedelta(days=1))
+    assert again.counts["executed"] == 0
+    assert db.session.scalar(sa.select(sa.func.count(MentorPairing.id))) == 2
+    actions = list(db.session.scalars(sa.select(AuditEvent.action).where(
+        AuditEvent.action.in_(("rotation_move.execute", "assignment.create", "assignment.end")))))
+    assert sorted(actions).count("rotation_move.execute") == 2
+
+
+def test_execution_blocks_a_group_whose_people_changed_assignment(app, scenario, hr, discipline):
+    plan = _draft(scenario, hr)
+    services.submit_plan(db.session, hr, plan)
+    services.approve_plan(db.session, discipline, plan)
+    a_now = current(scenario.a.id)
+    a_now.ended_on = TODAY - timedelta(days=3)
+    db.session.commit()
+    run = run_job(app, "rotation.execute_moves", TODAY)
+    assert run.counts["blocked"] == 2 and run.counts["executed"] == 0
+    statuses = set(db.session.scalars(sa.select(RotationMove.status).where(RotationMove.plan_id == plan.id)))
+    assert statuses == {"blocked"}
+
+
+def test_due_alerts_reach_hr_at_90_and_30_days_once(app, scenario, hr, make_user):
+    other_scope_hr = make_user(roles=("hr",), sites=[scenario.wx])
+    row = next(r for r in services.tenure_board(db.session, TODAY) if r.staff.id == scenario.c.id)
+    due = row.due_on
+    run = run_job(app, "rotation.due_alerts", due - timedelta(days=120))
+    keys = set(db.session.scalars(sa.select(Notification.dedupe_key).where(Notification.user_id == hr.id)))
+    assert not any(k.startswith(f"rotation-due90:{row.assignment.id}") for k in keys)
+    run = run_job(app, "rotation.due_alerts", due - timedelta(days=90))
+    assert run.outcome == "success", run.error
+    keys = set(db.session.scalars(sa.select(Notification.dedupe_key).where(Notification.user_id == hr.id)))
+    assert f"rotation-due90:{row.assignment.id}:{due}" in keys
+    # C works at WX, in the scope of the WX HR user too.
+    wx_keys = set(db.session.scalars(sa.select(Notification.dedupe_key).where(
+        Notification.user_id == other_scope_hr.id)))
+    assert f"rotation-due90:{row.assignment.id}:{due}" in wx_keys
+    count = db.session.scalar(sa.select(sa.func.count(Notification.id)))
+    again = run_job(app, "rotation.due_alerts", due - timedelta(days=90))
+    assert again.counts["notified"] == 0
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == count
+    run_job(app, "rotation.due_alerts", due - timedelta(days=30))
+    keys = set(db.session.scalars(sa.select(Notification.dedupe_key).where(Notification.user_id == hr.id)))
+    assert f"rotation-due30:{row.assignment.id}:{due}" in keys
+    # The WX HR user hears nothing about DM holders.
+    wx_keys = set(db.session.scalars(sa.select(Notification.dedupe_key).where(
+        Notification.user_id == other_scope_hr.id)))
+    assert all(f":{current(scenario.a.id).id}:" not in k for k in wx_keys)
