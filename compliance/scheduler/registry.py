@@ -24,10 +24,11 @@ DEFAULT_CRON = {"hour": 7, "minute": 0}
 @dataclass
 class JobSpec:
     """A scheduled job. `func(app, run_on) -> dict | None` opens its own transaction, commits once
-    and returns counts of the work it did (e.g. {"notified": 3}); counts whose name starts with
-    "checked", "seen" or "skipped" are tallies, not work. `cron` holds APScheduler cron trigger
-    fields, read in the configured time zone. A `quiet` job (e.g. every minute) keeps its run in
-    the history only when it did some work or failed."""
+    and returns counts (e.g. {"checked": 40, "notified": 3}); name the work done with a past
+    participle ("created", "notified", "sent"...) so a second run for the same date can be seen to
+    report none. `cron` holds APScheduler cron trigger fields, read in the configured time zone.
+    A `quiet` job (e.g. every minute) keeps its run in the history only when a count is non-zero
+    or it failed."""
 
     name: str
     func: Callable
@@ -76,15 +77,11 @@ def _jsonable_counts(counts) -> dict:
 
 
 def did_work(counts: dict | None) -> bool:
-    """True when any count other than a tally ("checked...", "seen...", "skipped...") is non-zero."""
-    for key, value in (counts or {}).items():
-        if key.startswith(("checked", "seen", "skipped")):
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            continue
-        if value:
-            return True
-    return False
+    """True when any numeric count is non-zero (a quiet job's run is then kept in the history)."""
+    return any(
+        value for value in (counts or {}).values()
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    )
 
 
 def run_job(app: Flask, name: str, run_on: date, trigger: str = "manual") -> JobRun:

@@ -9,11 +9,25 @@ import sqlalchemy as sa
 from compliance.db import db
 from compliance.demo import load_demo
 from compliance.scheduler import get_jobs, run_job
-from compliance.scheduler.registry import did_work
 from compliance.timeutil import local_today
 
 # job_run grows by design (one row per run); nothing else may change on a second run.
 IGNORED_TABLES = {"job_run"}
+
+# Counts that name work done (the registry asks jobs to name work with a past participle);
+# other counts ("checked", "sites_due", "missed_weeks") describe what the job looked at.
+WORK_WORDS = ("created", "notified", "sent", "emailed", "escalated", "reminded", "executed",
+              "deleted", "purged", "inserted", "updated", "generated", "exported", "drawn",
+              "added", "closed", "reopened", "moved", "recorded", "scheduled", "published",
+              "flagged", "assigned", "paired", "written")
+
+
+def reported_work(counts: dict | None) -> dict:
+    return {
+        key: value for key, value in (counts or {}).items()
+        if any(word in key for word in WORK_WORDS)
+        and isinstance(value, int | float) and not isinstance(value, bool) and value
+    }
 
 
 def _state() -> dict[str, list]:
@@ -55,6 +69,6 @@ def test_every_registered_job_run_twice_for_one_date_changes_nothing_the_second_
             failures.append(f"{name}: second run failed: {second.error}")
         for problem in _diff(before, after):
             failures.append(f"{name}: second run changed {problem}")
-        if did_work(second.counts):
-            failures.append(f"{name}: second run reported work {second.counts}")
+        if reported_work(second.counts):
+            failures.append(f"{name}: second run reported work {reported_work(second.counts)}")
     assert not failures, "\n".join(failures)
