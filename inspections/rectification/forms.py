@@ -13,6 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 SEVERITY_LABELS = {"minor": _l("Minor"), "major": _l("Major"), "critical": _l("Critical")}
@@ -30,6 +31,15 @@ EVENT_LABELS = {"opened": _l("Opened"), "responded": _l("Response"), "verified":
 KIND_LABELS = {"complaint": _l("Complaint"), "commendation": _l("Commendation")}
 OUTCOME_LABELS = {"pending": _l("Pending"), "upheld": _l("Upheld"),
                   "not_upheld": _l("Not upheld")}
+
+
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+def select_choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as SelectField choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class _VersionedForm(FlaskForm):
@@ -64,26 +74,26 @@ class ReassignForm(_VersionedForm):
 
 
 class ConductForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()))
-    source = SelectField(_l("Source"), choices=list(SOURCE_LABELS.items()))
+    kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS))
+    source = SelectField(_l("Source"), choices=_choices(SOURCE_LABELS))
     staff_member = SelectField(_l("Staff member"), coerce=int, validators=[InputRequired()])
     received_on = DateField(_l("Date received"), validators=[InputRequired()])
     reference = StringField(_l("Reference (letter or ticket number)"),
                             validators=[Optional(), Length(max=64)])
-    severity = SelectField(_l("Severity (complaints)"), choices=list(SEVERITY_LABELS.items()))
+    severity = SelectField(_l("Severity (complaints)"), choices=_choices(SEVERITY_LABELS))
     text = TextAreaField(_l("Content"), validators=[DataRequired(), Length(max=4000)])
 
 
 class DecideForm(FlaskForm):
-    outcome = SelectField(_l("Outcome"), choices=[("upheld", _l("Upheld")),
-                                                   ("not_upheld", _l("Not upheld"))])
+    outcome = SelectField(_l("Outcome"), choices=[SelectChoice("upheld", _l("Upheld")),
+                                                   SelectChoice("not_upheld", _l("Not upheld"))])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=4000)])
 
 
 class HolidayForm(FlaskForm):
     day = DateField(_l("Date"), validators=[InputRequired()])
-    kind = SelectField(_l("Kind"), choices=[("holiday", _l("Holiday (no work)")),
-                                            ("workday", _l("Adjusted working day (调休)"))])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice("holiday", _l("Holiday (no work)")),
+                                            SelectChoice("workday", _l("Adjusted working day (调休)"))])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
 
 

@@ -160,6 +160,11 @@ def responsible_for(session: Session, *, target: str, site_id: int, window_id: i
     without one, its current assignee); an area finding to the site's area keeper. The supervisor
     is the window's named supervisor, else the site's.
     """
+    if target == "staff" and staff_member_id and not window_id:
+        # The supervisor of a staff finding follows the window the person works at.
+        window_id = session.scalar(
+            sa.select(Assignment.window_id).where(Assignment.staff_member_id == staff_member_id,
+                                                  Assignment.ended_on.is_(None)))
     window_keeper = session.get(WindowKeeper, window_id) if window_id else None
     area_keeper = session.get(AreaKeeper, site_id)
     if target == "staff" and staff_member_id:

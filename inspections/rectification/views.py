@@ -51,6 +51,7 @@ from .forms import (
     RejectForm,
     RespondForm,
     VerifyForm,
+    select_choices,
 )
 from .models import (
     OPEN_STATUSES,
@@ -294,8 +295,8 @@ def _render_timeline(rect: Rectification, status: int = 200, **forms):
         form = forms.get("reassign_form") or ReassignForm(
             data={"version": rect.version, "responsible": rect.responsible_staff_id or 0,
                   "supervisor": rect.supervisor_staff_id or 0})
-        form.responsible.choices = _staff_choices(rect.site_id)
-        form.supervisor.choices = _staff_choices(rect.site_id, blank=_("(none)"))
+        form.responsible.choices = select_choices(_staff_choices(rect.site_id))
+        form.supervisor.choices = select_choices(_staff_choices(rect.site_id, blank=_("(none)")))
         ctx["reassign_form"] = form
     for form in ("respond_form", "verify_form", "reject_form", "fix_form"):
         if form not in forms:
@@ -388,8 +389,8 @@ def fix_on_spot(rect_id: int):
 def reassign(rect_id: int):
     rect = _load(rect_id)
     form = ReassignForm()
-    form.responsible.choices = _staff_choices(rect.site_id)
-    form.supervisor.choices = _staff_choices(rect.site_id, blank=_("(none)"))
+    form.responsible.choices = select_choices(_staff_choices(rect.site_id))
+    form.supervisor.choices = select_choices(_staff_choices(rect.site_id, blank=_("(none)")))
     if not form.validate_on_submit():
         _form_errors(form)
         return _render_timeline(rect, 400, reassign_form=form)
@@ -457,7 +458,7 @@ def conduct_list():
 @roles_required(*RECORDING_ROLES)
 def conduct_new():
     form = ConductForm()
-    form.staff_member.choices = _staff_choices()
+    form.staff_member.choices = select_choices(_staff_choices())
     if request.method == "GET":
         form.received_on.data = local_today()
         if request.args.get("kind") in ("complaint", "commendation"):
@@ -588,8 +589,8 @@ def keepers():
         abort(404)
     choices = _staff_choices(site_id, blank=_("(none)"))
     form = KeeperForm()
-    form.keeper.choices = choices
-    form.supervisor.choices = choices
+    form.keeper.choices = select_choices(choices)
+    form.supervisor.choices = select_choices(choices)
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
