@@ -140,11 +140,13 @@ def _site_choices(blank: str | None = None) -> list[tuple[int, str]]:
     return ([(0, blank)] if blank is not None else []) + choices
 
 
-def _window_choices(blank: str) -> list[tuple[int, str]]:
+def _window_choices(blank: str, keep_id: int | None = None) -> list[tuple[int, str]]:
+    """Windows in use at sites in scope (plus `keep_id`, the one already chosen on an edit)."""
     rows = db.session.execute(
         sa.select(Window.id, Window.code, Window.name, Site.code)
         .join(Site, Site.id == Window.site_id)
-        .where(scope_filter(current_user, Window.site_id), Window.is_active.is_(True))
+        .where(scope_filter(current_user, Window.site_id),
+               sa.or_(Window.is_active.is_(True), Window.id == (keep_id or 0)))
         .order_by(Site.code, Window.code)
     ).all()
     return [(0, blank)] + [(wid, f"{scode} · {code} {name}") for wid, code, name, scode in rows]
@@ -603,7 +605,8 @@ def _assignment_form(assignment: Assignment | None) -> AssignmentForm:
     form = AssignmentForm(obj=assignment)
     form.post_id.choices = _post_choices()
     form.site_id.choices = _site_choices()
-    form.window_id.choices = _window_choices(blank=_("(none)"))
+    form.window_id.choices = _window_choices(
+        blank=_("(none)"), keep_id=assignment.window_id if assignment is not None else None)
     if request.method == "GET" and assignment is not None:
         form.window_id.data = assignment.window_id or 0
     return form
