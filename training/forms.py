@@ -17,6 +17,7 @@ from wtforms import (
     TimeField,
     ValidationError,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -51,7 +52,7 @@ class CourseForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         labels = kind_labels()
-        self.kind.choices = [(k, labels[k]) for k in COURSE_KINDS]
+        self.kind.choices = [SelectChoice(k, labels[k]) for k in COURSE_KINDS]
 
 
 class SessionForm(FlaskForm):
@@ -126,8 +127,8 @@ class ConfirmLogForm(FlaskForm):
 
 class AssessForm(FlaskForm):
     outcome = RadioField(_l("Assessment"), choices=[
-        ("ready", _l("Ready to work alone")),
-        ("needs_more_time", _l("Needs more time")),
+        SelectChoice("ready", _l("Ready to work alone")),
+        SelectChoice("needs_more_time", _l("Needs more time")),
     ], validators=[InputRequired()])
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
 

@@ -11,6 +11,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
+from wtforms.fields.choices import SelectChoice
 
 from compliance.access import in_scope, roles_required, scope_filter, scope_ids, sites_in_scope
 from compliance.db import db, utcnow
@@ -168,10 +169,11 @@ def _session_or_404(session_id: int) -> TrainingSession:
 
 
 def _invite_choices(form) -> None:
-    form.staff_ids.choices = [(sid, f"{name} ({no})") for sid, name, no in _staff_in_scope()]
-    form.invite_site_ids.choices = [(s.id, s.name) for s in sites_in_scope(current_user)]
+    form.staff_ids.choices = [SelectChoice(sid, f"{name} ({no})")
+                              for sid, name, no in _staff_in_scope()]
+    form.invite_site_ids.choices = [SelectChoice(s.id, s.name) for s in sites_in_scope(current_user)]
     form.invite_post_ids.choices = [
-        (p.id, p.name) for p in db.session.scalars(sa.select(Post).order_by(Post.code))]
+        SelectChoice(p.id, p.name) for p in db.session.scalars(sa.select(Post).order_by(Post.code))]
 
 
 def _invitees_from(form) -> dict[int, str]:
@@ -218,9 +220,9 @@ def sessions():
 @roles_required(*MANAGERS)
 def session_new():
     form = SessionForm()
-    form.course_id.choices = [(c.id, f"{c.code} {c.title}") for c in db.session.scalars(
+    form.course_id.choices = [SelectChoice(c.id, f"{c.code} {c.title}") for c in db.session.scalars(
         sa.select(Course).where(Course.is_active.is_(True)).order_by(Course.kind, Course.code))]
-    form.site_id.choices = [(s.id, s.name) for s in sites_in_scope(current_user)]
+    form.site_id.choices = [SelectChoice(s.id, s.name) for s in sites_in_scope(current_user)]
     _invite_choices(form)
     if request.method == "GET":
         course_id = request.args.get("course", type=int)
@@ -600,13 +602,14 @@ def pairing_new():
     mentee = _staff_or_404(mentee_id)
     suggestions = prs.suggest_mentors(db.session, mentee, scope_site_ids=scope_ids(current_user))
     form = PairingForm()
-    form.mentor_id.choices = [(s.staff.id, s.staff.name) for s in suggestions if s.eligible]
+    form.mentor_id.choices = [SelectChoice(s.staff.id, s.staff.name)
+                              for s in suggestions if s.eligible]
     plan = db.session.scalar(sa.select(OnboardingPlan).where(OnboardingPlan.staff_member_id == mentee.id))
     if request.method == "GET":
         form.starts_on.data = max(local_today(), mentee.hired_on)
         form.weeks.data = plan.mentor_weeks if plan else 12
         if form.mentor_id.choices:
-            form.mentor_id.data = form.mentor_id.choices[0][0]
+            form.mentor_id.data = form.mentor_id.choices[0].value
     error = None
     if form.validate_on_submit():
         mentor = _staff_or_404(form.mentor_id.data)
