@@ -1,0 +1,69 @@
+"""Roster import page and its downloadable template."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ...access import roles_required
+from ...db import db
+from ...timeutil import local_today
+from .. import importer
+from ..forms import (
+    ImportForm,
+)
+from .common import (
+    HR,
+    _scope,
+    bp,
+    message_of,
+)
+
+# --------------------------------------------------------------------------- roster import
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(*HR)
+def roster_import():
+    form = ImportForm()
+    row_errors: list[tuple[int, str]] = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        filename = upload.filename or ""
+        data = upload.stream.read(importer.MAX_BYTES + 1)
+        if not filename.lower().endswith(".xlsx"):
+            form.file.errors = list(form.file.errors or []) + [
+                _("Upload an Excel .xlsx file (use the template).")]
+        else:
+            try:
+                result = importer.import_roster(db.session, current_user, data, filename=filename,
+                                                scope=_scope(), today=local_today())
+            except importer.RosterFileError as exc:
+                db.session.rollback()
+                form.file.errors = list(form.file.errors or []) + [message_of(exc)]
+            else:
+                if result.errors:
+                    db.session.rollback()
+                    row_errors = [(e.row, message_of(e)) for e in result.errors]
+                    flash(_("Nothing was imported: fix the rows listed below and upload again."),
+                          "danger")
+                else:
+                    db.session.commit()
+                    flash(_("Roster imported: %(created)s new, %(updated)s updated, %(unchanged)s "
+                            "unchanged.", created=result.created, updated=result.updated,
+                            unchanged=result.unchanged), "success")
+                    return redirect(url_for("org.staff_list"))
+    return render_template("org/import.html", form=form, row_errors=row_errors,
+                           max_mb=importer.MAX_BYTES // (1024 * 1024))
+
+
+@bp.route("/import/template.xlsx")
+@roles_required(*HR)
+def roster_template():
+    import io
+
+    return send_file(
+        io.BytesIO(importer.template_workbook()),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True, download_name="roster-template.xlsx")
