@@ -125,8 +125,9 @@ class PhotoSchema(Schema):
 
 
 class PhotoUploadSchema(Schema):
-    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
-    sha256 = fields.Str(validate=_sha, metadata={"description": "Optional check of the content"})
+    file = fields.Raw(required=True, metadata={
+        "type": "string", "format": "binary",
+        "description": "The image; an optional form field `sha256` is checked against it"})
 
 
 class FindingSchema(Schema):
@@ -215,11 +216,11 @@ def _inspection_by_uuid(uuid: str) -> Inspection:
     return inspection
 
 
-def _detail(inspection: Inspection) -> dict:
-    data = InspectionSchema().dump(inspection)
-    data["finding_ids"] = list(db.session.scalars(
+def _detail(inspection: Inspection) -> Inspection:
+    # A plain attribute for the response schema (not a column).
+    inspection.finding_ids = list(db.session.scalars(
         sa.select(Finding.id).where(Finding.inspection_id == inspection.id).order_by(Finding.id)))
-    return data
+    return inspection
 
 
 # --------------------------------------------------------------------------- inspections
@@ -295,18 +296,17 @@ class InspectionPhotosView(MethodView):
     @inspections_blp.response(201, PhotoSchema)
     @inspections_blp.alt_response(200, schema=PhotoSchema,
                                   description="The same photo was already uploaded")
-    def post(self, files):
+    def post(self, files, uuid):
         """Upload one photo (JPEG, PNG or WebP) for an inspection, keyed by its UUID and the
         file's SHA-256: a retried upload returns the stored photo. Upload before or after the
         inspection itself; the failure that lists the SHA-256 gets it."""
         _require(*ROUND_ROLES)
-        uuid = str(request.view_args["uuid"])
+        uuid = str(uuid)
         inspection = db.session.scalars(sa.select(Inspection).where(Inspection.uuid == uuid)).first()
         if inspection is not None and (inspection.inspector_id != current_user.id
                                        and not can_view_inspection(current_user, inspection)):
             abort(404, message=_("Not found"))
-        upload = request.files.get("file")
-        data = upload.read() if upload else b""
+        data = files["file"].read()
         if request.form.get("sha256") and hashlib.sha256(data).hexdigest() != \
                 request.form["sha256"].lower():
             abort(422, message=_("The file does not match its SHA-256; upload it again."))
@@ -368,10 +368,9 @@ class FindingView(MethodView):
         finding = db.session.get(Finding, finding_id)
         if finding is None or not can_view_finding(current_user, finding):
             abort(404, message=_("Not found"))
-        data = FindingSchema().dump(finding)
-        data["photos"] = list(db.session.scalars(
+        finding.photos = list(db.session.scalars(
             sa.select(Photo).where(Photo.finding_id == finding.id).order_by(Photo.id)))
-        return data
+        return finding
 
 
 # --------------------------------------------------------------------------- draws

@@ -15,6 +15,7 @@ from wtforms import (
     ValidationError,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from compliance.access import sites_in_scope
@@ -34,6 +35,10 @@ WEEKDAYS = [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Fr
             _l("Saturday"), _l("Sunday")]
 
 
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -41,11 +46,11 @@ class MultiCheckboxField(SelectMultipleField):
 
 class CheckItemForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=16)])
-    category = SelectField(_l("Category"), choices=list(CATEGORY_LABELS.items()))
-    target = SelectField(_l("Checked for"), choices=list(TARGET_LABELS.items()))
+    category = SelectField(_l("Category"), choices=_choices(CATEGORY_LABELS))
+    target = SelectField(_l("Checked for"), choices=_choices(TARGET_LABELS))
     text_zh = StringField(_l("Text (Chinese)"), validators=[DataRequired(), Length(max=200)])
     text_en = StringField(_l("Text (English)"), validators=[DataRequired(), Length(max=200)])
-    severity = SelectField(_l("Default severity"), choices=list(SEVERITY_LABELS.items()))
+    severity = SelectField(_l("Default severity"), choices=_choices(SEVERITY_LABELS))
     points = IntegerField(_l("Points deducted"), default=1,
                           validators=[InputRequired(), NumberRange(min=0, max=100)])
     photo_required = BooleanField(_l("Photo required on failure"))
@@ -65,7 +70,8 @@ def inspector_choices() -> list[tuple[int, str]]:
 class DrawForm(FlaskForm):
     title = StringField(_l("Title"), validators=[Optional(), Length(max=120)])
     target_kind = RadioField(_l("Targets"), default="window",
-                             choices=[("window", _l("Windows")), ("staff", _l("Staff members"))])
+                             choices=[SelectChoice("window", _l("Windows")),
+                                      SelectChoice("staff", _l("Staff members"))])
     sites = MultiCheckboxField(_l("Sites"), coerce=int,
                                validators=[DataRequired(message=_l("Choose at least one site."))])
     posts = MultiCheckboxField(_l("Posts (none = all)"), coerce=int)
@@ -81,10 +87,11 @@ class DrawForm(FlaskForm):
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.sites.choices = [(s.id, f"{s.code} {s.name}") for s in sites_in_scope(user)]
-        self.posts.choices = [(p.id, f"{p.code} {p.name}") for p in
+        self.sites.choices = [SelectChoice(s.id, f"{s.code} {s.name}")
+                              for s in sites_in_scope(user)]
+        self.posts.choices = [SelectChoice(p.id, f"{p.code} {p.name}") for p in
                               db.session.scalars(sa.select(Post).order_by(Post.code))]
-        self.inspectors.choices = inspector_choices()
+        self.inspectors.choices = [SelectChoice(uid, label) for uid, label in inspector_choices()]
 
     def validate_target_count(self, field):
         if (field.data is None) == (self.target_percent.data is None):
@@ -93,4 +100,4 @@ class DrawForm(FlaskForm):
 
 class DrawScheduleForm(DrawForm):
     weekday = SelectField(_l("Every"), coerce=int, default=0,
-                          choices=[(i, label) for i, label in enumerate(WEEKDAYS)])
+                          choices=[SelectChoice(i, label) for i, label in enumerate(WEEKDAYS)])

@@ -168,6 +168,9 @@ def store_photo(
     sha256 = hashlib.sha256(data).hexdigest()
     existing = find_existing(session, sha256, inspection_uuid=inspection_uuid, finding_id=finding_id)
     if existing is not None:
+        if ((check_result_id is not None and existing.check_result_id not in (None, check_result_id))
+                or (finding_id is not None and existing.finding_id not in (None, finding_id))):
+            raise PhotoError(_("This photo is already attached to another failure."))
         changed = False
         if finding_id is not None and existing.finding_id is None:
             existing.finding_id = finding_id

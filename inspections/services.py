@@ -431,8 +431,9 @@ def submit_round(session: Session, actor: User, inspection: Inspection, *, day: 
         .group_by(Photo.check_result_id)
     ).all())
     for failure in failures:
+        # Through the API a failure may name photos (SHA-256) that upload after the round.
         if (require_photos and failure.item_version.photo_required
-                and not photo_counts.get(failure.id)):
+                and not photo_counts.get(failure.id) and not failure.photo_sha256):
             raise InspectionError(
                 _("%(code)s requires a photo of the failure.", code=failure.item_version.item.code),
                 "photos")
