@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..audit import record, snapshot
@@ -90,6 +91,20 @@ def _check_code(code: str, field: str = "code") -> str:
     return code
 
 
+def _insert(session: Session, obj: Any, message: str, field: str | None = None, **params: Any) -> None:
+    """Add and flush `obj` in a savepoint. The checks above catch clashes in the normal case; a
+    concurrent transaction that slipped past them trips a unique index instead, which becomes the
+    same user-facing refusal (409) rather than an internal error."""
+    try:
+        with session.begin_nested():
+            session.add(obj)
+            session.flush()
+    except IntegrityError as exc:
+        logger.info("insert of %s refused by the database: %s", type(obj).__name__,
+                    type(exc.orig).__name__)
+        raise OrgError(message, field=field, kind="conflict", **params) from exc
+
+
 def _changed(obj: Any, values: dict) -> dict:
     """Apply `values` to `obj`; return the previous snapshot when something changed, else {}."""
     before = snapshot(obj)
@@ -151,8 +166,7 @@ def create_site(
     _check_site_parent(session, None, kind, parent_id)
     site = Site(code=code, name=name, kind=kind, parent_id=parent_id, address=_optional(address),
                 timezone=timezone or "Asia/Shanghai", is_active=is_active)
-    session.add(site)
-    session.flush()
+    _insert(session, site, _("A site with code %(code)s already exists."), "code", code=code)
     record(session, actor, "site.create", site)
     logger.info("site %s created", site.id)
     return site
@@ -207,8 +221,7 @@ def create_window(
         raise OrgError(_("This site already has a window %(code)s."), field="code",
                        kind="conflict", code=code)
     window = Window(site_id=site_id, code=code, name=name, is_active=is_active)
-    session.add(window)
-    session.flush()
+    _insert(session, window, _("This site already has a window %(code)s."), "code", code=code)
     record(session, actor, "window.create", window)
     return window
 
@@ -249,8 +262,7 @@ def create_post(
         raise OrgError(_("A post with code %(code)s already exists."), field="code",
                        kind="conflict", code=code)
     post = Post(code=code, name=name, is_key=is_key, description=_optional(description))
-    session.add(post)
-    session.flush()
+    _insert(session, post, _("A post with code %(code)s already exists."), "code", code=code)
     record(session, actor, "post.create", post)
     return post
 
@@ -322,8 +334,8 @@ def create_staff(
               "status": status, "site_id": site_id}
     _check_staff_values(session, values, None)
     member = StaffMember(**values)
-    session.add(member)
-    session.flush()
+    _insert(session, member, _("Staff number %(staff_no)s is already used."), "staff_no",
+            staff_no=values["staff_no"])
     record(session, actor, "staff.create", member)
     logger.info("staff member %s created", member.id)
     return member
@@ -439,8 +451,8 @@ def assign(
     assignment = Assignment(staff_member_id=member.id, post_id=post_id, site_id=site_id,
                             window_id=window_id, started_on=started_on, ended_on=ended_on,
                             note=_optional(note))
-    session.add(assignment)
-    session.flush()
+    _insert(session, assignment, _("This staff member already has a current assignment."),
+            "started_on")
     record(session, actor, "assignment.create", assignment)
     if ended_on is None and member.site_id != site_id:
         update_staff(session, actor, member, site_id=site_id)
@@ -580,8 +592,7 @@ def create_conflict(
         raise OrgError(_("This conflict is already recorded."), field="staff_b", kind="conflict")
     conflict = Conflict(staff_a_id=low, staff_b_id=high, kind=kind, reason=reason[:200],
                         recorded_by_id=actor.id if actor is not None else None)
-    session.add(conflict)
-    session.flush()
+    _insert(session, conflict, _("This conflict is already recorded."), "staff_b")
     record(session, actor, "conflict.create", conflict)
     return conflict
 

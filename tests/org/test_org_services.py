@@ -229,3 +229,16 @@ def test_every_write_is_audited_with_before_and_after(org, actor, make_staff):
         "post.update", "leave.create", "leave.update", "conflict.create", "conflict.update"]
     update = events[1]
     assert update.before["phone"] is None and update.after["phone"] == "13800000000"
+
+
+def test_a_clash_that_slips_past_the_checks_is_a_refusal_not_a_crash(org, actor):
+    from compliance.models import Post
+
+    # As if a concurrent transaction had committed the same code between check and insert.
+    with pytest.raises(OrgError) as err:
+        services._insert(db.session, Post(code=org.post.code, name="重复"),
+                         "A post with code %(code)s already exists.", "code", code=org.post.code)
+    assert err.value.status == 409
+    # The transaction is still usable afterwards.
+    services.create_post(db.session, actor, code="AFTER", name="之后")
+    db.session.commit()
