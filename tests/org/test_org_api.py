@@ -154,3 +154,27 @@ def test_openapi_document_lists_the_org_paths(client):
     spec = client.get("/api/v1/openapi.json").json
     for path in ("/api/v1/staff", "/api/v1/sites/{site_id}", "/api/v1/leave", "/api/v1/assignments"):
         assert path in spec["paths"], path
+
+
+@pytest.mark.parametrize("role, expected", [
+    ("admin", {"sites": 201, "windows": 201, "posts": 201, "staff": 201, "leave": 201}),
+    ("hr", {"sites": 403, "windows": 403, "posts": 403, "staff": 201, "leave": 201}),
+    ("discipline", {"sites": 403, "windows": 403, "posts": 403, "staff": 403, "leave": 403}),
+    ("inspector", {"sites": 403, "windows": 403, "posts": 403, "staff": 403, "leave": 403}),
+    ("staff", {"sites": 403, "windows": 403, "posts": 403, "staff": 403, "leave": 403}),
+])
+def test_write_access_matrix(client_for, org, make_staff, role, expected):
+    member = make_staff(site=org.centre)
+    bodies = {
+        "sites": {"code": "M1", "name": "新驿站", "kind": "station", "parent_id": org.centre.id},
+        "windows": {"site_id": org.centre.id, "code": "M01", "name": "新窗口"},
+        "posts": {"code": "MP", "name": "新岗位"},
+        "staff": {"staff_no": "M0001", "name": "新人", "hired_on": "2026-01-01",
+                  "site_id": org.centre.id},
+        "leave": {"staff_member_id": member.id, "starts_on": "2026-01-02", "ends_on": "2026-01-02",
+                  "reason": "事假"},
+    }
+    client = client_for(role)
+    for resource, body in bodies.items():
+        response = client.post(f"/api/v1/{resource}", json=body)
+        assert response.status_code == expected[resource], (resource, response.json)
