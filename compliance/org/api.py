@@ -188,6 +188,9 @@ class SiteView(MethodView):
         site = _get(Site, site_id, lambda s: s.id)
         if data.get("parent_id") is not None:
             _check_parent(data["parent_id"])
+        elif "parent_id" in data and site.parent_id is not None and not current_user.all_sites:
+            message = _("Choose a parent site: you may only add sites below your own.")
+            abort(422, message=message, errors={"json": {"parent_id": [message]}})
         try:
             services.update_site(db.session, current_user, site, **data)
         except OrgError as exc:

@@ -191,3 +191,24 @@ def test_hr_dashboard_panel_lists_leave_new_staff_and_unassigned(client_for, org
     assert client_for("inspector").get("/dashboard").get_data(as_text=True).count("待分配") == 0
     listing = hr.get("/org/staff?flag=unassigned").get_data(as_text=True)
     assert "待分配" in listing and "新入职" not in listing
+
+
+def test_scoped_admin_edits_their_centre_but_cannot_add_a_top_level_site(client_for, org):
+    admin = client_for("admin", sites=[org.centre])
+    renamed = admin.post(f"/org/sites/{org.centre.id}/edit", data={
+        "code": org.centre.code, "name": "改名中心", "kind": "centre", "parent_id": 0,
+        "address": "", "is_active": "y"})
+    assert renamed.status_code == 302
+    assert db.session.get(Site, org.centre.id).name == "改名中心"
+    lifted = admin.post(f"/org/sites/{org.hall.id}/edit", data={
+        "code": org.hall.code, "name": org.hall.name, "kind": "hall", "parent_id": 0,
+        "address": "", "is_active": "y"})
+    assert lifted.status_code == 200
+    assert db.session.get(Site, org.hall.id).parent_id == org.centre.id
+    top = admin.post("/org/sites/new", data={"code": "TOP9", "name": "顶级", "kind": "centre",
+                                             "parent_id": 0, "address": ""})
+    assert top.status_code == 200
+    assert db.session.scalar(sa.select(Site.id).where(Site.code == "TOP9")) is None
+    below = admin.post("/org/sites/new", data={"code": "ST9", "name": "新驿站", "kind": "station",
+                                               "parent_id": org.hall.id, "address": ""})
+    assert below.status_code == 302

@@ -63,9 +63,11 @@ def _site_form_choices(form: SiteForm, site: Site | None) -> None:
     form.parent_id.choices = [(0, blank)] + choices
 
 
-def _check_parent_scope(form: SiteForm) -> bool:
+def _check_parent_scope(form: SiteForm, site: Site | None = None) -> bool:
+    """A user limited to some sites may not create a top-level site or lift one to the top."""
     parent_id = form.parent_id.data or None
-    if parent_id is None and _scope() is not None:
+    keeps_top_level = site is not None and site.parent_id is None
+    if parent_id is None and _scope() is not None and not keeps_top_level:
         form.parent_id.errors = list(form.parent_id.errors or []) + [
             _("Choose a parent site: you may only add sites below your own.")]
         return False
@@ -103,7 +105,7 @@ def site_edit(site_id: int):
     if request.method == "GET":
         form.parent_id.data = site.parent_id or 0
     _site_form_choices(form, site)
-    if form.validate_on_submit() and _check_parent_scope(form):
+    if form.validate_on_submit() and _check_parent_scope(form, site):
         try:
             services.update_site(
                 db.session, current_user, site, code=form.code.data, name=form.name.data,
