@@ -202,45 +202,50 @@ def _seat_cost(inst: Instance, person: Person, seat: Seat, w_site: float, w_move
 
 
 def cost_matrix(inst: Instance) -> tuple[np.ndarray, list[Seat], float, float]:
-    """Rows = people, columns = their seats; forbidden arcs are +inf."""
+    """Rows = people, columns = their seats; forbidden arcs are +inf. The vectorised twin of
+    `arc_violations` + `_seat_cost` (the brute-force tests check that they agree)."""
     people = inst.people
     seats = [p.seat for p in people]
     n = len(people)
     w_site = float(n + 1)
     w_move = float((n + 1) * (n + 1))
     cost = np.full((n, n), np.inf)
-    # Pre-compute per person: the posts and windows they cannot take (fast path of arc_violations).
-    post_ids = {s.post_id for s in seats}
+    post_ids = sorted({s.post_id for s in seats})
+    post_index = {pid: k for k, pid in enumerate(post_ids)}
+    seat_post = np.array([post_index[s.post_id] for s in seats], dtype=np.int64)
+    seat_site = np.array([s.site_id for s in seats], dtype=np.int64)
+    required_posts = [pid for pid in post_ids if inst.posts[pid].is_key and inst.posts[pid].required]
+    recommended_posts = [pid for pid in post_ids
+                         if inst.posts[pid].is_key and inst.posts[pid].recommended]
     for i, person in enumerate(people):
         if not person.must_move:
             cost[i, i] = 0.0
         if person.block is not None:
             continue
         bad_posts = {person.seat.post_id}
-        for pid in post_ids:
-            post = inst.posts[pid]
-            if not post.is_key:
-                continue
-            if post.required and not post.required <= person.completed:
-                bad_posts.add(pid)
-            until = person.cooling_until.get(pid)
-            if until is not None and until > inst.planning_on:
-                bad_posts.add(pid)
+        bad_posts.update(pid for pid in required_posts
+                         if not inst.posts[pid].required <= person.completed)
+        bad_posts.update(pid for pid, until in person.cooling_until.items()
+                         if until > inst.planning_on and pid in inst.posts and inst.posts[pid].is_key)
+        bad = np.zeros(len(post_ids), dtype=bool)
+        bad[[post_index[pid] for pid in bad_posts if pid in post_index]] = True
+        allowed = ~bad[seat_post]
+        allowed[i] = False
         fixed_others = [inst.fixed_seats[o] for o in inst.conflicts.get(person.id, ())
                         if o in inst.fixed_seats]
-        own_site = person.seat.site_id
-        for j, seat in enumerate(seats):
-            if j == i or seat.post_id in bad_posts:
-                continue
-            if fixed_others and any(seats_clash(inst, seat, o) for o in fixed_others):
-                continue
-            post = inst.posts[seat.post_id]
-            c = w_move
-            if seat.site_id != own_site:
-                c += w_site
-            if post.recommended and not post.recommended <= person.completed:
-                c += 1.0
-            cost[i, j] = c
+        if fixed_others:
+            for j in np.nonzero(allowed)[0].tolist():
+                if any(seats_clash(inst, seats[j], o) for o in fixed_others):
+                    allowed[j] = False
+        row = np.full(n, w_move)
+        row += np.where(seat_site != person.seat.site_id, w_site, 0.0)
+        untrained = [pid for pid in recommended_posts
+                     if not inst.posts[pid].recommended <= person.completed]
+        if untrained:
+            mark = np.zeros(len(post_ids))
+            mark[[post_index[pid] for pid in untrained]] = 1.0
+            row += mark[seat_post]
+        cost[i, allowed] = row[allowed]
     return cost, seats, w_site, w_move
 
 
@@ -262,8 +267,13 @@ def _pair_ok(inst: Instance, seats: list[Seat], i: int, j: int, si: int, sj: int
     return not seats_clash(inst, seats[si], seats[sj])
 
 
-def solve(inst: Instance, force_milp: bool = False) -> Solution | Infeasible:
-    """The optimal set of moves, or the rules that make every plan impossible."""
+def solve(inst: Instance, method: str = "auto", node_limit: int = 2000) -> Solution | Infeasible:
+    """The optimal set of moves, or the rules that make every plan impossible.
+
+    `method`: "auto" (assignment; when its optimum breaks a recorded conflict, branch and bound
+    over assignments, falling back to the 0/1 program past `node_limit` nodes), "bnb" or "milp"
+    (force that exact method when conflicts couple two movable people; for tests and benches).
+    """
     n = len(inst.people)
     if n == 0:
         return Solution([], 0.0, "assignment")
@@ -276,9 +286,14 @@ def solve(inst: Instance, force_milp: bool = False) -> Solution | Infeasible:
     assignment = dict(zip(rows.tolist(), cols.tolist(), strict=True))
     broken = [(i, j) for i, j in pairs if not _pair_ok(inst, seats, i, j, assignment[i], assignment[j])]
     solver = "assignment"
-    if broken or (force_milp and pairs):
-        solver = "milp"
-        result = _solve_milp(inst, cost, seats, pairs)
+    if pairs and (broken or method != "auto"):
+        result = None
+        if method in ("auto", "bnb"):
+            solver = "branch-and-bound"
+            result = _branch_and_bound(inst, cost, seats, pairs, assignment, node_limit)
+        if method == "milp" or result == "limit":
+            solver = "milp"
+            result = _solve_milp(inst, cost, seats, pairs)
         if result is None:
             return Infeasible(_diagnose_conflicts(inst, broken or pairs))
         assignment = result
@@ -288,9 +303,62 @@ def solve(inst: Instance, force_milp: bool = False) -> Solution | Infeasible:
         j = assignment[i]
         total += cost[i, j]
         if j != i:
-            c, site_change, untrained = _seat_cost(inst, person, seats[j], w_site, w_move)
+            _c, site_change, untrained = _seat_cost(inst, person, seats[j], w_site, w_move)
             moves.append(Move(person, seats[j], site_change, untrained))
     return Solution(moves, float(total), solver)
+
+
+def _branch_and_bound(inst: Instance, cost: np.ndarray, seats: list[Seat],
+                      pairs: list[tuple[int, int]], root: dict[int, int], node_limit: int):
+    """Best-first branch and bound whose bound is the assignment optimum of each node.
+
+    A node whose assignment breaks a conflict (i on seat s, j on seat t) splits into two disjoint
+    children: "i not on s" and "i on s, j not on t". The first node popped that breaks nothing
+    is optimal (every open node's bound is at least its cost). Returns the assignment, None when
+    no assignment satisfies the conflicts, or "limit" past `node_limit` nodes.
+    """
+    import heapq
+
+    def bound(forbid: tuple, force: tuple):
+        c = cost.copy()
+        for r, col in forbid:
+            c[r, col] = np.inf
+        for r, col in force:
+            keep = c[r, col]
+            c[r, :] = np.inf
+            c[:, col] = np.inf
+            c[r, col] = keep
+        try:
+            rows, cols = linear_sum_assignment(c)
+        except ValueError:
+            return None
+        total = float(c[rows, cols].sum())
+        if not math.isfinite(total):
+            return None
+        return total, dict(zip(rows.tolist(), cols.tolist(), strict=True))
+
+    counter = 0
+    root_cost = float(sum(cost[i, j] for i, j in root.items()))
+    heap = [(root_cost, counter, (), (), root)]
+    nodes = 0
+    while heap:
+        _total, _tie, forbid, force, assignment = heapq.heappop(heap)
+        violated = next(((i, j) for i, j in pairs
+                         if not _pair_ok(inst, seats, i, j, assignment[i], assignment[j])), None)
+        if violated is None:
+            return assignment
+        nodes += 1
+        if nodes > node_limit:
+            return "limit"
+        i, j = violated
+        si, sj = assignment[i], assignment[j]
+        for child_forbid, child_force in (((*forbid, (i, si)), force),
+                                          ((*forbid, (j, sj)), (*force, (i, si)))):
+            result = bound(child_forbid, child_force)
+            if result is not None:
+                counter += 1
+                heapq.heappush(heap, (result[0], counter, child_forbid, child_force, result[1]))
+    return None
 
 
 def _solve_milp(inst: Instance, cost: np.ndarray, seats: list[Seat],

@@ -84,12 +84,13 @@ def test_planner_cost_equals_brute_force_on_random_instances(seed):
         assert len({m.seat.id for m in result.moves}) == len(result.moves)
 
 
+@pytest.mark.parametrize("method", ["bnb", "milp"])
 @pytest.mark.parametrize("seed", range(40))
-def test_exact_program_matches_brute_force_when_conflicts_couple_people(seed):
+def test_exact_methods_match_brute_force_when_conflicts_couple_people(seed, method):
     rng = random.Random(1000 + seed)
     inst = random_instance(rng, n=6, conflicts=3)
     expected = brute_force(inst)
-    result = solve(inst, force_milp=True)
+    result = solve(inst, method=method)
     if expected is None:
         assert isinstance(result, Infeasible)
     else:
@@ -166,3 +167,13 @@ def test_conflict_in_same_window_forces_other_arrangement():
     seat1 = final.get(1, p1.seat)
     seat2 = final.get(2, p2.seat)
     assert seat1.window_id != seat2.window_id
+
+
+def test_random_instances_exercise_every_solver_path():
+    seen = set()
+    for seed in range(120):
+        rng = random.Random(seed)
+        inst = random_instance(rng, n=rng.choice([5, 6, 7]), conflicts=rng.choice([0, 1, 2, 3]))
+        result = solve(inst)
+        seen.add(result.solver if isinstance(result, Solution) else "infeasible")
+    assert {"assignment", "branch-and-bound", "infeasible"} <= seen
