@@ -338,7 +338,7 @@ RECTIFICATIONS = Ledger(
         Column("inspector", _l("Inspector"), "text", 12),
         Column("window", _l("Window"), "text", 16),
         Column("responsible", _l("Responsible person"), "text", 12),
-        Column("description", _l("Description"), "user_text", 36),
+        Column("description", _l("Problem description"), "user_text", 36),
         Column("note", _l("Inspector's note"), "user_text", 30),
         Column("category", _l("Category"), "enum", 11, choices=CATEGORY_LABELS),
         Column("severity", _l("Severity"), "enum", 9, choices=SEVERITY_LABELS),

@@ -43,11 +43,8 @@ def _ledger_help() -> str:
 def export_cmd(ledger_code, date_from, date_to, period, sites, extra, username, lang, output,
                list_only) -> None:
     if list_only:
-        for ledger in all_ledgers():
-            filters = ", ".join(
-                f"{f.key}=" + ("|".join(f.choices) if f.choices else f.kind) for f in ledger.filters)
-            click.echo(f"{ledger.code:14} {ledger.title}  [{', '.join(sorted(ledger.roles))}]"
-                       + (f"\n{'':14} filters: {filters}" if filters else ""))
+        with force_locale(lang or "zh"):
+            _list()
         return
     if not ledger_code:
         raise click.UsageError("Name a LEDGER (see --list).")
@@ -75,6 +72,14 @@ def export_cmd(ledger_code, date_from, date_to, period, sites, extra, username, 
     locale = lang or user_locale(user)
     with force_locale(locale):
         _export(ledger, user, raw, locale, output)
+
+
+def _list() -> None:
+    for ledger in all_ledgers():
+        filters = ", ".join(
+            f"{f.key}=" + ("|".join(f.choices) if f.choices else f.kind) for f in ledger.filters)
+        click.echo(f"{ledger.code:15} {ledger.title}  [{', '.join(sorted(ledger.roles))}]"
+                   + (f"\n{'':15} filters: {filters}" if filters else ""))
 
 
 def _export(ledger, user, raw: dict, locale: str, output: Path) -> None:

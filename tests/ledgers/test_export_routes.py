@@ -39,8 +39,10 @@ FORM = {"from": "2025-01-01", "to": "2026-12-31"}
 def test_reports_page_lists_only_ledgers_of_the_users_role(client_for, two_sites):
     hr = client_for("hr")
     page = hr.get("/reports/").get_data(as_text=True)
-    assert "assignments/export" in page
-    assert "summary/export" not in page
+    assert "ledger=assignments" in page and "ledger=training" in page
+    assert "ledger=summary" not in page and "ledger=inspections" not in page
+    form = hr.get("/reports/?ledger=assignments").get_data(as_text=True)
+    assert "/reports/assignments/export" in form
 
 
 @pytest.mark.parametrize("roles, status", [
