@@ -23,6 +23,7 @@ class JobRun(Base):
         enum_check("trigger", TRIGGERS),
         sa.Index("ix_job_run_job_date", "job", "run_on"),
         sa.Index("ix_job_run_outcome", "outcome"),
+        {"sqlite_autoincrement": True},  # ids of deleted quiet runs are never reused
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

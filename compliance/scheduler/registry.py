@@ -95,8 +95,10 @@ def run_job(app: Flask, name: str, run_on: date, trigger: str = "manual") -> Job
         run = JobRun(job=name, run_on=run_on, trigger=trigger, outcome="running",
                      host=socket.gethostname()[:120])
         db.session.add(run)
+        db.session.flush()
+        run_id = run.id  # read before the commit: reading after it would open a transaction
         db.session.commit()
-        return _execute(app, spec, run.id)
+        return _execute(app, spec, run_id, run_on, trigger)
 
 
 def run_claimed(app: Flask, run_id: int) -> JobRun | None:
@@ -111,50 +113,57 @@ def run_claimed(app: Flask, run_id: int) -> JobRun | None:
             run.error = f"No job named {run.job} is registered."
             db.session.commit()
             return run
-        return _execute(app, spec, run_id)
+        run_on, trigger = run.run_on, run.trigger
+        db.session.commit()  # no read transaction may stay open while the job writes (SQLite)
+        return _execute(app, spec, run_id, run_on, trigger)
 
 
 def claim_queued(session) -> list[int]:
-    """Mark queued runs as running (atomically, so two processes never take the same one) and
-    return their ids. The caller commits."""
+    """Mark queued runs as running and return their ids. Each claim is one conditional UPDATE in
+    its own transaction, so two processes never take the same run. Commits."""
+    queued = list(session.scalars(
+        sa.select(JobRun.id).where(JobRun.outcome == "queued").order_by(JobRun.id).limit(20)))
+    session.commit()
     claimed = []
-    for run_id in session.scalars(
-        sa.select(JobRun.id).where(JobRun.outcome == "queued").order_by(JobRun.id).limit(20)
-    ):
+    for run_id in queued:
         taken = session.execute(
             sa.update(JobRun).where(JobRun.id == run_id, JobRun.outcome == "queued")
             .values(outcome="running", started_at=utcnow(), host=socket.gethostname()[:120])
         ).rowcount
+        session.commit()
         if taken == 1:
             claimed.append(run_id)
     return claimed
 
 
-def _execute(app: Flask, spec: JobSpec, run_id: int) -> JobRun:
-    run_on = db.session.get(JobRun, run_id).run_on
+def _execute(app: Flask, spec: JobSpec, run_id: int, run_on: date, trigger: str) -> JobRun:
+    # The caller's session has no open transaction here: the job writes through its own session,
+    # and on SQLite a read snapshot held across its commit cannot be upgraded to a write after
+    # it ("database is locked"). For the same reason the outcome is written by one UPDATE.
     logger.info("job %s for %s started (run %s)", spec.name, run_on, run_id)
     try:
         counts = _jsonable_counts(spec.func(app, run_on) or {})
         outcome, error = "success", None
     except Exception:  # a failing job must be recorded, never crash the scheduler
-        db.session.rollback()
         counts, outcome, error = {}, "failed", traceback.format_exc()[-4000:]
         logger.exception("job %s for %s failed (run %s)", spec.name, run_on, run_id)
-    run = db.session.get(JobRun, run_id)
-    run.finished_at = utcnow()
-    run.outcome = outcome
-    run.counts = counts
-    run.error = error
-    if spec.quiet and outcome == "success" and not did_work(counts):
-        kept = JobRun(job=run.job, run_on=run.run_on, started_at=run.started_at,
-                      finished_at=run.finished_at, outcome=outcome, counts=counts,
-                      trigger=run.trigger, host=run.host)
-        db.session.delete(run)
+    db.session.rollback()  # drop whatever a job left uncommitted in a shared session
+    finished = utcnow()
+    if (spec.quiet and outcome == "success" and not did_work(counts)
+            and trigger in ("schedule", "catchup")):
+        db.session.execute(sa.delete(JobRun).where(JobRun.id == run_id))
         db.session.commit()
         logger.debug("job %s for %s had nothing to do", spec.name, run_on)
-        return kept
+        return JobRun(job=spec.name, run_on=run_on, finished_at=finished, outcome=outcome,
+                      counts=counts, trigger=trigger)
+    db.session.execute(
+        sa.update(JobRun).where(JobRun.id == run_id)
+        .values(finished_at=finished, outcome=outcome, counts=counts, error=error)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
-    db.session.refresh(run)
+    run = db.session.get(JobRun, run_id, populate_existing=True)
     db.session.expunge(run)
+    db.session.commit()
     logger.info("job %s for %s finished: %s %s", spec.name, run_on, outcome, counts)
     return run

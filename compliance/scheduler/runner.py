@@ -152,6 +152,10 @@ class SchedulerService:
                 missed = missed_firing(spec, self.settings["tz"], now, self.settings["grace"])
                 if missed is None:
                     continue
+                following = spec.trigger(self.settings["tz"]).get_next_fire_time(
+                    missed, missed + timedelta(seconds=1))
+                if following is not None and following - missed <= timedelta(hours=1):
+                    continue  # a frequent job: its next regular run comes soon enough
                 run_on = missed.date()
                 missed_utc = missed.astimezone(UTC).replace(tzinfo=None)
                 done = db.session.scalar(
@@ -164,17 +168,17 @@ class SchedulerService:
                 if done is None:
                     logger.info("job %s missed its run at %s; running it now for %s",
                                 spec.name, missed.isoformat(), run_on)
-                    self.scheduler.add_job(self._run_catchup, args=[spec.name, run_on],
-                                           id=f"catchup:{spec.name}", replace_existing=True)
                     scheduled.append((spec.name, run_on))
             db.session.remove()
+        for name, run_on in scheduled:
+            self.scheduler.add_job(self._run_catchup, args=[name, run_on], id=f"catchup:{name}",
+                                   replace_existing=True)
         return scheduled
 
     def poll_queue(self) -> list[int]:
         """Hand runs that an administrator queued to the executor."""
         with self.app.app_context():
             claimed = claim_queued(db.session)
-            db.session.commit()
             db.session.remove()
         for run_id in claimed:
             logger.info("running queued run %s", run_id)

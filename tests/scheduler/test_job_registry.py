@@ -124,15 +124,45 @@ def test_a_failing_job_is_recorded_with_its_error_and_its_changes_rolled_back(ap
     assert db.session.get(Setting, "test.half_done") is None
 
 
-def test_a_quiet_job_keeps_history_only_when_it_did_work(app, isolated_jobs):
+def test_a_quiet_job_keeps_scheduled_runs_in_the_history_only_when_it_did_work(
+        app, isolated_jobs):
     result = {"sent": 0, "not_emailed": 0}
     register_job(app, "test.quiet", lambda a, d: dict(result), quiet=True, minute="*")
-    run_job(app, "test.quiet", date(2026, 5, 4))
     count = sa.select(sa.func.count()).select_from(JobRun).where(JobRun.job == "test.quiet")
+    run_job(app, "test.quiet", date(2026, 5, 4), trigger="schedule")
     assert db.session.scalar(count) == 0
-    result["sent"] = 2
-    run_job(app, "test.quiet", date(2026, 5, 4))
+    # A run somebody asked for is always kept.
+    run_job(app, "test.quiet", date(2026, 5, 4), trigger="manual")
     assert db.session.scalar(count) == 1
+    result["sent"] = 2
+    run_job(app, "test.quiet", date(2026, 5, 4), trigger="schedule")
+    assert db.session.scalar(count) == 2
+
+
+def test_catch_up_leaves_frequent_jobs_to_their_next_regular_run(app, isolated_jobs):
+    register_job(app, "test.every_minute", _noop, minute="*")
+    service = SchedulerService(app, owner="test")
+    service.scheduler = _RecordingScheduler()
+    assert "test.every_minute" not in dict(service.catch_up())
+
+
+def test_a_job_writing_through_its_own_session_is_recorded_on_a_real_database(fresh_app):
+    """Regression: on SQLite a read snapshot held by the recorder across the job's own commit
+    made recording the outcome fail with "database is locked"."""
+    app = fresh_app()
+
+    def job(app_, run_on):
+        with app_.app_context():
+            db.session.add(Setting(key=f"test.ran.{run_on}", value=True))
+            db.session.commit()
+        return {"created": 1}
+
+    register_job(app, "test.writes", job)
+    run = run_job(app, "test.writes", date(2026, 5, 4))
+    assert run.outcome == "success", run.error
+    with app.app_context():
+        assert db.session.get(Setting, "test.ran.2026-05-04").value is True
+        assert db.session.get(JobRun, run.id).counts == {"created": 1}
 
 
 def test_a_run_with_only_zero_counts_did_no_work():
