@@ -19,7 +19,7 @@ from tests.inspections.rect_factories import MONDAY, make_finding, rect_for
 @pytest.fixture(autouse=True)
 def _request_context(app):
     # Service messages are lazy translations; reading one needs a locale (a request).
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         yield
 
 
@@ -131,17 +131,11 @@ def test_rejection_needs_a_reason(app, people):
         svc.reject(db.session, people["inspector"], rect, "  ")
 
 
-def test_person_who_responded_can_never_verify(app, people, make_user):
-    # A user who is both the responsible staff member and an inspector.
-    dual = make_user(roles=("staff", "inspector"), sites=[people["site"]],
-                     staff_member=None)
-    member2 = people["member"]
-    rect = rect_for(make_finding(site=people["site"], staff=member2))
-    dual.staff_member_id = member2.id
-    people["staff_user"].staff_member_id = None
-    db.session.flush()
-    dual.staff_member_id = member2.id
-    db.session.commit()
+def test_person_who_responded_can_never_verify(app, people, make_staff, make_user):
+    # A user who is both an inspector and the responsible staff member.
+    member = make_staff(site=people["site"])
+    dual = make_user(roles=("staff", "inspector"), sites=[people["site"]], staff_member=member)
+    rect = rect_for(make_finding(site=people["site"], staff=member))
     svc.respond(db.session, dual, rect, "我已整改")
     db.session.commit()
     with pytest.raises(svc.RectificationForbidden, match="another inspector"):
@@ -149,6 +143,9 @@ def test_person_who_responded_can_never_verify(app, people, make_user):
     with pytest.raises(svc.RectificationForbidden):
         svc.reject(db.session, dual, rect, "no")
     assert rect_for(rect.finding_id).status == "responded"
+    # Another inspector may.
+    svc.verify(db.session, people["inspector"], rect)
+    assert rect.status == "verified"
 
 
 def test_only_the_responsible_staff_member_can_respond(app, people, make_staff, make_user):
