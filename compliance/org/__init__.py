@@ -32,3 +32,22 @@ def init_app(app) -> None:
     register_nav(app, "org.leave_list", _l("Leave"), roles=readers, order=22)
     register_nav(app, "org.sites", _l("Organisation"), roles=readers, order=80)
     register_dashboard_panel(app, views.hr_panel, roles=("hr",), order=30)
+
+    from ..demo import register_demo
+
+    register_demo(app, _demo_conflicts, order=10)
+
+
+def _demo_conflicts(app, session, demo) -> dict:
+    """Two recorded conflicts of interest (回避) between people at different sites."""
+    from .services import create_conflict
+
+    staff = demo["staff"]
+    admin = demo["users"].get("hr")
+    pairs = [(0, 26, "relative", "夫妻"), (5, 37, "interest", "共同经营个体工商户")]
+    made = 0
+    for a, b, kind, reason in pairs:
+        if a < len(staff) and b < len(staff):
+            create_conflict(session, admin, staff[a].id, staff[b].id, kind=kind, reason=reason)
+            made += 1
+    return {"conflicts": made}

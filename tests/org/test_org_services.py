@@ -242,3 +242,14 @@ def test_a_clash_that_slips_past_the_checks_is_a_refusal_not_a_crash(org, actor)
     # The transaction is still usable afterwards.
     services.create_post(db.session, actor, code="AFTER", name="之后")
     db.session.commit()
+
+
+def test_demo_records_two_conflicts_between_people_at_different_sites(app, org, make_staff,
+                                                                       make_user):
+    from compliance.org import _demo_conflicts
+
+    staff = [make_staff(site=org.centre if i < 20 else org.other) for i in range(40)]
+    summary = _demo_conflicts(app, db.session, {"staff": staff, "users": {"hr": make_user(("hr",))}})
+    assert summary == {"conflicts": 2}
+    pairs = db.session.execute(sa.select(Conflict.staff_a_id, Conflict.staff_b_id)).all()
+    assert sorted(pairs) == sorted([(staff[0].id, staff[26].id), (staff[5].id, staff[37].id)])
