@@ -15,12 +15,14 @@ from .services import tenure_board
 
 # post code -> (max tenure, min interval, cooling-off) in months
 POLICIES = {"CGSP": (36, 12, 36), "SFSK": (36, 12, 36), "SHJJ": (36, 12, 36)}
-# post code -> [(course code, kind)]: looked up by code; skipped when the course does not exist.
+# post code -> [(course code, kind)]: courses of the training demo, looked up by code; skipped
+# when the course does not exist. 收费收款 handles cash: the integrity course is required.
 QUALIFICATIONS = {
-    "SFSK": [("FIN-01", "required"), ("DISC-01", "recommended")],
-    "SHJJ": [("DISC-01", "recommended")],
-    "CGSP": [("DISC-01", "recommended")],
+    "SFSK": [("DS-LZ", "required")],
+    "SHJJ": [("BS-SB", "recommended")],
+    "CGSP": [("DS-LZ", "recommended")],
 }
+INTEGRITY_COURSE = "DS-LZ"
 
 
 def load_demo(app, session, demo) -> dict:
@@ -70,8 +72,10 @@ def load_demo(app, session, demo) -> dict:
 
 
 def load_qualifications(app, session, demo) -> dict:
-    """After the training demo: link its courses to the key posts (skipped if absent)."""
-    from training.models import Course
+    """After the training demo: link its courses to the key posts (skipped if absent), and record
+    a past integrity session attended by the key-post holders but one, so the required course
+    matters to the planner."""
+    from training.models import Course, SessionAttendee, TrainingSession
 
     posts = demo["posts"]
     codes = {c for items in QUALIFICATIONS.values() for c, _kind in items}
@@ -83,8 +87,28 @@ def load_qualifications(app, session, demo) -> dict:
                 session.add(PostQualification(post_id=posts[post_code].id,
                                               course_id=courses[course_code], kind=kind))
                 added += 1
+    attended = 0
+    if INTEGRITY_COURSE in courses:
+        from datetime import datetime, time
+
+        from compliance.timeutil import local_to_utc
+
+        day = demo["today"] - timedelta(days=75)
+        starts = local_to_utc(datetime.combine(day, time(15, 0)))
+        ts = TrainingSession(course_id=courses[INTEGRITY_COURSE], site_id=demo["sites"]["DM"].id,
+                             place="中心一楼会议室", trainer="纪检 梁军", starts_at=starts,
+                             ends_at=starts + timedelta(hours=1), status="scheduled",
+                             created_by_id=demo["users"]["hr"].id)
+        session.add(ts)
+        session.flush()
+        holders = [r.staff for r in tenure_board(session, demo["today"])]
+        for member in holders[:-1]:
+            session.add(SessionAttendee(session_id=ts.id, staff_member_id=member.id,
+                                        invited_via="post", status="present"))
+            attended += 1
+        record(session, demo["users"]["hr"], "training_session.create", ts)
     session.flush()
-    return {"rotation_qualifications": added}
+    return {"rotation_qualifications": added, "rotation_integrity_attendees": attended}
 
 
 def init_app(app) -> None:

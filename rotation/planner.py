@@ -109,8 +109,14 @@ class Violation:
     params: dict
 
     def text(self, translate=None) -> str:
+        """The message with its parameters; a list of violations as a parameter (a detail) is
+        rendered too, each translated."""
         message = translate(self.message) if translate else self.message
-        return message % self.params if self.params else message
+        if not self.params:
+            return message
+        params = {k: ("; ".join(v.text(translate) for v in value) if isinstance(value, list) else value)
+                  for k, value in self.params.items()}
+        return message % params
 
 
 @dataclass
@@ -403,15 +409,16 @@ def _solve_milp(inst: Instance, cost: np.ndarray, seats: list[Seat],
 # --- diagnosis -----------------------------------------------------------------------------
 
 
-def _summarise(violations: list[Violation], limit: int = 6) -> str:
-    seen: list[str] = []
+def _summarise(violations: list[Violation], limit: int = 6) -> list[Violation]:
+    """Distinct violations, at most `limit` of them (plus a count of the rest)."""
+    seen: dict[str, Violation] = {}
     for v in violations:
-        text = v.text()
-        if text not in seen:
-            seen.append(text)
-    extra = len(seen) - limit
-    joined = "; ".join(seen[:limit])
-    return joined + (f"; … (+{extra})" if extra > 0 else "")
+        seen.setdefault(v.text(), v)
+    kept = list(seen.values())
+    if len(kept) > limit:
+        extra = len(kept) - limit
+        kept = [*kept[:limit], Violation(kept[limit].rule, _("and %(count)s more"), {"count": extra})]
+    return kept
 
 
 def diagnose(inst: Instance, cost: np.ndarray, seats: list[Seat]) -> list[Violation]:
@@ -426,8 +433,8 @@ def diagnose(inst: Instance, cost: np.ndarray, seats: list[Seat]) -> list[Violat
             for j, seat in enumerate(seats):
                 if j != i:
                     reasons.extend(arc_violations(inst, person, seat, first_only=True))
-            detail = _summarise(reasons) if reasons else _("no other seat is open in this plan; "
-                                                           "mark candidates")
+            detail = _summarise(reasons) if reasons else [Violation(
+                RULE_STAFFED, _("no other seat is open in this plan; mark candidates"), {})]
             rule = reasons[0].rule if len({v.rule for v in reasons}) == 1 else "rules"
             if person.block is not None:
                 rule = person.block[0]
@@ -443,7 +450,8 @@ def diagnose(inst: Instance, cost: np.ndarray, seats: list[Seat]) -> list[Violat
             for i, person in enumerate(inst.people):
                 if i != j:
                     reasons.extend(arc_violations(inst, person, seat, first_only=True))
-            detail = _summarise(reasons) if reasons else _("nobody else is in the plan; mark candidates")
+            detail = _summarise(reasons) if reasons else [Violation(
+                RULE_STAFFED, _("nobody else is in the plan; mark candidates"), {})]
             rule = reasons[0].rule if len({v.rule for v in reasons}) == 1 else RULE_STAFFED
             found.append(Violation(rule, _("Seat %(seat)s (vacated by %(name)s) cannot be filled: "
                                            "%(detail)s"),
@@ -481,7 +489,7 @@ def diagnose(inst: Instance, cost: np.ndarray, seats: list[Seat]) -> list[Violat
     return [Violation(next(iter(rules)) if len(rules) == 1 else RULE_STAFFED,
                       _("%(names)s need %(count)s seats but only %(seats)s are open to them: %(detail)s"),
                       {"names": names, "count": len(rows_seen), "seats": seat_labels or "-",
-                       "detail": _summarise(reasons) or "-"})]
+                       "detail": _summarise(reasons) or [Violation(RULE_STAFFED, "-", {})]})]
 
 
 def _diagnose_conflicts(inst: Instance, pairs: list[tuple[int, int]]) -> list[Violation]:

@@ -867,6 +867,8 @@ def execute_due_moves(session: Session, run_on: date, actor: User | None = None)
 
 def send_due_alerts(session: Session, run_on: date) -> dict:
     """Notify HR 90 and 30 days before each key holder's due date (once per threshold)."""
+    from flask_babel import force_locale, gettext
+
     from compliance.access import site_tree_ids
     from compliance.notifications import notify
 
@@ -880,11 +882,18 @@ def send_due_alerts(session: Session, run_on: date) -> dict:
     for r in rows:
         threshold = 30 if r.days_left <= 30 else 90
         users = [u for u in hr_users if scopes[u.id] is None or r.site.id in scopes[u.id]]
-        title = (f"轮岗提醒：{r.staff.name}（{r.post.name}）任职将于 {r.due_on.isoformat()} 到期"
-                 if r.days_left > 0 else
-                 f"轮岗提醒：{r.staff.name}（{r.post.name}）已于 {r.due_on.isoformat()} 到期")
-        created += len(notify(session, users, "rotation.due", title,
-                              body=f"{r.site.name} · {r.months} 个月", link="/rotation/",
-                              entity=r.assignment,
-                              dedupe_key=f"rotation-due{threshold}:{r.assignment.id}:{r.due_on}"))
+        params = {"name": r.staff.name, "post": r.post.name, "due": r.due_on.isoformat(),
+                  "site": r.site.name, "months": r.months}
+        key = f"rotation-due{threshold}:{r.assignment.id}:{r.due_on}"
+        for user in users:
+            with force_locale(user.locale or "zh"):
+                if r.days_left > 0:
+                    title = gettext("Rotation due: %(name)s (%(post)s) reaches the tenure limit on "
+                                    "%(due)s", **params)
+                else:
+                    title = gettext("Rotation overdue: %(name)s (%(post)s) reached the tenure limit "
+                                    "on %(due)s", **params)
+                body = gettext("%(site)s, %(months)s months in post", **params)
+            created += len(notify(session, user, "rotation.due", title, body=body, link="/rotation/",
+                                  entity=r.assignment, dedupe_key=key))
     return {"notified": created}
