@@ -28,7 +28,7 @@ CATEGORY_LABELS = {
     "hygiene": _l("Hygiene"),
     "conduct": _l("Service conduct"),
 }
-TARGET_LABELS = {"staff": _l("Staff member"), "window": _l("Window"), "area": _l("Area")}
+TARGET_LABELS = {"staff": _l("Staff member"), "window": _l("Window"), "area": _l("Site area")}
 SEVERITY_LABELS = {"minor": _l("Minor"), "major": _l("Major"), "critical": _l("Critical")}
 KIND_LABELS = {"patrol": _l("Patrol"), "spot_check": _l("Spot check")}
 WEEKDAYS = [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
