@@ -152,6 +152,19 @@ def window_assignee_id(session: Session, window_id: int) -> int | None:
     )
 
 
+def window_assignees(session: Session, window_ids: Sequence[int]) -> dict[int, int]:
+    """The current assignee of each window (the longest-serving one), in one query."""
+    if not window_ids:
+        return {}
+    rows = session.execute(
+        sa.select(Assignment.window_id, Assignment.staff_member_id)
+        .join(StaffMember, StaffMember.id == Assignment.staff_member_id)
+        .where(Assignment.window_id.in_(window_ids), Assignment.ended_on.is_(None),
+               StaffMember.status == "active")
+        .order_by(Assignment.started_on.desc(), Assignment.id.desc())).all()
+    return {window_id: staff_id for window_id, staff_id in rows}  # the earliest start wins
+
+
 def responsible_for(session: Session, *, target: str, site_id: int, window_id: int | None,
                     staff_member_id: int | None) -> tuple[int | None, int | None]:
     """(responsible staff id, supervisor staff id) for a finding's target.
@@ -504,6 +517,16 @@ def fix_on_spot(session: Session, actor: User, rect: Rectification, text: str | 
     _flush_change(session, rect)
     return _add_event(session, actor, rect, "fixed_on_spot", text, photos, before=before,
                       data={"witness": witness})
+
+
+def fix_finding_on_spot(session: Session, actor: User, finding: Finding, text: str | None,
+                        photos: Sequence[Photo], witness: str | None = None) -> Rectification:
+    """For the patrol form: record a finding as fixed on the spot (现场整改) in the same
+    transaction that created it. Raises RectificationError as `fix_on_spot`."""
+    rect = open_for_finding(session, actor, finding)
+    fix_on_spot(session, actor, rect, text, photos, witness=witness,
+                today=_local_date(finding.found_at))
+    return rect
 
 
 def reassign(session: Session, actor: User, rect: Rectification,

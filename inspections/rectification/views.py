@@ -626,7 +626,7 @@ def keepers():
     window_rows = {k.window_id: k for k in db.session.scalars(
         sa.select(WindowKeeper).where(WindowKeeper.window_id.in_([w.id for w in windows])))}
     area = db.session.get(AreaKeeper, site_id) if site_id else None
-    assignees = {w.id: svc.window_assignee_id(db.session, w.id) for w in windows}
+    assignees = svc.window_assignees(db.session, [w.id for w in windows])
     staff_names = dict(choices)
     return render_template("inspections/rectification/keepers.html", sites=sites,
                            site=db.session.get(Site, site_id) if site_id else None,

@@ -3,7 +3,7 @@ rejection; on-the-spot fixes; who is responsible; every transition audited."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -251,5 +251,27 @@ def test_responsible_person_is_notified_when_opened(app, people):
     assert "rectification.opened" in kinds
 
 
-def test_unused_date_import_guard():
-    assert date(2026, 11, 23).weekday() == 0
+
+def test_patrol_can_record_a_new_finding_as_fixed_on_the_spot(app, people):
+    from inspections.models import Finding
+    from inspections.photos import store_photo
+    from tests.inspections.rect_factories import at_local, png_bytes
+
+    finding = Finding(category="hygiene", target="window", site_id=people["site"].id,
+                      window_id=people["window"].id, severity="minor", description="台面杂物",
+                      found_by_id=people["inspector"].id, found_at=at_local(MONDAY))
+    db.session.add(finding)
+    db.session.flush()
+    photo = store_photo(db.session, people["inspector"], png_bytes(),
+                        upload_folder=app.config["UPLOAD_FOLDER"], finding_id=finding.id)
+    rect = svc.fix_finding_on_spot(db.session, people["inspector"], finding, "已清理", [photo])
+    db.session.commit()
+    rect = rect_for(finding)
+    assert rect.status == "verified" and rect.fixed_on_spot and rect.closed_on == MONDAY
+    assert rect.events[-1].data["witness"] == people["inspector"].display_name
+
+
+def test_window_assignees_in_one_query(app, people, make_window):
+    empty = make_window(site=people["site"])
+    assert svc.window_assignees(db.session, [people["window"].id, empty.id]) == {
+        people["window"].id: people["member"].id}
