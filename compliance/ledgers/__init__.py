@@ -46,4 +46,5 @@ def init_app(app) -> None:
                  "Write last month's summary and rectification ledger into the reports folder",
                  day=1, hour=6, minute=0)
     register_job(app, "ledgers.export_queue", services.process_queue_job,
-                 "Run queued ledger exports not picked up by a web process", minute="*")
+                 "Run queued ledger exports not picked up by a web process", quiet=True,
+                 minute="*")

@@ -7,7 +7,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
 from ..models import Assignment, Post, Site, StaffMember, Window
-from .registry import FilterField, Ledger, count_of, keyset_stream, register_ledger, scope_clause, site_clause
+from .registry import (
+    FilterField,
+    Ledger,
+    count_of,
+    keyset_stream,
+    register_ledger,
+    scope_clause,
+    site_clause,
+)
 from .writer import Column
 
 STAFF_STATUS_LABELS = {"active": _l("Active"), "suspended": _l("Suspended"), "left": _l("Left")}

@@ -270,7 +270,7 @@ def start_background(app: Flask, job_id: int) -> None:
 def process_queue_job(app: Flask, run_on: date) -> dict:
     """Scheduled every minute: runs jobs still queued (e.g. queued by another process) and fails
     jobs whose worker died (running for over two hours)."""
-    done = failed = 0
+    exported = failed = 0
     with app.app_context():
         stale = utcnow().timestamp() - 2 * 3600
         for job in db.session.scalars(sa.select(ExportJob).where(ExportJob.status == "running")):
@@ -282,9 +282,9 @@ def process_queue_job(app: Flask, run_on: date) -> dict:
         db.session.commit()
         for job_id in pending_job_ids(db.session):
             outcome = run_export_job(job_id)
-            done += outcome == "done"
+            exported += outcome == "done"
             failed += outcome == "failed"
-    return {"done": done, "failed": failed}
+    return {"exported": exported, "failed": failed}
 
 
 # -- monthly reports ----------------------------------------------------------------------------

@@ -22,7 +22,15 @@ from openpyxl.chart import BarChart, LineChart, Reference
 
 from ..timeutil import local_day_bounds_utc
 from .registry import Ledger, register_ledger
-from .writer import HEADER_FILL, HEADER_FONT, TITLE_FONT, Column, ExportInfo, clean_text, write_parameters_sheet
+from .writer import (
+    HEADER_FILL,
+    HEADER_FONT,
+    TITLE_FONT,
+    Column,
+    ExportInfo,
+    clean_text,
+    write_parameters_sheet,
+)
 
 
 @dataclass

@@ -12,7 +12,14 @@ HOSTILE_NOTE = '=HYPERLINK("http://x","y")'
 
 
 def build_scene(make_site, make_window, make_staff, make_user):
-    from inspections.models import CheckItem, CheckItemVersion, CheckResult, Finding, Inspection, Photo
+    from inspections.models import (
+        CheckItem,
+        CheckItemVersion,
+        CheckResult,
+        Finding,
+        Inspection,
+        Photo,
+    )
     from inspections.rectification.models import Rectification, RectificationEvent
 
     home = make_site(code="HOME", name="本中心")

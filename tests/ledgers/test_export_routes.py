@@ -184,3 +184,40 @@ def test_user_language_english_gives_english_headers_on_the_page(client_for, two
     db.session.commit()
     response = officer.post("/reports/assignments/export", data=FORM)
     assert sheet_rows(response.data)[1][1] == "Staff number"
+
+
+def test_openapi_document_describes_the_ledger_endpoints(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "/api/v1/ledgers/{code}/exports" in spec["paths"]
+    assert "/api/v1/ledgers/jobs/{job_id}" in spec["paths"]
+
+
+@pytest.mark.parametrize("roles, ledgers", [
+    (("staff",), set()),
+    (("inspector",), {"inspections", "rectifications"}),
+    (("hr",), {"training", "mentoring", "rotation", "rotation_moves", "assignments"}),
+])
+def test_api_lists_only_the_ledgers_a_role_may_read(client_for, roles, ledgers):
+    listing = client_for(*roles).get("/api/v1/ledgers")
+    assert listing.status_code == 200
+    assert {x["code"] for x in listing.get_json()} == ledgers
+
+
+def test_api_needs_authentication(client):
+    assert client.get("/api/v1/ledgers").status_code == 401
+    assert client.post("/api/v1/ledgers/inspections/exports", json={"period": "2026"},
+                       csrf=False).status_code == 401
+
+
+def test_staff_cannot_export_through_any_route(client_for, runner, make_user, tmp_path):
+    staff = client_for("staff")
+    assert staff.get("/reports/").status_code == 403
+    assert staff.post("/reports/inspections/export", data=FORM).status_code == 403
+    assert staff.post("/api/v1/ledgers/inspections/exports",
+                      json={"period": "2026"}).status_code == 403
+    make_user(roles=("staff",), username="staff_cli")
+    result = runner.invoke(args=["export", "inspections", "--period", "2026", "--user",
+                                 "staff_cli", "-o", str(tmp_path / "x.xlsx")])
+    assert result.exit_code != 0
+    assert not (tmp_path / "x.xlsx").exists()
+    assert exports() == []

@@ -14,6 +14,7 @@ from compliance.models import AuditEvent
 from .conftest import calamine_rows, data_rows, sheet_rows, sheet_xml
 from .scene import HOSTILE_NOTE, build_scene
 
+
 def zh(label) -> str:
     from flask_babel import force_locale
 

@@ -106,7 +106,7 @@ def test_api_queues_large_exports_and_serves_the_file_to_its_owner_only(app, cli
     assert stranger.get(f"/reports/jobs/{job['id']}/file").status_code == 404
     # Running the queue again changes nothing.
     again = run_job(app, "ledgers.export_queue", date(2026, 4, 1))
-    assert again.counts == {"done": 0, "failed": 0}
+    assert again.counts == {"exported": 0, "failed": 0}
 
 
 def test_reports_page_shows_queued_export_progress(client_for, scene, async_threshold):
