@@ -19,8 +19,6 @@ from .common import (
     _on_leave_on,
 )
 
-# --------------------------------------------------------------------------- dashboard
-
 
 def hr_panel(user) -> Markup | None:
     """HR's dashboard card: who is on leave today, new staff, staff without a current assignment."""

@@ -51,8 +51,6 @@ from .common import (
 # --------------------------------------------------------------------------- staff
 
 
-
-
 @bp.route("/staff")
 @roles_required(*READ)
 def staff_list():

@@ -20,8 +20,6 @@ from .common import (
     message_of,
 )
 
-# --------------------------------------------------------------------------- roster import
-
 
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(*HR)
