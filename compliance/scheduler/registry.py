@@ -91,6 +91,8 @@ def run_job(app: Flask, name: str, run_on: date, trigger: str = "manual") -> Job
     its attributes loaded.
     """
     spec = get_jobs(app)[name]
+    if spec.quiet and trigger in ("schedule", "catchup"):
+        return _run_quiet(app, spec, run_on, trigger)
     with app.app_context():
         run = JobRun(job=name, run_on=run_on, trigger=trigger, outcome="running",
                      host=socket.gethostname()[:120])
@@ -98,7 +100,7 @@ def run_job(app: Flask, name: str, run_on: date, trigger: str = "manual") -> Job
         db.session.flush()
         run_id = run.id  # read before the commit: reading after it would open a transaction
         db.session.commit()
-        return _execute(app, spec, run_id, run_on, trigger)
+        return _execute(app, spec, run_id, run_on)
 
 
 def run_claimed(app: Flask, run_id: int) -> JobRun | None:
@@ -113,9 +115,9 @@ def run_claimed(app: Flask, run_id: int) -> JobRun | None:
             run.error = f"No job named {run.job} is registered."
             db.session.commit()
             return run
-        run_on, trigger = run.run_on, run.trigger
+        run_on = run.run_on
         db.session.commit()  # no read transaction may stay open while the job writes (SQLite)
-        return _execute(app, spec, run_id, run_on, trigger)
+        return _execute(app, spec, run_id, run_on)
 
 
 def claim_queued(session) -> list[int]:
@@ -136,26 +138,44 @@ def claim_queued(session) -> list[int]:
     return claimed
 
 
-def _execute(app: Flask, spec: JobSpec, run_id: int, run_on: date, trigger: str) -> JobRun:
+def _call(spec: JobSpec, app: Flask, run_on: date, run_label) -> tuple[dict, str, str | None]:
+    try:
+        counts = _jsonable_counts(spec.func(app, run_on) or {})
+        return counts, "success", None
+    except Exception:  # a failing job must be recorded, never crash the scheduler
+        logger.exception("job %s for %s failed (run %s)", spec.name, run_on, run_label)
+        return {}, "failed", traceback.format_exc()[-4000:]
+
+
+def _run_quiet(app: Flask, spec: JobSpec, run_on: date, trigger: str) -> JobRun:
+    """A frequent job fired by the schedule: recorded only when it did something or failed, so an
+    idle minute writes nothing at all."""
+    started = utcnow()
+    with app.app_context():
+        counts, outcome, error = _call(spec, app, run_on, "-")
+        db.session.rollback()
+        run = JobRun(job=spec.name, run_on=run_on, trigger=trigger, started_at=started,
+                     finished_at=utcnow(), outcome=outcome, counts=counts, error=error,
+                     host=socket.gethostname()[:120])
+        if outcome == "success" and not did_work(counts):
+            return run
+        db.session.add(run)
+        db.session.commit()
+        db.session.refresh(run)
+        db.session.expunge(run)
+        db.session.commit()
+    logger.info("job %s for %s finished: %s %s", spec.name, run_on, outcome, counts)
+    return run
+
+
+def _execute(app: Flask, spec: JobSpec, run_id: int, run_on: date) -> JobRun:
     # The caller's session has no open transaction here: the job writes through its own session,
     # and on SQLite a read snapshot held across its commit cannot be upgraded to a write after
     # it ("database is locked"). For the same reason the outcome is written by one UPDATE.
     logger.info("job %s for %s started (run %s)", spec.name, run_on, run_id)
-    try:
-        counts = _jsonable_counts(spec.func(app, run_on) or {})
-        outcome, error = "success", None
-    except Exception:  # a failing job must be recorded, never crash the scheduler
-        counts, outcome, error = {}, "failed", traceback.format_exc()[-4000:]
-        logger.exception("job %s for %s failed (run %s)", spec.name, run_on, run_id)
+    counts, outcome, error = _call(spec, app, run_on, run_id)
     db.session.rollback()  # drop whatever a job left uncommitted in a shared session
     finished = utcnow()
-    if (spec.quiet and outcome == "success" and not did_work(counts)
-            and trigger in ("schedule", "catchup")):
-        db.session.execute(sa.delete(JobRun).where(JobRun.id == run_id))
-        db.session.commit()
-        logger.debug("job %s for %s had nothing to do", spec.name, run_on)
-        return JobRun(job=spec.name, run_on=run_on, finished_at=finished, outcome=outcome,
-                      counts=counts, trigger=trigger)
     db.session.execute(
         sa.update(JobRun).where(JobRun.id == run_id)
         .values(finished_at=finished, outcome=outcome, counts=counts, error=error)

@@ -24,8 +24,12 @@ from .registry import JobSpec, claim_queued, get_jobs, run_claimed, run_job
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LOCK_TTL = 60  # seconds without a heartbeat before another process may take over
-DEFAULT_POLL = 10  # seconds between heartbeats / queue polls
+# Seconds without a heartbeat before another process may take over; the holder renews at half
+# that. SQLite gets a longer lease: every write there can make a concurrent web request that
+# read first fail to write ("database is locked"), so the scheduler writes as rarely as it can.
+DEFAULT_LOCK_TTL = 120
+SQLITE_LOCK_TTL = 600
+DEFAULT_POLL = 10  # seconds between checks of the lease and of the run queue (reads only)
 # A daily job whose time passed while the scheduler was restarting still runs if the scheduler is
 # back within this many seconds (APScheduler's misfire_grace_time and our start-up catch-up).
 DEFAULT_MISFIRE_GRACE = 6 * 3600
@@ -33,7 +37,9 @@ DEFAULT_MISFIRE_GRACE = 6 * 3600
 
 def scheduler_settings(app: Flask) -> dict:
     return {
-        "ttl": float(app.config.get("SCHEDULER_LOCK_TTL", DEFAULT_LOCK_TTL)),
+        "ttl": float(app.config.get("SCHEDULER_LOCK_TTL") or (
+            SQLITE_LOCK_TTL if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+            else DEFAULT_LOCK_TTL)),
         "poll": float(app.config.get("SCHEDULER_POLL_SECONDS", DEFAULT_POLL)),
         "grace": int(app.config.get("SCHEDULER_MISFIRE_GRACE", DEFAULT_MISFIRE_GRACE)),
         "tz": ZoneInfo(app.config.get("TIMEZONE", "Asia/Shanghai")),
@@ -94,6 +100,9 @@ class SchedulerService:
         self.holding = threading.Event()
         self.scheduler: BackgroundScheduler | None = None
         self._lease_until: datetime | None = None
+        # APScheduler logs two lines per execution; every-minute jobs would flood the log, and
+        # registry.run_job logs each run that matters.
+        logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
 
     # -- lease ---------------------------------------------------------------------------------
     def _engine(self):
@@ -112,11 +121,14 @@ class SchedulerService:
             self._lease_until = utcnow() + timedelta(seconds=self.settings["ttl"])
         return ok
 
-    def renew(self) -> bool:
-        """Renew the lease; False once it is lost. A database hiccup is tolerated while the lease
-        we last renewed has not expired."""
+    def renew(self, force: bool = False) -> bool:
+        """Renew the lease once half of it has run out; False once it is lost. A database hiccup
+        is tolerated while the lease we last renewed has not expired."""
         from ..db import utcnow
 
+        half = timedelta(seconds=self.settings["ttl"] / 2)
+        if not force and self._lease_until is not None and self._lease_until - utcnow() > half:
+            return True  # nobody can take an unexpired lease: no need to write yet
         try:
             ok = lock.heartbeat(self._engine(), self.owner, self.settings["ttl"])
         except sa.exc.OperationalError as exc:

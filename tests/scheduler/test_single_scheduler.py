@@ -157,3 +157,15 @@ def test_scheduler_command_refuses_a_second_copy_and_stops_cleanly_on_sigterm(fr
             first.wait()
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(SchedulerLock)) == 0
+
+
+def test_the_holder_writes_its_heartbeat_only_once_half_the_lease_has_run_out(fresh_app):
+    app = fresh_app(SCHEDULER_LOCK_TTL=600)
+    service = SchedulerService(app, owner="quiet-holder")
+    assert service._acquire()
+    first = lock.current_holder(_engine(app)).heartbeat_at
+    time.sleep(0.01)
+    assert service.renew()
+    assert lock.current_holder(_engine(app)).heartbeat_at == first  # no write yet
+    assert service.renew(force=True)
+    assert lock.current_holder(_engine(app)).heartbeat_at > first
