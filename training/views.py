@@ -626,8 +626,11 @@ def pairing_new():
             flash(gettext("%(mentor)s now mentors %(mentee)s.", mentor=mentor.name,
                           mentee=mentee.name), "success")
             return redirect(url_for("training.pairing_detail", pairing_id=pairing.id))
+    open_pairing = db.session.scalar(sa.select(MentorPairing).where(
+        MentorPairing.mentee_id == mentee.id,
+        MentorPairing.status.in_(("active", "assessed"))).limit(1))
     return render_template("training/pairing_new.html", mentee=mentee, suggestions=suggestions,
-                           form=form, error=error, plan=plan)
+                           form=form, error=error, plan=plan, open_pairing=open_pairing)
 
 
 def _notify_pairing(pairing: MentorPairing) -> None:
