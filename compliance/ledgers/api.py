@@ -89,7 +89,7 @@ class JobSchema(Schema):
     def _file_url(self, job) -> str | None:
         from flask import url_for
 
-        if job.status != "done":
+        if job.status != "done" or not job.file_path:
             return None
         return url_for("ledgers_api.JobFile", job_id=job.id)
 

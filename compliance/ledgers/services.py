@@ -11,7 +11,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -267,11 +267,21 @@ def start_background(app: Flask, job_id: int) -> None:
     threading.Thread(target=work, name=f"export-job-{job_id}", daemon=True).start()
 
 
+KEEP_EXPORT_DAYS = 7
+
+
 def process_queue_job(app: Flask, run_on: date) -> dict:
-    """Scheduled every minute: runs jobs still queued (e.g. queued by another process) and fails
-    jobs whose worker died (running for over two hours)."""
-    exported = failed = 0
+    """Scheduled every minute: runs jobs still queued (e.g. queued by another process), fails
+    jobs whose worker died (running for over two hours) and deletes finished files after a week."""
+    exported = failed = removed = 0
     with app.app_context():
+        old = utcnow() - timedelta(days=KEEP_EXPORT_DAYS)
+        for job in db.session.scalars(sa.select(ExportJob).where(
+                ExportJob.status == "done", ExportJob.file_path.is_not(None),
+                ExportJob.finished_at < old)):
+            Path(job.file_path).unlink(missing_ok=True)
+            job.file_path = None
+            removed += 1
         stale = utcnow().timestamp() - 2 * 3600
         for job in db.session.scalars(sa.select(ExportJob).where(ExportJob.status == "running")):
             if job.started_at and job.started_at.timestamp() < stale:
@@ -284,7 +294,7 @@ def process_queue_job(app: Flask, run_on: date) -> dict:
             outcome = run_export_job(job_id)
             exported += outcome == "done"
             failed += outcome == "failed"
-    return {"exported": exported, "failed": failed}
+    return {"exported": exported, "failed": failed, "removed": removed}
 
 
 # -- monthly reports ----------------------------------------------------------------------------

@@ -142,7 +142,8 @@ def job_status(job: ExportJob, download_endpoint: str = "ledgers.job_file") -> d
         "percent": job.percent,
         "error": job.error,
         "file_name": job.file_name,
-        "download_url": url_for(download_endpoint, job_id=job.id) if job.status == "done" else None,
+        "download_url": (url_for(download_endpoint, job_id=job.id)
+                         if job.status == "done" and job.file_path else None),
     }
 
 

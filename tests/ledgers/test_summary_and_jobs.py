@@ -106,7 +106,30 @@ def test_api_queues_large_exports_and_serves_the_file_to_its_owner_only(app, cli
     assert stranger.get(f"/reports/jobs/{job['id']}/file").status_code == 404
     # Running the queue again changes nothing.
     again = run_job(app, "ledgers.export_queue", date(2026, 4, 1))
-    assert again.counts == {"exported": 0, "failed": 0}
+    assert again.counts == {"exported": 0, "failed": 0, "removed": 0}
+
+
+def test_finished_export_files_are_removed_after_a_week(app, client_for, scene, async_threshold):
+    from datetime import timedelta
+    from pathlib import Path
+
+    from compliance.db import utcnow
+    from compliance.ledgers.models import ExportJob
+
+    async_threshold(0)
+    officer = client_for("discipline")
+    officer.post("/reports/rectifications/export", data={"period": "2026-03"})
+    run_job(app, "ledgers.export_queue", date(2026, 4, 1))
+    job = db.session.scalars(sa.select(ExportJob).where(ExportJob.user_id == officer.user.id)).one()
+    path = Path(job.file_path)
+    assert path.is_file()
+    job.finished_at = utcnow() - timedelta(days=8)
+    db.session.commit()
+    cleaned = run_job(app, "ledgers.export_queue", date(2026, 4, 9))
+    assert cleaned.counts["removed"] == 1
+    assert not path.exists()
+    assert officer.get(f"/reports/jobs/{job.id}/file").status_code == 404
+    assert "/file" not in officer.get("/reports/").get_data(as_text=True)
 
 
 def test_reports_page_shows_queued_export_progress(client_for, scene, async_threshold):
