@@ -114,7 +114,13 @@ def events_query(filters: AuditFilters, user: User) -> sa.Select:
     """
     stmt = sa.select(AuditEvent).where(scope_clause(user)).order_by(AuditEvent.id.desc())
     if filters.actor:
-        stmt = stmt.where(AuditEvent.actor_name == filters.actor.strip())
+        # Filter on the indexed actor_id; "system" is the name of events without a user.
+        name = filters.actor.strip()
+        if name == "system":
+            stmt = stmt.where(AuditEvent.actor_id.is_(None))
+        else:
+            actor_id = db.session.scalar(sa.select(User.id).where(User.username == name))
+            stmt = stmt.where(AuditEvent.actor_id == actor_id if actor_id else sa.false())
     if filters.action:
         action = filters.action.strip()
         if action.endswith("."):

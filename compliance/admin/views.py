@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from ..access import roles_required
 from ..accounts import AccountError, create_user, reset_password, set_active, update_user
 from ..db import db
-from ..models import ApiToken, User, UserSession
+from ..models import ApiToken, LoginAttempt, User, UserSession
 from . import bp, logger
 from .forms import ResetPasswordForm, TokenForm, UserCreateForm, UserEditForm, UserFilterForm
 from .services import (
@@ -93,9 +93,17 @@ def _edit_page(user: User, form: UserEditForm, pw_form: ResetPasswordForm, statu
         .select_from(UserSession)
         .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
     )
+    attempts = db.session.scalars(
+        sa.select(LoginAttempt)
+        .where(LoginAttempt.user_id == user.id)
+        .order_by(LoginAttempt.at.desc(), LoginAttempt.id.desc())
+        .limit(10)
+    ).all()
     return (
         render_template(
             "admin/user_edit.html",
+            attempts=attempts,
+            outcome_label=lambda outcome: OUTCOME_LABELS.get(outcome, outcome),
             user=user,
             form=form,
             pw_form=pw_form,
@@ -318,6 +326,7 @@ def my_token_revoke(token_id: int):
 
 
 OUTCOME_LABELS = {
+    "success": _l("signed in"),
     "bad_password": _l("wrong password"),
     "unknown": _l("unknown username"),
     "locked": _l("while locked"),

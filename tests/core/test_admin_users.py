@@ -293,3 +293,11 @@ def test_dashboard_panel_shows_role_counts_locked_accounts_and_failures(client_f
 
 def test_panel_is_only_for_admins(client_for):
     assert "用户账户" not in client_for("inspector").get("/dashboard").get_data(as_text=True)
+
+
+def test_user_page_lists_recent_sign_in_attempts(client_for, make_user, app):
+    admin = client_for("admin")
+    user = make_user()
+    app.test_client().post("/login", data={"username": user.username, "password": "wrong-password-9"})
+    text = admin.get(f"/admin/users/{user.id}").get_data(as_text=True)
+    assert "最近的登录尝试" in text and "密码错误" in text

@@ -147,6 +147,14 @@ def test_audit_pages_filter_paginate_and_show_the_diff(client_for, make_user, ap
     listing = admin.get("/audit", query_string={"action": "user.update", "actor": admin.user.username})
     assert listing.status_code == 200
     assert f'/audit/{event.id}"' in listing.get_data(as_text=True)
+    assert f'/audit/{event.id}"' not in admin.get(
+        "/audit", query_string={"actor": "system"}).get_data(as_text=True)
+    assert "<code>" not in admin.get(
+        "/audit", query_string={"actor": "no-such-user"}).get_data(as_text=True)
+    system_event = record(db.session, None, "thing.create", entity_type="Thing", entity_id=1)
+    db.session.commit()
+    assert f'/audit/{system_event.id}"' in admin.get(
+        "/audit", query_string={"actor": "system"}).get_data(as_text=True)
     other = admin.get("/audit", query_string={"action": "user.create"})
     assert f'/audit/{event.id}"' not in other.get_data(as_text=True)
     prefix = admin.get("/audit", query_string={"action": "user."})
