@@ -396,11 +396,19 @@ def build_instance(session: Session, planning_on: date, candidate_ids=(), site_i
     """
     board = tenure_board(session, planning_on, site_ids)
     due = {r.staff.id: r for r in board if r.status == "overdue" and r.exemption is None}
+    warnings: list[Violation] = []
     if movable_ids is not None:
         ids = list(dict.fromkeys(movable_ids))
     else:
-        ids = list(dict.fromkeys([*due, *candidate_ids]))
-    warnings: list[Violation] = []
+        # People already moved by a submitted or approved plan are not planned twice.
+        planned = people_in_open_plans(session, [*due, *candidate_ids])
+        for staff_id, plan_id in planned.items():
+            name = due[staff_id].staff.name if staff_id in due else f"#{staff_id}"
+            warnings.append(Violation(planner.RULE_ONE_POST,
+                                      _("%(name)s is already in plan #%(plan)s and was left out"),
+                                      {"name": name, "plan": plan_id}))
+            due.pop(staff_id, None)
+        ids = list(dict.fromkeys([*due, *(c for c in candidate_ids if c not in planned)]))
     hist = histories(session, ids)
     staff = {s.id: s for s in session.scalars(sa.select(StaffMember).where(StaffMember.id.in_(ids)))}
     current_ids = [h.current.id for h in hist.values() if h.current is not None]
@@ -491,6 +499,21 @@ def build_instance(session: Session, planning_on: date, candidate_ids=(), site_i
     return Context(inst, due, assignments, warnings)
 
 
+OPEN_PLAN_STATUSES = ("submitted", "approved")
+
+
+def people_in_open_plans(session: Session, staff_ids=None, exclude_plan_id: int | None = None
+                         ) -> dict[int, int]:
+    """staff id -> plan id, for people with a planned move in a submitted or approved plan."""
+    query = (sa.select(RotationMove.staff_member_id, RotationMove.plan_id).join(RotationPlan)
+             .where(RotationPlan.status.in_(OPEN_PLAN_STATUSES), RotationMove.status == "planned"))
+    if staff_ids is not None:
+        query = query.where(RotationMove.staff_member_id.in_(list(staff_ids)))
+    if exclude_plan_id is not None:
+        query = query.where(RotationMove.plan_id != exclude_plan_id)
+    return dict(session.execute(query).all())
+
+
 @dataclass
 class Proposal:
     planning_on: date
@@ -566,7 +589,8 @@ class MoveSpec:
 
 
 def validate_moves(session: Session, planning_on: date, specs: list[MoveSpec],
-                   required_ids: set[int] = frozenset()) -> list[Violation]:
+                   required_ids: set[int] = frozenset(), plan_id: int | None = None
+                   ) -> list[Violation]:
     """Check a whole set of moves against every hard rule. Returns the violations (empty: valid).
 
     `required_ids` are people who are due and were in the plan: they must stay in it.
@@ -579,8 +603,11 @@ def validate_moves(session: Session, planning_on: date, specs: list[MoveSpec],
     ctx = build_instance(session, planning_on, movable_ids=movers)
     inst = ctx.instance
     people = {p.id: p for p in inst.people}
-    for w in ctx.warnings:
-        out.append(w)
+    out.extend(ctx.warnings)
+    for staff_id, other_plan in people_in_open_plans(session, movers, exclude_plan_id=plan_id).items():
+        out.append(Violation(planner.RULE_ONE_POST,
+                             _("%(name)s already has a move in plan #%(plan)s"),
+                             {"name": inst.name(staff_id), "plan": other_plan}))
     seats_taken: dict[int, int] = {}
     seat_objs: dict[int, Seat] = {}
     seat_ids = [s.seat_assignment_id for s in specs]
@@ -662,7 +689,7 @@ def plan_violations(session: Session, plan: RotationPlan) -> list[Violation]:
     """The rules the plan's moves break today (stale seats included)."""
     if not plan.moves:
         return []
-    return validate_moves(session, plan.planning_on, plan_specs(plan))
+    return validate_moves(session, plan.planning_on, plan_specs(plan), plan_id=plan.id)
 
 
 def update_plan_moves(session: Session, actor: User, plan: RotationPlan,
@@ -677,7 +704,8 @@ def update_plan_moves(session: Session, actor: User, plan: RotationPlan,
     if not specs:
         raise RotationError(_("A plan needs at least one move."))
     due_in_plan = {m.staff_member_id for m in plan.moves if (m.reason or "").startswith("due:")}
-    violations = validate_moves(session, plan.planning_on, specs, required_ids=due_in_plan)
+    violations = validate_moves(session, plan.planning_on, specs, required_ids=due_in_plan,
+                                plan_id=plan.id)
     if violations:
         raise RotationError(_("The change breaks the rules."), violations)
     before = {"moves": [_move_state(m) for m in plan.moves]}

@@ -92,9 +92,29 @@ def _status_label(value: str) -> str:
     return str(STATUS_LABELS.get(value, value))
 
 
+SOLVER_LABELS = {
+    "assignment": _l("optimal assignment (Hungarian method)"),
+    "branch-and-bound": _l("branch and bound over optimal assignments"),
+    "milp": _l("0/1 integer program (HiGHS)"),
+}
+
+ACTION_LABELS = {
+    "rotation_plan.create": _l("Drafted from a proposal"),
+    "rotation_plan.edit": _l("Edited (rules re-checked)"),
+    "rotation_plan.submit": _l("Submitted"),
+    "rotation_plan.approve": _l("Approved"),
+    "rotation_plan.return": _l("Returned"),
+    "rotation_plan.execute": _l("Executed"),
+    "rotation_move.execute": _l("Move executed"),
+    "rotation_move.block": _l("Move blocked"),
+}
+
+
 @bp.app_context_processor
 def _helpers():
-    return {"rotation_reason": move_reason_label}
+    return {"rotation_reason": move_reason_label,
+            "solver_label": lambda name: str(SOLVER_LABELS.get(name, name)),
+            "action_label": lambda action: str(ACTION_LABELS.get(action, action))}
 
 
 # --- tenure board --------------------------------------------------------------------------

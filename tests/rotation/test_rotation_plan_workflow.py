@@ -167,3 +167,28 @@ def test_due_alerts_reach_hr_at_90_and_30_days_once(app, scenario, hr, make_user
     wx_keys = set(db.session.scalars(sa.select(Notification.dedupe_key).where(
         Notification.user_id == other_scope_hr.id)))
     assert all(f":{current(scenario.a.id).id}:" not in k for k in wx_keys)
+
+
+def test_a_person_is_not_planned_twice(scenario, hr, discipline):
+    first = _draft(scenario, hr)
+    services.submit_plan(db.session, hr, first)
+    services.approve_plan(db.session, discipline, first)
+    db.session.commit()
+    # A new proposal leaves out the people the approved plan already moves.
+    proposal = services.propose(db.session, TODAY)
+    assert proposal.ok and proposal.result.moves == []
+    assert any("#%d" % first.id in w.text() for w in proposal.context.warnings)
+    # A second draft with the same people cannot be submitted.
+    second = RotationPlan(title="dup", planning_on=TODAY, status="draft", author_id=hr.id)
+    db.session.add(second)
+    db.session.flush()
+    for m in first.moves:
+        second.moves.append(RotationMove(
+            staff_member_id=m.staff_member_id, from_assignment_id=m.from_assignment_id,
+            seat_assignment_id=m.seat_assignment_id, predecessor_id=m.predecessor_id,
+            to_post_id=m.to_post_id, to_site_id=m.to_site_id, to_window_id=m.to_window_id,
+            effective_on=m.effective_on, reason=m.reason))
+    db.session.flush()
+    with pytest.raises(RotationError) as info:
+        services.submit_plan(db.session, hr, second)
+    assert any(f"plan #{first.id}" in v.text() for v in info.value.violations)
