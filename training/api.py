@@ -277,6 +277,10 @@ def post_log(data: dict, pairing_id: int):
         db.session.rollback()
         abort(403 if prs.role_in_pairing(current_user, pairing) is None else 409,
               message=str(exc))
+    if log.author_role == "mentee":
+        from .views import notify_log_to_confirm
+
+        notify_log_to_confirm(pairing, log)
     db.session.commit()
     return log
 

@@ -692,14 +692,19 @@ def pairing_log(pairing_id: int):
         flash(error_text(exc), "danger")
         return _back(pairing)
     if role == "mentee":
-        from compliance.notifications import notify
-
-        notify(db.session, prs.users_of(db.session, pairing.mentor_id), "training.log_to_confirm",
-               gettext("%(name)s wrote a shadow log for you to confirm", name=pairing.mentee.name),
-               link=url_for("training.pairing_detail", pairing_id=pairing.id), entity=log)
+        notify_log_to_confirm(pairing, log)
     db.session.commit()
     flash(gettext("Shadow log saved."), "success")
     return _back(pairing)
+
+
+def notify_log_to_confirm(pairing: MentorPairing, log: ShadowLog) -> None:
+    """Tell the mentor a mentee's entry waits for confirmation (pages and API)."""
+    from compliance.notifications import notify
+
+    notify(db.session, prs.users_of(db.session, pairing.mentor_id), "training.log_to_confirm",
+           gettext("%(name)s wrote a shadow log for you to confirm", name=pairing.mentee.name),
+           link=url_for("training.pairing_detail", pairing_id=pairing.id), entity=log)
 
 
 @bp.route("/logs/<int:log_id>/confirm", methods=["POST"])

@@ -78,6 +78,11 @@ def test_add_and_confirm_shadow_logs(app, world, user_for, login, client_for, to
     future = mentee.post(url, json={"worked_on": (today + timedelta(days=2)).isoformat(),
                                     "hours": 2, "practised": "x"})
     assert future.status_code == 409 and "future" in future.get_json()["reason"]
+    from compliance.notifications import Notification
+
+    note = db.session.scalar(sa.select(Notification).where(
+        Notification.kind == "training.log_to_confirm"))
+    assert note is not None and note.entity_id == str(body["id"])
     confirm = f"/api/v1/training/logs/{body['id']}/confirm"
     assert mentee.post(confirm, json={}).status_code == 403
     done = mentor.post(confirm, json={"mentor_comment": "好"})
