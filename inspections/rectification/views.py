@@ -81,6 +81,18 @@ def _labels():
                             "level": svc.LEVEL_LABELS}}
 
 
+@bp.errorhandler(sa.exc.OperationalError)
+def _write_conflict(error):
+    """On SQLite a request whose snapshot another writer overtook cannot write ("database is
+    locked"): for these pages that is the same race as a changed version, so say so."""
+    db.session.rollback()
+    if db.engine.dialect.name != "sqlite" or "locked" not in str(error.orig):
+        raise error
+    logger.info("write conflict on %s", request.path)
+    return render_template("errors/error.html", status=409, title=_("Please reload"),
+                           message=str(svc.RectificationChanged().message)), 409
+
+
 # --- helpers --------------------------------------------------------------------------------
 
 def _int_arg(name: str) -> int | None:

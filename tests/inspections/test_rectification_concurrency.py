@@ -142,3 +142,43 @@ def test_second_inspector_on_the_page_sees_that_it_changed(fresh_app):
         assert "has changed in the meantime" in second.get_data(as_text=True)
         rect = db.session.get(Rectification, data["rect_id"])
         assert rect.status == "verified" and rect.verified_by_id == data["inspectors"][0]
+
+
+def test_two_pages_posting_at_the_same_moment_give_one_success_and_one_409(fresh_app):
+    app = fresh_app()
+    data = _setup(app)
+    with app.app_context():
+        clients = []
+        for username in data["usernames"]:
+            c = app.test_client()
+            assert c.post("/login", data={"username": username,
+                                          "password": PASSWORD}).status_code == 302
+            c.fetch_csrf_token()
+            clients.append(c)
+    url = f"/rectifications/{data['rect_id']}/verify"
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+    details: list = []
+    lock = threading.Lock()
+
+    def post(c):
+        with app.app_context():
+            token = c._token
+            barrier.wait(timeout=10)
+            response = c.post(url, data={"version": data["version"], "csrf_token": token},
+                              headers={"X-CSRFToken": token}, csrf=False)
+            with lock:
+                statuses.append(response.status_code)
+                details.append((response.status_code, response.headers.get("Location"),
+                                response.get_data(as_text=True)[-3000:]))
+
+    threads = [threading.Thread(target=post, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(statuses) == [302, 409], details
+    with app.app_context():
+        kinds = db.session.scalars(sa.select(RectificationEvent.kind).where(
+            RectificationEvent.rectification_id == data["rect_id"])).all()
+        assert kinds.count("verified") == 1
