@@ -66,6 +66,10 @@ class FixOnSpotForm(_VersionedForm):
     photos = MultipleFileField(_l("Photo"), render_kw={"accept": "image/*", "capture": "environment"})
 
 
+class CommentForm(FlaskForm):
+    text = TextAreaField(_l("Comment or correction"), validators=[DataRequired(), Length(max=4000)])
+
+
 class ReassignForm(_VersionedForm):
     responsible = SelectField(_l("Responsible staff member"), coerce=int,
                               validators=[InputRequired()])

@@ -519,6 +519,17 @@ def fix_on_spot(session: Session, actor: User, rect: Rectification, text: str | 
                       data={"witness": witness})
 
 
+def add_comment(session: Session, actor: User, rect: Rectification, text: str | None
+                ) -> RectificationEvent:
+    """A note or a correction on the timeline (earlier events are never edited). Open to the
+    supervising roles in scope and to the responsible person. Raises RectificationError."""
+    if not (actor.has_role(*SUPERVISING_ROLES) and in_scope(actor, rect.site_id, session)) and \
+            not (actor.staff_member_id and actor.staff_member_id == rect.responsible_staff_id):
+        raise RectificationForbidden(_l("You may not comment on this rectification."))
+    text = _clean_text(text, _l("Write the comment."))
+    return _add_event(session, actor, rect, "comment", text)
+
+
 def fix_finding_on_spot(session: Session, actor: User, finding: Finding, text: str | None,
                         photos: Sequence[Photo], witness: str | None = None) -> Rectification:
     """For the patrol form: record a finding as fixed on the spot (现场整改) in the same
@@ -727,7 +738,8 @@ def counts_for(session: Session, query: sa.Select, today: date | None = None) ->
     """Counts by status, overdue and on-time closure over a filtered query."""
     today = today or local_today()
     sub = query.with_only_columns(Rectification.status, Rectification.deadline_on,
-                                  Rectification.closed_on_time).subquery()
+                                  Rectification.closed_on_time,
+                                  Rectification.days_to_close).subquery()
     row = session.execute(sa.select(
         sa.func.count(),
         sa.func.count().filter(sub.c.status == "open"),
@@ -736,11 +748,13 @@ def counts_for(session: Session, query: sa.Select, today: date | None = None) ->
         sa.func.count().filter(sub.c.status == "verified"),
         sa.func.count().filter(sub.c.status.in_(OPEN_STATUSES), sub.c.deadline_on < today),
         sa.func.count().filter(sub.c.closed_on_time.is_(True)),
+        sa.func.avg(sub.c.days_to_close),
     )).one()
-    total, open_, responded, rejected, verified, overdue, on_time = row
+    total, open_, responded, rejected, verified, overdue, on_time, avg_days = row
     return {"total": total, "open": open_, "responded": responded, "rejected": rejected,
             "verified": verified, "overdue": overdue, "on_time": on_time,
-            "on_time_rate": round(100 * on_time / verified) if verified else None}
+            "on_time_rate": round(100 * on_time / verified) if verified else None,
+            "avg_days_to_close": round(float(avg_days), 1) if avg_days is not None else None}
 
 
 def with_people():

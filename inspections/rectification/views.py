@@ -41,6 +41,7 @@ from .forms import (
     SEVERITY_LABELS,
     SOURCE_LABELS,
     STATUS_LABELS,
+    CommentForm,
     ConductForm,
     DeadlineForm,
     DecideForm,
@@ -293,7 +294,9 @@ def _timeline_context(rect: Rectification) -> dict:
                                and svc.verify_refusal(current_user, rect, db.session)),
             "can_fix": (rect.status in ("open", "rejected")
                         and current_user.has_role(*svc.VERIFYING_ROLES)),
-            "can_reassign": rect.is_open and current_user.has_role("admin")}
+            "can_reassign": rect.is_open and current_user.has_role("admin"),
+            "can_comment": (current_user.has_role(*svc.SUPERVISING_ROLES)
+                            or current_user.staff_member_id == rect.responsible_staff_id)}
 
 
 def _render_timeline(rect: Rectification, status: int = 200, **forms):
@@ -303,6 +306,7 @@ def _render_timeline(rect: Rectification, status: int = 200, **forms):
     ctx["verify_form"] = forms.get("verify_form") or VerifyForm(data=version)
     ctx["reject_form"] = forms.get("reject_form") or RejectForm(data=version)
     ctx["fix_form"] = forms.get("fix_form") or FixOnSpotForm(data=version)
+    ctx["comment_form"] = forms.get("comment_form") or CommentForm()
     if ctx["can_reassign"]:
         form = forms.get("reassign_form") or ReassignForm(
             data={"version": rect.version, "responsible": rect.responsible_staff_id or 0,
@@ -394,6 +398,19 @@ def fix_on_spot(rect_id: int):
         _store_photos(request.files.getlist("photos"), rect), witness=form.witness.data,
         expected_version=_version(form)))
     return _after_action(rect_id, ok, status, _("Recorded as fixed on the spot and closed."))
+
+
+@bp.route("/rectifications/<int:rect_id>/comment", methods=["POST"])
+@login_required
+def comment(rect_id: int):
+    rect = _load(rect_id)
+    form = CommentForm()
+    if not form.validate_on_submit():
+        _form_errors(form)
+        return _render_timeline(rect, 400, comment_form=form)
+    ok, status = _run_action(rect, lambda: svc.add_comment(db.session, current_user, rect,
+                                                           form.text.data))
+    return _after_action(rect_id, ok, status, _("The comment has been added."))
 
 
 @bp.route("/rectifications/<int:rect_id>/reassign", methods=["POST"])

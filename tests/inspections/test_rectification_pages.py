@@ -262,3 +262,26 @@ def test_admin_reassigns_with_a_reason_as_a_new_event(app, scene, client_for, ma
     rect = db.session.get(Rectification, rect.id)
     assert rect.responsible_staff_id == new.id
     assert [e.kind for e in rect.events][-1] == "reassigned"
+
+
+def test_corrections_are_new_timeline_entries(app, scene, login, client_for):
+    rect = rect_for(make_finding(site=scene["site"], staff=scene["member"]))
+    insp = login(app.test_client(), scene["inspector"])
+    assert insp.post(f"/rectifications/{rect.id}/comment", data={"text": ""}).status_code == 400
+    r = insp.post(f"/rectifications/{rect.id}/comment", data={"text": "更正：问题发生在 A02 窗口"})
+    assert r.status_code == 302
+    rect = db.session.get(Rectification, rect.id)
+    assert [e.kind for e in rect.events] == ["opened", "comment"]
+    assert rect.events[-1].text == "更正：问题发生在 A02 窗口"
+    assert rect.status == "open"
+
+
+def test_board_shows_average_days_to_close(app, scene, client_for):
+    rect = rect_for(make_finding(site=scene["site"], staff=scene["member"], found_on=MONDAY))
+    with app.test_request_context():
+        svc.respond(db.session, scene["staff_user"], rect, "done")
+        svc.verify(db.session, scene["inspector"], rect, today=MONDAY + timedelta(days=3))
+    db.session.commit()
+    html = client_for("discipline").get("/rectifications").get_data(as_text=True)
+    assert 'data-count="avg_days">3.0<' in html
+    assert 'data-count="on_time">1 (100%)<' in html
