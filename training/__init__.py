@@ -37,4 +37,39 @@ def init_app(app) -> None:
     register_job(app, "training.shadow_log_reminders", tasks.remind_missing_shadow_logs,
                  "Remind mentors of a week without a shadow log", hour=8, minute=0)
     register_demo(app, demo.load_demo, order=400)
+    _register_audit_scopes()
     ledgers.init_app(app)
+
+
+def _register_audit_scopes() -> None:
+    """Let site-scoped readers see the audit events of training records at their sites."""
+    import sqlalchemy as sa
+
+    from compliance.audit_views import register_audit_scope
+    from compliance.models import StaffMember
+
+    from .models import (
+        OnboardingPlan,
+        SessionAttendee,
+        ShadowLog,
+        TrainingSession,
+    )
+
+    def as_str(column):
+        return sa.cast(column, sa.String)
+
+    register_audit_scope("TrainingSession", lambda ids: sa.select(as_str(TrainingSession.id))
+                         .where(TrainingSession.site_id.in_(ids)))
+    register_audit_scope("SessionAttendee", lambda ids: sa.select(as_str(SessionAttendee.id))
+                         .join(TrainingSession, TrainingSession.id == SessionAttendee.session_id)
+                         .where(TrainingSession.site_id.in_(ids)))
+    register_audit_scope("OnboardingPlan", lambda ids: sa.select(as_str(OnboardingPlan.id))
+                         .join(StaffMember, StaffMember.id == OnboardingPlan.staff_member_id)
+                         .where(StaffMember.site_id.in_(ids)))
+    register_audit_scope("MentorPairing", lambda ids: sa.select(as_str(MentorPairing.id))
+                         .join(StaffMember, StaffMember.id == MentorPairing.mentee_id)
+                         .where(StaffMember.site_id.in_(ids)))
+    register_audit_scope("ShadowLog", lambda ids: sa.select(as_str(ShadowLog.id))
+                         .join(MentorPairing, MentorPairing.id == ShadowLog.pairing_id)
+                         .join(StaffMember, StaffMember.id == MentorPairing.mentee_id)
+                         .where(StaffMember.site_id.in_(ids)))

@@ -94,11 +94,11 @@ def _labels():
 
 def attendance_labels() -> dict[str, str]:
     return {"present": gettext("Present"), "late": gettext("Late"), "absent": gettext("Absent"),
-            "excused": gettext("Excused")}
+            "excused": gettext("Excused absence")}
 
 
 def pairing_status_labels() -> dict[str, str]:
-    return {"active": gettext("Running"), "assessed": gettext("Awaiting HR approval"),
+    return {"active": gettext("In progress"), "assessed": gettext("Awaiting HR approval"),
             "signed_off": gettext("Signed off"), "ended": gettext("Ended early")}
 
 
@@ -492,6 +492,35 @@ def plan_detail(plan_id: int):
         .order_by(MentorPairing.starts_on.desc())).all()
     return render_template("training/plan_detail.html", progress=progress, upcoming=upcoming,
                            history=history, pairings=pairings,
+                           can_manage=current_user.has_role(*MANAGERS))
+
+
+@bp.route("/staff/<int:staff_id>")
+@roles_required(*ANY_ROLE)
+def staff_record(staff_id: int):
+    """One person's training record: plan and its progress, sessions, pairings as mentor or
+    mentee. Staff are sent to their own page; readers see people in their scope."""
+    if current_user.staff_member_id == staff_id and not current_user.has_role(*READERS):
+        return redirect(url_for("training.my_training"))
+    if not current_user.has_role(*READERS):
+        abort(403)
+    staff = _staff_or_404(staff_id)
+    plan = db.session.scalar(sa.select(OnboardingPlan).where(OnboardingPlan.staff_member_id == staff_id))
+    progress = onb.plan_progress(db.session, [plan])[0] if plan else None
+    upcoming, history = svc.staff_sessions(db.session, staff_id)
+    pairings = db.session.scalars(
+        sa.select(MentorPairing).where(sa.or_(MentorPairing.mentor_id == staff_id,
+                                              MentorPairing.mentee_id == staff_id))
+        .options(joinedload(MentorPairing.mentor), joinedload(MentorPairing.mentee))
+        .order_by(MentorPairing.starts_on.desc())
+    ).all()
+    log_stats = {pid: (n, hours) for pid, n, hours in db.session.execute(
+        sa.select(ShadowLog.pairing_id, sa.func.count(ShadowLog.id), sa.func.sum(ShadowLog.hours))
+        .where(ShadowLog.pairing_id.in_([p.id for p in pairings]))
+        .group_by(ShadowLog.pairing_id))} if pairings else {}
+    return render_template("training/staff_record.html", staff=staff, progress=progress,
+                           upcoming=upcoming, history=history, pairings=pairings,
+                           log_stats=log_stats, is_new=svc.is_new_staff(db.session, staff_id),
                            can_manage=current_user.has_role(*MANAGERS))
 
 

@@ -113,3 +113,41 @@ def test_admin_edits_a_template_with_courses(client_for, make_course):
     assert template.is_default and [(i.course_id, i.due_days) for i in template.items] == [
         (course.id, 14)]
     assert client_for("hr").get(f"/training/templates/{template.id}/edit").status_code == 403
+
+
+def test_staff_record_shows_plan_sessions_and_pairings(client_for, make_staff, make_course,
+                                                       make_session, user_for, login, app,
+                                                       today):
+    from training.pairings import create_pairing
+
+    course = make_course(title="岗前培训乙")
+    newbie = make_staff(hired_on=today - timedelta(days=3), name="新同事")
+    mentor = make_staff(site=newbie.site, hired_on=today - timedelta(days=2000), name="老同事")
+    ensure_onboarding_plan(db.session, None, newbie)
+    make_session(course=course, day=today, statuses={newbie: "present"})
+    create_pairing(db.session, None, mentor, newbie, today, today=today)
+    db.session.commit()
+    hr = client_for("hr")
+    body = hr.get(f"/training/staff/{newbie.id}").get_data(as_text=True)
+    assert "岗前培训乙" in body and "老同事" in body
+    assert "新同事" in hr.get(f"/training/staff/{mentor.id}").get_data(as_text=True)
+    me = app.test_client()
+    login(me, user_for(newbie))
+    assert me.get(f"/training/staff/{newbie.id}").status_code == 302  # to "my training"
+    assert me.get(f"/training/staff/{mentor.id}").status_code == 403
+
+
+def test_scoped_reader_sees_training_audit_events(client_for, make_site, make_staff, today):
+    site = make_site()
+    person = make_staff(site=site, hired_on=today)
+    plan = ensure_onboarding_plan(db.session, None, person)
+    db.session.commit()
+    from compliance.audit_views import scope_clause
+
+    hr = client_for("hr", sites=[site])
+    visible = db.session.scalars(sa.select(AuditEvent.entity_id).where(
+        AuditEvent.action == "onboarding_plan.create", scope_clause(hr.user))).all()
+    assert visible == [str(plan.id)]
+    other = client_for("hr", sites=[make_site()])
+    assert db.session.scalars(sa.select(AuditEvent.entity_id).where(
+        AuditEvent.action == "onboarding_plan.create", scope_clause(other.user))).all() == []
