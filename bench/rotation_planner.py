@@ -170,7 +170,7 @@ def main() -> None:
         bound_inst.check_pairs = set(inst.check_pairs)
         moves = list(result.moves) if proposal.ok else []
         rng.shuffle(moves)
-        for m1, m2 in list(zip(moves[0::2], moves[1::2]))[:args.binding_conflicts]:
+        for m1, m2 in list(zip(moves[0::2], moves[1::2], strict=False))[:args.binding_conflicts]:
             if m1.seat.post_id != m2.seat.post_id:
                 bound_inst.check_pairs.add(frozenset((m1.seat.post_id, m2.seat.post_id)))
                 bound_inst.conflicts.setdefault(m1.person.id, set()).add(m2.person.id)

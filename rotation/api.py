@@ -16,7 +16,7 @@ from compliance.timeutil import local_today
 from . import planner, services
 from .models import PLAN_STATUSES, RotationPlan
 from .services import MoveSpec, RotationError
-from .views import READERS, MANAGERS, _visible_plans_query, plan_in_scope
+from .views import MANAGERS, READERS, _visible_plans_query, plan_in_scope
 
 blp = ApiBlueprint("rotation_api", __name__, url_prefix="/rotation",
                    description="Key-post rotation: tenure, proposals and rotation plans.")
@@ -30,6 +30,21 @@ def _require(*roles: str) -> None:
 def _rule_error(exc: RotationError, status: int = 409):
     abort(status, message=str(exc), errors={"violations": [
         {"rule": v.rule, "message": v.text()} for v in exc.violations]} if exc.violations else None)
+
+
+def _checked_candidates(candidates: list[int]) -> list[int]:
+    """Candidate ids must be staff members in the caller's scope (422 otherwise)."""
+    if candidates:
+        from compliance.models import StaffMember
+
+        query = sa.select(StaffMember.id).where(StaffMember.id.in_(candidates))
+        site_ids = scope_ids(current_user)
+        if site_ids is not None:
+            query = query.where(StaffMember.site_id.in_(list(site_ids)))
+        unknown = set(candidates) - set(db.session.scalars(query))
+        if unknown:
+            abort(422, message="Unknown candidate ids: " + ", ".join(map(str, sorted(unknown))))
+    return candidates
 
 
 class PostsQuery(Schema):
@@ -172,16 +187,7 @@ def request_proposal(args):
     With `create_plan`, a feasible proposal is saved as a draft plan (201-like: `plan_id` set)."""
     _require(*MANAGERS)
     site_ids = scope_ids(current_user)
-    candidates = args["candidate_ids"]
-    if candidates:
-        from compliance.models import StaffMember
-
-        query = sa.select(StaffMember.id).where(StaffMember.id.in_(candidates))
-        if site_ids is not None:
-            query = query.where(StaffMember.site_id.in_(list(site_ids)))
-        unknown = set(candidates) - set(db.session.scalars(query))
-        if unknown:
-            abort(422, message="Unknown candidate ids: " + ", ".join(map(str, sorted(unknown))))
+    candidates = _checked_candidates(args["candidate_ids"])
     proposal = services.propose(db.session, args["planning_on"], candidates, site_ids)
     plan_id = None
     if args["create_plan"] and proposal.ok:
@@ -226,6 +232,49 @@ def _load(plan_id: int) -> RotationPlan:
     if plan is None or not plan_in_scope(plan):
         abort(404, message="Plan not found")
     return plan
+
+
+class PlanCreateArgs(Schema):
+    planning_on = fields.Date(required=True)
+    candidate_ids = fields.List(fields.Integer(validate=validate.Range(min=1)), load_default=list)
+    title = fields.String(validate=validate.Length(max=120))
+
+
+class ReversalArgs(Schema):
+    effective_on = fields.Date(required=True)
+
+
+@blp.route("/plans", methods=["POST"])
+@blp.arguments(PlanCreateArgs)
+@blp.response(201, PlanSchema)
+def create_plan(args):
+    """Draft a plan from the optimal proposal (409 with the blocking rules when none exists)."""
+    _require(*MANAGERS)
+    candidates = _checked_candidates(args["candidate_ids"])
+    try:
+        plan = services.create_plan_from_proposal(db.session, current_user, args["planning_on"],
+                                                  candidates, scope_ids(current_user), args.get("title"))
+    except RotationError as exc:
+        db.session.rollback()
+        _rule_error(exc)
+    db.session.commit()
+    return _load(plan.id)
+
+
+@blp.route("/plans/<int:plan_id>/reversal", methods=["POST"])
+@blp.arguments(ReversalArgs)
+@blp.response(201, PlanSchema)
+def reverse_plan(args, plan_id: int):
+    """Draft a new plan that moves everyone an executed plan moved back (needs approval)."""
+    plan = _load(plan_id)
+    _require(*MANAGERS)
+    try:
+        reversal = services.create_reversal_plan(db.session, current_user, plan, args["effective_on"])
+    except RotationError as exc:
+        db.session.rollback()
+        _rule_error(exc)
+    db.session.commit()
+    return _load(reversal.id)
 
 
 @blp.route("/plans/<int:plan_id>")

@@ -603,6 +603,14 @@ def validate_moves(session: Session, planning_on: date, specs: list[MoveSpec],
     ctx = build_instance(session, planning_on, movable_ids=movers)
     inst = ctx.instance
     people = {p.id: p for p in inst.people}
+    # A reversal undoes an executed plan: returning people to the seats they just left is not
+    # held against the interval between moves nor the cooling-off; every other rule applies.
+    for spec in specs:
+        person = people.get(spec.staff_member_id)
+        if person is not None and (spec.reason or "").startswith("reversal:"):
+            person.cooling_until = {}
+            if person.block is not None and person.block[0] == planner.RULE_INTERVAL:
+                person.block = None
     out.extend(ctx.warnings)
     for staff_id, other_plan in people_in_open_plans(session, movers, exclude_plan_id=plan_id).items():
         out.append(Violation(planner.RULE_ONE_POST,
@@ -690,6 +698,46 @@ def plan_violations(session: Session, plan: RotationPlan) -> list[Violation]:
     if not plan.moves:
         return []
     return validate_moves(session, plan.planning_on, plan_specs(plan), plan_id=plan.id)
+
+
+def create_reversal_plan(session: Session, actor: User, plan: RotationPlan,
+                         effective_on: date) -> RotationPlan:
+    """Draft a new plan that puts everyone an executed plan moved back where they were.
+
+    The draft is checked like any plan when it is submitted (the interval between moves and the
+    cooling-off do not apply to going back). Raises RotationError if the plan is not executed,
+    has no executed move, or someone has moved again since.
+    """
+    if plan.status != "executed":
+        raise RotationError(_("Only an executed plan can be reversed."))
+    executed = [m for m in plan.moves if m.status == "executed"]
+    if not executed:
+        raise RotationError(_("This plan has no executed move to reverse."))
+    taker_of_seat = {m.seat_assignment_id: m for m in executed}
+    reversal = RotationPlan(title=f"撤销 #{plan.id} {plan.title}"[:120], planning_on=effective_on,
+                            status="draft", author_id=actor.id if actor else None)
+    session.add(reversal)
+    session.flush()
+    for m in executed:
+        new = session.get(Assignment, m.new_assignment_id)
+        if new is None or new.ended_on is not None:
+            raise RotationError(_("%(name)s has moved again since the plan was executed."),
+                                name=m.staff_member.name)
+        taker = taker_of_seat.get(m.from_assignment_id)
+        if taker is None:  # the seat they left was not taken inside the plan
+            raise RotationError(_("The seat %(name)s left is no longer part of the plan."),
+                                name=m.staff_member.name)
+        back = m.from_assignment
+        reversal.moves.append(RotationMove(
+            staff_member_id=m.staff_member_id, from_assignment_id=new.id,
+            seat_assignment_id=taker.new_assignment_id, predecessor_id=taker.staff_member_id,
+            to_post_id=back.post_id, to_site_id=back.site_id, to_window_id=back.window_id,
+            effective_on=effective_on, reason=f"reversal:{plan.id}", status="planned"))
+    session.flush()
+    record(session, actor, "rotation_plan.create", reversal,
+           after=snapshot(reversal) | {"reverses": plan.id,
+                                       "moves": [_move_state(m) for m in reversal.moves]})
+    return reversal
 
 
 def update_plan_moves(session: Session, actor: User, plan: RotationPlan,

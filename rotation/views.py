@@ -60,6 +60,8 @@ def flash_error(exc: RotationError) -> None:
 def move_reason_label(reason: str | None) -> str:
     if reason and reason.startswith("due:"):
         return _("Due for rotation since %(due)s", due=reason[4:])
+    if reason and reason.startswith("reversal:"):
+        return _("Reverses plan #%(plan)s", plan=reason[9:])
     return _("Candidate")
 
 
@@ -436,7 +438,8 @@ def plan_detail(plan_id: int):
                   and plan.author_id != current_user.id)
     return render_template("rotation/plan.html", plan=plan, violations=violation_texts(violations),
                            history=history, can_edit=can_edit, can_decide=can_decide,
-                           seats=_seat_choices(plan) if can_edit else [], form=DecisionForm())
+                           seats=_seat_choices(plan) if can_edit else [], form=DecisionForm(),
+                           today=local_today())
 
 
 @bp.route("/plans/<int:plan_id>/edit", methods=["POST"])
@@ -480,6 +483,25 @@ def plan_edit(plan_id: int):
         db.session.commit()
         flash(_("The plan was changed; every rule was checked again."), "success")
     return redirect(url_for("rotation.plan_detail", plan_id=plan_id))
+
+
+@bp.route("/plans/<int:plan_id>/reverse", methods=["POST"])
+@roles_required(*MANAGERS)
+def plan_reverse(plan_id: int):
+    plan = get_plan_or_404(plan_id)
+    on = _parse_date(request.form.get("effective_on"), local_today())
+    if on is None:
+        flash(_("The date is not valid."), "danger")
+        return redirect(url_for("rotation.plan_detail", plan_id=plan_id))
+    try:
+        reversal = services.create_reversal_plan(db.session, current_user, plan, on)
+    except RotationError as exc:
+        db.session.rollback()
+        flash_error(exc)
+        return redirect(url_for("rotation.plan_detail", plan_id=plan_id))
+    db.session.commit()
+    flash(_("A reversal plan was drafted: it needs approval like any plan."), "success")
+    return redirect(url_for("rotation.plan_detail", plan_id=reversal.id))
 
 
 @bp.route("/plans/<int:plan_id>/submit", methods=["POST"])

@@ -4,12 +4,9 @@ post, and holders whose tenure is overdue, due soon or fresh."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
-
-from compliance.db import db
-
 from rotation_helpers import TODAY
 
 

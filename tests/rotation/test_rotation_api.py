@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from rotation_helpers import TODAY
 
 from compliance.db import db
 from rotation.models import RotationPlan
-from rotation_helpers import TODAY
 
 
 def test_posts_list_tenure_and_due_dates(client_for, scenario):
@@ -84,3 +84,20 @@ def test_bad_input_is_422_not_500(client_for, scenario):
 def test_discipline_cannot_request_a_proposal(client_for, scenario):
     r = client_for("discipline").post("/api/v1/rotation/proposals", json={"planning_on": TODAY.isoformat()})
     assert r.status_code == 403
+
+
+def test_create_plan_and_reversal_through_the_api(app, client_for, scenario):
+    from compliance.scheduler import run_job
+
+    hr = client_for("hr")
+    r = hr.post("/api/v1/rotation/plans", json={"planning_on": TODAY.isoformat(), "title": "API"})
+    assert r.status_code == 201, r.get_json()
+    plan_id = r.get_json()["id"]
+    assert hr.post(f"/api/v1/rotation/plans/{plan_id}/reversal",
+                   json={"effective_on": TODAY.isoformat()}).status_code == 409
+    hr.post(f"/api/v1/rotation/plans/{plan_id}/submit")
+    client_for("discipline").post(f"/api/v1/rotation/plans/{plan_id}/approve", json={})
+    run_job(app, "rotation.execute_moves", TODAY)
+    r = hr.post(f"/api/v1/rotation/plans/{plan_id}/reversal", json={"effective_on": TODAY.isoformat()})
+    assert r.status_code == 201 and r.get_json()["status"] == "draft"
+    assert {m["reason"] for m in r.get_json()["moves"]} == {f"reversal:{plan_id}"}

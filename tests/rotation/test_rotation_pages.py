@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from rotation_helpers import TODAY
 
 from compliance.db import db
 from rotation import services
 from rotation.models import PostCheckPair, RotationExemption, RotationPlan, RotationPolicy
-from rotation_helpers import TODAY
 
 PAGES = ["/rotation/", "/rotation/policies", "/rotation/plans", "/rotation/exemptions",
          "/rotation/check-pairs"]
@@ -164,3 +164,22 @@ def test_dashboard_panels(client_for, scenario, hr):
     db.session.commit()
     html = client_for("discipline").get("/dashboard").get_data(as_text=True)
     assert f"/rotation/plans/{plan.id}" in html
+
+
+def test_executed_plan_page_offers_reversal_not_edit(app, client_for, scenario, hr, discipline):
+    from compliance.scheduler import run_job
+
+    plan = services.create_plan_from_proposal(db.session, hr, TODAY)
+    services.submit_plan(db.session, hr, plan)
+    services.approve_plan(db.session, discipline, plan)
+    db.session.commit()
+    run_job(app, "rotation.execute_moves", TODAY)
+    c = client_for("hr")
+    html = c.get(f"/rotation/plans/{plan.id}").get_data(as_text=True)
+    assert "seat_" not in html and f"/rotation/plans/{plan.id}/reverse" in html
+    assert c.post(f"/rotation/plans/{plan.id}/edit", data={}).status_code == 302
+    assert db.session.get(RotationPlan, plan.id).status == "executed"
+    r = c.post(f"/rotation/plans/{plan.id}/reverse", data={"effective_on": TODAY.isoformat()})
+    assert r.status_code == 302
+    reversal = db.session.scalar(sa.select(RotationPlan).where(RotationPlan.id != plan.id))
+    assert reversal.status == "draft" and len(reversal.moves) == 2

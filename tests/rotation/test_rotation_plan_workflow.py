@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from rotation_helpers import TODAY, current
 
 from compliance.db import db
 from compliance.models import AuditEvent
@@ -15,7 +16,6 @@ from compliance.scheduler import run_job
 from rotation import services
 from rotation.models import RotationMove, RotationPlan
 from rotation.services import MoveSpec, RotationError
-from rotation_helpers import TODAY, current
 
 
 def _draft(scenario, hr, candidates=()):
@@ -98,7 +98,7 @@ def test_approved_plan_executes_on_its_date_once_with_handover_pairings(app, sce
     services.approve_plan(db.session, discipline, plan)
     db.session.commit()
     plan_id = plan.id
-    old_a, old_b = current(scenario.a.id), current(scenario.b.id)
+    old_a = current(scenario.a.id)
 
     before = run_job(app, "rotation.execute_moves", TODAY - timedelta(days=1))
     assert before.outcome == "success" and before.counts["executed"] == 0
@@ -177,7 +177,7 @@ def test_a_person_is_not_planned_twice(scenario, hr, discipline):
     # A new proposal leaves out the people the approved plan already moves.
     proposal = services.propose(db.session, TODAY)
     assert proposal.ok and proposal.result.moves == []
-    assert any("#%d" % first.id in w.text() for w in proposal.context.warnings)
+    assert any(f"#{first.id}" in w.text() for w in proposal.context.warnings)
     # A second draft with the same people cannot be submitted.
     second = RotationPlan(title="dup", planning_on=TODAY, status="draft", author_id=hr.id)
     db.session.add(second)
@@ -192,3 +192,30 @@ def test_a_person_is_not_planned_twice(scenario, hr, discipline):
     with pytest.raises(RotationError) as info:
         services.submit_plan(db.session, hr, second)
     assert any(f"plan #{first.id}" in v.text() for v in info.value.violations)
+
+
+def test_executed_plan_is_reversed_by_a_new_approved_plan(app, scenario, hr, discipline, client_for):
+    plan = _draft(scenario, hr)
+    services.submit_plan(db.session, hr, plan)
+    services.approve_plan(db.session, discipline, plan)
+    db.session.commit()
+    run_job(app, "rotation.execute_moves", TODAY)
+    plan = db.session.get(RotationPlan, plan.id)
+    back_on = TODAY + timedelta(days=20)
+    reversal = services.create_reversal_plan(db.session, hr, plan, back_on)
+    db.session.commit()
+    assert reversal.status == "draft" and reversal.id != plan.id
+    assert {(m.staff_member_id, m.to_post_id) for m in reversal.moves} == {
+        (scenario.a.id, scenario.k1.id), (scenario.b.id, scenario.k2.id)}
+    # Going back is not held against the interval or the cooling-off.
+    assert services.plan_violations(db.session, reversal) == []
+    services.submit_plan(db.session, hr, reversal)
+    services.approve_plan(db.session, discipline, reversal)
+    db.session.commit()
+    run = run_job(app, "rotation.execute_moves", back_on)
+    assert run.counts["executed"] == 2
+    assert current(scenario.a.id).post_id == scenario.k1.id
+    # Only an executed plan can be reversed.
+    with pytest.raises(RotationError):
+        services.create_reversal_plan(db.session, hr, RotationPlan(title="x", planning_on=TODAY,
+                                                                   status="approved"), back_on)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from rotation_helpers import TODAY
+
 from compliance.db import db
 from compliance.models import Assignment, Conflict
 from rotation import planner, services
 from rotation.services import add_months, months_between
-
-from rotation_helpers import TODAY
 
 
 def test_add_months_clamps_to_month_end():
