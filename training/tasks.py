@@ -6,12 +6,10 @@ import logging
 from datetime import date
 
 from flask import Flask
-from flask_babel import force_locale, gettext
 
 from compliance.db import db
-from compliance.notifications import notify
 
-from . import onboarding, pairings
+from . import notify, onboarding, pairings
 
 logger = logging.getLogger(__name__)
 
@@ -32,19 +30,13 @@ def remind_missing_shadow_logs(app: Flask, run_on: date) -> dict:
         missed = pairings.missed_log_weeks(db.session, run_on)
         reminded = 0
         for pairing, week_start in missed:
-            for user in pairings.users_of(db.session, pairing.mentor_id):
-                with force_locale(user.locale or app.config.get("BABEL_DEFAULT_LOCALE", "zh")):
-                    title = gettext(
-                        "No shadow log for %(name)s in the week from %(date)s",
-                        name=pairing.mentee.name, date=week_start.isoformat())
-                    body = gettext("Please write the shadowing of that week, or ask your "
-                                   "mentee to write it and confirm it.")
-                created = notify(
-                    db.session, user, "training.log_missing", title, body=body,
-                    link=f"/training/pairings/{pairing.id}", entity=pairing,
-                    dedupe_key=f"training-log-missing:{pairing.id}:{week_start.isoformat()}",
-                )
-                reminded += len(created)
+            reminded += notify.notify_each(
+                db.session, pairings.users_of(db.session, pairing.mentor_id),
+                "training.log_missing", notify.LOG_MISSING, body_msgid=notify.LOG_MISSING_BODY,
+                link=f"/training/pairings/{pairing.id}", entity=pairing,
+                dedupe_key=f"training-log-missing:{pairing.id}:{week_start.isoformat()}",
+                name=pairing.mentee.name, date=week_start.isoformat(),
+            )
         db.session.commit()
         logger.info("shadow log reminders for %s: %s missed weeks, %s sent", run_on,
                     len(missed), reminded)

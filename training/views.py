@@ -18,6 +18,7 @@ from compliance.db import db, utcnow
 from compliance.models import Post, Site, StaffMember
 from compliance.timeutil import local_to_utc, local_today, to_local
 
+from . import notify
 from . import onboarding as onb
 from . import pairings as prs
 from . import services as svc
@@ -663,15 +664,15 @@ def pairing_new():
 
 
 def _notify_pairing(pairing: MentorPairing) -> None:
-    from compliance.notifications import notify
-
     link = url_for("training.pairing_detail", pairing_id=pairing.id)
     mentor = db.session.get(StaffMember, pairing.mentor_id)
     mentee = db.session.get(StaffMember, pairing.mentee_id)
-    notify(db.session, prs.users_of(db.session, pairing.mentor_id), "training.pairing",
-           gettext("You now mentor %(name)s", name=mentee.name), link=link, entity=pairing)
-    notify(db.session, prs.users_of(db.session, pairing.mentee_id), "training.pairing",
-           gettext("%(name)s is now your mentor", name=mentor.name), link=link, entity=pairing)
+    notify.notify_each(db.session, prs.users_of(db.session, pairing.mentor_id),
+                       "training.pairing", notify.YOU_MENTOR, link=link, entity=pairing,
+                       name=mentee.name)
+    notify.notify_each(db.session, prs.users_of(db.session, pairing.mentee_id),
+                       "training.pairing", notify.YOUR_MENTOR, link=link, entity=pairing,
+                       name=mentor.name)
 
 
 @bp.route("/pairings/<int:pairing_id>")
@@ -729,11 +730,10 @@ def pairing_log(pairing_id: int):
 
 def notify_log_to_confirm(pairing: MentorPairing, log: ShadowLog) -> None:
     """Tell the mentor a mentee's entry waits for confirmation (pages and API)."""
-    from compliance.notifications import notify
-
-    notify(db.session, prs.users_of(db.session, pairing.mentor_id), "training.log_to_confirm",
-           gettext("%(name)s wrote a shadow log for you to confirm", name=pairing.mentee.name),
-           link=url_for("training.pairing_detail", pairing_id=pairing.id), entity=log)
+    notify.notify_each(db.session, prs.users_of(db.session, pairing.mentor_id),
+                       "training.log_to_confirm", notify.LOG_TO_CONFIRM,
+                       link=url_for("training.pairing_detail", pairing_id=pairing.id),
+                       entity=log, name=pairing.mentee.name)
 
 
 @bp.route("/logs/<int:log_id>/confirm", methods=["POST"])
@@ -785,12 +785,11 @@ def pairing_approve(pairing_id: int):
         db.session.rollback()
         flash(error_text(exc), "danger")
     else:
-        from compliance.notifications import notify
-
-        notify(db.session, prs.users_of(db.session, pairing.mentee_id) +
-               prs.users_of(db.session, pairing.mentor_id), "training.signed_off",
-               gettext("Mentor pairing signed off"),
-               link=url_for("training.pairing_detail", pairing_id=pairing.id), entity=pairing)
+        notify.notify_each(
+            db.session,
+            prs.users_of(db.session, pairing.mentee_id) + prs.users_of(db.session, pairing.mentor_id),
+            "training.signed_off", notify.SIGNED_OFF,
+            link=url_for("training.pairing_detail", pairing_id=pairing.id), entity=pairing)
         db.session.commit()
         flash(gettext("Pairing signed off."), "success")
     return _back(pairing)
