@@ -45,6 +45,9 @@ RULE_INACTIVE = "inactive"
 RULE_CONFLICT = "conflict"
 RULE_STAFFED = "staffed"
 RULE_ONE_POST = "one_post"
+RULE_DATE = "date"
+ALL_RULES = (RULE_MUST_MOVE, RULE_SAME_POST, RULE_QUALIFICATION, RULE_COOLING_OFF, RULE_INTERVAL,
+             RULE_EXEMPTION, RULE_INACTIVE, RULE_CONFLICT, RULE_STAFFED, RULE_ONE_POST, RULE_DATE)
 
 
 @dataclass(frozen=True)
@@ -421,6 +424,16 @@ def _summarise(violations: list[Violation], limit: int = 6) -> list[Violation]:
     return kept
 
 
+def _main_rule(reasons: list[Violation]) -> str:
+    """The rule that blocks most often among `reasons` (staffing when nothing else is named)."""
+    if not reasons:
+        return RULE_STAFFED
+    counts: dict[str, int] = defaultdict(int)
+    for v in reasons:
+        counts[v.rule] += 1
+    return max(counts, key=lambda rule: (counts[rule], rule == reasons[0].rule))
+
+
 def diagnose(inst: Instance, cost: np.ndarray, seats: list[Seat]) -> list[Violation]:
     """Name the people and seats that make a complete plan impossible, and the rules why."""
     n = len(seats)
@@ -435,9 +448,7 @@ def diagnose(inst: Instance, cost: np.ndarray, seats: list[Seat]) -> list[Violat
                     reasons.extend(arc_violations(inst, person, seat, first_only=True))
             detail = _summarise(reasons) if reasons else [Violation(
                 RULE_STAFFED, _("no other seat is open in this plan; mark candidates"), {})]
-            rule = reasons[0].rule if len({v.rule for v in reasons}) == 1 else "rules"
-            if person.block is not None:
-                rule = person.block[0]
+            rule = person.block[0] if person.block is not None else _main_rule(reasons)
             found.append(Violation(rule, _("%(name)s must move but cannot take any seat: %(detail)s"),
                                    {"name": person.name, "detail": detail}))
     # A seat vacated by a must-mover that nobody else can take.
@@ -452,7 +463,7 @@ def diagnose(inst: Instance, cost: np.ndarray, seats: list[Seat]) -> list[Violat
                     reasons.extend(arc_violations(inst, person, seat, first_only=True))
             detail = _summarise(reasons) if reasons else [Violation(
                 RULE_STAFFED, _("nobody else is in the plan; mark candidates"), {})]
-            rule = reasons[0].rule if len({v.rule for v in reasons}) == 1 else RULE_STAFFED
+            rule = _main_rule(reasons)
             found.append(Violation(rule, _("Seat %(seat)s (vacated by %(name)s) cannot be filled: "
                                            "%(detail)s"),
                                    {"seat": seat.label or inst.posts[seat.post_id].name,
@@ -485,8 +496,7 @@ def diagnose(inst: Instance, cost: np.ndarray, seats: list[Seat]) -> list[Violat
         for c in range(n):
             if c not in cols_seen:
                 reasons.extend(arc_violations(inst, inst.people[r], seats[c], first_only=True))
-    rules = {v.rule for v in reasons}
-    return [Violation(next(iter(rules)) if len(rules) == 1 else RULE_STAFFED,
+    return [Violation(_main_rule(reasons),
                       _("%(names)s need %(count)s seats but only %(seats)s are open to them: %(detail)s"),
                       {"names": names, "count": len(rows_seen), "seats": seat_labels or "-",
                        "detail": _summarise(reasons) or [Violation(RULE_STAFFED, "-", {})]})]

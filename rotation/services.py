@@ -629,7 +629,7 @@ def validate_moves(session: Session, planning_on: date, specs: list[MoveSpec],
         if person is None:
             continue
         if spec.effective_on < planning_on:
-            out.append(Violation("date", _("The move of %(name)s is dated before the planning date"),
+            out.append(Violation(planner.RULE_DATE, _("The move of %(name)s is dated before the planning date"),
                                  {"name": person.name}))
         a = seat_rows.get(spec.seat_assignment_id)
         if a is None or a.ended_on is not None:

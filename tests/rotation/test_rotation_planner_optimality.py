@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from rotation.planner import (
+    ALL_RULES,
     RULE_COOLING_OFF,
     RULE_QUALIFICATION,
     Infeasible,
@@ -73,6 +74,7 @@ def test_planner_cost_equals_brute_force_on_random_instances(seed):
     if expected is None:
         assert isinstance(result, Infeasible)
         assert result.violations
+        assert all(v.rule in ALL_RULES and v.text() for v in result.violations)
     else:
         assert isinstance(result, Solution), result
         assert result.cost == pytest.approx(expected)
