@@ -234,9 +234,64 @@ def verify():
     return render_template("audit/verify.html", result=result, problem_label=problem)
 
 
+def verify_chain_job(app, run_on: date) -> dict:
+    """Nightly check of the hash chain. When it is broken, every active administrator is notified
+    once per broken event (the dedupe key names it), however often the job runs."""
+    from flask_babel import force_locale, gettext
+
+    from .models import UserRole
+    from .notifications import notify
+
+    with app.app_context():
+        result = verify_chain(db.session)
+        notified = 0
+        if not result.ok:
+            logger.error("audit chain broken at event %s: %s", result.broken_id, result.problem)
+            admins = db.session.scalars(
+                sa.select(User)
+                .join(UserRole, UserRole.user_id == User.id)
+                .where(UserRole.role == "admin", User.active.is_(True))
+            ).all()
+            for admin in admins:
+                with force_locale(admin.locale or app.config.get("BABEL_DEFAULT_LOCALE", "zh")):
+                    title = gettext(
+                        "The audit trail has been altered at event %(id)s", id=result.broken_id
+                    )
+                    body = gettext(
+                        "Open the audit trail and verify the chain; report this to "
+                        "the discipline officer."
+                    )
+                notified += len(
+                    notify(
+                        db.session,
+                        admin,
+                        "audit.chain_broken",
+                        title,
+                        body=body,
+                        link=f"/audit/{result.broken_id}",
+                        dedupe_key=f"audit-chain-broken:{result.broken_id}",
+                    )
+                )
+        db.session.commit()
+        return {
+            "events_checked": result.checked,
+            "broken_event": result.broken_id or 0,
+            "admins_notified": notified,
+        }
+
+
 def init_app(app) -> None:
-    """Register the audit trail pages."""
+    """Register the audit trail pages and the nightly chain check."""
+    from .scheduler import register_job
     from .ui import register_nav
 
     app.register_blueprint(bp)
     register_nav(app, "audit.events", _l("Audit trail"), roles=("admin", "discipline"), order=950)
+    register_job(
+        app,
+        "audit.verify_chain",
+        verify_chain_job,
+        _l("Recompute the audit trail's hash chain; tell administrators if it is broken"),
+        hour=2,
+        minute=15,
+    )

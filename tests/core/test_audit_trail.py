@@ -217,3 +217,33 @@ def test_only_admins_may_verify_and_only_admin_discipline_read(client_for):
     assert client_for("discipline").post("/audit/verify").status_code == 403
     for role in ("inspector", "hr", "staff"):
         assert client_for(role).get("/audit").status_code == 403
+
+
+def test_nightly_job_notifies_admins_once_when_the_chain_is_broken(fresh_app):
+    from datetime import date
+
+    from compliance.accounts import create_user
+    from compliance.notifications.models import Notification
+    from compliance.scheduler import run_job
+
+    app = fresh_app()
+    with app.app_context():
+        for name, roles in (("root", ["admin"]), ("auditor", ["discipline"])):
+            create_user(db.session, None, username=name, display_name=name, roles=roles,
+                        password=TEST_PASSWORD, all_sites=True,
+                        hash_method=app.config["PASSWORD_HASH_METHOD"])
+        db.session.commit()
+    ids = _fill(app)
+    intact = run_job(app, "audit.verify_chain", date(2026, 5, 1))
+    assert intact.outcome == "success", intact.error
+    assert intact.counts["broken_event"] == 0 and intact.counts["admins_notified"] == 0
+    _tamper(app, ids[3])
+    broken = run_job(app, "audit.verify_chain", date(2026, 5, 2))
+    assert broken.counts["broken_event"] == ids[3] and broken.counts["admins_notified"] == 1
+    again = run_job(app, "audit.verify_chain", date(2026, 5, 2))
+    assert again.counts["admins_notified"] == 0
+    with app.app_context():
+        notes = db.session.scalars(sa.select(Notification)).all()
+        assert len(notes) == 1
+        assert notes[0].link == f"/audit/{ids[3]}" and str(ids[3]) in notes[0].title
+        assert "审计日志" in notes[0].title
