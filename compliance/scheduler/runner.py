@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.executors.pool import ThreadPoolExecutor as JobExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
@@ -60,7 +61,7 @@ def build_scheduler(app: Flask, fire, grace: int | None = None) -> BackgroundSch
     settings = scheduler_settings(app)
     scheduler = BackgroundScheduler(
         timezone=settings["tz"],
-        executors={"default": ThreadPoolExecutor(max_workers=1)},
+        executors={"default": JobExecutor(max_workers=1)},
         job_defaults={
             "coalesce": True,
             "misfire_grace_time": grace or settings["grace"],
@@ -100,6 +101,8 @@ class SchedulerService:
         self.holding = threading.Event()
         self.scheduler: BackgroundScheduler | None = None
         self._lease_until: datetime | None = None
+        self._run_lock = threading.Lock()  # one job at a time, scheduled or one-off
+        self._oneoff: ThreadPoolExecutor | None = None
         # APScheduler logs two lines per execution; every-minute jobs would flood the log, and
         # registry.run_job logs each run that matters.
         logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
@@ -141,18 +144,32 @@ class SchedulerService:
     # -- jobs ----------------------------------------------------------------------------------
     def fire(self, name: str) -> None:
         """Called by APScheduler at a job's time: run it for today's local date."""
-        if not self.renew():
-            logger.error("job %s not run: process %s no longer holds the scheduler lock",
-                         name, self.owner)
-            return
-        run_job(self.app, name, local_run_date(self.app), trigger="schedule")
+        with self._run_lock:
+            if not self.renew():
+                logger.error("job %s not run: process %s no longer holds the scheduler lock",
+                             name, self.owner)
+                return
+            run_job(self.app, name, local_run_date(self.app), trigger="schedule")
 
     def _run_catchup(self, name: str, run_on) -> None:
-        if self.renew():
-            run_job(self.app, name, run_on, trigger="catchup")
+        with self._run_lock:
+            try:
+                if self.renew():
+                    run_job(self.app, name, run_on, trigger="catchup")
+            except Exception:  # e.g. the database is unreachable; the next start retries
+                logger.exception("catch-up run of %s for %s could not be recorded", name, run_on)
 
     def _run_claimed(self, run_id: int) -> None:
-        run_claimed(self.app, run_id)
+        with self._run_lock:
+            try:
+                run_claimed(self.app, run_id)
+            except Exception:
+                logger.exception("queued run %s could not be recorded", run_id)
+
+    def submit(self, func, *args) -> None:
+        """Run a one-off (catch-up or queued run) on this service's own worker thread. (One-off
+        APScheduler jobs race with its shutdown in 3.x and raise JobLookupError.)"""
+        self._oneoff.submit(func, *args)
 
     def catch_up(self) -> list[tuple[str, object]]:
         """Queue a run for each firing missed within the grace time while no scheduler ran
@@ -183,8 +200,7 @@ class SchedulerService:
                     scheduled.append((spec.name, run_on))
             db.session.remove()
         for name, run_on in scheduled:
-            self.scheduler.add_job(self._run_catchup, args=[name, run_on], id=f"catchup:{name}",
-                                   replace_existing=True)
+            self.submit(self._run_catchup, name, run_on)
         return scheduled
 
     def poll_queue(self) -> list[int]:
@@ -194,8 +210,7 @@ class SchedulerService:
             db.session.remove()
         for run_id in claimed:
             logger.info("running queued run %s", run_id)
-            self.scheduler.add_job(self._run_claimed, args=[run_id], id=f"queued:{run_id}",
-                                   replace_existing=True)
+            self.submit(self._run_claimed, run_id)
         return claimed
 
     # -- main loop -----------------------------------------------------------------------------
@@ -229,6 +244,7 @@ class SchedulerService:
         return 0
 
     def _serve(self, poll: float) -> None:
+        self._oneoff = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scheduler-oneoff")
         self.scheduler = build_scheduler(self.app, self.fire)
         self.scheduler.start()
         self.holding.set()
@@ -246,6 +262,7 @@ class SchedulerService:
         finally:
             self.holding.clear()
             self.scheduler.shutdown(wait=True)
+            self._oneoff.shutdown(wait=True, cancel_futures=True)
             self.scheduler = None
             if self.stop_event.is_set():
                 try:

@@ -71,25 +71,25 @@ def test_missed_firing_is_found_within_the_grace_time_only(app, isolated_jobs):
     assert missed_firing(spec, SHANGHAI, seven - timedelta(hours=1), 6 * 3600) is None
 
 
-class _RecordingScheduler:
+class _Recorder:
     def __init__(self):
         self.added = []
 
-    def add_job(self, func, args=None, id=None, **kw):
-        self.added.append((id, args))
+    def __call__(self, func, *args):
+        self.added.append((func.__name__, list(args)))
 
 
 def test_a_daily_job_missed_during_a_restart_is_run_once_on_start(app, isolated_jobs):
     now = datetime.now(UTC).astimezone(SHANGHAI) - timedelta(minutes=5)
     register_job(app, "test.missed", _noop, hour=now.hour, minute=now.minute)
     service = SchedulerService(app, owner="test")
-    service.scheduler = _RecordingScheduler()
+    service.submit = _Recorder()
     scheduled = dict(service.catch_up())
     assert scheduled["test.missed"] == now.date()
-    assert ("catchup:test.missed", ["test.missed", now.date()]) in service.scheduler.added
+    assert ("_run_catchup", ["test.missed", now.date()]) in service.submit.added
 
     run_job(app, "test.missed", now.date(), trigger="catchup")
-    service.scheduler = _RecordingScheduler()
+    service.submit = _Recorder()
     assert "test.missed" not in dict(service.catch_up())
 
 
@@ -142,7 +142,7 @@ def test_a_quiet_job_keeps_scheduled_runs_in_the_history_only_when_it_did_work(
 def test_catch_up_leaves_frequent_jobs_to_their_next_regular_run(app, isolated_jobs):
     register_job(app, "test.every_minute", _noop, minute="*")
     service = SchedulerService(app, owner="test")
-    service.scheduler = _RecordingScheduler()
+    service.submit = _Recorder()
     assert "test.every_minute" not in dict(service.catch_up())
 
 
