@@ -193,9 +193,28 @@ def events():
         has_next = len(rows) > PER_PAGE
         rows = rows[:PER_PAGE]
     args = {k: v for k, v in request.args.items() if k != "page"}
+    last_check = last_nightly_check() if current_user.has_role("admin") else None
     return render_template(
-        "audit/events.html", form=form, events=rows, page=page, has_next=has_next, args=args
+        "audit/events.html",
+        form=form,
+        events=rows,
+        page=page,
+        has_next=has_next,
+        args=args,
+        last_check=last_check,
     ), (200 if valid else 400)
+
+
+def last_nightly_check():
+    """The latest finished run of the nightly chain check, if any."""
+    from .scheduler.models import JobRun
+
+    return db.session.scalar(
+        sa.select(JobRun)
+        .where(JobRun.job == "audit.verify_chain", JobRun.outcome.in_(("success", "failed")))
+        .order_by(JobRun.started_at.desc(), JobRun.id.desc())
+        .limit(1)
+    )
 
 
 @bp.route("/<int:event_id>")

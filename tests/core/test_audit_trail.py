@@ -247,3 +247,13 @@ def test_nightly_job_notifies_admins_once_when_the_chain_is_broken(fresh_app):
         assert len(notes) == 1
         assert notes[0].link == f"/audit/{ids[3]}" and str(ids[3]) in notes[0].title
         assert "审计日志" in notes[0].title
+    client = app.test_client()
+    with app.app_context():
+        client.post("/login", data={"username": "root", "password": TEST_PASSWORD})
+        page = client.get("/audit").get_data(as_text=True)
+        assert f"在事件 {ids[3]} 处断裂" in page
+
+
+def test_audit_page_says_the_chain_is_checked_nightly(client_for):
+    assert "每晚自动校验" in client_for("admin").get("/audit").get_data(as_text=True)
+    assert "每晚自动校验" not in client_for("discipline").get("/audit").get_data(as_text=True)
