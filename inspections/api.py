@@ -209,6 +209,16 @@ def _page(stmt, pagination_parameters) -> list:
     return list(db.session.scalars(stmt.limit(size).offset((pagination_parameters.page - 1) * size)))
 
 
+def _write_lock_first() -> None:
+    """SQLite: end the request's read transaction and take the write lock before reading, so a
+    concurrent writer is waited for (busy timeout) instead of failing on a stale snapshot.
+    PostgreSQL needs nothing: the unique UUID decides and the loser retries."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        return
+    db.session.commit()
+    db.session.execute(sa.text("UPDATE inspection SET id = id WHERE 1 = 0"))
+
+
 def _inspection_by_uuid(uuid: str) -> Inspection:
     inspection = db.session.scalars(sa.select(Inspection).where(Inspection.uuid == str(uuid))).first()
     if inspection is None or not can_view_inspection(current_user, inspection):
@@ -264,20 +274,23 @@ class InspectionsView(MethodView):
         (200); the same UUID with different content is refused (409)."""
         _require(*ROUND_ROLES)
         payload = dict(data, uuid=str(data["uuid"]))
-        try:
-            inspection, created = create_inspection(
-                db.session, current_user, payload,
-                upload_folder=current_app.config["UPLOAD_FOLDER"])
-            db.session.commit()
-        except InspectionError as exc:
-            _domain_error(exc)
-        except sa.exc.IntegrityError:
-            # A concurrent request with the same UUID won the race: answer as for a repeat.
-            db.session.rollback()
+        # A concurrent request with the same UUID may win the race (unique violation, or on
+        # SQLite a stale snapshot): start again and answer as for a repeat.
+        for attempt in range(4):
             try:
-                inspection, created = create_inspection(db.session, current_user, payload)
+                _write_lock_first()
+                inspection, created = create_inspection(
+                    db.session, current_user, payload,
+                    upload_folder=current_app.config["UPLOAD_FOLDER"])
+                db.session.commit()
+                break
             except InspectionError as exc:
                 _domain_error(exc)
+            except (sa.exc.IntegrityError, sa.exc.OperationalError) as exc:
+                db.session.rollback()
+                transient = isinstance(exc, sa.exc.IntegrityError) or "locked" in str(exc.orig)
+                if not transient or attempt == 3:
+                    raise
         return _detail(inspection), 201 if created else 200
 
 
@@ -310,17 +323,26 @@ class InspectionPhotosView(MethodView):
         if request.form.get("sha256") and hashlib.sha256(data).hexdigest() != \
                 request.form["sha256"].lower():
             abort(422, message=_("The file does not match its SHA-256; upload it again."))
-        before = db.session.scalar(sa.select(Photo.id).where(
-            Photo.inspection_uuid == uuid, Photo.sha256 == hashlib.sha256(data).hexdigest()))
-        try:
-            photo = store_photo(db.session, current_user, data,
-                                upload_folder=current_app.config["UPLOAD_FOLDER"],
-                                inspection_uuid=uuid,
-                                max_bytes=current_app.config.get("PHOTO_MAX_BYTES", MAX_BYTES))
-            attach_uploaded_photo(db.session, photo)
-            db.session.commit()
-        except PhotoError as exc:
-            _domain_error(exc)
+        sha256 = hashlib.sha256(data).hexdigest()
+        for attempt in range(3):
+            try:
+                _write_lock_first()
+                before = db.session.scalar(sa.select(Photo.id).where(
+                    Photo.inspection_uuid == uuid, Photo.sha256 == sha256))
+                photo = store_photo(db.session, current_user, data,
+                                    upload_folder=current_app.config["UPLOAD_FOLDER"],
+                                    inspection_uuid=uuid,
+                                    max_bytes=current_app.config.get("PHOTO_MAX_BYTES", MAX_BYTES))
+                attach_uploaded_photo(db.session, photo)
+                db.session.commit()
+                break
+            except PhotoError as exc:
+                _domain_error(exc)
+            except sa.exc.IntegrityError:
+                # the same upload arrived twice at once; the retry finds the stored one
+                db.session.rollback()
+                if attempt == 2:
+                    raise
         return photo, 200 if before else 201
 
 

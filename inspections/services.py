@@ -252,6 +252,7 @@ def start_round(session: Session, actor: User, site: Site, *, uuid: str | None =
     set_location(inspection, latitude, longitude, accuracy)
     session.add(inspection)
     session.flush()
+    record(session, actor, "inspection.start", inspection)
     logger.info("inspection %s (%s) started by %s at site %s", inspection.id, kind, actor.id,
                 site.id)
     return inspection

@@ -469,6 +469,11 @@ def finding_list():
         abort(403)
     query = _finding_query(current_user)
     f = _filters()
+    staff_no = (request.args.get("staff_no") or "").strip()
+    if staff_no:
+        f["staff"] = db.session.scalar(sa.select(StaffMember.id).where(
+            StaffMember.staff_no == staff_no)) or -1
+    f["staff_no"] = staff_no
     if f["site"]:
         query = query.where(Finding.site_id == f["site"])
     if f["category"] in CATEGORIES:
@@ -492,8 +497,8 @@ def finding_list():
         sa.select(Photo.finding_id, sa.func.count(Photo.id))
         .where(Photo.finding_id.in_([x.id for x in page.items] or [-1]))
         .group_by(Photo.finding_id)).all())
-    staff_name = db.session.get(StaffMember, f["staff"]).name if f["staff"] and db.session.get(
-        StaffMember, f["staff"]) else ""
+    member = db.session.get(StaffMember, f["staff"]) if f["staff"] else None
+    staff_name = member.name if member is not None else ""
     return render_template("inspections/finding_list.html", page=page, f=f,
                            photo_counts=photo_counts, staff_name=staff_name,
                            reader=current_user.has_role(*READER_ROLES), **_filter_choices())
@@ -506,8 +511,13 @@ def finding_detail(finding_id: int):
     if finding is None or not can_view_finding(current_user, finding):
         abort(404)
     photos = _photos_for(finding_ids=[finding.id]).get(("f", finding.id), [])
+    # Photos taken at the inspection, then later evidence (e.g. of the rectification).
+    at_inspection = [p for p in photos if finding.check_result_id is not None
+                     and p.check_result_id == finding.check_result_id]
+    later = [p for p in photos if p not in at_inspection]
     extra = current_app.extensions.get("finding_detail_extra")
-    return render_template("inspections/finding_detail.html", finding=finding, photos=photos,
+    return render_template("inspections/finding_detail.html", finding=finding,
+                           photos=at_inspection, later_photos=later,
                            extra=Markup(extra(finding)) if extra else None)
 
 

@@ -134,3 +134,64 @@ def test_staff_see_only_their_own_findings(app, client_for, catalogue, make_hall
     assert client.get("/api/v1/inspections").status_code == 403
     everyone = inspector.get("/api/v1/findings?severity=minor").get_json()
     assert len(everyone) == 2
+
+
+def test_openapi_describes_the_inspection_endpoints(app, client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    paths = spec["paths"]
+    assert "/api/v1/inspections" in paths and "post" in paths["/api/v1/inspections"]
+    assert "/api/v1/inspections/{uuid}/photos" in paths
+    assert "/api/v1/draws" in paths and "/api/v1/findings/{finding_id}" in paths
+    schema = spec["components"]["schemas"]["InspectionCreate"]
+    assert "uuid" in schema["required"] and "failures" in schema["properties"]
+
+
+def test_concurrent_posts_of_one_inspection_create_it_once(fresh_app):
+    import threading
+
+    from compliance.accounts import create_user
+    from compliance.models import Assignment, Post, Site, StaffMember, Window
+    from inspections.catalogue import load_standard_catalogue
+
+    fresh = fresh_app()
+    with fresh.app_context():
+        site = Site(code="C1", name="并发")
+        post = Post(code="CP", name="岗位")
+        window = Window(site=site, code="W1", name="窗口")
+        member = StaffMember(staff_no="C001", name="员工", hired_on=__import__("datetime").date(2020, 1, 1),
+                             site=site)
+        db.session.add_all([site, post, window, member])
+        db.session.flush()
+        db.session.add(Assignment(staff_member=member, post=post, site=site, window=window,
+                                  started_on=member.hired_on))
+        load_standard_catalogue(db.session, None)
+        create_user(db.session, None, username="racer", display_name="督查", roles=["inspector"],
+                    password="correct-horse-42", hash_method="scrypt:1024:8:1", all_sites=True)
+        db.session.commit()
+        body = {"uuid": str(uuid.uuid4()), "site_id": site.id,
+                "failures": [{"target": f"s{member.id}", "item_code": "D06"}]}
+    clients = []
+    with fresh.app_context():
+        for _ in range(4):
+            c = fresh.test_client()
+            assert c.post("/login", data={"username": "racer", "password": "correct-horse-42"}
+                          ).status_code == 302
+            clients.append(c)
+    statuses = []
+    barrier = threading.Barrier(len(clients))
+
+    def post(c):
+        # each thread has its own app context, hence its own database session
+        with fresh.app_context():
+            barrier.wait()
+            statuses.append(c.post("/api/v1/inspections", json=body).status_code)
+
+    threads = [threading.Thread(target=post, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses).count(201) == 1 and all(s in (200, 201) for s in statuses), statuses
+    with fresh.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Inspection.id))) == 1
+        assert db.session.scalar(sa.select(sa.func.count(Finding.id))) == 1
