@@ -67,6 +67,8 @@ def update_me(data: dict):
     """Change your display name, language or e-mail opt-out."""
     if not data:
         abort(422, message="Send at least one of display_name, locale, email_opt_out.")
+    if "display_name" in data and not data["display_name"].strip():
+        abort(422, message="display_name is empty.")
     user = current_user._get_current_object()
     before = {k: getattr(user, k) for k in data}
     for key, value in data.items():

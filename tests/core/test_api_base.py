@@ -84,6 +84,10 @@ def test_validation_errors_are_json_with_fields(client_for):
     assert body["status"] == 422 and body["code"]
     assert "locale" in body["reason"]
     assert "locale" in str(body["errors"])
+    blank = c.patch("/api/v1/users/me", json={"display_name": "   "})
+    assert blank.status_code == 422 and "display_name" in blank.json["reason"]
+    nothing = c.patch("/api/v1/users/me", json={})
+    assert nothing.status_code == 422 and nothing.json["reason"]
 
 
 def test_forbidden_and_unknown_paths_are_json(client_for):
