@@ -64,21 +64,27 @@ register_audit_scope(
 )
 
 
-def scope_clause(user: User) -> sa.ColumnElement[bool]:
-    """Which audit events `user` may read."""
-    site_ids = scope_ids(user)
+def site_events_clause(site_ids: set[int]) -> sa.ColumnElement[bool]:
+    """Events about records that belong to the given sites."""
+    if not site_ids:
+        return sa.false()
+    return sa.or_(
+        *(
+            sa.and_(
+                AuditEvent.entity_type == entity_type,
+                AuditEvent.entity_id.in_(ids_in_sites(site_ids)),
+            )
+            for entity_type, ids_in_sites in _SCOPED_ENTITIES.items()
+        )
+    )
+
+
+def scope_clause(user: User | None) -> sa.ColumnElement[bool]:
+    """Which audit events `user` may read (None: a system export, everything)."""
+    site_ids = scope_ids(user) if user is not None else None
     if site_ids is None:
         return sa.true()
-    clauses = [AuditEvent.actor_id == user.id]
-    if site_ids:
-        for entity_type, ids_in_sites in _SCOPED_ENTITIES.items():
-            clauses.append(
-                sa.and_(
-                    AuditEvent.entity_type == entity_type,
-                    AuditEvent.entity_id.in_(ids_in_sites(site_ids)),
-                )
-            )
-    return sa.or_(*clauses)
+    return sa.or_(AuditEvent.actor_id == user.id, site_events_clause(site_ids))
 
 
 class AuditFilterForm(FlaskForm):
@@ -253,6 +259,94 @@ def verify():
     return render_template("audit/verify.html", result=result, problem_label=problem)
 
 
+def _changes(before: dict | None, after: dict | None) -> str:
+    """The changed fields of an event as one line: "field: old → new; ..."."""
+    if before is None:
+        return ""
+    return "; ".join(
+        f"{row['field']}: {row['before']} → {row['after']}"
+        for row in diff_rows(before, after)
+        if row["changed"]
+    )
+
+
+def _ledger_stmt(session, user, filters) -> sa.Select:
+    start = local_day_bounds_utc(filters["date_from"])[0]
+    end = local_day_bounds_utc(filters["date_to"])[1]
+    stmt = sa.select(
+        AuditEvent.at,
+        AuditEvent.actor_name,
+        AuditEvent.action,
+        AuditEvent.entity_type,
+        AuditEvent.entity_id,
+        AuditEvent.reason,
+        AuditEvent.before,
+        AuditEvent.after,
+        AuditEvent.hash,
+        AuditEvent.id.label("k1"),
+    ).where(AuditEvent.at >= start, AuditEvent.at < end, scope_clause(user))
+    if filters.get("site_ids") is not None:
+        stmt = stmt.where(site_events_clause(filters["site_ids"]))
+    return stmt
+
+
+def _ledger_rows(session, user, filters):
+    from .ledgers import keyset_stream
+
+    stmt = _ledger_stmt(session, user, filters)
+    for row in keyset_stream(session, stmt, (stmt.selected_columns.k1,)):
+        at, actor, action, entity_type, entity_id, reason, before, after, digest, event_id = row
+        yield (
+            event_id,
+            at,
+            actor,
+            action,
+            entity_type,
+            entity_id,
+            _changes(before, after),
+            reason,
+            digest,
+        )
+
+
+def _ledger_count(session, user, filters) -> int:
+    from .ledgers import count_of
+
+    return count_of(session, _ledger_stmt(session, user, filters))
+
+
+def register_audit_ledger(app) -> None:
+    """The audit trail as an Excel ledger for discipline officers and administrators."""
+    from .ledgers import Column, Ledger, register_ledger
+
+    register_ledger(
+        app,
+        Ledger(
+            code="audit_trail",
+            title=_l("Audit trail ledger"),
+            description=_l(
+                "Every recorded change in the period: who, what, which record, old and new values."
+            ),
+            roles=frozenset({"admin", "discipline"}),
+            columns=[
+                Column("event", _l("Event"), "int", 9),
+                Column("at", _l("Time"), "datetime", 17),
+                Column("actor", _l("Actor"), "text", 14),
+                Column("action", _l("Action"), "text", 24),
+                Column("entity_type", _l("Record type"), "text", 16),
+                Column("entity_id", _l("Record id"), "text", 10),
+                Column("changes", _l("Changes"), "user_text", 60),
+                Column("reason", _l("Reason"), "user_text", 30),
+                Column("hash", _l("Hash"), "text", 20),
+            ],
+            rows=_ledger_rows,
+            count=_ledger_count,
+            date_label=_l("Events recorded in the period"),
+            order=190,
+        ),
+    )
+
+
 def verify_chain_job(app, run_on: date) -> dict:
     """Nightly check of the hash chain. When it is broken, every active administrator is notified
     once per broken event (the dedupe key names it), however often the job runs."""
@@ -306,6 +400,7 @@ def init_app(app) -> None:
 
     app.register_blueprint(bp)
     register_nav(app, "audit.events", _l("Audit trail"), roles=("admin", "discipline"), order=950)
+    register_audit_ledger(app)
     register_job(
         app,
         "audit.verify_chain",

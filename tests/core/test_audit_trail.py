@@ -257,3 +257,43 @@ def test_nightly_job_notifies_admins_once_when_the_chain_is_broken(fresh_app):
 def test_audit_page_says_the_chain_is_checked_nightly(client_for):
     assert "每晚自动校验" in client_for("admin").get("/audit").get_data(as_text=True)
     assert "每晚自动校验" not in client_for("discipline").get("/audit").get_data(as_text=True)
+
+
+def test_audit_ledger_exports_the_events_with_their_changes(client_for, make_user, make_site,
+                                                            make_staff):
+    import io
+
+    from openpyxl import load_workbook
+
+    from compliance.timeutil import local_today
+
+    admin = client_for("admin")
+    target = make_user(username="ledger_target", display_name="旧名字")
+    admin.post(f"/admin/users/{target.id}", data={
+        "display_name": "新名字", "roles": ["staff"], "all_sites": "y"})
+    site_a, site_b = make_site(), make_site()
+    staff_a, staff_b = make_staff(site=site_a), make_staff(site=site_b)
+    ev_a = record(db.session, None, "staff.update", staff_a, before={"name": "x"},
+                  after={"name": "y"}, reason="更正")
+    ev_b = record(db.session, None, "staff.update", staff_b)
+    db.session.commit()
+    today = local_today().isoformat()
+    officer = client_for("discipline")
+    response = officer.post("/reports/audit_trail/export", data={"from": today, "to": today})
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    rows = list(load_workbook(io.BytesIO(response.data)).worksheets[0].iter_rows(values_only=True))[2:]
+    by_id = {r[0]: r for r in rows}
+    update = next(r for r in rows if r[3] == "user.update" and r[5] == str(target.id))
+    assert update[2] == admin.user.username
+    assert "display_name: 旧名字 → 新名字" in update[6]
+    assert by_id[ev_a.id][6] == "name: x → y" and by_id[ev_a.id][7] == "更正"
+    assert by_id[ev_a.id][8] == ev_a.hash
+    # A reader limited to site A exports only the events of site A's records (and their own).
+    scoped = client_for("discipline", sites=[site_a])
+    rows = list(load_workbook(io.BytesIO(scoped.post(
+        "/reports/audit_trail/export", data={"from": today, "to": today}).data
+    )).worksheets[0].iter_rows(values_only=True))[2:]
+    ids = {r[0] for r in rows}
+    assert ev_a.id in ids and ev_b.id not in ids
+    assert client_for("hr").post("/reports/audit_trail/export",
+                                 data={"from": today, "to": today}).status_code == 403
