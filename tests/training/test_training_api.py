@@ -97,3 +97,14 @@ def test_add_and_confirm_shadow_logs(app, world, user_for, login, client_for, to
 def test_openapi_documents_the_training_api(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert "/api/v1/training/pairings/{pairing_id}/logs" in spec["paths"]
+
+
+def test_bad_api_input_gets_json_errors(client_for, world):
+    hr = client_for("hr")
+    assert hr.get("/api/v1/training/sessions?when=someday").status_code == 422
+    assert hr.get("/api/v1/training/sessions/999999").status_code == 404
+    assert hr.post("/api/v1/training/logs/999999/confirm", json={}).status_code == 404
+    bad = hr.post(f"/api/v1/training/pairings/{world['pairing'].id}/logs",
+                  json={"worked_on": "yesterday", "hours": "many"})
+    assert bad.status_code == 422 and bad.get_json()["errors"]
+    assert client_for().get("/api/v1/training/pairings/999999").status_code == 404
