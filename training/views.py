@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from compliance.access import in_scope, roles_required, scope_filter, scope_ids, sites_in_scope
 from compliance.db import db, utcnow
-from compliance.models import Post, Site, StaffMember
+from compliance.models import Post, Site, StaffMember, User
 from compliance.timeutil import local_to_utc, local_today, to_local
 
 from . import notify
@@ -251,6 +251,7 @@ def session_new():
             problem_kind = ("conflict" if isinstance(exc, SchedulingConflict)
                             else "gap" if isinstance(exc, CoverageGap) else "error")
         else:
+            _notify_invited(ts, [a.staff_member_id for a in ts.attendees], notify.INVITED)
             db.session.commit()
             flash(gettext("Session scheduled with %(count)s people invited.",
                           count=len(ts.attendees)), "success")
@@ -278,6 +279,17 @@ def session_detail(session_id: int):
                            cancel_form=ReasonForm(), can_manage=current_user.has_role(*MANAGERS))
 
 
+def _notify_invited(ts: TrainingSession, staff_ids: list[int], title_msgid: str) -> None:
+    """Tell invited people (those with an account) about their session."""
+    if not staff_ids:
+        return
+    users = db.session.scalars(sa.select(User).where(User.staff_member_id.in_(staff_ids),
+                                                     User.active.is_(True))).all()
+    notify.notify_each(db.session, users, "training.session", title_msgid,
+                       link=url_for("training.my_training"), entity=ts, title=ts.course.title,
+                       time=to_local(ts.starts_at).strftime("%Y-%m-%d %H:%M"), place=ts.place)
+
+
 @bp.route("/sessions/<int:session_id>/invite", methods=["POST"])
 @roles_required(*MANAGERS)
 def session_invite(session_id: int):
@@ -295,6 +307,7 @@ def session_invite(session_id: int):
         db.session.rollback()
         flash(" ".join([error_text(exc)] + [translate(d) for d in exc.details]), "danger")
     else:
+        _notify_invited(ts, added, notify.INVITED)
         db.session.commit()
         flash(gettext("%(count)s people invited.", count=len(added)), "success")
         if left_out:
@@ -316,6 +329,7 @@ def session_cancel(session_id: int):
         db.session.rollback()
         flash(error_text(exc), "danger")
     else:
+        _notify_invited(ts, [a.staff_member_id for a in ts.attendees], notify.CANCELLED)
         db.session.commit()
         flash(gettext("Session cancelled."), "success")
     return redirect(url_for("training.session_detail", session_id=ts.id))

@@ -164,3 +164,22 @@ def test_staff_see_their_upcoming_sessions_and_history(client_for, make_session,
     body = client.get("/training/my").get_data(as_text=True)
     assert "岗前培训甲" in body and "纪律作风会" in body and "别人的课" not in body
     assert past.id
+
+
+def test_invited_people_are_notified_of_the_session_and_its_cancellation(
+        client_for, make_course, make_staff, make_site, user_for, today):
+    from compliance.notifications import Notification
+
+    site = make_site()
+    person = make_staff(site=site)
+    account = user_for(person)
+    hr = client_for("hr")
+    hr.post("/training/sessions/new", data=_form(make_course(title="纪律作风"), site,
+                                                 today + timedelta(days=2), [person.id],
+                                                 confirm_gaps="y"))
+    ts = db.session.scalar(sa.select(TrainingSession))
+    hr.post(f"/training/sessions/{ts.id}/cancel", data={"reason": "改期"})
+    notes = db.session.scalars(sa.select(Notification).where(
+        Notification.user_id == account.id).order_by(Notification.id)).all()
+    assert [n.kind for n in notes] == ["training.session", "training.session"]
+    assert all("纪律作风" in n.title for n in notes)
