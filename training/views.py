@@ -445,7 +445,7 @@ def plans():
         .order_by(OnboardingPlan.starts_on.desc(), OnboardingPlan.id.desc())
     )
     if show in ("active", "late"):
-        query = query.where(OnboardingPlan.status == "active")
+        query = query.where(OnboardingPlan.status == "active", StaffMember.status != "left")
     elif show == "completed":
         query = query.where(OnboardingPlan.status == "completed")
     else:
@@ -851,7 +851,8 @@ def pairing_end(pairing_id: int):
 def render_hr_panel(user) -> Markup | None:
     plans_q = (
         sa.select(OnboardingPlan).join(StaffMember, StaffMember.id == OnboardingPlan.staff_member_id)
-        .where(OnboardingPlan.status == "active", scope_filter(user, StaffMember.site_id))
+        .where(OnboardingPlan.status == "active", StaffMember.status != "left",
+               scope_filter(user, StaffMember.site_id))
         .options(joinedload(OnboardingPlan.staff_member))
     )
     late = [p for p in onb.plan_progress(db.session, db.session.scalars(plans_q).all()) if p.is_late]
