@@ -35,7 +35,7 @@ TRIGGER_LABELS = {
     "schedule": _l("Schedule"),
     "catchup": _l("Catch-up"),
     "manual": _l("Command line"),
-    "admin": _l("Administrator"),
+    "admin": _l("Requested on this page"),
 }
 PER_PAGE = 50
 
