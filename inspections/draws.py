@@ -278,3 +278,13 @@ def create_schedule(session: Session, actor: User, *, title: str, target_kind: s
     session.flush()
     record(session, actor, "draw_schedule.create", schedule)
     return schedule
+
+
+def set_schedule_active(session: Session, actor: User, schedule: DrawSchedule,
+                        active: bool) -> DrawSchedule:
+    """Pause or resume a recurring draw (audited)."""
+    before = {"is_active": schedule.is_active}
+    schedule.is_active = bool(active)
+    session.flush()
+    record(session, actor, "draw_schedule.update", schedule, before=before)
+    return schedule

@@ -638,8 +638,13 @@ def _draw_view_data(draw: Draw) -> dict:
             sa.select(StaffMember).where(StaffMember.id.in_(draw.target_pool)))}
     sites = list(db.session.scalars(sa.select(Site).where(Site.id.in_(draw.site_ids))))
     by_target = {(i.target_window_id or i.target_staff_id): i for i in inspections}
+    findings: dict[int, list[Finding]] = {}
+    if inspections:
+        for f in db.session.scalars(sa.select(Finding).where(
+                Finding.inspection_id.in_([i.id for i in inspections])).order_by(Finding.id)):
+            findings.setdefault(f.inspection_id, []).append(f)
     return {"draw": draw, "inspections": inspections, "users": users, "targets": targets,
-            "sites": sites, "by_target": by_target}
+            "sites": sites, "by_target": by_target, "findings": findings}
 
 
 @bp.route("/draws")
@@ -707,6 +712,19 @@ def draw_detail(draw_id: int):
     data = _draw_view_data(draw)
     data["reproduced"] = draw_svc.rerun(draw) == draw.result
     return render_template("inspections/draw_detail.html", public=False, **data)
+
+
+@bp.route("/draws/schedules/<int:schedule_id>/toggle", methods=["POST"])
+@roles_required(*draw_svc.DRAW_ROLES)
+def draw_schedule_toggle(schedule_id: int):
+    schedule = db.session.get(DrawSchedule, schedule_id)
+    if schedule is None:
+        abort(404)
+    draw_svc.set_schedule_active(db.session, current_user, schedule, not schedule.is_active)
+    db.session.commit()
+    flash(_("Recurring draw resumed.") if schedule.is_active else _("Recurring draw paused."),
+          "success")
+    return redirect(url_for(".draw_list"))
 
 
 @bp.route("/draws/<int:draw_id>/publish", methods=["POST"])

@@ -206,3 +206,22 @@ def test_sites_due_today_disappear_once_the_round_is_in(app, catalogue, make_hal
     submit_round(db.session, client.user, inspection)
     db.session.commit()
     assert sites_due(db.session, day, client.user) == []
+
+
+def test_a_recurring_draw_can_be_set_up_and_paused(app, client_for, hall_with_inspectors):
+    site, windows, staff, inspectors = hall_with_inspectors
+    officer = client_for("discipline")
+    r = officer.post("/draws/schedules/new", data={
+        "title": "每周一抽查", "target_kind": "staff", "sites": [site.id],
+        "inspectors": [u.id for u in inspectors], "target_percent": 20,
+        "inspectors_per_target": 2, "weekday": 0})
+    assert r.status_code == 302, r.get_data(as_text=True)[:1500]
+    schedule = db.session.scalars(sa.select(DrawSchedule)).one()
+    assert schedule.weekday == 0 and schedule.target_percent == 20 and schedule.is_active
+    assert officer.post(f"/draws/schedules/{schedule.id}/toggle").status_code == 302
+    assert db.session.get(DrawSchedule, schedule.id).is_active is False
+    bad = officer.post("/draws/schedules/new", data={
+        "title": "x", "target_kind": "staff", "sites": [site.id],
+        "inspectors": [u.id for u in inspectors], "inspectors_per_target": 2, "weekday": 0})
+    assert bad.status_code == 200  # neither a number nor a percentage: the form says so
+    assert db.session.scalar(sa.select(sa.func.count(DrawSchedule.id))) == 1
