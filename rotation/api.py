@@ -47,13 +47,13 @@ def _checked_candidates(candidates: list[int]) -> list[int]:
     return candidates
 
 
-class PostsQuery(Schema):
+class RotationPostsQuery(Schema):
     on = fields.Date(metadata={"description": "reference date (default: today, local)"})
     status = fields.String(validate=validate.OneOf(("overdue", "due_soon", "ok")))
     site_id = fields.Integer(validate=validate.Range(min=1))
 
 
-class SeatTenureSchema(Schema):
+class RotationSeatTenureSchema(Schema):
     assignment_id = fields.Function(lambda r: r.assignment.id)
     post_id = fields.Function(lambda r: r.post.id)
     post_code = fields.Function(lambda r: r.post.code)
@@ -72,7 +72,7 @@ class SeatTenureSchema(Schema):
     exempt_until = fields.Function(lambda r: r.exemption.ends_on.isoformat() if r.exemption else None)
 
 
-class ProposalArgs(Schema):
+class RotationProposalArgs(Schema):
     planning_on = fields.Date(required=True)
     candidate_ids = fields.List(fields.Integer(validate=validate.Range(min=1)), load_default=list)
     create_plan = fields.Boolean(load_default=False,
@@ -80,7 +80,7 @@ class ProposalArgs(Schema):
     title = fields.String(validate=validate.Length(max=120))
 
 
-class ProposedMoveSchema(Schema):
+class RotationProposedMoveSchema(Schema):
     staff_member_id = fields.Function(lambda m: m.person.id)
     staff_name = fields.Function(lambda m: m.person.name)
     from_assignment_id = fields.Function(lambda m: m.person.seat.id)
@@ -94,22 +94,22 @@ class ProposedMoveSchema(Schema):
     untrained = fields.Boolean()
 
 
-class ViolationSchema(Schema):
+class RotationViolationSchema(Schema):
     rule = fields.String()
     message = fields.Function(lambda v: v.text())
 
 
-class ProposalSchema(Schema):
+class RotationProposalSchema(Schema):
     planning_on = fields.Date()
     feasible = fields.Boolean()
     solver = fields.String(allow_none=True)
-    moves = fields.List(fields.Nested(ProposedMoveSchema))
-    violations = fields.List(fields.Nested(ViolationSchema))
-    warnings = fields.List(fields.Nested(ViolationSchema))
+    moves = fields.List(fields.Nested(RotationProposedMoveSchema))
+    violations = fields.List(fields.Nested(RotationViolationSchema))
+    warnings = fields.List(fields.Nested(RotationViolationSchema))
     plan_id = fields.Integer(allow_none=True)
 
 
-class MoveSchema(Schema):
+class RotationMoveSchema(Schema):
     id = fields.Integer()
     staff_member_id = fields.Integer()
     staff_name = fields.Function(lambda m: m.staff_member.name)
@@ -128,7 +128,7 @@ class MoveSchema(Schema):
     note = fields.String(allow_none=True)
 
 
-class PlanSchema(Schema):
+class RotationPlanSchema(Schema):
     id = fields.Integer()
     title = fields.String()
     planning_on = fields.Date()
@@ -140,30 +140,30 @@ class PlanSchema(Schema):
     decision_note = fields.String(allow_none=True)
     executed_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
-    moves = fields.List(fields.Nested(MoveSchema))
+    moves = fields.List(fields.Nested(RotationMoveSchema))
 
 
-class PlansQuery(Schema):
+class RotationPlansQuery(Schema):
     status = fields.String(validate=validate.OneOf(PLAN_STATUSES))
 
 
-class MoveIn(Schema):
+class RotationMoveIn(Schema):
     staff_member_id = fields.Integer(required=True, validate=validate.Range(min=1))
     seat_assignment_id = fields.Integer(required=True, validate=validate.Range(min=1))
     effective_on = fields.Date(required=True)
 
 
-class PlanEditArgs(Schema):
-    moves = fields.List(fields.Nested(MoveIn), required=True, validate=validate.Length(min=1))
+class RotationPlanEditArgs(Schema):
+    moves = fields.List(fields.Nested(RotationMoveIn), required=True, validate=validate.Length(min=1))
 
 
-class DecisionArgs(Schema):
+class RotationDecisionArgs(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
 @blp.route("/posts")
-@blp.arguments(PostsQuery, location="query")
-@blp.response(200, SeatTenureSchema(many=True))
+@blp.arguments(RotationPostsQuery, location="query")
+@blp.response(200, RotationSeatTenureSchema(many=True))
 def list_posts(args):
     """Every key seat in scope: holder, time in post, due date and status."""
     _require(*READERS)
@@ -179,8 +179,8 @@ def list_posts(args):
 
 
 @blp.route("/proposals", methods=["POST"])
-@blp.arguments(ProposalArgs)
-@blp.response(200, ProposalSchema)
+@blp.arguments(RotationProposalArgs)
+@blp.response(200, RotationProposalSchema)
 def request_proposal(args):
     """An optimal proposal for the planning date, or the people, seats and rules that block it.
 
@@ -210,8 +210,8 @@ def request_proposal(args):
 
 
 @blp.route("/plans")
-@blp.arguments(PlansQuery, location="query")
-@blp.response(200, PlanSchema(many=True))
+@blp.arguments(RotationPlansQuery, location="query")
+@blp.response(200, RotationPlanSchema(many=True))
 @blp.paginate()
 def list_plans(args, pagination_parameters):
     """Rotation plans the caller may see, newest first."""
@@ -234,19 +234,19 @@ def _load(plan_id: int) -> RotationPlan:
     return plan
 
 
-class PlanCreateArgs(Schema):
+class RotationPlanCreateArgs(Schema):
     planning_on = fields.Date(required=True)
     candidate_ids = fields.List(fields.Integer(validate=validate.Range(min=1)), load_default=list)
     title = fields.String(validate=validate.Length(max=120))
 
 
-class ReversalArgs(Schema):
+class RotationReversalArgs(Schema):
     effective_on = fields.Date(required=True)
 
 
 @blp.route("/plans", methods=["POST"])
-@blp.arguments(PlanCreateArgs)
-@blp.response(201, PlanSchema)
+@blp.arguments(RotationPlanCreateArgs)
+@blp.response(201, RotationPlanSchema)
 def create_plan(args):
     """Draft a plan from the optimal proposal (409 with the blocking rules when none exists)."""
     _require(*MANAGERS)
@@ -262,8 +262,8 @@ def create_plan(args):
 
 
 @blp.route("/plans/<int:plan_id>/reversal", methods=["POST"])
-@blp.arguments(ReversalArgs)
-@blp.response(201, PlanSchema)
+@blp.arguments(RotationReversalArgs)
+@blp.response(201, RotationPlanSchema)
 def reverse_plan(args, plan_id: int):
     """Draft a new plan that moves everyone an executed plan moved back (needs approval)."""
     plan = _load(plan_id)
@@ -278,15 +278,15 @@ def reverse_plan(args, plan_id: int):
 
 
 @blp.route("/plans/<int:plan_id>")
-@blp.response(200, PlanSchema)
+@blp.response(200, RotationPlanSchema)
 def get_plan(plan_id: int):
     """One plan with its moves."""
     return _load(plan_id)
 
 
 @blp.route("/plans/<int:plan_id>/moves", methods=["PUT"])
-@blp.arguments(PlanEditArgs)
-@blp.response(200, PlanSchema)
+@blp.arguments(RotationPlanEditArgs)
+@blp.response(200, RotationPlanSchema)
 def edit_plan(args, plan_id: int):
     """Replace the moves of a draft or returned plan; every rule is checked again (409 with the
     violations when one breaks)."""
@@ -317,23 +317,23 @@ def _act(plan_id: int, action, *roles, **kwargs):
 
 
 @blp.route("/plans/<int:plan_id>/submit", methods=["POST"])
-@blp.response(200, PlanSchema)
+@blp.response(200, RotationPlanSchema)
 def submit(plan_id: int):
     """Submit a draft plan for approval (409 if it breaks a rule)."""
     return _act(plan_id, services.submit_plan, *MANAGERS)
 
 
 @blp.route("/plans/<int:plan_id>/approve", methods=["POST"])
-@blp.arguments(DecisionArgs)
-@blp.response(200, PlanSchema)
+@blp.arguments(RotationDecisionArgs)
+@blp.response(200, RotationPlanSchema)
 def approve(args, plan_id: int):
     """Approve a submitted plan: a discipline officer or administrator who is not its author."""
     return _act(plan_id, services.approve_plan, *services.APPROVER_ROLES, note=args["note"])
 
 
 @blp.route("/plans/<int:plan_id>/return", methods=["POST"])
-@blp.arguments(DecisionArgs)
-@blp.response(200, PlanSchema)
+@blp.arguments(RotationDecisionArgs)
+@blp.response(200, RotationPlanSchema)
 def return_(args, plan_id: int):
     """Return a submitted plan to its author with a note."""
     return _act(plan_id, services.return_plan, *services.APPROVER_ROLES, note=args["note"])

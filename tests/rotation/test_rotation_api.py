@@ -101,3 +101,11 @@ def test_create_plan_and_reversal_through_the_api(app, client_for, scenario):
     r = hr.post(f"/api/v1/rotation/plans/{plan_id}/reversal", json={"effective_on": TODAY.isoformat()})
     assert r.status_code == 201 and r.get_json()["status"] == "draft"
     assert {m["reason"] for m in r.get_json()["moves"]} == {f"reversal:{plan_id}"}
+
+
+def test_openapi_documents_the_rotation_endpoints(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    paths = set(spec["paths"])
+    assert {"/api/v1/rotation/posts", "/api/v1/rotation/proposals", "/api/v1/rotation/plans",
+            "/api/v1/rotation/plans/{plan_id}/submit", "/api/v1/rotation/plans/{plan_id}/approve"} <= paths
+    assert "RotationPlan" in spec["components"]["schemas"]
