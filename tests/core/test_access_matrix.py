@@ -42,8 +42,8 @@ PUBLIC = {
     "api-docs.openapi_json": "the API description is public",
 }
 
-# Views without `required_roles` that check roles inside the handler: endpoint -> the roles that may
-# read (GET). For writes on the same endpoint this is a superset: roles outside it must get 403.
+# Views that check roles inside the handler (without `required_roles`, or narrowing it): endpoint ->
+# the roles that may read (GET). For writes on the same endpoint this is a superset: roles outside it must get 403.
 # Each entry copies a constant of the owning package; keep them in step.
 _ORG_READ = {"admin", "hr", "discipline", "inspector"}  # compliance.org.api.READ
 _INSPECTION_READ = {"admin", "discipline", "inspector"}  # inspections.access.READER_ROLES
@@ -70,6 +70,9 @@ INNER_ROLES: dict[str, set[str]] = {
     "rotation_api.submit": _ROTATION_READ,
     "rotation_api.approve": _ROTATION_READ,
     "rotation_api.return_": _ROTATION_READ,
+    # Declared for every role because window staff are redirected to their own record; other
+    # people's records are for training readers only (training.views READERS).
+    "training.staff_record": {"hr", "discipline", "admin"},
 }
 
 # Views that answer an allowed role's plain GET with something other than 200, and why.
@@ -135,8 +138,9 @@ def required_roles(app, case: Case) -> set[str] | None:
         roles = getattr(handler, "required_roles", None)
     else:
         roles = getattr(view, "required_roles", None)
-    if roles is None and case.endpoint in INNER_ROLES:
-        roles = INNER_ROLES[case.endpoint]
+    if case.endpoint in INNER_ROLES:
+        inner = INNER_ROLES[case.endpoint]
+        roles = inner if roles is None else set(roles) & inner
     return set(roles) if roles is not None else None
 
 
