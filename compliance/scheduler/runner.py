@@ -106,6 +106,7 @@ class SchedulerService:
         # APScheduler logs two lines per execution; every-minute jobs would flood the log, and
         # registry.run_job logs each run that matters.
         logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+        logging.getLogger("apscheduler.scheduler").setLevel(logging.WARNING)
 
     # -- lease ---------------------------------------------------------------------------------
     def _engine(self):
