@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from ..db import db
 from .services import (
@@ -69,3 +70,16 @@ def _back() -> str:
     if target.startswith(url_for("notifications.inbox")) and "//" not in target:
         return target
     return url_for("notifications.inbox")
+
+
+PANEL_SIZE = 5
+
+
+def render_inbox_panel(user) -> Markup | None:
+    """Dashboard panel: the newest unread notifications, or nothing when all are read."""
+    unread = unread_count(db.session, user)
+    if not unread:
+        return None
+    latest = db.session.scalars(inbox_select(user, unread_only=True).limit(PANEL_SIZE)).all()
+    return Markup(render_template("notifications/_panel_inbox.html", unread=unread,
+                                  latest=latest, safe_link=safe_link))

@@ -139,3 +139,16 @@ def test_the_inbox_is_paginated(client, login, make_user, make_notification):
     second = client.get("/notifications/?page=2").get_data(as_text=True)
     assert "第34条" in first and "第00条" not in first
     assert "第00条" in second
+
+
+def test_the_dashboard_shows_the_newest_unread_notifications(client, login, make_user,
+                                                            make_notification):
+    user = make_user()
+    for i in range(7):
+        make_notification(user, title=f"待办通知{i}")
+    login(client, user)
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "panel-inbox" in html
+    assert "待办通知6" in html and "待办通知2" in html and "待办通知1" not in html
+    client.post("/notifications/read-all")
+    assert "panel-inbox" not in client.get("/dashboard").get_data(as_text=True)
