@@ -555,11 +555,11 @@ def hr_panel(user) -> Markup | None:
 
 
 def approvals_panel(user) -> Markup | None:
-    query = _visible_plans_query().where(RotationPlan.status == "submitted")
-    if not user.has_role("admin"):
-        query = query.where(sa.or_(RotationPlan.author_id.is_(None), RotationPlan.author_id != user.id))
+    """Submitted plans this user may decide on (never their own)."""
+    query = _visible_plans_query().where(
+        RotationPlan.status == "submitted",
+        sa.or_(RotationPlan.author_id.is_(None), RotationPlan.author_id != user.id))
     plans = list(db.session.scalars(query.order_by(RotationPlan.submitted_at)))
-    plans = [p for p in plans if p.author_id != user.id]
     if not plans:
         return None
     return Markup(render_template("rotation/_panel_approvals.html", plans=plans))
