@@ -138,6 +138,26 @@ def claim_queued(session) -> list[int]:
     return claimed
 
 
+SCHEDULER_TRIGGERS = ("schedule", "catchup", "admin")  # runs only a scheduler process executes
+
+
+def fail_interrupted_runs(session) -> int:
+    """Mark runs that a scheduler left "running" (it died mid-job) as failed. Called by the
+    process that has just taken the scheduler lease, so no other scheduler can be running them;
+    `compliance jobs run` runs are left alone. Commits; returns how many were marked."""
+    n = session.execute(
+        sa.update(JobRun)
+        .where(JobRun.outcome == "running", JobRun.trigger.in_(SCHEDULER_TRIGGERS))
+        .values(outcome="failed", finished_at=utcnow(),
+                error="Interrupted: the scheduler process stopped while this run was going on.")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.commit()
+    if n:
+        logger.warning("%s run(s) interrupted by a scheduler stop marked failed", n)
+    return n
+
+
 def _call(spec: JobSpec, app: Flask, run_on: date, run_label) -> tuple[dict, str, str | None]:
     try:
         counts = _jsonable_counts(spec.func(app, run_on) or {})

@@ -21,7 +21,14 @@ from flask import Flask
 from ..db import db
 from . import lock
 from .models import JobRun
-from .registry import JobSpec, claim_queued, get_jobs, run_claimed, run_job
+from .registry import (
+    JobSpec,
+    claim_queued,
+    fail_interrupted_runs,
+    get_jobs,
+    run_claimed,
+    run_job,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -252,6 +259,9 @@ class SchedulerService:
         try:
             for job in self.scheduler.get_jobs():
                 logger.info("job %s next runs at %s", job.id, job.next_run_time)
+            with self.app.app_context():
+                fail_interrupted_runs(db.session)
+                db.session.remove()
             self.catch_up()
             self.poll_queue()
             while not self.stop_event.wait(poll):

@@ -165,3 +165,18 @@ def test_queueing_refuses_future_dates_and_unknown_jobs(client_for):
     response = admin.post("/admin/jobs/run", data={"job": "nope", "run_on": "2026-01-01"})
     assert response.status_code == 422
     assert db.session.scalar(sa.select(sa.func.count()).select_from(JobRun)) == 0
+
+
+def test_runs_left_running_by_a_dead_scheduler_are_marked_failed_on_the_next_start(app):
+    from compliance.scheduler.registry import fail_interrupted_runs
+
+    day = date(2026, 3, 1)
+    orphan = JobRun(job="core.purge_sessions", run_on=day, outcome="running", trigger="schedule")
+    by_hand = JobRun(job="core.purge_sessions", run_on=day, outcome="running", trigger="manual")
+    queued = JobRun(job="core.purge_sessions", run_on=day, outcome="queued", trigger="admin")
+    db.session.add_all([orphan, by_hand, queued])
+    db.session.commit()
+    assert fail_interrupted_runs(db.session) == 1
+    db.session.expire_all()
+    assert orphan.outcome == "failed" and "Interrupted" in orphan.error
+    assert (by_hand.outcome, queued.outcome) == ("running", "queued")
