@@ -336,6 +336,8 @@ def record_failure(session: Session, actor: User, inspection: Inspection, *, tar
 
         roster = site_roster(session, inspection.site, day or local_today())
     window_id = _check_target(roster, target, inspection)
+    if target not in round_targets(inspection, roster):
+        raise InspectionError(_("This target is not part of this inspection."), "target", 400)
     if target.kind == "staff" and roster.entry_for(target.id).on_leave:
         raise InspectionError(_("This staff member is on approved leave: excused, not a "
                                 "finding."), "target", 400)
@@ -394,7 +396,7 @@ def attach_photo_to_result(session: Session, photo: Photo, result: CheckResult) 
     session.flush()
 
 
-def _scope_of_round(inspection: Inspection, roster: SiteRoster) -> list[Target]:
+def round_targets(inspection: Inspection, roster: SiteRoster) -> list[Target]:
     """The targets a round checks: a spot check its drawn target, a patrol the whole site."""
     if inspection.target_staff_id is not None:
         return [Target("staff", inspection.target_staff_id)]
@@ -441,7 +443,7 @@ def submit_round(session: Session, actor: User, inspection: Inspection, *, day: 
     failed_keys = {(f.item_version.item_id, target_of(f)) for f in failures}
     rows = []
     items_cache = active_items(session)
-    for target in _scope_of_round(inspection, roster):
+    for target in round_targets(inspection, roster):
         entry = roster.entry_for(target.id) if target.kind == "staff" else None
         if target.kind == "staff" and entry is None:
             continue

@@ -64,6 +64,7 @@ from .services import (
     may_work_on,
     record_failure,
     remove_failure,
+    round_targets,
     set_location,
     site_roster,
     start_round,
@@ -276,6 +277,8 @@ def fail(uuid: str):
     except InspectionError:
         abort(404)
     roster = site_roster(db.session, inspection.site, local_today())
+    if target not in round_targets(inspection, roster):
+        abort(404)  # e.g. the area, or another window, in a spot check of one window
     label = _target_label(inspection, target, roster)
     items = [(i, v) for i, v in active_items(db.session) if i.target == target.kind]
     error = None

@@ -225,3 +225,21 @@ def test_a_recurring_draw_can_be_set_up_and_paused(app, client_for, hall_with_in
         "inspectors": [u.id for u in inspectors], "inspectors_per_target": 2, "weekday": 0})
     assert bad.status_code == 200  # neither a number nor a percentage: the form says so
     assert db.session.scalar(sa.select(sa.func.count(DrawSchedule.id))) == 1
+
+
+def test_a_spot_check_covers_only_its_drawn_target(app, catalogue, hall_with_inspectors):
+    site, windows, staff, inspectors = hall_with_inspectors
+    draw = create_draw(db.session, None, title="t", target_kind="window", site_ids=[site.id],
+                       post_ids=None, inspector_ids=[u.id for u in inspectors], target_count=1,
+                       inspectors_per_target=1, day=local_today())
+    check = db.session.scalars(sa.select(Inspection).where(Inspection.draw_id == draw.id)).one()
+    lead = db.session.get(type(inspectors[0]), check.inspector_id)
+    from inspections.services import Target, record_failure
+
+    other_window = next(w for w in windows if w.id != check.target_window_id)
+    for target in (Target("area"), Target("window", other_window.id)):
+        with pytest.raises(InspectionError):
+            record_failure(db.session, lead, check, target=target, item_code="C01"
+                           if target.kind == "window" else "C05")
+    record_failure(db.session, lead, check, target=Target("window", check.target_window_id),
+                   item_code="C02")
