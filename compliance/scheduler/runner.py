@@ -231,7 +231,10 @@ class SchedulerService:
         poll = self.settings["poll"]
         while not self.stop_event.is_set():
             if not self._acquire():
-                holder = lock.current_holder(self._engine())
+                try:
+                    holder = lock.current_holder(self._engine())
+                except sa.exc.SQLAlchemyError:
+                    holder = None
                 who = (f"{holder.owner} (last heartbeat {holder.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC)"
                        if holder else "another process")
                 if not wait:
@@ -251,6 +254,20 @@ class SchedulerService:
             self._serve(poll)
         return 0
 
+    def _fail_interrupted(self) -> None:
+        with self.app.app_context():
+            fail_interrupted_runs(db.session)
+            db.session.remove()
+
+    @staticmethod
+    def _safely(step) -> None:
+        """A database outage must not end the scheduler: log it and try again next time."""
+        try:
+            step()
+        except sa.exc.SQLAlchemyError as exc:
+            logger.warning("scheduler step %s failed (%s); retrying later", step.__name__,
+                           getattr(exc, "orig", exc))
+
     def _serve(self, poll: float) -> None:
         self._oneoff = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scheduler-oneoff")
         self.scheduler = build_scheduler(self.app, self.fire)
@@ -259,17 +276,15 @@ class SchedulerService:
         try:
             for job in self.scheduler.get_jobs():
                 logger.info("job %s next runs at %s", job.id, job.next_run_time)
-            with self.app.app_context():
-                fail_interrupted_runs(db.session)
-                db.session.remove()
-            self.catch_up()
-            self.poll_queue()
+            self._safely(self._fail_interrupted)
+            self._safely(self.catch_up)
+            self._safely(self.poll_queue)
             while not self.stop_event.wait(poll):
                 if not self.renew():
                     logger.error("scheduler %s lost the scheduler lock; stopping its jobs",
                                  self.owner)
                     break
-                self.poll_queue()
+                self._safely(self.poll_queue)
         finally:
             self.holding.clear()
             self.scheduler.shutdown(wait=True)

@@ -178,3 +178,13 @@ def test_the_holder_writes_its_heartbeat_only_once_half_the_lease_has_run_out(fr
     assert lock.current_holder(_engine(app)).heartbeat_at == first  # no write yet
     assert service.renew(force=True)
     assert lock.current_holder(_engine(app)).heartbeat_at > first
+
+
+def test_a_database_outage_during_a_scheduler_step_is_logged_not_fatal(caplog):
+    def poll_queue():
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    with caplog.at_level(logging.WARNING, logger="compliance.scheduler"):
+        SchedulerService._safely(poll_queue)
+    assert any("poll_queue failed" in r.getMessage() and "retrying later" in r.getMessage()
+               for r in caplog.records)
