@@ -16,12 +16,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -104,9 +104,10 @@ class LedgerWriter:
         self.labels_block = labels_block or {}
         self.wb = Workbook(write_only=True)
         self.ws = self.wb.create_sheet(_sheet_name(sheet_title or info.title))
-        self._converters = [self._converter(c, (enum_labels or {}).get(c.key)) for c in self.columns]
-        self._templates = [self._template(c) for c in self.columns]
-        self._wrap_cells: dict[int, WriteOnlyCell] = {}
+        # One converter per column; every string a cell gets has been through `text`.
+        self._plan = [(index, self._converter(column, (enum_labels or {}).get(column.key)))
+                      for index, column in enumerate(self.columns)]
+        self.ws._values_to_row = self._typed_cells
         # Widths and freeze panes only take effect before the first append.
         for index, column in enumerate(self.columns, 1):
             self.ws.column_dimensions[get_column_letter(index)].width = column.width
@@ -124,73 +125,115 @@ class LedgerWriter:
         self.header_row = 2
 
     # -- per-column conversion -------------------------------------------------------------
-    def _template(self, column: Column) -> WriteOnlyCell | None:
-        if column.type in ("date", "datetime") or (column.type == "float" and column.number_format):
-            cell = WriteOnlyCell(self.ws)
-            cell.number_format = column.number_format
-            return cell
-        return None
-
     def _converter(self, column: Column, enum_labels: dict[str, str] | None) -> Callable | None:
+        """A function turning a stored value (never None) into what the cell gets: a plain value,
+        or a prepared cell for dates (their number format) and neutralised text."""
         kind = column.type
-        if kind == "datetime":
-            tz = self.tz
+        search, sub = _ILLEGAL.search, _ILLEGAL.sub
+        text_cell = self._text_cell
 
-            def conv(value):
-                if value is None:
-                    return None
-                if value.tzinfo is None:  # stored naive UTC; Excel has no time zones
-                    value = value.replace(tzinfo=UTC)
-                return value.astimezone(tz).replace(tzinfo=None)
+        def text(value):
+            if type(value) is not str:
+                value = str(value)
+            if search(value) is not None:
+                value = sub("", value)
+            if len(value) > MAX_CELL_CHARS:
+                value = value[: MAX_CELL_CHARS - 1] + "…"
+            if value and value[0] in FORMULA_TRIGGERS:
+                return text_cell(value)
+            return value
 
-            return conv
-        if kind == "date":
-            return lambda v: v.date() if isinstance(v, datetime) else v
-        if kind == "user_text":
-            return clean_text
-        if kind == "text":
-            return clean_text
+        if kind in ("text", "user_text"):
+            return text
         if kind == "enum":
             mapping = enum_labels or {}
-            return lambda v: None if v is None else clean_text(mapping.get(v, v))
+
+            def enum(value):
+                label = mapping.get(value)
+                return label if label is not None else text(value)
+
+            return enum
         if kind == "link":
+            wrapped = self._wrapped
+
             def links(value):
-                if value is None:
-                    return None
-                if isinstance(value, str):
-                    return clean_text(value)
-                return clean_text("\n".join(value)) or None
+                if not isinstance(value, str):
+                    value = "\n".join(value)
+                value = text(value)
+                if isinstance(value, str) and "\n" in value:
+                    return wrapped(value)
+                return value or None
 
             return links
-        return None
+        if kind in ("date", "datetime") or (kind == "float" and column.number_format):
+            template = WriteOnlyCell(self.ws)
+            template.number_format = column.number_format
+            if kind == "datetime":
+                tz = self.tz
+
+                def moment(value):
+                    if value.tzinfo is None:  # stored naive UTC; Excel has no time zones
+                        value = value.replace(tzinfo=UTC)
+                    template.value = value.astimezone(tz).replace(tzinfo=None)
+                    return template
+
+                return moment
+            if kind == "date":
+                def day(value):
+                    template.value = value.date() if isinstance(value, datetime) else value
+                    return template
+
+                return day
+
+            def number(value):
+                template.value = float(value)
+                return template
+
+            return number
+
+        def plain(value):
+            if type(value) is int or type(value) is float:
+                return value
+            return text(value) if isinstance(value, str) else value
+
+        return plain
 
     def append(self, values: Sequence[Any]) -> None:
         """Append one record (values in column order, as the database holds them)."""
-        row: list[Any] = []
-        for index, value in enumerate(values):
-            conv = self._converters[index]
-            if conv is not None:
-                value = conv(value)
-            if value is None:
-                row.append(None)
-                continue
-            if isinstance(value, str):
-                if value and value[0] in FORMULA_TRIGGERS:
-                    row.append(self._text_cell(value))
-                    continue
-                if self.columns[index].type == "link" and "\n" in value:
-                    row.append(self._wrapped(index, value))
-                    continue
-            elif isinstance(value, bool):
-                value = int(value)
-            template = self._templates[index]
-            if template is not None and isinstance(value, datetime | date | float | int):
-                template.value = value
-                row.append(template)
-                continue
-            row.append(value)
+        row = list(values)
+        for index, conv in self._plan:
+            value = row[index]
+            if value is not None:
+                row[index] = conv(value)
         self.ws.append(row)
         self.rows_written += 1
+
+    def _typed_cells(self, values, row_idx):
+        """Stands in for WriteOnlyWorksheet._values_to_row on this sheet. The converters have
+        already cleaned every string and chosen every type, so plain strings and numbers are
+        bound directly (no second type dispatch and character scan per cell); prepared cells
+        (dates, neutralised text) pass through, anything else gets openpyxl's own binding."""
+        ws = self.ws
+        cell = WriteOnlyCell(ws)
+        for col_idx, value in enumerate(values, 1):
+            if value is None:
+                continue
+            kind = type(value)
+            if kind is str:
+                cell._value = value
+                cell.data_type = "s"
+            elif kind is int or kind is float:
+                cell._value = value
+                cell.data_type = "n"
+            elif isinstance(value, Cell):
+                cell = value
+            else:
+                cell.value = value
+            cell.column = col_idx
+            cell.row = row_idx
+            yield cell
+            if cell.has_style or cell.hyperlink:
+                cell = WriteOnlyCell(ws)
 
     def _text_cell(self, text: str) -> WriteOnlyCell:
         """An inline string cell that no spreadsheet turns into a formula, keeping the text."""
@@ -200,7 +243,7 @@ class LedgerWriter:
         cell.quotePrefix = True
         return cell
 
-    def _wrapped(self, index: int, text: str) -> WriteOnlyCell:
+    def _wrapped(self, text: str) -> WriteOnlyCell:
         cell = WriteOnlyCell(self.ws)
         cell._value = text
         cell.data_type = "s"
