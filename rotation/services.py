@@ -349,10 +349,15 @@ def key_assignments(session: Session, site_ids: set[int] | None = None) -> list[
     return list(session.scalars(query))
 
 
-def tenure_board(session: Session, on: date, site_ids: set[int] | None = None) -> list[TenureRow]:
-    """Every key seat in scope with its holder, time in post and due date; most urgent first."""
+def tenure_board(session: Session, on: date, site_ids: set[int] | None = None,
+                 hist_out: dict | None = None) -> list[TenureRow]:
+    """Every key seat in scope with its holder, time in post and due date; most urgent first.
+
+    `hist_out`, when given, receives the assignment histories read on the way (for reuse)."""
     seats = key_assignments(session, site_ids)
     hist = histories(session, [a.staff_member_id for a in seats])
+    if hist_out is not None:
+        hist_out.update(hist)
     pols = policies(session)
     exemptions = active_exemptions(session, on, [a.staff_member_id for a in seats])
     amber = int(get_setting(session, "rotation.amber_days"))
@@ -394,7 +399,8 @@ def build_instance(session: Session, planning_on: date, candidate_ids=(), site_i
 
     With `movable_ids` (plan validation), exactly those people are movable.
     """
-    board = tenure_board(session, planning_on, site_ids)
+    known: dict[int, History] = {}
+    board = tenure_board(session, planning_on, site_ids, hist_out=known)
     due = {r.staff.id: r for r in board if r.status == "overdue" and r.exemption is None}
     warnings: list[Violation] = []
     if movable_ids is not None:
@@ -409,12 +415,23 @@ def build_instance(session: Session, planning_on: date, candidate_ids=(), site_i
                                       {"name": name, "plan": plan_id}))
             due.pop(staff_id, None)
         ids = list(dict.fromkeys([*due, *(c for c in candidate_ids if c not in planned)]))
-    hist = histories(session, ids)
-    staff = {s.id: s for s in session.scalars(sa.select(StaffMember).where(StaffMember.id.in_(ids)))}
+    # Key-post holders were read with the board; only the others are read here.
+    hist = {i: known[i] for i in ids if i in known}
+    hist.update(histories(session, [i for i in ids if i not in known]))
+    by_seat = {r.assignment.id: r.assignment for r in board}
+    staff = {r.staff.id: r.staff for r in board if r.staff.id in hist}
+    missing_staff = [i for i in ids if i not in staff]
+    if missing_staff:
+        staff.update((s.id, s) for s in session.scalars(
+            sa.select(StaffMember).where(StaffMember.id.in_(missing_staff))))
     current_ids = [h.current.id for h in hist.values() if h.current is not None]
-    assignments = {a.id: a for a in session.scalars(
-        sa.select(Assignment).where(Assignment.id.in_(current_ids)).options(
-            joinedload(Assignment.post), joinedload(Assignment.site), joinedload(Assignment.window)))}
+    assignments = {i: by_seat[i] for i in current_ids if i in by_seat}
+    missing_seats = [i for i in current_ids if i not in assignments]
+    if missing_seats:
+        assignments.update((a.id, a) for a in session.scalars(
+            sa.select(Assignment).where(Assignment.id.in_(missing_seats)).options(
+                joinedload(Assignment.post), joinedload(Assignment.site),
+                joinedload(Assignment.window))))
     pols = policies(session)
     quals = qualifications(session)
     posts = {}
