@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from compliance.access import roles_required, scope_ids, sites_in_scope
 from compliance.db import db
@@ -74,7 +74,16 @@ def plan_in_scope(plan: RotationPlan, user=None) -> bool:
 
 
 def get_plan_or_404(plan_id: int) -> RotationPlan:
-    plan = db.session.get(RotationPlan, plan_id)
+    from compliance.models import Assignment
+
+    plan = db.session.scalar(sa.select(RotationPlan).where(RotationPlan.id == plan_id).options(
+        selectinload(RotationPlan.moves).options(
+            joinedload(RotationMove.staff_member), joinedload(RotationMove.predecessor),
+            joinedload(RotationMove.to_post), joinedload(RotationMove.to_site),
+            joinedload(RotationMove.to_window),
+            joinedload(RotationMove.from_assignment).options(
+                joinedload(Assignment.post), joinedload(Assignment.site),
+                joinedload(Assignment.window)))))
     if plan is None or not plan_in_scope(plan):
         abort(404)
     return plan
