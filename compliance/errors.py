@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -91,6 +92,19 @@ def init_app(app) -> None:
     def _unhandled(error: Exception):
         if isinstance(error, HTTPException):
             return _http(error)
+        if isinstance(error, sa.exc.OperationalError) and "locked" in str(error.orig):
+            # SQLite busy beyond the busy timeout: nothing was saved; ask for a retry.
+            db.session.rollback()
+            logger.warning("database busy on %s", request.path)
+            if wants_json():
+                return json_error(503, "busy", "The database is busy; nothing was saved. Retry.")
+            return (
+                render_template(
+                    "errors/error.html", status=503, title=_("The system is busy"),
+                    message=_("Nothing was saved. Please wait a moment and submit again."),
+                ),
+                503,
+            )
         logger.exception("unhandled error on %s", request.path)
         db.session.rollback()
         if wants_json():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
 from flask import Blueprint, current_app, g, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
@@ -23,7 +24,12 @@ def _load_user(token: str):
 
     user = load_session(db.session, token, current_app.config)
     if db.session.dirty:
-        db.session.commit()
+        try:
+            db.session.commit()
+        except sa.exc.OperationalError:
+            # SQLite busy: the last-seen time is best effort; the next request records it.
+            db.session.rollback()
+            logger.info("session activity not recorded (database busy)")
     return user
 
 
