@@ -1,0 +1,115 @@
+"""Tenure: assignment histories, time in post and due dates (the tenure board)."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload
+
+from compliance.models import Assignment, Post, Site, StaffMember, Window
+from compliance.settings import get_setting
+
+from ..models import (
+    RotationExemption,
+)
+from .common import add_months, months_between
+from .policies import active_exemptions, default_policy, policies
+
+logger = logging.getLogger(__name__)
+
+# --- tenure --------------------------------------------------------------------------------
+
+
+@dataclass
+class History:
+    """What the rules need to know about one person's past assignments."""
+
+    current: Assignment | None
+    tenure_start: date | None
+    # post id -> last day the person held it (ended assignments only)
+    last_held: dict[int, date] = field(default_factory=dict)
+
+
+def histories(session: Session, staff_ids) -> dict[int, History]:
+    """Assignment histories of several people in one query."""
+    staff_ids = list(staff_ids)
+    by_staff: dict[int, list[Assignment]] = defaultdict(list)
+    for start in range(0, len(staff_ids), 5000):
+        chunk = staff_ids[start:start + 5000]
+        for a in session.scalars(sa.select(Assignment).where(Assignment.staff_member_id.in_(chunk))):
+            by_staff[a.staff_member_id].append(a)
+    out = {}
+    for staff_id in staff_ids:
+        rows = sorted(by_staff.get(staff_id, []), key=lambda a: (a.started_on, a.id))
+        current = next((a for a in rows if a.ended_on is None), None)
+        tenure_start = None
+        if current is not None:
+            tenure_start = current.started_on
+            # Consecutive assignments on the same post count together.
+            for a in sorted((a for a in rows if a.ended_on is not None), key=lambda a: a.ended_on,
+                            reverse=True):
+                if a.post_id == current.post_id and a.ended_on >= tenure_start - timedelta(days=1) \
+                        and a.started_on < tenure_start:
+                    tenure_start = a.started_on
+        last_held: dict[int, date] = {}
+        for a in rows:
+            if a.ended_on is not None:
+                last_held[a.post_id] = max(last_held.get(a.post_id, a.ended_on), a.ended_on)
+        out[staff_id] = History(current, tenure_start, last_held)
+    return out
+
+
+@dataclass
+class TenureRow:
+    assignment: Assignment
+    staff: StaffMember
+    post: Post
+    site: Site
+    window: Window | None
+    tenure_start: date
+    months: int
+    due_on: date
+    days_left: int
+    status: str  # overdue, due_soon, ok
+    exemption: RotationExemption | None
+
+
+def key_assignments(session: Session, site_ids: set[int] | None = None) -> list[Assignment]:
+    query = (sa.select(Assignment).join(Post, Post.id == Assignment.post_id)
+             .join(StaffMember, StaffMember.id == Assignment.staff_member_id)
+             .where(Post.is_key, Assignment.ended_on.is_(None), StaffMember.status == "active")
+             .options(joinedload(Assignment.staff_member), joinedload(Assignment.post),
+                      joinedload(Assignment.site), joinedload(Assignment.window)))
+    if site_ids is not None:
+        query = query.where(Assignment.site_id.in_(list(site_ids)))
+    return list(session.scalars(query))
+
+
+def tenure_board(session: Session, on: date, site_ids: set[int] | None = None,
+                 hist_out: dict | None = None) -> list[TenureRow]:
+    """Every key seat in scope with its holder, time in post and due date; most urgent first.
+
+    `hist_out`, when given, receives the assignment histories read on the way (for reuse)."""
+    seats = key_assignments(session, site_ids)
+    hist = histories(session, [a.staff_member_id for a in seats])
+    if hist_out is not None:
+        hist_out.update(hist)
+    pols = policies(session)
+    exemptions = active_exemptions(session, on, [a.staff_member_id for a in seats])
+    amber = int(get_setting(session, "rotation.amber_days"))
+    rows = []
+    for a in seats:
+        start = hist[a.staff_member_id].tenure_start or a.started_on
+        policy = pols.get(a.post_id) or default_policy(session, a.post_id)
+        due = add_months(start, policy.max_tenure_months)
+        days_left = (due - on).days
+        status = "overdue" if days_left <= 0 else "due_soon" if days_left <= amber else "ok"
+        rows.append(TenureRow(a, a.staff_member, a.post, a.site, a.window, start,
+                              months_between(start, on), due, days_left, status,
+                              exemptions.get(a.staff_member_id)))
+    rows.sort(key=lambda r: (r.due_on, r.post.code, r.staff.staff_no))
+    return rows
