@@ -259,6 +259,8 @@ def start_background(app: Flask, job_id: int) -> None:
 
     def work():
         with app.app_context():
+            # A fresh session: never one left registered under a recycled context id.
+            db.session.remove()
             try:
                 run_export_job(job_id)
             finally:

@@ -152,6 +152,7 @@ def test_export_thread_runs_the_job_in_the_web_process(fresh_app, make_site):
 
     app = fresh_app(EXPORT_WORKER="thread")
     with app.app_context():
+        db.session.remove()
         user = create_user(db.session, None, username="thread_officer", display_name="纪检",
                            roles=["discipline"], password="correct-horse-42",
                            hash_method=app.config["PASSWORD_HASH_METHOD"], all_sites=True)
