@@ -243,3 +243,21 @@ def test_a_spot_check_covers_only_its_drawn_target(app, catalogue, hall_with_ins
                            if target.kind == "window" else "C05")
     record_failure(db.session, lead, check, target=Target("window", check.target_window_id),
                    item_code="C02")
+
+
+def test_pools_follow_the_site_and_post_filters(app, make_site, make_window, make_post, make_staff,
+                                                make_user):
+    from inspections.draws import how_many, target_pool
+
+    site, other = make_site(), make_site()
+    key, plain = make_post(is_key=True), make_post()
+    w1, w2, w3 = make_window(site=site), make_window(site=site), make_window(site=other)
+    a = make_staff(site=site, post=key, window=w1)
+    make_staff(site=site, post=plain, window=w2)
+    make_staff(site=other, post=key, window=w3)
+    make_staff(site=site, post=key, window=w1, status="left")
+    today = local_today()
+    assert target_pool(db.session, "staff", [site.id], [key.id], today) == [a.id]
+    assert target_pool(db.session, "window", [site.id], [key.id], today) == [w1.id]
+    assert target_pool(db.session, "window", [site.id], None, today) == sorted([w1.id, w2.id])
+    assert how_many(7, None, 30) == 3 and how_many(7, 10, None) == 7 and how_many(0, None, 50) == 0
