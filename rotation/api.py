@@ -190,6 +190,8 @@ def request_proposal(args):
     candidates = _checked_candidates(args["candidate_ids"])
     proposal = services.propose(db.session, args["planning_on"], candidates, site_ids)
     plan_id = None
+    if args["create_plan"] and args["planning_on"] < local_today():
+        abort(422, message="A plan cannot start in the past")
     if args["create_plan"] and proposal.ok:
         try:
             plan = services.create_plan_from_proposal(db.session, current_user, args["planning_on"],
@@ -251,6 +253,8 @@ def create_plan(args):
     """Draft a plan from the optimal proposal (409 with the blocking rules when none exists)."""
     _require(*MANAGERS)
     candidates = _checked_candidates(args["candidate_ids"])
+    if args["planning_on"] < local_today():
+        abort(422, message="A plan cannot start in the past")
     try:
         plan = services.create_plan_from_proposal(db.session, current_user, args["planning_on"],
                                                   candidates, scope_ids(current_user), args.get("title"))

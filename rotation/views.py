@@ -366,6 +366,8 @@ def planner_page():
         candidate_ids, unknown = parse_candidates(form.candidates.data)
         if unknown:
             form.candidates.errors.append(_("Unknown staff numbers: %(numbers)s", numbers=", ".join(unknown)))
+        elif request.form.get("action") == "save" and form.planning_on.data < today:
+            form.planning_on.errors.append(_("A plan cannot start in the past."))
         elif request.form.get("action") == "save":
             try:
                 plan = services.create_plan_from_proposal(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 
 from compliance.db import db
+from compliance.timeutil import local_today
 
-TODAY = date(2026, 6, 1)
+# The scenarios are built relative to today (plans cannot start in the past).
+TODAY = local_today()
 
 
 def current(staff_id: int):

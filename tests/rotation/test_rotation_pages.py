@@ -183,3 +183,13 @@ def test_executed_plan_page_offers_reversal_not_edit(app, client_for, scenario, 
     assert r.status_code == 302
     reversal = db.session.scalar(sa.select(RotationPlan).where(RotationPlan.id != plan.id))
     assert reversal.status == "draft" and len(reversal.moves) == 2
+
+
+def test_a_plan_cannot_start_in_the_past(client_for, scenario):
+    hr = client_for("hr")
+    past = (TODAY - timedelta(days=1)).isoformat()
+    page = hr.post("/rotation/planner", data={"planning_on": past, "action": "save"})
+    assert page.status_code == 200 and 'class="error"' in page.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(RotationPlan.id))) == 0
+    api = hr.post("/api/v1/rotation/plans", json={"planning_on": past})
+    assert api.status_code == 422
