@@ -43,3 +43,28 @@ def init_app(app) -> None:
     register_dashboard_panel(app, panels.inspector_panel, roles=("inspector", "admin"), order=21)
     register_dashboard_panel(app, panels.discipline_panel, roles=("discipline", "admin"), order=22)
     register_demo(app, demo.load_demo, order=150)
+    app.extensions["finding_detail_extra"] = _finding_extra
+
+
+def _finding_extra(finding) -> str:
+    """The rectification box shown on a finding's page (status, deadline, link to the timeline)."""
+    import sqlalchemy as sa
+    from flask import render_template
+    from flask_login import current_user
+
+    from compliance.db import db
+    from compliance.timeutil import local_today
+
+    from . import services as svc
+    from .forms import STATUS_LABELS
+    from .models import Rectification
+
+    rect = db.session.scalar(sa.select(Rectification).where(Rectification.finding_id == finding.id))
+    if rect is None or not svc.can_view(current_user, rect, db.session):
+        return ""
+    return render_template(
+        "inspections/rectification/_finding_extra.html", rect=rect,
+        status_label=STATUS_LABELS.get(rect.status, rect.status),
+        overdue=rect.overdue_days(local_today()),
+    )
+

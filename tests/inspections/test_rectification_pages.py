@@ -285,3 +285,13 @@ def test_board_shows_average_days_to_close(app, scene, client_for):
     html = client_for("discipline").get("/rectifications").get_data(as_text=True)
     assert 'data-count="avg_days">3.0<' in html
     assert 'data-count="on_time">1 (100%)<' in html
+
+
+
+def test_finding_page_shows_its_rectification_and_links_to_the_timeline(app, scene, client_for):
+    """A finding's page tells where its rectification stands and leads to its timeline."""
+    finding = make_finding(site=scene["site"], staff=scene["member"])
+    rect = rect_for(finding)
+    page = client_for("admin").get(f"/findings/{finding.id}")
+    assert page.status_code == 200
+    assert f"/rectifications/{rect.id}" in page.get_data(as_text=True)
