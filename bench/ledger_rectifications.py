@@ -16,6 +16,7 @@ five), then:
      their peak resident memory (ru_maxrss).
 
 Usage: .venv/bin/python bench/ledger_rectifications.py [--rows 200000] [--speed-rows 100000]
+       [--rounds 2]
 """
 
 from __future__ import annotations
@@ -214,12 +215,36 @@ def bare(app, rows: int, target: str) -> dict:
             "cpu": cpu, "rows_per_cpu_s": len(values) / cpu}
 
 
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def memory_child(url: str, workdir: str, rows: int) -> None:
+    """Export alone in this process; report the peak resident memory (ru_maxrss, whole process)
+    and, sampled every 50 ms, the peak resident memory during the export above what the process
+    held just before it (start-up imports can make the whole-process peak hide the export)."""
+    import threading
+
     app = make_app(url, workdir)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base = _rss_mb()
+    peak = [base]
+    done = threading.Event()
+
+    def sample():
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], _rss_mb())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     result = export(app, rows, os.path.join(workdir, f"mem-{rows}.xlsx"))
+    done.set()
+    sampler.join()
     result["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["maxrss_before_mb"] = before / 1024
+    result["rss_before_mb"] = base
+    result["rss_peak_mb"] = max(peak[0], _rss_mb())
     print(json.dumps(result))
 
 
@@ -228,6 +253,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--speed-rows", type=int, default=100_000)
     parser.add_argument("--small-rows", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
@@ -246,8 +272,20 @@ def main() -> None:
     print(f"populated {args.rows} rectifications in {time.perf_counter() - t0:.1f}s ({url})")
     print(f"openpyxl {openpyxl.__version__}, lxml: {openpyxl.LXML}")
 
-    ours = export(app, args.speed_rows, os.path.join(workdir, "ledger.xlsx"))
-    base = bare(app, args.speed_rows, os.path.join(workdir, "bare.xlsx"))
+    # Alternate the two measurements and keep each one's best round: on a shared machine the
+    # load changes from minute to minute.
+    ours_runs, base_runs = [], []
+    for round_no in range(args.rounds):
+        ours_runs.append(export(app, args.speed_rows, os.path.join(workdir, "ledger.xlsx")))
+        base_runs.append(bare(app, args.speed_rows, os.path.join(workdir, "bare.xlsx")))
+        print(f"round {round_no + 1}: ledger {ours_runs[-1]['rows_per_s']:,.0f} rows/s, bare "
+              f"{base_runs[-1]['rows_per_s']:,.0f} rows/s")
+    ours = min(ours_runs, key=lambda r: r["seconds"])
+    base = min(base_runs, key=lambda r: r["seconds"])
+    ours["rows_per_cpu_s"] = max(r["rows_per_cpu_s"] for r in ours_runs)
+    ours["cpu"] = min(r["cpu"] for r in ours_runs)
+    base["rows_per_cpu_s"] = max(r["rows_per_cpu_s"] for r in base_runs)
+    base["cpu"] = min(r["cpu"] for r in base_runs)
     ratio = ours["rows_per_s"] / base["rows_per_s"]
     cpu_ratio = ours["rows_per_cpu_s"] / base["rows_per_cpu_s"]
     for label, r in (("ledger export (database -> file)", ours), ("bare openpyxl write-only", base)):
@@ -258,18 +296,23 @@ def main() -> None:
     print("(on a shared machine the CPU-time ratio is the steadier figure; with PostgreSQL the "
           "server's CPU is not in it)")
 
-    peaks = {}
+    peaks, during = {}, {}
     for rows in (args.small_rows, args.rows):
         out = subprocess.run([sys.executable, __file__, "--memory-child", str(rows), "--url", url,
                               "--workdir", workdir], capture_output=True, text=True, check=True)
         result = json.loads(out.stdout.strip().splitlines()[-1])
         peaks[rows] = result["maxrss_mb"]
-        print(f"export of {result['rows']} rows in a fresh process: peak RSS "
-              f"{result['maxrss_mb']:.1f} MB (after start-up {result['maxrss_before_mb']:.1f} MB), "
-              f"{result['rows_per_s']:,.0f} rows/s")
+        during[rows] = result["rss_peak_mb"] - result["rss_before_mb"]
+        print(f"export of {result['rows']} rows in a fresh process: peak RSS of the process "
+              f"{result['maxrss_mb']:.1f} MB (start-up peak {result['maxrss_before_mb']:.1f} MB); "
+              f"during the export RSS rose from {result['rss_before_mb']:.1f} to at most "
+              f"{result['rss_peak_mb']:.1f} MB; {result['rows_per_s']:,.0f} rows/s")
     growth = peaks[args.rows] - peaks[args.small_rows]
-    print(f"peak memory growth {args.small_rows} -> {args.rows} rows: {growth:.1f} MB "
-          f"(target < 50 MB) -> {'OK' if growth < 50 else 'MISSED'}")
+    growth_during = during[args.rows] - during[args.small_rows]
+    worst = max(growth, growth_during)
+    print(f"peak memory growth {args.small_rows} -> {args.rows} rows: {growth:.1f} MB (process "
+          f"peak), {growth_during:.1f} MB (rise during the export) (target < 50 MB) -> "
+          f"{'OK' if worst < 50 else 'MISSED'}")
 
 
 if __name__ == "__main__":

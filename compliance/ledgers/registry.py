@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..access import scope_ids
@@ -148,9 +149,8 @@ def parse_filters(session, user: User | None, ledger: Ledger, raw: Mapping[str, 
     lists of strings) into the filters a ledger's query takes:
     {"date_from", "date_to", "site_ids" (None = every site in scope), "site_codes", <own fields>}.
 
-    Raises LedgerError naming each bad field."""
-    from flask_babel import gettext as _
-
+    `describe_filters` output is accepted too (a queued job is validated again when it runs,
+    under the user's scope at that time). Raises LedgerError naming each bad field."""
     errors: dict[str, str] = {}
     out: dict[str, Any] = {}
     period = _one(raw, "period")
@@ -260,12 +260,6 @@ def describe_filters(ledger: Ledger, filters: dict) -> dict:
         if value not in (None, [], False):
             out[spec.key] = value
     return out
-
-
-def raw_from_description(description: dict) -> dict:
-    """Turn `describe_filters` output back into a request mapping (for queued jobs)."""
-    raw = {k: v for k, v in description.items()}
-    return raw
 
 
 def keyset_stream(session, stmt: sa.Select, keys: Sequence, batch_size: int = 2000,
