@@ -23,3 +23,22 @@ def init_app(app) -> None:
     register_demo(app, demo.load, order=20)
     rectification.init_app(app)
     ledgers.init_app(app)
+    _register_audit_scopes()
+
+
+def _register_audit_scopes() -> None:
+    """Let site-scoped readers (e.g. a discipline officer of one hall) see the audit events of
+    inspection records at their sites."""
+    import sqlalchemy as sa
+
+    from compliance.audit_views import register_audit_scope
+
+    from .models import Finding, Inspection
+    from .rectification.models import ConductRecord, Rectification
+
+    def by_site(model):
+        return lambda ids: sa.select(sa.cast(model.id, sa.String)).where(model.site_id.in_(ids))
+
+    for model in (Inspection, Finding, Rectification, ConductRecord):
+        register_audit_scope(model.__name__, by_site(model))
+

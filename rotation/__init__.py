@@ -20,3 +20,23 @@ def init_app(app) -> None:
     tasks.init_app(app)
     demo.init_app(app)
     ledgers.init_app(app)
+    _register_audit_scopes()
+
+
+def _register_audit_scopes() -> None:
+    """Let site-scoped readers see the audit events of rotation records at their sites."""
+    import sqlalchemy as sa
+
+    from compliance.audit_views import register_audit_scope
+    from compliance.models import StaffMember
+
+    from .models import RotationExemption, RotationMove
+
+    register_audit_scope("RotationMove", lambda ids: sa.select(sa.cast(RotationMove.id, sa.String))
+                         .where(RotationMove.to_site_id.in_(ids)))
+    register_audit_scope("RotationPlan", lambda ids: sa.select(sa.cast(RotationMove.plan_id, sa.String))
+                         .where(RotationMove.to_site_id.in_(ids)))
+    register_audit_scope("RotationExemption", lambda ids: sa.select(sa.cast(RotationExemption.id, sa.String))
+                         .join(StaffMember, StaffMember.id == RotationExemption.staff_member_id)
+                         .where(StaffMember.site_id.in_(ids)))
+
