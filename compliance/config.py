@@ -28,11 +28,11 @@ class Config:
         self.ENV = env.get("COMPLIANCE_ENV", "development")
         self.INSTANCE_PATH = env.get("INSTANCE_PATH", str(PROJECT_ROOT / "instance"))
         self.SECRET_KEY = env.get("SECRET_KEY")
-        self.SQLALCHEMY_DATABASE_URI = env.get(
-            "DATABASE_URL", f"sqlite:///{Path(self.INSTANCE_PATH) / 'compliance.db'}"
-        )
-        self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER", str(Path(self.INSTANCE_PATH) / "uploads"))
-        self.REPORTS_FOLDER = env.get("REPORTS_FOLDER", str(Path(self.INSTANCE_PATH) / "reports"))
+        # None = derive from INSTANCE_PATH in finalise(), so an INSTANCE_PATH given to
+        # create_app() moves the database, uploads and reports along with it.
+        self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL")
+        self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER")
+        self.REPORTS_FOLDER = env.get("REPORTS_FOLDER")
         self.TIMEZONE = env.get("TIMEZONE", "Asia/Shanghai")
         self.HTTPS = _bool("HTTPS", False)
         self.SESSION_COOKIE_SECURE = self.HTTPS
@@ -78,6 +78,12 @@ class Config:
 def finalise(config: dict) -> None:
     """Fill the secret key and check required values; raises ConfigError with a clear message."""
     instance = Path(config["INSTANCE_PATH"])
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'compliance.db'}"
+    if not config.get("UPLOAD_FOLDER"):
+        config["UPLOAD_FOLDER"] = str(instance / "uploads")
+    if not config.get("REPORTS_FOLDER"):
+        config["REPORTS_FOLDER"] = str(instance / "reports")
     if not config.get("SECRET_KEY"):
         if config.get("ENV") == "production":
             raise ConfigError(

@@ -82,10 +82,12 @@ def run_recurring_draws(app: Flask, run_on: date) -> dict:
 
 
 def init_app(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
     from compliance.scheduler import register_job
 
     register_job(app, "inspections.patrol_missing", remind_missing_patrols,
-                 "Notify inspectors of sites whose planned patrol rounds are missing today",
+                 _l("Notify inspectors of sites whose planned patrol rounds are missing today"),
                  hour=app.config.get("PATROL_REMINDER_HOUR", 15), minute=0)
     register_job(app, "inspections.recurring_draws", run_recurring_draws,
-                 "Make the weekly spot-check draws", hour=7, minute=30)
+                 _l("Make the weekly spot-check draws"), hour=7, minute=30)

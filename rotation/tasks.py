@@ -29,9 +29,11 @@ def due_alerts_job(app, run_on: date) -> dict:
 
 
 def init_app(app) -> None:
+    from flask_babel import lazy_gettext as _l
+
     from compliance.scheduler import register_job
 
     register_job(app, "rotation.execute_moves", execute_moves_job,
-                 "Execute approved key-post rotation moves on their effective date", hour=0, minute=30)
+                 _l("Execute approved key-post rotation moves on their effective date"), hour=0, minute=30)
     register_job(app, "rotation.due_alerts", due_alerts_job,
-                 "Alert HR 90 and 30 days before a key-post rotation is due", hour=7, minute=10)
+                 _l("Alert HR 90 and 30 days before a key-post rotation is due"), hour=7, minute=10)

@@ -33,9 +33,9 @@ def init_app(app) -> None:
     register_dashboard_panel(app, views.render_hr_panel, roles=("hr", "admin"), order=400)
     register_dashboard_panel(app, views.render_staff_panel, order=410)
     register_job(app, "training.onboarding_plans", tasks.create_onboarding_plans,
-                 "Create onboarding plans for recently hired staff without one", hour=6, minute=30)
+                 _l("Create onboarding plans for recently hired staff without one"), hour=6, minute=30)
     register_job(app, "training.shadow_log_reminders", tasks.remind_missing_shadow_logs,
-                 "Remind mentors of a week without a shadow log", hour=8, minute=0)
+                 _l("Remind mentors of a week without a shadow log"), hour=8, minute=0)
     register_demo(app, demo.load_demo, order=400)
     _register_audit_scopes()
     ledgers.init_app(app)

@@ -31,7 +31,7 @@ def init_app(app) -> None:
     app.register_blueprint(views.bp)
     register(app, api.blp)
     register_job(app, "rectification.escalate", tasks.escalate_job,
-                 "Rectification reminders, overdue notices and escalation", hour=7, minute=30)
+                 _l("Rectification reminders, overdue notices and escalation"), hour=7, minute=30)
     register_nav(app, "rectification.mine", _l("My rectifications"), roles=("staff",), order=30)
     register_nav(app, "rectification.queue", _l("Verification queue"),
                  roles=("inspector", "admin"), order=31)
