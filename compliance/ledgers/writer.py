@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -194,7 +195,9 @@ class LedgerWriter:
         def plain(value):
             if type(value) is int or type(value) is float:
                 return value
-            return text(value) if isinstance(value, str) else value
+            if isinstance(value, int | float | Decimal | date):  # bool, Decimal, dates
+                return value
+            return text(value)  # anything else (a dict, a UUID...) as text, never a crash
 
         return plain
 

@@ -98,3 +98,14 @@ def test_parameters_sheet_names_what_who_when_and_row_count():
     assert params["Exported by"] == "督查 (discipline)"
     assert params["Exported at"] == datetime(2026, 2, 1, 9, 30)
     assert params["Rows"] == 3
+
+
+def test_unexpected_values_in_a_number_column_are_written_not_crashing():
+    from decimal import Decimal
+
+    columns = [Column("n", "n", "int", 6), Column("x", "x", "float", 6)]
+    data = write([({"a": 1}, Decimal("1.5")), (True, None)], columns=columns)
+    ws = load_workbook(io.BytesIO(data)).worksheets[0]
+    assert ws.cell(row=3, column=1).value == "{'a': 1}"
+    assert ws.cell(row=3, column=2).value == 1.5
+    assert ws.cell(row=4, column=1).value is True
