@@ -66,7 +66,7 @@ class Rectification(Base):
     supervisor_staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_member.id"),
                                                             index=True)
     status: Mapped[str] = mapped_column(sa.String(16), default="open")
-    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     opened_on: Mapped[date] = mapped_column(sa.Date)  # local date the clock started
     first_deadline_on: Mapped[date] = mapped_column(sa.Date)
     deadline_on: Mapped[date] = mapped_column(sa.Date)

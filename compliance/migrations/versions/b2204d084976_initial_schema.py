@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: e8212227c7db
+Revision ID: b2204d084976
 Revises: 
-Create Date: 2026-11-26 05:22:00.531882
+Create Date: 2026-11-26 05:43:41.520881
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from alembic import op
 from compliance.models import install_audit_guards
 
 
-revision = 'e8212227c7db'
+revision = 'b2204d084976'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -990,6 +990,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('rectification', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_rectification_category'), ['category'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rectification_opened_at'), ['opened_at'], unique=False)
         batch_op.create_index('ix_rectification_responsible_status', ['responsible_staff_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_rectification_severity'), ['severity'], unique=False)
         batch_op.create_index('ix_rectification_site_opened', ['site_id', 'opened_at'], unique=False)
@@ -1048,6 +1049,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_rectification_site_opened')
         batch_op.drop_index(batch_op.f('ix_rectification_severity'))
         batch_op.drop_index('ix_rectification_responsible_status')
+        batch_op.drop_index(batch_op.f('ix_rectification_opened_at'))
         batch_op.drop_index(batch_op.f('ix_rectification_category'))
 
     op.drop_table('rectification')
