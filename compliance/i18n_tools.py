@@ -13,7 +13,6 @@ import json
 import re
 import sys
 from io import BytesIO
-from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
@@ -30,7 +29,8 @@ METHOD_MAP = [
     ("**.html", "jinja2"),
     ("**.txt", "ignore"),
 ]
-KEYWORDS = {"_": None, "gettext": None, "lazy_gettext": None, "_l": None, "ngettext": (1, 2),
+KEYWORDS = {"_": None, "gettext": None, "lazy_gettext": None, "_l": None, "N_": None,
+            "gettext_noop": None, "ngettext": (1, 2),
             "lazy_ngettext": (1, 2)}
 TRANSLATIONS_DIR = PROJECT_ROOT / "compliance" / "translations"
 SRC_DIR = TRANSLATIONS_DIR / "src"

@@ -19,11 +19,19 @@ from sqlalchemy.orm import Session
 from compliance.audit import record
 from compliance.db import utcnow
 from compliance.models import Assignment, Conflict, StaffMember, User, UserRole, Window
-from compliance.notifications.services import notify
+from compliance.notifications.services import notify_each
 
 from .models import DRAW_TARGET_KINDS, Draw, DrawSchedule, Inspection, InspectionInspector
 from .services import InspectionError
 from .text import _
+
+
+def N_(message: str) -> str:  # noqa: N802  (marks a message id for extraction)
+    return message
+
+
+# Translated per recipient when the notification is written.
+SPOT_CHECK_ASSIGNED = N_("Spot check assigned: %(title)s")
 
 logger = logging.getLogger(__name__)
 
@@ -217,10 +225,10 @@ def _create_spot_checks(session: Session, draw: Draw) -> None:
         created.append(inspection)
     session.flush()
     for inspection in created:
-        notify(session, [session.get(User, m.user_id) for m in inspection.team],
-               "spot_check_assigned", f"随机抽查任务 · Spot check assigned: {draw.title}",
-               link=f"/rounds/{inspection.uuid}", entity=inspection,
-               dedupe_key=f"spot-check:{inspection.id}")
+        notify_each(session, [session.get(User, m.user_id) for m in inspection.team],
+                    "spot_check_assigned", SPOT_CHECK_ASSIGNED, title=draw.title,
+                    link=f"/rounds/{inspection.uuid}", entity=inspection,
+                    dedupe_key=f"spot-check:{inspection.id}")
 
 
 def refresh_status(session: Session, draw: Draw) -> None:

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app
-from flask_babel import force_locale, gettext
-from sqlalchemy.orm import Session
-
-from compliance.models import User
-from compliance.notifications import notify
+from compliance.notifications import notify_each  # noqa: F401  (used through this module)
 
 from .errors import _
 
@@ -21,19 +16,3 @@ CANCELLED = _("Cancelled: %(title)s at %(time)s")
 LOG_MISSING = _("No shadow log for %(name)s in the week from %(date)s")
 LOG_MISSING_BODY = _("Please write the shadowing of that week, or ask your mentee to write it "
                      "and confirm it.")
-
-
-def notify_each(session: Session, users: list[User], kind: str, title_msgid: str, *,
-                body_msgid: str | None = None, link: str | None = None, entity=None,
-                dedupe_key: str | None = None, **params) -> int:
-    """Notify each user with the title (and body) translated into their own language.
-    Returns how many notifications were created."""
-    created = 0
-    default = current_app.config.get("BABEL_DEFAULT_LOCALE", "zh")
-    for user in users:
-        with force_locale(user.locale or default):
-            title = gettext(title_msgid, **params)
-            body = gettext(body_msgid, **params) if body_msgid else None
-        created += len(notify(session, user, kind, title, body=body, link=link, entity=entity,
-                              dedupe_key=dedupe_key))
-    return created

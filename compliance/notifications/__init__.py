@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .models import Notification  # noqa: F401
-from .services import notify, unread_count  # noqa: F401
+from .services import notify, notify_each, unread_count  # noqa: F401
 
 
 def init_app(app) -> None:

@@ -120,3 +120,29 @@ def safe_link(link: str | None) -> str | None:
     if not link or not link.startswith("/") or link.startswith("//") or "\\" in link:
         return None
     return link
+
+
+def notify_each(session: Session, users: Iterable[User], kind: str, title_msgid: str, *,
+                body_msgid: str | None = None, link: str | None = None, entity=None,
+                dedupe_key: str | None = None, **params) -> int:
+    """Notify each user with the title (and body) translated into that user's own language.
+
+    `title_msgid`/`body_msgid` are message ids (mark them with gettext_noop or lazy_gettext so
+    they are extracted) with `%(name)s` placeholders filled from `params`.
+    Returns how many notifications were created.
+    """
+    from flask import current_app
+    from flask_babel import force_locale, gettext
+
+    created = 0
+    default = current_app.config.get("BABEL_DEFAULT_LOCALE", "zh")
+    for user in users:
+        if user is None:
+            continue
+        with force_locale(user.locale or default):
+            title = gettext(title_msgid, **params)
+            body = gettext(body_msgid, **params) if body_msgid else None
+        created += len(notify(session, user, kind, title, body=body, link=link, entity=entity,
+                              dedupe_key=dedupe_key))
+    return created
+
