@@ -40,10 +40,9 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
 
     from flask_babel import format_date, format_datetime
+    from flask_babel import lazy_gettext as _l
 
     from .ui import visible_nav
-
-    from flask_babel import lazy_gettext as _l
 
     role_labels = {
         "admin": _l("Administrator"),

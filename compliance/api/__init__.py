@@ -13,7 +13,6 @@ from wtforms import ValidationError
 from ..errors import json_error
 
 
-
 class _Api(Api):
     def _register_error_handlers(self):
         # compliance.errors renders every error: JSON under /api/, HTML pages elsewhere.

@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: b2204d084976
-Revises: 
+Revises: -
 Create Date: 2026-11-26 05:43:41.520881
 """
 from __future__ import annotations
@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from alembic import op
 
 from compliance.models import install_audit_guards
-
 
 revision = 'b2204d084976'
 down_revision = None
