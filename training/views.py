@@ -771,22 +771,32 @@ def log_confirm(log_id: int):
     return _back(pairing)
 
 
-@bp.route("/pairings/<int:pairing_id>/assess", methods=["POST"])
-@roles_required(*ANY_ROLE)
-def pairing_assess(pairing_id: int):
-    pairing, _role = _pairing_or_404(pairing_id)
-    form = AssessForm()
+def _pairing_action(pairing, form, invalid_message, action, success_message):
+    """Run one sign-off step from a posted form: refuse an invalid form with `invalid_message`
+    (None = the form's own first error), commit on success, roll back on TrainingError."""
     try:
         if not form.validate_on_submit():
-            raise TrainingError(_form_error(form))
-        prs.assess_pairing(db.session, current_user, pairing, form.outcome.data, form.reason.data)
+            raise TrainingError(invalid_message or _form_error(form))
+        action()
     except TrainingError as exc:
         db.session.rollback()
         flash(error_text(exc), "danger")
     else:
         db.session.commit()
-        flash(gettext("Assessment saved."), "success")
+        flash(success_message, "success")
     return _back(pairing)
+
+
+@bp.route("/pairings/<int:pairing_id>/assess", methods=["POST"])
+@roles_required(*ANY_ROLE)
+def pairing_assess(pairing_id: int):
+    pairing, _role = _pairing_or_404(pairing_id)
+    form = AssessForm()
+    return _pairing_action(
+        pairing, form, None,
+        lambda: prs.assess_pairing(db.session, current_user, pairing, form.outcome.data,
+                                   form.reason.data),
+        gettext("Assessment saved."))
 
 
 @bp.route("/pairings/<int:pairing_id>/approve", methods=["POST"])
@@ -814,17 +824,11 @@ def pairing_approve(pairing_id: int):
 def pairing_extend(pairing_id: int):
     pairing, _role = _pairing_or_404(pairing_id)
     form = ExtendForm()
-    try:
-        if not form.validate_on_submit():
-            raise TrainingError(_form_error(form))
-        prs.extend_pairing(db.session, current_user, pairing, form.weeks.data, form.reason.data)
-    except TrainingError as exc:
-        db.session.rollback()
-        flash(error_text(exc), "danger")
-    else:
-        db.session.commit()
-        flash(gettext("Pairing extended."), "success")
-    return _back(pairing)
+    return _pairing_action(
+        pairing, form, None,
+        lambda: prs.extend_pairing(db.session, current_user, pairing, form.weeks.data,
+                                   form.reason.data),
+        gettext("Pairing extended."))
 
 
 @bp.route("/pairings/<int:pairing_id>/end", methods=["POST"])
@@ -832,17 +836,10 @@ def pairing_extend(pairing_id: int):
 def pairing_end(pairing_id: int):
     pairing, _role = _pairing_or_404(pairing_id)
     form = ReasonForm()
-    try:
-        if not form.validate_on_submit():
-            raise TrainingError("A reason is required.")
-        prs.end_pairing(db.session, current_user, pairing, form.reason.data)
-    except TrainingError as exc:
-        db.session.rollback()
-        flash(error_text(exc), "danger")
-    else:
-        db.session.commit()
-        flash(gettext("Pairing ended."), "success")
-    return _back(pairing)
+    return _pairing_action(
+        pairing, form, "A reason is required.",
+        lambda: prs.end_pairing(db.session, current_user, pairing, form.reason.data),
+        gettext("Pairing ended."))
 
 
 # --- dashboard panels ---------------------------------------------------------------------
