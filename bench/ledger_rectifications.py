@@ -43,11 +43,17 @@ FIRST_DAY = date(2025, 1, 1)
 def make_app(url: str, workdir: str):
     from compliance import create_app
 
-    return create_app({
-        "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "INSTANCE_PATH": workdir,
-        "REPORTS_FOLDER": os.path.join(workdir, "reports"), "TESTING": False,
-        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1", "EXPORT_WORKER": "none",
-    })
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "INSTANCE_PATH": workdir,
+            "REPORTS_FOLDER": os.path.join(workdir, "reports"),
+            "TESTING": False,
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+            "EXPORT_WORKER": "none",
+        }
+    )
 
 
 def populate(app, rows: int) -> None:
@@ -66,29 +72,57 @@ def populate(app, rows: int) -> None:
         post = Post(code="BP", name="综合受理")
         session.add_all([site, post])
         session.flush()
-        windows = [Window(site_id=site.id, code=f"A{i:02d}", name=f"综合受理{i}") for i in range(20)]
+        windows = [
+            Window(site_id=site.id, code=f"A{i:02d}", name=f"综合受理{i}") for i in range(20)
+        ]
         session.add_all(windows)
         session.flush()
         staff = []
         for i, window in enumerate(windows):
-            member = StaffMember(staff_no=f"B{i:04d}", name=f"员工{i}", site_id=site.id,
-                                 hired_on=date(2020, 1, 1))
+            member = StaffMember(
+                staff_no=f"B{i:04d}", name=f"员工{i}", site_id=site.id, hired_on=date(2020, 1, 1)
+            )
             session.add(member)
             session.flush()
-            session.add(Assignment(staff_member_id=member.id, post_id=post.id, site_id=site.id,
-                                   window_id=window.id, started_on=date(2020, 1, 1)))
+            session.add(
+                Assignment(
+                    staff_member_id=member.id,
+                    post_id=post.id,
+                    site_id=site.id,
+                    window_id=window.id,
+                    started_on=date(2020, 1, 1),
+                )
+            )
             staff.append(member)
-        inspector = create_user(session, None, username="bench_inspector", display_name="督查员",
-                                roles=["inspector"], password="bench-pass-2026",
-                                hash_method="scrypt:1024:8:1", all_sites=True)
-        create_user(session, None, username="bench_officer", display_name="纪检",
-                    roles=["discipline"], password="bench-pass-2026",
-                    hash_method="scrypt:1024:8:1", all_sites=True)
+        inspector = create_user(
+            session,
+            None,
+            username="bench_inspector",
+            display_name="督查员",
+            roles=["inspector"],
+            password="bench-pass-2026",
+            hash_method="scrypt:1024:8:1",
+            all_sites=True,
+        )
+        create_user(
+            session,
+            None,
+            username="bench_officer",
+            display_name="纪检",
+            roles=["discipline"],
+            password="bench-pass-2026",
+            hash_method="scrypt:1024:8:1",
+            all_sites=True,
+        )
         item = CheckItem(code="ATT01", category="attire", target="staff")
         session.add(item)
         session.flush()
-        version = CheckItemVersion(item_id=item.id, text_zh="按规定着装，佩戴工作牌",
-                                   text_en="Uniform and badge", severity="major")
+        version = CheckItemVersion(
+            item_id=item.id,
+            text_zh="按规定着装，佩戴工作牌",
+            text_en="Uniform and badge",
+            severity="major",
+        )
         session.add(version)
         session.commit()
 
@@ -99,52 +133,100 @@ def populate(app, rows: int) -> None:
             day = FIRST_DAY + timedelta(days=day_index)
             n = min(PER_DAY, rows - day_index * PER_DAY)
             inspection_id = day_index + 1
-            conn.execute(sa.insert(Inspection), [{
-                "id": inspection_id, "uuid": str(uuid.uuid4()), "kind": "patrol",
-                "status": "submitted", "site_id": site.id, "inspector_id": inspector.id,
-                "started_at": datetime(day.year, day.month, day.day, 1),
-                "submitted_at": datetime(day.year, day.month, day.day, 2),
-            }])
+            conn.execute(
+                sa.insert(Inspection),
+                [
+                    {
+                        "id": inspection_id,
+                        "uuid": str(uuid.uuid4()),
+                        "kind": "patrol",
+                        "status": "submitted",
+                        "site_id": site.id,
+                        "inspector_id": inspector.id,
+                        "started_at": datetime(day.year, day.month, day.day, 1),
+                        "submitted_at": datetime(day.year, day.month, day.day, 2),
+                    }
+                ],
+            )
             findings, rects, events, photos = [], [], [], []
             for k in range(n):
                 fid = next_id
                 next_id += 1
                 at = datetime(day.year, day.month, day.day, 1) + timedelta(seconds=k * 20)
                 w = k % len(windows)
-                findings.append({
-                    "id": fid, "inspection_id": inspection_id, "item_version_id": version.id,
-                    "category": "attire", "target": "staff", "site_id": site.id,
-                    "window_id": windows[w].id, "staff_member_id": staff[w].id,
-                    "severity": "major", "description": "按规定着装，佩戴工作牌",
-                    "reason": "未佩戴工作牌", "note": f"第{k}号巡查发现，已拍照留证" if k % 3 else None,
-                    "found_by_id": inspector.id, "found_at": at, "created_at": at,
-                })
+                findings.append(
+                    {
+                        "id": fid,
+                        "inspection_id": inspection_id,
+                        "item_version_id": version.id,
+                        "category": "attire",
+                        "target": "staff",
+                        "site_id": site.id,
+                        "window_id": windows[w].id,
+                        "staff_member_id": staff[w].id,
+                        "severity": "major",
+                        "description": "按规定着装，佩戴工作牌",
+                        "reason": "未佩戴工作牌",
+                        "note": f"第{k}号巡查发现，已拍照留证" if k % 3 else None,
+                        "found_by_id": inspector.id,
+                        "found_at": at,
+                        "created_at": at,
+                    }
+                )
                 responded = k % 2 == 0
-                rects.append({
-                    "id": fid, "source": "finding", "finding_id": fid, "site_id": site.id,
-                    "window_id": windows[w].id, "category": "attire", "severity": "major",
-                    "title": "按规定着装，佩戴工作牌", "responsible_staff_id": staff[w].id,
-                    "status": "verified" if responded else "open", "opened_at": at,
-                    "opened_on": day, "first_deadline_on": day + timedelta(days=3),
-                    "deadline_on": day + timedelta(days=3), "rejection_count": int(k % 4 == 0),
-                    "responded_at": at + timedelta(days=1) if responded else None,
-                    "verified_by_id": inspector.id if responded else None,
-                    "closed_at": at + timedelta(days=2) if responded else None,
-                    "closed_on": day + timedelta(days=2) if responded else None,
-                    "closed_on_time": True if responded else None, "fixed_on_spot": False,
-                    "version": 1,
-                })
-                events.append({"rectification_id": fid, "kind": "opened", "at": at,
-                               "status_after": "open"})
+                rects.append(
+                    {
+                        "id": fid,
+                        "source": "finding",
+                        "finding_id": fid,
+                        "site_id": site.id,
+                        "window_id": windows[w].id,
+                        "category": "attire",
+                        "severity": "major",
+                        "title": "按规定着装，佩戴工作牌",
+                        "responsible_staff_id": staff[w].id,
+                        "status": "verified" if responded else "open",
+                        "opened_at": at,
+                        "opened_on": day,
+                        "first_deadline_on": day + timedelta(days=3),
+                        "deadline_on": day + timedelta(days=3),
+                        "rejection_count": int(k % 4 == 0),
+                        "responded_at": at + timedelta(days=1) if responded else None,
+                        "verified_by_id": inspector.id if responded else None,
+                        "closed_at": at + timedelta(days=2) if responded else None,
+                        "closed_on": day + timedelta(days=2) if responded else None,
+                        "closed_on_time": True if responded else None,
+                        "fixed_on_spot": False,
+                        "version": 1,
+                    }
+                )
+                events.append(
+                    {"rectification_id": fid, "kind": "opened", "at": at, "status_after": "open"}
+                )
                 if responded:
-                    events.append({"rectification_id": fid, "kind": "responded",
-                                   "at": at + timedelta(days=1), "status_after": "responded",
-                                   "text": "已重新佩戴工作牌，附照片"})
+                    events.append(
+                        {
+                            "rectification_id": fid,
+                            "kind": "responded",
+                            "at": at + timedelta(days=1),
+                            "status_after": "responded",
+                            "text": "已重新佩戴工作牌，附照片",
+                        }
+                    )
                 if k % 5 == 0:
-                    photos.append({"sha256": uuid.uuid4().hex * 2, "storage_key": uuid.uuid4().hex,
-                                   "original_format": "JPEG", "width": 800, "height": 600,
-                                   "size_bytes": 50_000, "finding_id": fid,
-                                   "uploaded_by_id": inspector.id, "uploaded_at": at})
+                    photos.append(
+                        {
+                            "sha256": uuid.uuid4().hex * 2,
+                            "storage_key": uuid.uuid4().hex,
+                            "original_format": "JPEG",
+                            "width": 800,
+                            "height": 600,
+                            "size_bytes": 50_000,
+                            "finding_id": fid,
+                            "uploaded_by_id": inspector.id,
+                            "uploaded_at": at,
+                        }
+                    )
             conn.execute(sa.insert(Finding), findings)
             conn.execute(sa.insert(Rectification), rects)
             conn.execute(sa.insert(RectificationEvent), events)
@@ -182,15 +264,22 @@ def export(app, rows: int, target: str) -> dict:
         user = db.session.scalar(sa.select(User).where(User.username == "bench_officer"))
         ledger = get_ledger("rectifications")
         start, end = period_for(rows)
-        filters = parse_filters(db.session, user, ledger,
-                                {"from": start.isoformat(), "to": end.isoformat()})
+        filters = parse_filters(
+            db.session, user, ledger, {"from": start.isoformat(), "to": end.isoformat()}
+        )
         t0, c0 = time.perf_counter(), time.process_time()
-        result = export_ledger(db.session, user, ledger, filters, target, locale="zh",
-                               route="bench")
+        result = export_ledger(
+            db.session, user, ledger, filters, target, locale="zh", route="bench"
+        )
         db.session.commit()
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-    return {"rows": result.rows, "seconds": seconds, "rows_per_s": result.rows / seconds,
-            "cpu": cpu, "rows_per_cpu_s": result.rows / cpu}
+    return {
+        "rows": result.rows,
+        "seconds": seconds,
+        "rows_per_s": result.rows / seconds,
+        "cpu": cpu,
+        "rows_per_cpu_s": result.rows / cpu,
+    }
 
 
 def bare(app, rows: int, target: str) -> dict:
@@ -207,10 +296,13 @@ def bare(app, rows: int, target: str) -> dict:
         user = db.session.scalar(sa.select(User).where(User.username == "bench_officer"))
         ledger = get_ledger("rectifications")
         start, end = period_for(rows)
-        filters = parse_filters(db.session, user, ledger,
-                                {"from": start.isoformat(), "to": end.isoformat()})
-        values = [tuple("\n".join(v) if isinstance(v, list) else v for v in row)
-                  for row in ledger.rows(db.session, user, filters)]
+        filters = parse_filters(
+            db.session, user, ledger, {"from": start.isoformat(), "to": end.isoformat()}
+        )
+        values = [
+            tuple("\n".join(v) if isinstance(v, list) else v for v in row)
+            for row in ledger.rows(db.session, user, filters)
+        ]
     t0, c0 = time.perf_counter(), time.process_time()
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("bare")
@@ -218,8 +310,13 @@ def bare(app, rows: int, target: str) -> dict:
         ws.append(row)
     wb.save(target)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-    return {"rows": len(values), "seconds": seconds, "rows_per_s": len(values) / seconds,
-            "cpu": cpu, "rows_per_cpu_s": len(values) / cpu}
+    return {
+        "rows": len(values),
+        "seconds": seconds,
+        "rows_per_s": len(values) / seconds,
+        "cpu": cpu,
+        "rows_per_cpu_s": len(values) / cpu,
+    }
 
 
 def _rss_mb() -> float:
@@ -285,8 +382,10 @@ def main() -> None:
     for round_no in range(args.rounds):
         ours_runs.append(export(app, args.speed_rows, os.path.join(workdir, "ledger.xlsx")))
         base_runs.append(bare(app, args.speed_rows, os.path.join(workdir, "bare.xlsx")))
-        print(f"round {round_no + 1}: ledger {ours_runs[-1]['rows_per_s']:,.0f} rows/s, bare "
-              f"{base_runs[-1]['rows_per_s']:,.0f} rows/s")
+        print(
+            f"round {round_no + 1}: ledger {ours_runs[-1]['rows_per_s']:,.0f} rows/s, bare "
+            f"{base_runs[-1]['rows_per_s']:,.0f} rows/s"
+        )
     ours = min(ours_runs, key=lambda r: r["seconds"])
     base = min(base_runs, key=lambda r: r["seconds"])
     ours["rows_per_cpu_s"] = max(r["rows_per_cpu_s"] for r in ours_runs)
@@ -295,31 +394,57 @@ def main() -> None:
     base["cpu"] = min(r["cpu"] for r in base_runs)
     ratio = ours["rows_per_s"] / base["rows_per_s"]
     cpu_ratio = ours["rows_per_cpu_s"] / base["rows_per_cpu_s"]
-    for label, r in (("ledger export (database -> file)", ours), ("bare openpyxl write-only", base)):
-        print(f"{label:33} {r['rows']} rows in {r['seconds']:.1f}s wall = {r['rows_per_s']:,.0f} "
-              f"rows/s; {r['cpu']:.1f}s CPU = {r['rows_per_cpu_s']:,.0f} rows per CPU second")
-    print(f"ratio (wall clock): {ratio:.2f}; ratio (CPU time of this process): {cpu_ratio:.2f} "
-          f"(target >= 0.70) -> {'OK' if ratio >= 0.70 else 'MISSED'}")
-    print("(on a shared machine the CPU-time ratio is the steadier figure; with PostgreSQL the "
-          "server's CPU is not in it)")
+    for label, r in (
+        ("ledger export (database -> file)", ours),
+        ("bare openpyxl write-only", base),
+    ):
+        print(
+            f"{label:33} {r['rows']} rows in {r['seconds']:.1f}s wall = {r['rows_per_s']:,.0f} "
+            f"rows/s; {r['cpu']:.1f}s CPU = {r['rows_per_cpu_s']:,.0f} rows per CPU second"
+        )
+    print(
+        f"ratio (wall clock): {ratio:.2f}; ratio (CPU time of this process): {cpu_ratio:.2f} "
+        f"(target >= 0.70) -> {'OK' if ratio >= 0.70 else 'MISSED'}"
+    )
+    print(
+        "(on a shared machine the CPU-time ratio is the steadier figure; with PostgreSQL the "
+        "server's CPU is not in it)"
+    )
 
     peaks, during = {}, {}
     for rows in (args.small_rows, args.rows):
-        out = subprocess.run([sys.executable, __file__, "--memory-child", str(rows), "--url", url,
-                              "--workdir", workdir], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--memory-child",
+                str(rows),
+                "--url",
+                url,
+                "--workdir",
+                workdir,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         result = json.loads(out.stdout.strip().splitlines()[-1])
         peaks[rows] = result["maxrss_mb"]
         during[rows] = result["rss_peak_mb"] - result["rss_before_mb"]
-        print(f"export of {result['rows']} rows in a fresh process: peak RSS of the process "
-              f"{result['maxrss_mb']:.1f} MB (start-up peak {result['maxrss_before_mb']:.1f} MB); "
-              f"during the export RSS rose from {result['rss_before_mb']:.1f} to at most "
-              f"{result['rss_peak_mb']:.1f} MB; {result['rows_per_s']:,.0f} rows/s")
+        print(
+            f"export of {result['rows']} rows in a fresh process: peak RSS of the process "
+            f"{result['maxrss_mb']:.1f} MB (start-up peak {result['maxrss_before_mb']:.1f} MB); "
+            f"during the export RSS rose from {result['rss_before_mb']:.1f} to at most "
+            f"{result['rss_peak_mb']:.1f} MB; {result['rows_per_s']:,.0f} rows/s"
+        )
     growth = peaks[args.rows] - peaks[args.small_rows]
     growth_during = during[args.rows] - during[args.small_rows]
     worst = max(growth, growth_during)
-    print(f"peak memory growth {args.small_rows} -> {args.rows} rows: {growth:.1f} MB (process "
-          f"peak), {growth_during:.1f} MB (rise during the export) (target < 50 MB) -> "
-          f"{'OK' if worst < 50 else 'MISSED'}")
+    print(
+        f"peak memory growth {args.small_rows} -> {args.rows} rows: {growth:.1f} MB (process "
+        f"peak), {growth_during:.1f} MB (rise during the export) (target < 50 MB) -> "
+        f"{'OK' if worst < 50 else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

@@ -42,12 +42,23 @@ def build_site(session, code: str, windows: int):
         window = Window(site=site, code=f"A{n + 1:02d}", name=f"窗口{n + 1}")
         session.add(window)
         for letter in "AB":
-            member = StaffMember(staff_no=f"{code}{n:02d}{letter}", name=f"员工{n}{letter}",
-                                 hired_on=date(2020, 1, 1), site=site)
+            member = StaffMember(
+                staff_no=f"{code}{n:02d}{letter}",
+                name=f"员工{n}{letter}",
+                hired_on=date(2020, 1, 1),
+                site=site,
+            )
             session.add(member)
             session.flush()
-            session.add(Assignment(staff_member=member, post=post, site=site, window=window,
-                                   started_on=date(2020, 1, 1)))
+            session.add(
+                Assignment(
+                    staff_member=member,
+                    post=post,
+                    site=site,
+                    window=window,
+                    started_on=date(2020, 1, 1),
+                )
+            )
             staff.append(member)
     session.flush()
     return site, staff
@@ -69,28 +80,45 @@ def main() -> None:
 
     tmp = tempfile.mkdtemp(prefix="patrol-bench-")
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": tmp, "SECRET_KEY": "bench",
-                      "UPLOAD_FOLDER": f"{tmp}/uploads", "WTF_CSRF_ENABLED": False,
-                      "PASSWORD_HASH_METHOD": "scrypt:1024:8:1"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": tmp,
+            "SECRET_KEY": "bench",
+            "UPLOAD_FOLDER": f"{tmp}/uploads",
+            "WTF_CSRF_ENABLED": False,
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        }
+    )
     with app.app_context():
         db.drop_all()
         db.create_all()
         load_standard_catalogue(db.session, None)
         sites = {n: build_site(db.session, f"W{n}", n) for n in (5, 20, 40)}
-        user = create_user(db.session, None, username="bench", display_name="督查",
-                           roles=["inspector"], password="correct-horse-42",
-                           hash_method="scrypt:1024:8:1", all_sites=True)
+        user = create_user(
+            db.session,
+            None,
+            username="bench",
+            display_name="督查",
+            roles=["inspector"],
+            password="correct-horse-42",
+            hash_method="scrypt:1024:8:1",
+            all_sites=True,
+        )
         db.session.commit()
         site40, staff40 = sites[40]
         t0 = time.perf_counter()
         for n in range(args.past):
             past = start_round(db.session, user, site40)
-            record_failure(db.session, user, past, target=Target("staff", staff40[n % 80].id),
-                           item_code="D06")
+            record_failure(
+                db.session, user, past, target=Target("staff", staff40[n % 80].id), item_code="D06"
+            )
             submit_round(db.session, user, past)
         db.session.commit()
-        print(f"built {args.past} past rounds at the 40-window site in "
-              f"{time.perf_counter() - t0:.1f} s")
+        print(
+            f"built {args.past} past rounds at the 40-window site in "
+            f"{time.perf_counter() - t0:.1f} s"
+        )
         site_ids = {n: s.id for n, (s, _st) in sites.items()}
         staff_ids = [m.id for m in staff40]
 
@@ -136,8 +164,10 @@ def main() -> None:
     # Submitting a 40-window round with 5 failures.
     uuid = page_urls[40].rsplit("/", 1)[-1]
     for n in range(5):
-        client.post(f"/rounds/{uuid}/fail", data={"target": f"s{staff_ids[n * 7]}",
-                                                  "item": "D06", "reason": f"bench {n}"})
+        client.post(
+            f"/rounds/{uuid}/fail",
+            data={"target": f"s{staff_ids[n * 7]}", "item": "D06", "reason": f"bench {n}"},
+        )
     transactions: list[str] = []
 
     def tx(conn, cursor, statement, *rest):
@@ -164,14 +194,20 @@ def main() -> None:
         from inspections.models import CheckResult, Finding, Inspection
 
         inspection = db.session.scalars(sa.select(Inspection).where(Inspection.uuid == uuid)).one()
-        results = db.session.scalar(sa.select(sa.func.count(CheckResult.id)).where(
-            CheckResult.inspection_id == inspection.id))
-        findings = db.session.scalar(sa.select(sa.func.count(Finding.id)).where(
-            Finding.inspection_id == inspection.id))
+        results = db.session.scalar(
+            sa.select(sa.func.count(CheckResult.id)).where(
+                CheckResult.inspection_id == inspection.id
+            )
+        )
+        findings = db.session.scalar(
+            sa.select(sa.func.count(Finding.id)).where(Finding.inspection_id == inspection.id)
+        )
     print("\nsubmit a 40-window round with 5 failures (POST /rounds/<uuid>/submit):")
-    print(f"  status {response.status_code}, {elapsed:.0f} ms, {len(statements)} statements, "
-          f"transactions: {transactions.count('BEGIN')} begun, {transactions.count('COMMIT')} "
-          f"committed; {results} check results and {findings} findings written")
+    print(
+        f"  status {response.status_code}, {elapsed:.0f} ms, {len(statements)} statements, "
+        f"transactions: {transactions.count('BEGIN')} begun, {transactions.count('COMMIT')} "
+        f"committed; {results} check results and {findings} findings written"
+    )
 
 
 if __name__ == "__main__":

@@ -36,7 +36,9 @@ def build(session, n_staff: int, n_key_posts: int, rng: random.Random, today: da
 
     sites = [Site(code=f"S{i:02d}", name=f"场所{i:02d}", kind="centre") for i in range(20)]
     session.add_all(sites)
-    key_posts = [Post(code=f"K{i:03d}", name=f"关键岗位{i:03d}", is_key=True) for i in range(n_key_posts)]
+    key_posts = [
+        Post(code=f"K{i:03d}", name=f"关键岗位{i:03d}", is_key=True) for i in range(n_key_posts)
+    ]
     plain_posts = [Post(code=f"N{i:02d}", name=f"普通岗位{i:02d}") for i in range(20)]
     session.add_all(key_posts + plain_posts)
     session.flush()
@@ -61,21 +63,39 @@ def build(session, n_staff: int, n_key_posts: int, rng: random.Random, today: da
             post, site = rng.choice(plain_posts), rng.choice(sites)
             years = rng.uniform(0.3, 8)
         started = today - timedelta(days=int(years * 365))
-        member = StaffMember(staff_no=f"B{i:05d}", name=f"员工{i:05d}", site_id=site.id,
-                             hired_on=started - timedelta(days=rng.randrange(0, 2000)), status="active")
+        member = StaffMember(
+            staff_no=f"B{i:05d}",
+            name=f"员工{i:05d}",
+            site_id=site.id,
+            hired_on=started - timedelta(days=rng.randrange(0, 2000)),
+            status="active",
+        )
         staff.append((member, post, site, started))
     session.add_all([s[0] for s in staff])
     session.flush()
     for member, post, site, started in staff:
         window = rng.choice(by_site[site.id])
-        assignments.append(Assignment(staff_member_id=member.id, post_id=post.id, site_id=site.id,
-                                      window_id=window.id, started_on=started))
+        assignments.append(
+            Assignment(
+                staff_member_id=member.id,
+                post_id=post.id,
+                site_id=site.id,
+                window_id=window.id,
+                started_on=started,
+            )
+        )
         if rng.random() < 0.4:  # a former key post: cooling-off applies
             former = rng.choice(key_posts)
             if former.id != post.id:
-                assignments.append(Assignment(
-                    staff_member_id=member.id, post_id=former.id, site_id=site.id,
-                    started_on=started - timedelta(days=900), ended_on=started - timedelta(days=1)))
+                assignments.append(
+                    Assignment(
+                        staff_member_id=member.id,
+                        post_id=former.id,
+                        site_id=site.id,
+                        started_on=started - timedelta(days=900),
+                        ended_on=started - timedelta(days=1),
+                    )
+                )
     session.add_all(assignments)
     courses = [Course(code=f"C{i}", title=f"课程{i}", kind="business_skills") for i in range(10)]
     session.add_all(courses)
@@ -85,15 +105,25 @@ def build(session, n_staff: int, n_key_posts: int, rng: random.Random, today: da
         quals[(post.id, rng.choice(courses).id)] = "required"
     for post in rng.sample(key_posts, n_key_posts // 3):
         quals.setdefault((post.id, rng.choice(courses).id), "recommended")
-    session.add_all([PostQualification(post_id=p, course_id=c, kind=k) for (p, c), k in quals.items()])
+    session.add_all(
+        [PostQualification(post_id=p, course_id=c, kind=k) for (p, c), k in quals.items()]
+    )
     start = datetime(today.year, today.month, today.day, 9) - timedelta(days=200)
     for course in courses:
-        ts = TrainingSession(course_id=course.id, site_id=sites[0].id, place="会议室", trainer="讲师",
-                             starts_at=start, ends_at=start + timedelta(hours=2))
+        ts = TrainingSession(
+            course_id=course.id,
+            site_id=sites[0].id,
+            place="会议室",
+            trainer="讲师",
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+        )
         session.add(ts)
         session.flush()
         for member, *_ in rng.sample(staff, n_staff // 2):
-            session.add(SessionAttendee(session_id=ts.id, staff_member_id=member.id, status="present"))
+            session.add(
+                SessionAttendee(session_id=ts.id, staff_member_id=member.id, status="present")
+            )
     session.flush()
     for _ in range(30):
         a, b = sorted(rng.sample([s[0].id for s in staff], 2))
@@ -106,12 +136,14 @@ def build(session, n_staff: int, n_key_posts: int, rng: random.Random, today: da
             pairs.add((a, b))
             session.add(PostCheckPair(post_a_id=a, post_b_id=b))
     session.flush()
-    non_key_ids = [s[0].id for s in staff[len(key_seats):]]
+    non_key_ids = [s[0].id for s in staff[len(key_seats) :]]
     return {"key_seats": len(key_seats), "non_key_ids": non_key_ids}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--staff", type=int, default=2000)
     parser.add_argument("--key-posts", type=int, default=300)
     parser.add_argument("--candidates", type=int, default=300)
@@ -170,7 +202,7 @@ def main() -> None:
         bound_inst.check_pairs = set(inst.check_pairs)
         moves = list(result.moves) if proposal.ok else []
         rng.shuffle(moves)
-        for m1, m2 in list(zip(moves[0::2], moves[1::2], strict=False))[:args.binding_conflicts]:
+        for m1, m2 in list(zip(moves[0::2], moves[1::2], strict=False))[: args.binding_conflicts]:
             if m1.seat.post_id != m2.seat.post_id:
                 bound_inst.check_pairs.add(frozenset((m1.seat.post_id, m2.seat.post_id)))
                 bound_inst.conflicts.setdefault(m1.person.id, set()).add(m2.person.id)
@@ -185,26 +217,40 @@ def main() -> None:
             milp_s = time.perf_counter() - t
         must = sum(p.must_move for p in inst.people)
         print(f"database: {url.split(':')[0]}; data built in {build_s:.1f} s")
-        print(f"staff {args.staff}, key posts {args.key_posts}, key seats {info['key_seats']}, "
-              f"must move {must}, candidates {len(candidates)}, people in the problem {len(inst.people)}")
+        print(
+            f"staff {args.staff}, key posts {args.key_posts}, key seats {info['key_seats']}, "
+            f"must move {must}, candidates {len(candidates)}, people in the problem {len(inst.people)}"
+        )
         if proposal.ok:
-            print(f"proposal: {len(result.moves)} moves, solver {result.solver}, cost {result.cost:.0f}")
+            print(
+                f"proposal: {len(result.moves)} moves, solver {result.solver}, cost {result.cost:.0f}"
+            )
         else:
-            print(f"proposal infeasible: {len(result.violations)} blocking findings, e.g. "
-                  f"{result.violations[0].text()[:200]}")
+            print(
+                f"proposal infeasible: {len(result.violations)} blocking findings, e.g. "
+                f"{result.violations[0].text()[:200]}"
+            )
         med = statistics.median
-        print(f"whole proposal (median of {args.repeat}): {med(whole) * 1000:.0f} ms "
-              f"(max {max(whole) * 1000:.0f} ms) — target < 2000 ms")
+        print(
+            f"whole proposal (median of {args.repeat}): {med(whole) * 1000:.0f} ms "
+            f"(max {max(whole) * 1000:.0f} ms) — target < 2000 ms"
+        )
         print(f"  loading facts (build_instance): {med(build_only) * 1000:.0f} ms")
         print(f"  solver alone (planner.solve incl. rule matrix): {med(solver_only) * 1000:.0f} ms")
-        print(f"  baseline: bare linear_sum_assignment {len(inst.people)}x{len(inst.people)}: "
-              f"{med(lsa_only) * 1000:.1f} ms")
-        print(f"  with {args.binding_conflicts} binding conflicts between movers: "
-              f"{bnb_s * 1000:.0f} ms, solver {getattr(exact, 'solver', 'infeasible')}, "
-              f"cost {getattr(exact, 'cost', float('nan')):.0f}")
+        print(
+            f"  baseline: bare linear_sum_assignment {len(inst.people)}x{len(inst.people)}: "
+            f"{med(lsa_only) * 1000:.1f} ms"
+        )
+        print(
+            f"  with {args.binding_conflicts} binding conflicts between movers: "
+            f"{bnb_s * 1000:.0f} ms, solver {getattr(exact, 'solver', 'infeasible')}, "
+            f"cost {getattr(exact, 'cost', float('nan')):.0f}"
+        )
         if milp_s is not None:
-            print(f"  same, exact 0/1 program (milp): {milp_s * 1000:.0f} ms, cost "
-                  f"{getattr(reference, 'cost', float('nan')):.0f}")
+            print(
+                f"  same, exact 0/1 program (milp): {milp_s * 1000:.0f} ms, cost "
+                f"{getattr(reference, 'cost', float('nan')):.0f}"
+            )
         ok = med(whole) < 2.0
         print("PASS" if ok else "FAIL", "target: proposal under 2 s")
         db.session.remove()

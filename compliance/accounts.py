@@ -70,9 +70,15 @@ def create_user(
         raise AccountError(f"Unknown or missing role: {', '.join(sorted(bad)) or '-'}")
     if staff_member_id is not None and session.get(StaffMember, staff_member_id) is None:
         raise AccountError("The linked staff member does not exist.")
-    user = User(username=username, display_name=display_name, email=email or None,
-                all_sites=all_sites, staff_member_id=staff_member_id, locale=locale,
-                password_hash="!")
+    user = User(
+        username=username,
+        display_name=display_name,
+        email=email or None,
+        all_sites=all_sites,
+        staff_member_id=staff_member_id,
+        locale=locale,
+        password_hash="!",
+    )
     try:
         set_password(user, password, hash_method)
     except PasswordPolicyError as exc:
@@ -135,11 +141,19 @@ def set_active(session: Session, actor: User, user: User, active: bool) -> None:
     if not active:
         end_all_sessions(session, user)
     session.flush()
-    record(session, actor, "user.deactivate" if not active else "user.activate", user,
-           before=before, after=_user_state(user))
+    record(
+        session,
+        actor,
+        "user.deactivate" if not active else "user.activate",
+        user,
+        before=before,
+        after=_user_state(user),
+    )
 
 
-def reset_password(session: Session, actor: User, user: User, password: str, hash_method: str) -> None:
+def reset_password(
+    session: Session, actor: User, user: User, password: str, hash_method: str
+) -> None:
     """Set a new password for a user and end their sessions. Raises AccountError."""
     try:
         set_password(user, password, hash_method)

@@ -44,8 +44,18 @@ def snapshot(obj: Any, exclude: tuple[str, ...] = ("password_hash",)) -> dict:
     }
 
 
-_CHAIN_FIELDS = ("prev_hash", "at", "actor_id", "actor_name", "action", "entity_type",
-                 "entity_id", "before", "after", "reason")
+_CHAIN_FIELDS = (
+    "prev_hash",
+    "at",
+    "actor_id",
+    "actor_name",
+    "action",
+    "entity_type",
+    "entity_id",
+    "before",
+    "after",
+    "reason",
+)
 
 
 def _canonical(event) -> bytes:

@@ -26,11 +26,14 @@ def _create_app():
         sys.exit(2)
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
-             add_version_option=False)
+@click.group(
+    cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False
+)
 def main() -> None:
     """Window-supervision compliance system."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
 
 @main.command("init-db")
@@ -65,12 +68,19 @@ def seed_demo(if_empty: bool) -> None:
 
 @main.command("create-user")
 @click.argument("username")
-@click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice(["admin", "inspector", "hr", "discipline", "staff"]))
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(["admin", "inspector", "hr", "discipline", "staff"]),
+)
 @click.option("--all-sites", is_flag=True, help="Give the user every site.")
 @click.option("--site", "sites", multiple=True, help="Site code in the user's scope (repeatable).")
 @click.option("--password", default=None, help="Prompted for when not given.")
-@click.option("--name", "display_name", default=None, help="Display name (defaults to the username).")
+@click.option(
+    "--name", "display_name", default=None, help="Display name (defaults to the username)."
+)
 @with_appcontext
 def create_user_cmd(username, roles, all_sites, sites, password, display_name) -> None:
     """Create a user account (the way the first administrator is made)."""
@@ -81,14 +91,24 @@ def create_user_cmd(username, roles, all_sites, sites, password, display_name) -
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = create_user(db.session, None, username=username, display_name=display_name or username,
-                           roles=list(roles), site_codes=list(sites), all_sites=all_sites,
-                           password=password, hash_method=current_app.config["PASSWORD_HASH_METHOD"])
+        user = create_user(
+            db.session,
+            None,
+            username=username,
+            display_name=display_name or username,
+            roles=list(roles),
+            site_codes=list(sites),
+            all_sites=all_sites,
+            password=password,
+            hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+        )
     except AccountError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
-    click.echo(f"User {user.username} created (id {user.id}) with roles {', '.join(sorted(roles))}.")
+    click.echo(
+        f"User {user.username} created (id {user.id}) with roles {', '.join(sorted(roles))}."
+    )
 
 
 @main.command("create-token")
@@ -105,8 +125,14 @@ def create_token_cmd(username, name) -> None:
     if user is None:
         raise click.ClickException(f"No user named {username}.")
     token = create_api_token(db.session, user, name)
-    record(db.session, None, "api_token.create", entity_type="User", entity_id=user.id,
-           after={"name": name})
+    record(
+        db.session,
+        None,
+        "api_token.create",
+        entity_type="User",
+        entity_id=user.id,
+        after={"name": name},
+    )
     db.session.commit()
     click.echo(token)
 
@@ -124,11 +150,18 @@ def revoke_tokens_cmd(username) -> None:
     if user is None:
         raise click.ClickException(f"No user named {username}.")
     n = db.session.execute(
-        sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     ).rowcount
-    record(db.session, None, "api_token.revoke", entity_type="User", entity_id=user.id,
-           after={"revoked": n})
+    record(
+        db.session,
+        None,
+        "api_token.revoke",
+        entity_type="User",
+        entity_id=user.id,
+        after={"revoked": n},
+    )
     db.session.commit()
     click.echo(f"Revoked {n} token(s).")
 
@@ -136,8 +169,11 @@ def revoke_tokens_cmd(username) -> None:
 @main.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--with-scheduler", is_flag=True,
-              help="Also run scheduled jobs in this process (single-process demo only).")
+@click.option(
+    "--with-scheduler",
+    is_flag=True,
+    help="Also run scheduled jobs in this process (single-process demo only).",
+)
 @with_appcontext
 def run_cmd(host, port, with_scheduler) -> None:
     """Serve the application (development server; use gunicorn in production)."""
@@ -161,7 +197,7 @@ def backup_cmd(target: Path) -> None:
     if url.get_backend_name() != "sqlite":
         raise click.ClickException(
             "The database is PostgreSQL: back it up with pg_dump, e.g. "
-            "`pg_dump --format=custom --file=compliance.dump \"$DATABASE_URL\"`."
+            '`pg_dump --format=custom --file=compliance.dump "$DATABASE_URL"`.'
         )
     source_path = url.database
     if target.exists():
@@ -178,8 +214,10 @@ def backup_cmd(target: Path) -> None:
         dst.close()
     if result != "ok":
         raise click.ClickException(f"Integrity check of the backup failed: {result}")
-    click.echo(f"Backup written to {target} ({target.stat().st_size} bytes) at "
-               f"{datetime.now().isoformat(timespec='seconds')}; integrity check: ok")
+    click.echo(
+        f"Backup written to {target} ({target.stat().st_size} bytes) at "
+        f"{datetime.now().isoformat(timespec='seconds')}; integrity check: ok"
+    )
 
 
 @main.group("audit")

@@ -105,6 +105,6 @@ def finalise(config: dict) -> None:
             "postgresql://", "postgresql+psycopg://", 1
         )
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
-        Path(config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]).parent.mkdir(
+        Path(config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///") :]).parent.mkdir(
             parents=True, exist_ok=True
         )

@@ -76,9 +76,41 @@ WINDOWS = [
     ("YL", "D01", "驿站综合窗口", "ZHSL"),
 ]
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
-         "超", "秀英", "霞", "平", "刚", "桂英", "晓东", "雪梅", "建华", "志强", "婷", "浩然", "子涵", "欣怡"]
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+)
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "晓东",
+    "雪梅",
+    "建华",
+    "志强",
+    "婷",
+    "浩然",
+    "子涵",
+    "欣怡",
+]
 
 _seeders: list[tuple[int, Callable]] = []
 
@@ -98,8 +130,14 @@ def load_demo(app: Flask, session: Session, today: date | None = None) -> dict:
     today = today or local_today(app.config["TIMEZONE"])
     sites: dict[str, Site] = {}
     for code, name, kind, parent, address in SITES:
-        site = Site(code=code, name=name, kind=kind, parent=sites.get(parent) if parent else None,
-                    address=address, timezone=app.config["TIMEZONE"])
+        site = Site(
+            code=code,
+            name=name,
+            kind=kind,
+            parent=sites.get(parent) if parent else None,
+            address=address,
+            timezone=app.config["TIMEZONE"],
+        )
         session.add(site)
         sites[code] = site
     posts = {code: Post(code=code, name=name, is_key=is_key) for code, name, is_key in POSTS}
@@ -130,38 +168,87 @@ def load_demo(app: Flask, session: Session, today: date | None = None) -> dict:
             else:
                 years = rng.uniform(0.6, 9)
             hired = today - timedelta(days=int(years * 365))
-            member = StaffMember(staff_no=f"DM{n:04d}", name=name,
-                                 phone=f"138{rng.randrange(10**8):08d}", hired_on=hired,
-                                 site=sites[site_code], status="active")
+            member = StaffMember(
+                staff_no=f"DM{n:04d}",
+                name=name,
+                phone=f"138{rng.randrange(10**8):08d}",
+                hired_on=hired,
+                site=sites[site_code],
+                status="active",
+            )
             session.add(member)
             staff.append(member)
             session.flush()
-            started = hired if years < 3 or not posts[post_code].is_key else hired + timedelta(days=60)
-            session.add(Assignment(staff_member=member, post=posts[post_code], site=sites[site_code],
-                                   window=windows[wcode], started_on=started,
-                                   note=f"{role_letter}角"))
+            started = (
+                hired if years < 3 or not posts[post_code].is_key else hired + timedelta(days=60)
+            )
+            session.add(
+                Assignment(
+                    staff_member=member,
+                    post=posts[post_code],
+                    site=sites[site_code],
+                    window=windows[wcode],
+                    started_on=started,
+                    note=f"{role_letter}角",
+                )
+            )
     session.flush()
     # Two people on approved leave today.
     for member in (staff[3], staff[17]):
-        session.add(Leave(staff_member=member, starts_on=today - timedelta(days=1),
-                          ends_on=today + timedelta(days=2), reason="年休假"))
+        session.add(
+            Leave(
+                staff_member=member,
+                starts_on=today - timedelta(days=1),
+                ends_on=today + timedelta(days=2),
+                reason="年休假",
+            )
+        )
 
     users = {}
     staff_link = staff[2]
     for username, roles, scope in DEMO_USERS:
         users[username] = create_user(
-            session, None, username=username,
-            display_name={"admin": "系统管理员", "inspector": "督查员 周敏", "inspector2": "督查员 何强",
-                          "hr": "人事 郑丽", "discipline": "纪检 梁军", "staff": staff_link.name}[username],
-            roles=roles, password=DEMO_PASSWORD, hash_method=app.config["PASSWORD_HASH_METHOD"],
-            site_codes=scope or [], all_sites=scope is None,
+            session,
+            None,
+            username=username,
+            display_name={
+                "admin": "系统管理员",
+                "inspector": "督查员 周敏",
+                "inspector2": "督查员 何强",
+                "hr": "人事 郑丽",
+                "discipline": "纪检 梁军",
+                "staff": staff_link.name,
+            }[username],
+            roles=roles,
+            password=DEMO_PASSWORD,
+            hash_method=app.config["PASSWORD_HASH_METHOD"],
+            site_codes=scope or [],
+            all_sites=scope is None,
             staff_member_id=staff_link.id if username == "staff" else None,
         )
-    record(session, None, "demo.load", entity_type="Site", entity_id="DM",
-           after={"sites": len(sites), "staff": len(staff)})
-    demo = {"sites": sites, "posts": posts, "windows": windows, "staff": staff, "users": users,
-            "today": today, "rng": rng}
-    summary = {"sites": len(sites), "windows": len(windows), "staff": len(staff), "users": len(users)}
+    record(
+        session,
+        None,
+        "demo.load",
+        entity_type="Site",
+        entity_id="DM",
+        after={"sites": len(sites), "staff": len(staff)},
+    )
+    demo = {
+        "sites": sites,
+        "posts": posts,
+        "windows": windows,
+        "staff": staff,
+        "users": users,
+        "today": today,
+        "rng": rng,
+    }
+    summary = {
+        "sites": len(sites),
+        "windows": len(windows),
+        "staff": len(staff),
+        "users": len(users),
+    }
     for _order, func in sorted(app.extensions.get("compliance_demo", []), key=lambda x: x[0]):
         extra = func(app, session, demo) or {}
         summary.update(extra)

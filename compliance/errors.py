@@ -100,7 +100,9 @@ def init_app(app) -> None:
                 return json_error(503, "busy", "The database is busy; nothing was saved. Retry.")
             return (
                 render_template(
-                    "errors/error.html", status=503, title=_("The system is busy"),
+                    "errors/error.html",
+                    status=503,
+                    title=_("The system is busy"),
                     message=_("Nothing was saved. Please wait a moment and submit again."),
                 ),
                 503,

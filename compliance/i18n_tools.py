@@ -29,9 +29,16 @@ METHOD_MAP = [
     ("**.html", "jinja2"),
     ("**.txt", "ignore"),
 ]
-KEYWORDS = {"_": None, "gettext": None, "lazy_gettext": None, "_l": None, "N_": None,
-            "gettext_noop": None, "ngettext": (1, 2),
-            "lazy_ngettext": (1, 2)}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "lazy_gettext": None,
+    "_l": None,
+    "N_": None,
+    "gettext_noop": None,
+    "ngettext": (1, 2),
+    "lazy_ngettext": (1, 2),
+}
 TRANSLATIONS_DIR = PROJECT_ROOT / "compliance" / "translations"
 SRC_DIR = TRANSLATIONS_DIR / "src"
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]|%[sd]|\{\w*\}")
@@ -45,7 +52,9 @@ def extract() -> dict[str, list[str]]:
         if not root.exists():
             continue
         for filename, lineno, message, _comments, _context in extract_from_dir(
-            str(root), method_map=METHOD_MAP, keywords=KEYWORDS,
+            str(root),
+            method_map=METHOD_MAP,
+            keywords=KEYWORDS,
             options_map={"**.html": {"extensions": "jinja2.ext.do"}},
         ):
             msgid = message[0] if isinstance(message, tuple) else message
@@ -82,7 +91,9 @@ def build(messages: dict[str, list[str]], chinese: dict[str, str]) -> None:
         catalog = Catalog(locale=locale, project="window-compliance", fuzzy=False)
         for msgid in sorted(messages):
             text = chinese.get(msgid, "") if locale == "zh" else msgid
-            locations = [(loc.rsplit(":", 1)[0], int(loc.rsplit(":", 1)[1])) for loc in messages[msgid][:3]]
+            locations = [
+                (loc.rsplit(":", 1)[0], int(loc.rsplit(":", 1)[1])) for loc in messages[msgid][:3]
+            ]
             flags = ("python-format",) if "%(" in msgid else ()
             catalog.add(msgid, text, locations=locations, flags=flags)
         out = TRANSLATIONS_DIR / locale / "LC_MESSAGES"

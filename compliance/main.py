@@ -63,6 +63,11 @@ def init_app(app) -> None:
         nonlocal endpoints
         if len(endpoints) != len(app.view_functions):
             endpoints = frozenset(app.view_functions)
-        return {"nav_items": visible_nav, "format_date": format_date,
-                "format_datetime": format_datetime, "url_endpoints": endpoints,
-                "role_label": lambda r: role_labels.get(r, r), "unread_notifications": _unread}
+        return {
+            "nav_items": visible_nav,
+            "format_date": format_date,
+            "format_datetime": format_datetime,
+            "url_endpoints": endpoints,
+            "role_label": lambda r: role_labels.get(r, r),
+            "unread_notifications": _unread,
+        }

@@ -161,12 +161,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    role_rows: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
-    site_rows: Mapped[list[UserSite]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    site_rows: Mapped[list[UserSite]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     staff_member: Mapped[StaffMember | None] = relationship()
 
     # Flask-Login protocol; the id handed to Flask-Login is the server-side session token
@@ -247,7 +243,9 @@ class LoginAttempt(Base):
     username: Mapped[str] = mapped_column(sa.String(64))
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
-    outcome: Mapped[str] = mapped_column(sa.String(16))  # success, bad_password, unknown, locked, inactive
+    outcome: Mapped[str] = mapped_column(
+        sa.String(16)
+    )  # success, bad_password, unknown, locked, inactive
     ip: Mapped[str | None] = mapped_column(sa.String(64))
 
 

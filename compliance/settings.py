@@ -37,5 +37,12 @@ def set_setting(session: Session, actor, key: str, value: Any) -> None:
     else:
         row.value = value
     session.flush()
-    record(session, actor, "setting.update", entity_type="Setting", entity_id=key,
-           before=before, after={"value": value})
+    record(
+        session,
+        actor,
+        "setting.update",
+        entity_type="Setting",
+        entity_id=key,
+        before=before,
+        after={"value": value},
+    )

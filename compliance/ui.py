@@ -30,8 +30,12 @@ def _ext(app: Flask) -> dict:
     return app.extensions.setdefault("compliance_ui", {"nav": [], "panels": []})
 
 
-def register_nav(app: Flask, endpoint: str, label, roles=None, order: int = 100, icon: str = "") -> None:
-    _ext(app)["nav"].append(NavItem(order, endpoint, label, frozenset(roles) if roles else None, icon))
+def register_nav(
+    app: Flask, endpoint: str, label, roles=None, order: int = 100, icon: str = ""
+) -> None:
+    _ext(app)["nav"].append(
+        NavItem(order, endpoint, label, frozenset(roles) if roles else None, icon)
+    )
 
 
 def register_dashboard_panel(app: Flask, render: Callable, roles=None, order: int = 100) -> None:
@@ -44,8 +48,14 @@ def visible_nav() -> list[dict]:
     items = []
     for item in sorted(_ext(current_app)["nav"]):
         if item.roles is None or current_user.has_role(*item.roles):
-            items.append({"url": url_for(item.endpoint), "label": item.label, "endpoint": item.endpoint,
-                          "icon": item.icon})
+            items.append(
+                {
+                    "url": url_for(item.endpoint),
+                    "label": item.label,
+                    "endpoint": item.endpoint,
+                    "icon": item.icon,
+                }
+            )
     return items
 
 

@@ -41,4 +41,3 @@ def _register_audit_scopes() -> None:
 
     for model in (Inspection, Finding, Rectification, ConductRecord):
         register_audit_scope(model.__name__, by_site(model))
-

@@ -39,16 +39,29 @@ from .services import InspectionError, attach_uploaded_photo, create_inspection
 
 ROUND_ROLES = ("inspector", "admin", "discipline")
 
-inspections_blp = ApiBlueprint("inspections_api", __name__, url_prefix="/inspections",
-                               description="Patrol rounds and spot checks with their results.")
-findings_blp = ApiBlueprint("findings_api", __name__, url_prefix="/findings",
-                            description="Findings: failed check items with evidence.")
-draws_blp = ApiBlueprint("draws_api", __name__, url_prefix="/draws",
-                         description="Spot-check draws (双随机): pools, seed and result.")
+inspections_blp = ApiBlueprint(
+    "inspections_api",
+    __name__,
+    url_prefix="/inspections",
+    description="Patrol rounds and spot checks with their results.",
+)
+findings_blp = ApiBlueprint(
+    "findings_api",
+    __name__,
+    url_prefix="/findings",
+    description="Findings: failed check items with evidence.",
+)
+draws_blp = ApiBlueprint(
+    "draws_api",
+    __name__,
+    url_prefix="/draws",
+    description="Spot-check draws (双随机): pools, seed and result.",
+)
 
 _sha = validate.Regexp(r"^[0-9a-fA-F]{64}$", error="A SHA-256 in hex (64 characters).")
-_target = validate.Regexp(r"^(a|[sw][0-9]+)$",
-                          error="'a' (site area), 'w<window id>' or 's<staff member id>'.")
+_target = validate.Regexp(
+    r"^(a|[sw][0-9]+)$", error="'a' (site area), 'w<window id>' or 's<staff member id>'."
+)
 
 
 class FailureSchema(Schema):
@@ -57,23 +70,30 @@ class FailureSchema(Schema):
     severity = fields.Str(load_default=None, allow_none=True, validate=validate.OneOf(SEVERITIES))
     reason = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=200))
     note = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=4000))
-    photos = fields.List(fields.Str(validate=_sha), load_default=list,
-                         metadata={"description": "SHA-256 of photos uploaded (before or after) "
-                                                  "to /inspections/<uuid>/photos"})
+    photos = fields.List(
+        fields.Str(validate=_sha),
+        load_default=list,
+        metadata={
+            "description": "SHA-256 of photos uploaded (before or after) "
+            "to /inspections/<uuid>/photos"
+        },
+    )
 
 
 class InspectionCreateSchema(Schema):
     uuid = fields.UUID(required=True, metadata={"description": "Client-generated; idempotency key"})
     site_id = fields.Int(required=True)
-    device_started_at = fields.Str(load_default=None, allow_none=True,
-                                   validate=validate.Length(max=40))
-    device_submitted_at = fields.Str(load_default=None, allow_none=True,
-                                     validate=validate.Length(max=40))
+    device_started_at = fields.Str(
+        load_default=None, allow_none=True, validate=validate.Length(max=40)
+    )
+    device_submitted_at = fields.Str(
+        load_default=None, allow_none=True, validate=validate.Length(max=40)
+    )
     latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
-    longitude = fields.Float(load_default=None, allow_none=True,
-                             validate=validate.Range(-180, 180))
-    location_accuracy_m = fields.Float(load_default=None, allow_none=True,
-                                       validate=validate.Range(0, 1e6))
+    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    location_accuracy_m = fields.Float(
+        load_default=None, allow_none=True, validate=validate.Range(0, 1e6)
+    )
     note = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=4000))
     failures = fields.List(fields.Nested(FailureSchema), load_default=list)
 
@@ -125,9 +145,14 @@ class PhotoSchema(Schema):
 
 
 class PhotoUploadSchema(Schema):
-    file = fields.Raw(required=True, metadata={
-        "type": "string", "format": "binary",
-        "description": "The image; an optional form field `sha256` is checked against it"})
+    file = fields.Raw(
+        required=True,
+        metadata={
+            "type": "string",
+            "format": "binary",
+            "description": "The image; an optional form field `sha256` is checked against it",
+        },
+    )
 
 
 class FindingSchema(Schema):
@@ -167,15 +192,14 @@ class DrawSchema(Schema):
     target_kind = fields.Str(required=True, validate=validate.OneOf(DRAW_TARGET_KINDS))
     site_ids = fields.List(fields.Int(), required=True, validate=validate.Length(min=1))
     post_ids = fields.List(fields.Int(), load_default=list)
-    inspector_ids = fields.List(fields.Int(), required=True, validate=validate.Length(min=1),
-                                load_only=True)
+    inspector_ids = fields.List(
+        fields.Int(), required=True, validate=validate.Length(min=1), load_only=True
+    )
     inspector_pool = fields.List(fields.Int(), dump_only=True)
     target_pool = fields.List(fields.Int(), dump_only=True)
     exclusions = fields.Dict(dump_only=True)
-    target_count = fields.Int(load_default=None, allow_none=True,
-                              validate=validate.Range(1, 1000))
-    target_percent = fields.Int(load_default=None, allow_none=True,
-                                validate=validate.Range(1, 100))
+    target_count = fields.Int(load_default=None, allow_none=True, validate=validate.Range(1, 1000))
+    target_percent = fields.Int(load_default=None, allow_none=True, validate=validate.Range(1, 100))
     inspectors_per_target = fields.Int(load_default=2, validate=validate.Range(1, 5))
     seed = fields.Str(dump_only=True)
     result = fields.List(fields.Dict(), dump_only=True)
@@ -203,10 +227,14 @@ def _domain_error(exc: InspectionError | PhotoError):
 
 
 def _page(stmt, pagination_parameters) -> list:
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+    )
     pagination_parameters.item_count = total or 0
     size = pagination_parameters.page_size
-    return list(db.session.scalars(stmt.limit(size).offset((pagination_parameters.page - 1) * size)))
+    return list(
+        db.session.scalars(stmt.limit(size).offset((pagination_parameters.page - 1) * size))
+    )
 
 
 def _write_lock_first() -> None:
@@ -220,7 +248,9 @@ def _write_lock_first() -> None:
 
 
 def _inspection_by_uuid(uuid: str) -> Inspection:
-    inspection = db.session.scalars(sa.select(Inspection).where(Inspection.uuid == str(uuid))).first()
+    inspection = db.session.scalars(
+        sa.select(Inspection).where(Inspection.uuid == str(uuid))
+    ).first()
     if inspection is None or not can_view_inspection(current_user, inspection):
         abort(404, message=_("Not found"))
     return inspection
@@ -228,8 +258,11 @@ def _inspection_by_uuid(uuid: str) -> Inspection:
 
 def _detail(inspection: Inspection) -> Inspection:
     # A plain attribute for the response schema (not a column).
-    inspection.finding_ids = list(db.session.scalars(
-        sa.select(Finding.id).where(Finding.inspection_id == inspection.id).order_by(Finding.id)))
+    inspection.finding_ids = list(
+        db.session.scalars(
+            sa.select(Finding.id).where(Finding.inspection_id == inspection.id).order_by(Finding.id)
+        )
+    )
     return inspection
 
 
@@ -244,11 +277,16 @@ class InspectionsView(MethodView):
     def get(self, args, pagination_parameters):
         """List submitted inspections in the caller's scope (and the caller's own drafts)."""
         _require(*READER_ROLES)
-        stmt = (sa.select(Inspection)
-                .where(scope_filter(current_user, Inspection.site_id),
-                       sa.or_(Inspection.status == "submitted",
-                              Inspection.inspector_id == current_user.id))
-                .order_by(Inspection.started_at.desc(), Inspection.id.desc()))
+        stmt = (
+            sa.select(Inspection)
+            .where(
+                scope_filter(current_user, Inspection.site_id),
+                sa.or_(
+                    Inspection.status == "submitted", Inspection.inspector_id == current_user.id
+                ),
+            )
+            .order_by(Inspection.started_at.desc(), Inspection.id.desc())
+        )
         if "site" in args:
             stmt = stmt.where(Inspection.site_id == args["site"])
         if "kind" in args:
@@ -263,9 +301,11 @@ class InspectionsView(MethodView):
 
     @inspections_blp.arguments(InspectionCreateSchema)
     @inspections_blp.response(201, InspectionDetailSchema)
-    @inspections_blp.alt_response(200, schema=InspectionDetailSchema,
-                                  description="The same UUID with the same content: the existing "
-                                              "inspection")
+    @inspections_blp.alt_response(
+        200,
+        schema=InspectionDetailSchema,
+        description="The same UUID with the same content: the existing inspection",
+    )
     @inspections_blp.alt_response(409, description="The UUID exists with different content")
     def post(self, data):
         """Create and submit a patrol round with its failures in one request.
@@ -280,8 +320,11 @@ class InspectionsView(MethodView):
             try:
                 _write_lock_first()
                 inspection, created = create_inspection(
-                    db.session, current_user, payload,
-                    upload_folder=current_app.config["UPLOAD_FOLDER"])
+                    db.session,
+                    current_user,
+                    payload,
+                    upload_folder=current_app.config["UPLOAD_FOLDER"],
+                )
                 db.session.commit()
                 break
             except InspectionError as exc:
@@ -307,32 +350,44 @@ class InspectionView(MethodView):
 class InspectionPhotosView(MethodView):
     @inspections_blp.arguments(PhotoUploadSchema, location="files")
     @inspections_blp.response(201, PhotoSchema)
-    @inspections_blp.alt_response(200, schema=PhotoSchema,
-                                  description="The same photo was already uploaded")
+    @inspections_blp.alt_response(
+        200, schema=PhotoSchema, description="The same photo was already uploaded"
+    )
     def post(self, files, uuid):
         """Upload one photo (JPEG, PNG or WebP) for an inspection, keyed by its UUID and the
         file's SHA-256: a retried upload returns the stored photo. Upload before or after the
         inspection itself; the failure that lists the SHA-256 gets it."""
         _require(*ROUND_ROLES)
         uuid = str(uuid)
-        inspection = db.session.scalars(sa.select(Inspection).where(Inspection.uuid == uuid)).first()
-        if inspection is not None and (inspection.inspector_id != current_user.id
-                                       and not can_view_inspection(current_user, inspection)):
+        inspection = db.session.scalars(
+            sa.select(Inspection).where(Inspection.uuid == uuid)
+        ).first()
+        if inspection is not None and (
+            inspection.inspector_id != current_user.id
+            and not can_view_inspection(current_user, inspection)
+        ):
             abort(404, message=_("Not found"))
         data = files["file"].read()
-        if request.form.get("sha256") and hashlib.sha256(data).hexdigest() != \
-                request.form["sha256"].lower():
+        if (
+            request.form.get("sha256")
+            and hashlib.sha256(data).hexdigest() != request.form["sha256"].lower()
+        ):
             abort(422, message=_("The file does not match its SHA-256; upload it again."))
         sha256 = hashlib.sha256(data).hexdigest()
         for attempt in range(3):
             try:
                 _write_lock_first()
-                before = db.session.scalar(sa.select(Photo.id).where(
-                    Photo.inspection_uuid == uuid, Photo.sha256 == sha256))
-                photo = store_photo(db.session, current_user, data,
-                                    upload_folder=current_app.config["UPLOAD_FOLDER"],
-                                    inspection_uuid=uuid,
-                                    max_bytes=current_app.config.get("PHOTO_MAX_BYTES", MAX_BYTES))
+                before = db.session.scalar(
+                    sa.select(Photo.id).where(Photo.inspection_uuid == uuid, Photo.sha256 == sha256)
+                )
+                photo = store_photo(
+                    db.session,
+                    current_user,
+                    data,
+                    upload_folder=current_app.config["UPLOAD_FOLDER"],
+                    inspection_uuid=uuid,
+                    max_bytes=current_app.config.get("PHOTO_MAX_BYTES", MAX_BYTES),
+                )
                 attach_uploaded_photo(db.session, photo)
                 db.session.commit()
                 break
@@ -346,7 +401,6 @@ class InspectionPhotosView(MethodView):
         return photo, 200 if before else 201
 
 
-
 # --------------------------------------------------------------------------- findings
 
 
@@ -357,24 +411,35 @@ class FindingsView(MethodView):
     @findings_blp.paginate()
     def get(self, args, pagination_parameters):
         """Findings the caller may see: in scope for readers, their own for staff."""
-        own = (Finding.staff_member_id == current_user.staff_member_id
-               if current_user.staff_member_id is not None else sa.false())
+        own = (
+            Finding.staff_member_id == current_user.staff_member_id
+            if current_user.staff_member_id is not None
+            else sa.false()
+        )
         if current_user.has_role(*READER_ROLES):
             visible = sa.or_(scope_filter(current_user, Finding.site_id), own)
         elif current_user.staff_member_id is not None:
             visible = own
         else:
             abort(403, message=_("You do not have permission for this"))
-        stmt = sa.select(Finding).where(visible).order_by(Finding.found_at.desc(),
-                                                          Finding.id.desc())
-        for key, column in (("site", Finding.site_id), ("category", Finding.category),
-                            ("severity", Finding.severity), ("staff", Finding.staff_member_id),
-                            ("inspector", Finding.found_by_id)):
+        stmt = (
+            sa.select(Finding).where(visible).order_by(Finding.found_at.desc(), Finding.id.desc())
+        )
+        for key, column in (
+            ("site", Finding.site_id),
+            ("category", Finding.category),
+            ("severity", Finding.severity),
+            ("staff", Finding.staff_member_id),
+            ("inspector", Finding.found_by_id),
+        ):
             if key in args:
                 stmt = stmt.where(column == args[key])
         if "kind" in args:
-            stmt = stmt.where(Finding.inspection_id.in_(
-                sa.select(Inspection.id).where(Inspection.kind == args["kind"])))
+            stmt = stmt.where(
+                Finding.inspection_id.in_(
+                    sa.select(Inspection.id).where(Inspection.kind == args["kind"])
+                )
+            )
         if "start" in args:
             stmt = stmt.where(Finding.found_at >= local_day_bounds_utc(args["start"])[0])
         if "end" in args:
@@ -390,8 +455,11 @@ class FindingView(MethodView):
         finding = db.session.get(Finding, finding_id)
         if finding is None or not can_view_finding(current_user, finding):
             abort(404, message=_("Not found"))
-        finding.photos = list(db.session.scalars(
-            sa.select(Photo).where(Photo.finding_id == finding.id).order_by(Photo.id)))
+        finding.photos = list(
+            db.session.scalars(
+                sa.select(Photo).where(Photo.finding_id == finding.id).order_by(Photo.id)
+            )
+        )
         return finding
 
 
@@ -429,11 +497,18 @@ class DrawsView(MethodView):
                 abort(404, message=_("Unknown site."))
         try:
             draw = draw_svc.create_draw(
-                db.session, current_user, title=data.get("title", ""),
-                target_kind=data["target_kind"], site_ids=data["site_ids"],
-                post_ids=data.get("post_ids"), inspector_ids=data["inspector_ids"],
-                target_count=data.get("target_count"), target_percent=data.get("target_percent"),
-                inspectors_per_target=data["inspectors_per_target"], day=local_today())
+                db.session,
+                current_user,
+                title=data.get("title", ""),
+                target_kind=data["target_kind"],
+                site_ids=data["site_ids"],
+                post_ids=data.get("post_ids"),
+                inspector_ids=data["inspector_ids"],
+                target_count=data.get("target_count"),
+                target_percent=data.get("target_percent"),
+                inspectors_per_target=data["inspectors_per_target"],
+                day=local_today(),
+            )
             db.session.commit()
         except InspectionError as exc:
             _domain_error(exc)
@@ -454,4 +529,3 @@ class DrawView(MethodView):
 def init_app(app) -> None:
     for blp in (inspections_blp, findings_blp, draws_blp):
         register(app, blp)
-

@@ -15,10 +15,25 @@ from .services import Target, record_failure, site_roster, start_round, submit_r
 
 # (days ago, site, [(target kind, window code, staff index at that window, item, reason)])
 PAST_PATROLS = [
-    (6, "DM", [("staff", "A03", 0, "B02", "未佩戴工牌"), ("window", "A05", None, "C01", "台面杂乱")]),
-    (4, "DM", [("staff", "A08", 0, "D05", "工作时间玩手机"), ("area", None, None, "C07", "卫生间地面湿滑")]),
+    (
+        6,
+        "DM",
+        [("staff", "A03", 0, "B02", "未佩戴工牌"), ("window", "A05", None, "C01", "台面杂乱")],
+    ),
+    (
+        4,
+        "DM",
+        [
+            ("staff", "A08", 0, "D05", "工作时间玩手机"),
+            ("area", None, None, "C07", "卫生间地面湿滑"),
+        ],
+    ),
     (3, "WX", [("staff", "B02", 0, "B01", "未着工装")]),
-    (1, "DM", [("staff", "A01", 1, "A01", "迟到15分钟"), ("window", "A10", None, "C02", "地面有纸屑")]),
+    (
+        1,
+        "DM",
+        [("staff", "A01", 1, "A01", "迟到15分钟"), ("window", "A10", None, "C02", "地面有纸屑")],
+    ),
 ]
 
 
@@ -35,7 +50,9 @@ def load(app, session, demo) -> dict:
         day = today - timedelta(days=days_ago)
         site = sites[site_code]
         roster = site_roster(session, site, day)
-        inspection = start_round(session, inspector, site, uuid=str(uuid.UUID(int=demo["rng"].getrandbits(128))))
+        inspection = start_round(
+            session, inspector, site, uuid=str(uuid.UUID(int=demo["rng"].getrandbits(128)))
+        )
         for kind, window_code, staff_index, item, reason in failures:
             if kind == "area":
                 target = Target("area")
@@ -48,15 +65,39 @@ def load(app, session, demo) -> dict:
                     if not entries:
                         continue
                     target = Target("staff", entries[min(staff_index, len(entries) - 1)].staff.id)
-            record_failure(session, inspector, inspection, target=target, item_code=item,
-                           reason=reason, roster=roster)
+            record_failure(
+                session,
+                inspector,
+                inspection,
+                target=target,
+                item_code=item,
+                reason=reason,
+                roster=roster,
+            )
         # Demo rounds carry no photos, so items that require one are accepted without.
         started = inspection.started_at - timedelta(days=days_ago)
         inspection.started_at = started.replace(hour=1, minute=30)
-        findings += len(submit_round(session, inspector, inspection, day=day,
-                                     require_photos=False, at=started.replace(hour=1, minute=52)))
+        findings += len(
+            submit_round(
+                session,
+                inspector,
+                inspection,
+                day=day,
+                require_photos=False,
+                at=started.replace(hour=1, minute=52),
+            )
+        )
     inspectors = [demo["users"]["inspector"].id, demo["users"]["inspector2"].id]
-    create_draw(session, demo["users"]["discipline"], title="本周窗口随机抽查",
-                target_kind="window", site_ids=[sites["DM"].id], post_ids=None,
-                inspector_ids=inspectors, target_count=3, inspectors_per_target=2, day=today)
+    create_draw(
+        session,
+        demo["users"]["discipline"],
+        title="本周窗口随机抽查",
+        target_kind="window",
+        site_ids=[sites["DM"].id],
+        post_ids=None,
+        inspector_ids=inspectors,
+        target_count=3,
+        inspectors_per_target=2,
+        day=today,
+    )
     return {"check_items": added, "patrols": len(PAST_PATROLS), "findings": findings, "draws": 1}

@@ -38,50 +38,72 @@ logger = logging.getLogger(__name__)
 DRAW_ROLES = ("discipline", "admin")
 
 
-def target_pool(session: Session, kind: str, site_ids: list[int], post_ids: list[int] | None,
-                day: date) -> list[int]:
+def target_pool(
+    session: Session, kind: str, site_ids: list[int], post_ids: list[int] | None, day: date
+) -> list[int]:
     """Ids of active windows (or active staff members with a current assignment) at the sites,
     optionally limited to posts."""
     if kind == "window":
         query = sa.select(Window.id).where(Window.site_id.in_(site_ids), Window.is_active.is_(True))
         if post_ids:
-            query = query.where(sa.exists().where(
-                Assignment.window_id == Window.id, Assignment.post_id.in_(post_ids),
-                Assignment.started_on <= day,
-                sa.or_(Assignment.ended_on.is_(None), Assignment.ended_on >= day)))
+            query = query.where(
+                sa.exists().where(
+                    Assignment.window_id == Window.id,
+                    Assignment.post_id.in_(post_ids),
+                    Assignment.started_on <= day,
+                    sa.or_(Assignment.ended_on.is_(None), Assignment.ended_on >= day),
+                )
+            )
     else:
-        query = (sa.select(StaffMember.id).join(Assignment, Assignment.staff_member_id == StaffMember.id)
-                 .where(StaffMember.status == "active", Assignment.site_id.in_(site_ids),
-                        Assignment.started_on <= day,
-                        sa.or_(Assignment.ended_on.is_(None), Assignment.ended_on >= day)))
+        query = (
+            sa.select(StaffMember.id)
+            .join(Assignment, Assignment.staff_member_id == StaffMember.id)
+            .where(
+                StaffMember.status == "active",
+                Assignment.site_id.in_(site_ids),
+                Assignment.started_on <= day,
+                sa.or_(Assignment.ended_on.is_(None), Assignment.ended_on >= day),
+            )
+        )
         if post_ids:
             query = query.where(Assignment.post_id.in_(post_ids))
     return sorted(set(session.scalars(query)))
 
 
-def compute_exclusions(session: Session, kind: str, targets: list[int], inspector_ids: list[int],
-                       day: date) -> dict[str, list[int]]:
+def compute_exclusions(
+    session: Session, kind: str, targets: list[int], inspector_ids: list[int], day: date
+) -> dict[str, list[int]]:
     """For each target, the inspectors who must not check it: the inspector is the staff member,
     works at the same window, or has a recorded conflict with a staff member concerned."""
     if not targets or not inspector_ids:
         return {}
-    inspector_staff = dict(session.execute(
-        sa.select(User.id, User.staff_member_id).where(User.id.in_(inspector_ids),
-                                                       User.staff_member_id.is_not(None))).all())
-    current = (Assignment.started_on <= day) & sa.or_(Assignment.ended_on.is_(None),
-                                                       Assignment.ended_on >= day)
+    inspector_staff = dict(
+        session.execute(
+            sa.select(User.id, User.staff_member_id).where(
+                User.id.in_(inspector_ids), User.staff_member_id.is_not(None)
+            )
+        ).all()
+    )
+    current = (Assignment.started_on <= day) & sa.or_(
+        Assignment.ended_on.is_(None), Assignment.ended_on >= day
+    )
     staff_window: dict[int, set[int]] = {}
     window_staff: dict[int, set[int]] = {}
     for staff_id, window_id in session.execute(
-            sa.select(Assignment.staff_member_id, Assignment.window_id)
-            .where(current, Assignment.window_id.is_not(None))):
+        sa.select(Assignment.staff_member_id, Assignment.window_id).where(
+            current, Assignment.window_id.is_not(None)
+        )
+    ):
         staff_window.setdefault(staff_id, set()).add(window_id)
         window_staff.setdefault(window_id, set()).add(staff_id)
     conflicts: dict[int, set[int]] = {}
     people = set(inspector_staff.values())
     if people:
-        for a, b in session.execute(sa.select(Conflict.staff_a_id, Conflict.staff_b_id).where(
-                sa.or_(Conflict.staff_a_id.in_(people), Conflict.staff_b_id.in_(people)))):
+        for a, b in session.execute(
+            sa.select(Conflict.staff_a_id, Conflict.staff_b_id).where(
+                sa.or_(Conflict.staff_a_id.in_(people), Conflict.staff_b_id.in_(people))
+            )
+        ):
             conflicts.setdefault(a, set()).add(b)
             conflicts.setdefault(b, set()).add(a)
     exclusions: dict[str, list[int]] = {}
@@ -97,8 +119,11 @@ def compute_exclusions(session: Session, kind: str, targets: list[int], inspecto
             own = inspector_staff.get(user_id)
             if own is None:
                 continue
-            if (own in concerned or staff_window.get(own, set()) & windows
-                    or conflicts.get(own, set()) & concerned):
+            if (
+                own in concerned
+                or staff_window.get(own, set()) & windows
+                or conflicts.get(own, set()) & concerned
+            ):
                 excluded.append(user_id)
         if excluded:
             exclusions[str(target)] = sorted(excluded)
@@ -111,9 +136,15 @@ def how_many(pool_size: int, count: int | None, percent: int | None) -> int:
     return max(0, min(pool_size, math.ceil(pool_size * int(percent or 0) / 100)))
 
 
-def compute_draw(seed: str, targets: list[int], inspectors: list[int],
-                 exclusions: dict[str, list[int]], count: int | None, percent: int | None,
-                 per_target: int) -> list[dict]:
+def compute_draw(
+    seed: str,
+    targets: list[int],
+    inspectors: list[int],
+    exclusions: dict[str, list[int]],
+    count: int | None,
+    percent: int | None,
+    per_target: int,
+) -> list[dict]:
     """The draw itself, a pure function of its stored inputs.
 
     Targets are sampled from the sorted pool; for each drawn target, `per_target` inspectors are
@@ -138,21 +169,45 @@ def compute_draw(seed: str, targets: list[int], inspectors: list[int],
 
 def rerun(draw: Draw) -> list[dict]:
     """Recompute a stored draw from its stored pools, exclusions and seed."""
-    return compute_draw(draw.seed, draw.target_pool, draw.inspector_pool, draw.exclusions or {},
-                        draw.target_count, draw.target_percent, draw.inspectors_per_target)
+    return compute_draw(
+        draw.seed,
+        draw.target_pool,
+        draw.inspector_pool,
+        draw.exclusions or {},
+        draw.target_count,
+        draw.target_percent,
+        draw.inspectors_per_target,
+    )
 
 
 def eligible_inspectors(session: Session, user_ids: list[int]) -> list[int]:
-    return sorted(set(session.scalars(
-        sa.select(User.id).join(UserRole, UserRole.user_id == User.id)
-        .where(User.id.in_(user_ids), UserRole.role == "inspector", User.active.is_(True)))))
+    return sorted(
+        set(
+            session.scalars(
+                sa.select(User.id)
+                .join(UserRole, UserRole.user_id == User.id)
+                .where(User.id.in_(user_ids), UserRole.role == "inspector", User.active.is_(True))
+            )
+        )
+    )
 
 
-def create_draw(session: Session, actor: User | None, *, title: str, target_kind: str,
-                site_ids: list[int], post_ids: list[int] | None, inspector_ids: list[int],
-                target_count: int | None = None, target_percent: int | None = None,
-                inspectors_per_target: int = 2, day: date, schedule: DrawSchedule | None = None,
-                seed: str | None = None) -> Draw:
+def create_draw(
+    session: Session,
+    actor: User | None,
+    *,
+    title: str,
+    target_kind: str,
+    site_ids: list[int],
+    post_ids: list[int] | None,
+    inspector_ids: list[int],
+    target_count: int | None = None,
+    target_percent: int | None = None,
+    inspectors_per_target: int = 2,
+    day: date,
+    schedule: DrawSchedule | None = None,
+    seed: str | None = None,
+) -> Draw:
     """Make a draw and give each drawn target's inspectors a spot check (a draft inspection).
 
     Raises InspectionError when the pools are empty, the numbers are out of range or an inspector
@@ -163,40 +218,63 @@ def create_draw(session: Session, actor: User | None, *, title: str, target_kind
     if not site_ids:
         raise InspectionError(_("Choose at least one site."), "site_ids")
     if (target_count is None) == (target_percent is None):
-        raise InspectionError(_("Give either a number or a percentage of targets."),
-                              "target_count")
+        raise InspectionError(_("Give either a number or a percentage of targets."), "target_count")
     if target_count is not None and not 1 <= int(target_count) <= 1000:
-        raise InspectionError(_("The number of targets must be between 1 and 1000."),
-                              "target_count")
+        raise InspectionError(
+            _("The number of targets must be between 1 and 1000."), "target_count"
+        )
     if target_percent is not None and not 1 <= int(target_percent) <= 100:
         raise InspectionError(_("The percentage must be between 1 and 100."), "target_percent")
     if not 1 <= int(inspectors_per_target) <= 5:
-        raise InspectionError(_("Between 1 and 5 inspectors per target."),
-                              "inspectors_per_target")
+        raise InspectionError(_("Between 1 and 5 inspectors per target."), "inspectors_per_target")
     inspectors = eligible_inspectors(session, inspector_ids)
     if set(inspectors) != set(inspector_ids) or not inspectors:
-        raise InspectionError(_("The inspector pool must contain active inspectors only."),
-                              "inspector_ids")
+        raise InspectionError(
+            _("The inspector pool must contain active inspectors only."), "inspector_ids"
+        )
     targets = target_pool(session, target_kind, site_ids, post_ids, day)
     if not targets:
         raise InspectionError(_("No targets match these sites and posts."), "site_ids")
     exclusions = compute_exclusions(session, target_kind, targets, inspectors, day)
     seed = seed or secrets.token_hex(32)
-    result = compute_draw(seed, targets, inspectors, exclusions, target_count, target_percent,
-                          int(inspectors_per_target))
-    draw = Draw(title=(title or "").strip()[:120] or _("Spot check"), target_kind=target_kind,
-                site_ids=sorted(site_ids), post_ids=sorted(post_ids or []), target_pool=targets,
-                inspector_pool=inspectors, exclusions=exclusions, target_count=target_count,
-                target_percent=target_percent, inspectors_per_target=int(inspectors_per_target),
-                seed=seed, result=result, status="drawn", drawn_on=day,
-                schedule_id=schedule.id if schedule is not None else None,
-                created_by_id=actor.id if actor is not None else None)
+    result = compute_draw(
+        seed,
+        targets,
+        inspectors,
+        exclusions,
+        target_count,
+        target_percent,
+        int(inspectors_per_target),
+    )
+    draw = Draw(
+        title=(title or "").strip()[:120] or _("Spot check"),
+        target_kind=target_kind,
+        site_ids=sorted(site_ids),
+        post_ids=sorted(post_ids or []),
+        target_pool=targets,
+        inspector_pool=inspectors,
+        exclusions=exclusions,
+        target_count=target_count,
+        target_percent=target_percent,
+        inspectors_per_target=int(inspectors_per_target),
+        seed=seed,
+        result=result,
+        status="drawn",
+        drawn_on=day,
+        schedule_id=schedule.id if schedule is not None else None,
+        created_by_id=actor.id if actor is not None else None,
+    )
     session.add(draw)
     session.flush()
     _create_spot_checks(session, draw)
     record(session, actor, "draw.create", draw)
-    logger.info("draw %s: %s of %s targets, %s inspectors", draw.id, len(result), len(targets),
-                len(inspectors))
+    logger.info(
+        "draw %s: %s of %s targets, %s inspectors",
+        draw.id,
+        len(result),
+        len(targets),
+        len(inspectors),
+    )
     return draw
 
 
@@ -204,39 +282,61 @@ def _create_spot_checks(session: Session, draw: Draw) -> None:
     import uuid
 
     if draw.target_kind == "window":
-        sites = dict(session.execute(sa.select(Window.id, Window.site_id)
-                                     .where(Window.id.in_(draw.target_pool))).all())
+        sites = dict(
+            session.execute(
+                sa.select(Window.id, Window.site_id).where(Window.id.in_(draw.target_pool))
+            ).all()
+        )
     else:
-        sites = dict(session.execute(sa.select(StaffMember.id, StaffMember.site_id)
-                                     .where(StaffMember.id.in_(draw.target_pool))).all())
+        sites = dict(
+            session.execute(
+                sa.select(StaffMember.id, StaffMember.site_id).where(
+                    StaffMember.id.in_(draw.target_pool)
+                )
+            ).all()
+        )
     created = []
     for entry in draw.result:
         if not entry["inspectors"]:
             continue
         inspection = Inspection(
-            uuid=str(uuid.uuid4()), kind="spot_check", status="draft",
-            site_id=sites[entry["target"]], inspector_id=entry["inspectors"][0], draw_id=draw.id,
+            uuid=str(uuid.uuid4()),
+            kind="spot_check",
+            status="draft",
+            site_id=sites[entry["target"]],
+            inspector_id=entry["inspectors"][0],
+            draw_id=draw.id,
             target_window_id=entry["target"] if draw.target_kind == "window" else None,
             target_staff_id=entry["target"] if draw.target_kind == "staff" else None,
         )
-        inspection.team = [InspectionInspector(user_id=u, position=n)
-                           for n, u in enumerate(entry["inspectors"])]
+        inspection.team = [
+            InspectionInspector(user_id=u, position=n) for n, u in enumerate(entry["inspectors"])
+        ]
         session.add(inspection)
         created.append(inspection)
     session.flush()
     for inspection in created:
-        notify_each(session, [session.get(User, m.user_id) for m in inspection.team],
-                    "spot_check_assigned", SPOT_CHECK_ASSIGNED, title=draw.title,
-                    link=f"/rounds/{inspection.uuid}", entity=inspection,
-                    dedupe_key=f"spot-check:{inspection.id}")
+        notify_each(
+            session,
+            [session.get(User, m.user_id) for m in inspection.team],
+            "spot_check_assigned",
+            SPOT_CHECK_ASSIGNED,
+            title=draw.title,
+            link=f"/rounds/{inspection.uuid}",
+            entity=inspection,
+            dedupe_key=f"spot-check:{inspection.id}",
+        )
 
 
 def refresh_status(session: Session, draw: Draw) -> None:
     """A draw is done when all its spot checks are submitted."""
     if draw.status != "drawn":
         return
-    open_count = session.scalar(sa.select(sa.func.count(Inspection.id)).where(
-        Inspection.draw_id == draw.id, Inspection.status == "draft"))
+    open_count = session.scalar(
+        sa.select(sa.func.count(Inspection.id)).where(
+            Inspection.draw_id == draw.id, Inspection.status == "draft"
+        )
+    )
     if not open_count:
         draw.status = "done"
         session.flush()
@@ -249,8 +349,9 @@ def publish_draw(session: Session, actor: User, draw: Draw) -> Draw:
     if draw.status == "published":
         raise InspectionError(_("This draw is already published."), status=409)
     if draw.status != "done":
-        raise InspectionError(_("The draw can be published when all its spot checks are done."),
-                              status=409)
+        raise InspectionError(
+            _("The draw can be published when all its spot checks are done."), status=409
+        )
     before = {"status": draw.status}
     draw.status = "published"
     draw.published_at = utcnow()
@@ -260,36 +361,53 @@ def publish_draw(session: Session, actor: User, draw: Draw) -> Draw:
     return draw
 
 
-def create_schedule(session: Session, actor: User, *, title: str, target_kind: str,
-                    site_ids: list[int], post_ids: list[int] | None, inspector_ids: list[int],
-                    target_count: int | None, target_percent: int | None,
-                    inspectors_per_target: int, weekday: int) -> DrawSchedule:
+def create_schedule(
+    session: Session,
+    actor: User,
+    *,
+    title: str,
+    target_kind: str,
+    site_ids: list[int],
+    post_ids: list[int] | None,
+    inspector_ids: list[int],
+    target_count: int | None,
+    target_percent: int | None,
+    inspectors_per_target: int,
+    weekday: int,
+) -> DrawSchedule:
     """A weekly recurring draw. Raises InspectionError on invalid rules (checked by a dry run)."""
     if not 0 <= int(weekday) <= 6:
         raise InspectionError(_("Choose a day of the week."), "weekday")
     inspectors = eligible_inspectors(session, inspector_ids)
     if not inspectors or set(inspectors) != set(inspector_ids):
-        raise InspectionError(_("The inspector pool must contain active inspectors only."),
-                              "inspector_ids")
+        raise InspectionError(
+            _("The inspector pool must contain active inspectors only."), "inspector_ids"
+        )
     if target_kind not in DRAW_TARGET_KINDS or not site_ids:
         raise InspectionError(_("Choose at least one site."), "site_ids")
     if (target_count is None) == (target_percent is None):
-        raise InspectionError(_("Give either a number or a percentage of targets."),
-                              "target_count")
-    schedule = DrawSchedule(title=(title or "").strip()[:120] or _("Weekly spot check"),
-                            target_kind=target_kind, site_ids=sorted(site_ids),
-                            post_ids=sorted(post_ids or []), inspector_ids=inspectors,
-                            target_count=target_count, target_percent=target_percent,
-                            inspectors_per_target=int(inspectors_per_target),
-                            weekday=int(weekday), created_by_id=actor.id)
+        raise InspectionError(_("Give either a number or a percentage of targets."), "target_count")
+    schedule = DrawSchedule(
+        title=(title or "").strip()[:120] or _("Weekly spot check"),
+        target_kind=target_kind,
+        site_ids=sorted(site_ids),
+        post_ids=sorted(post_ids or []),
+        inspector_ids=inspectors,
+        target_count=target_count,
+        target_percent=target_percent,
+        inspectors_per_target=int(inspectors_per_target),
+        weekday=int(weekday),
+        created_by_id=actor.id,
+    )
     session.add(schedule)
     session.flush()
     record(session, actor, "draw_schedule.create", schedule)
     return schedule
 
 
-def set_schedule_active(session: Session, actor: User, schedule: DrawSchedule,
-                        active: bool) -> DrawSchedule:
+def set_schedule_active(
+    session: Session, actor: User, schedule: DrawSchedule, active: bool
+) -> DrawSchedule:
     """Pause or resume a recurring draw (audited)."""
     before = {"is_active": schedule.is_active}
     schedule.is_active = bool(active)

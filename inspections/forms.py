@@ -31,8 +31,15 @@ CATEGORY_LABELS = {
 TARGET_LABELS = {"staff": _l("Staff member"), "window": _l("Window"), "area": _l("Site area")}
 SEVERITY_LABELS = {"minor": _l("Minor"), "major": _l("Major"), "critical": _l("Critical")}
 KIND_LABELS = {"patrol": _l("Patrol"), "spot_check": _l("Spot check")}
-WEEKDAYS = [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
-            _l("Saturday"), _l("Sunday")]
+WEEKDAYS = [
+    _l("Monday"),
+    _l("Tuesday"),
+    _l("Wednesday"),
+    _l("Thursday"),
+    _l("Friday"),
+    _l("Saturday"),
+    _l("Sunday"),
+]
 
 
 def _choices(labels: dict) -> list[SelectChoice]:
@@ -51,8 +58,9 @@ class CheckItemForm(FlaskForm):
     text_zh = StringField(_l("Text (Chinese)"), validators=[DataRequired(), Length(max=200)])
     text_en = StringField(_l("Text (English)"), validators=[DataRequired(), Length(max=200)])
     severity = SelectField(_l("Default severity"), choices=_choices(SEVERITY_LABELS))
-    points = IntegerField(_l("Points deducted"), default=1,
-                          validators=[InputRequired(), NumberRange(min=0, max=100)])
+    points = IntegerField(
+        _l("Points deducted"), default=1, validators=[InputRequired(), NumberRange(min=0, max=100)]
+    )
     photo_required = BooleanField(_l("Photo required on failure"))
     sort_order = IntegerField(_l("Order"), default=0, validators=[Optional()])
     is_active = BooleanField(_l("Active"), default=True)
@@ -62,35 +70,49 @@ def inspector_choices() -> list[tuple[int, str]]:
     rows = db.session.execute(
         sa.select(User.id, User.display_name, User.username)
         .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == "inspector", User.active.is_(True)).order_by(User.username)
+        .where(UserRole.role == "inspector", User.active.is_(True))
+        .order_by(User.username)
     ).all()
     return [(uid, f"{name} ({username})") for uid, name, username in rows]
 
 
 class DrawForm(FlaskForm):
     title = StringField(_l("Title"), validators=[Optional(), Length(max=120)])
-    target_kind = RadioField(_l("Targets"), default="window",
-                             choices=[SelectChoice("window", _l("Windows")),
-                                      SelectChoice("staff", _l("Staff members"))])
-    sites = MultiCheckboxField(_l("Sites"), coerce=int,
-                               validators=[DataRequired(message=_l("Choose at least one site."))])
+    target_kind = RadioField(
+        _l("Targets"),
+        default="window",
+        choices=[SelectChoice("window", _l("Windows")), SelectChoice("staff", _l("Staff members"))],
+    )
+    sites = MultiCheckboxField(
+        _l("Sites"), coerce=int, validators=[DataRequired(message=_l("Choose at least one site."))]
+    )
     posts = MultiCheckboxField(_l("Posts (none = all)"), coerce=int)
     inspectors = MultiCheckboxField(
-        _l("Inspector pool"), coerce=int,
-        validators=[DataRequired(message=_l("Choose the inspector pool."))])
-    target_count = IntegerField(_l("Number of targets"),
-                                validators=[Optional(), NumberRange(min=1, max=1000)])
-    target_percent = IntegerField(_l("or percentage of targets"),
-                                  validators=[Optional(), NumberRange(min=1, max=100)])
-    inspectors_per_target = IntegerField(_l("Inspectors per target"), default=2,
-                                         validators=[InputRequired(), NumberRange(min=1, max=5)])
+        _l("Inspector pool"),
+        coerce=int,
+        validators=[DataRequired(message=_l("Choose the inspector pool."))],
+    )
+    target_count = IntegerField(
+        _l("Number of targets"), validators=[Optional(), NumberRange(min=1, max=1000)]
+    )
+    target_percent = IntegerField(
+        _l("or percentage of targets"), validators=[Optional(), NumberRange(min=1, max=100)]
+    )
+    inspectors_per_target = IntegerField(
+        _l("Inspectors per target"),
+        default=2,
+        validators=[InputRequired(), NumberRange(min=1, max=5)],
+    )
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.sites.choices = [SelectChoice(s.id, f"{s.code} {s.name}")
-                              for s in sites_in_scope(user)]
-        self.posts.choices = [SelectChoice(p.id, f"{p.code} {p.name}") for p in
-                              db.session.scalars(sa.select(Post).order_by(Post.code))]
+        self.sites.choices = [
+            SelectChoice(s.id, f"{s.code} {s.name}") for s in sites_in_scope(user)
+        ]
+        self.posts.choices = [
+            SelectChoice(p.id, f"{p.code} {p.name}")
+            for p in db.session.scalars(sa.select(Post).order_by(Post.code))
+        ]
         self.inspectors.choices = [SelectChoice(uid, label) for uid, label in inspector_choices()]
 
     def validate_target_count(self, field):
@@ -99,5 +121,9 @@ class DrawForm(FlaskForm):
 
 
 class DrawScheduleForm(DrawForm):
-    weekday = SelectField(_l("Every"), coerce=int, default=0,
-                          choices=[SelectChoice(i, label) for i, label in enumerate(WEEKDAYS)])
+    weekday = SelectField(
+        _l("Every"),
+        coerce=int,
+        default=0,
+        choices=[SelectChoice(i, label) for i, label in enumerate(WEEKDAYS)],
+    )

@@ -44,16 +44,31 @@ from .rectification.models import (
     RectificationEventPhoto,
 )
 
-CATEGORY_LABELS = {"attendance": _l("Attendance"), "attire": _l("Attire"),
-                   "hygiene": _l("Hygiene"), "conduct": _l("Service conduct")}
+CATEGORY_LABELS = {
+    "attendance": _l("Attendance"),
+    "attire": _l("Attire"),
+    "hygiene": _l("Hygiene"),
+    "conduct": _l("Service conduct"),
+}
 SEVERITY_LABELS = {"minor": _l("Minor"), "major": _l("Major"), "critical": _l("Critical")}
 KIND_LABELS = {"patrol": _l("Patrol"), "spot_check": _l("Spot check")}
-RESULT_LABELS = {"pass": _l("Pass"), "fail": _l("Fail"), "excused": _l("Excused"),
-                 "na": _l("Not applicable")}
-STATUS_LABELS = {"open": _l("Open"), "responded": _l("Responded"),
-                 "rejected": _l("Rejected, awaiting a new response"), "verified": _l("Verified")}
-OUTCOME_LABELS = {"passed": _l("Passed"), "rejected": _l("Rejected"),
-                  "fixed_on_spot": _l("Fixed on the spot")}
+RESULT_LABELS = {
+    "pass": _l("Pass"),
+    "fail": _l("Fail"),
+    "excused": _l("Excused"),
+    "na": _l("Not applicable"),
+}
+STATUS_LABELS = {
+    "open": _l("Open"),
+    "responded": _l("Responded"),
+    "rejected": _l("Rejected, awaiting a new response"),
+    "verified": _l("Verified"),
+}
+OUTCOME_LABELS = {
+    "passed": _l("Passed"),
+    "rejected": _l("Rejected"),
+    "fixed_on_spot": _l("Fixed on the spot"),
+}
 UNIT_LABELS = {"findings": _l("One row per finding"), "results": _l("One row per check result")}
 INSPECTION_ROLES = frozenset({"discipline", "admin", "inspector"})
 
@@ -70,11 +85,15 @@ def _photo_url(prefix: str) -> str:
 def _names(session, user_ids) -> dict[int, str]:
     if not user_ids:
         return {}
-    return dict(session.execute(sa.select(User.id, User.display_name)
-                                .where(User.id.in_(set(user_ids)))).all())
+    return dict(
+        session.execute(
+            sa.select(User.id, User.display_name).where(User.id.in_(set(user_ids)))
+        ).all()
+    )
 
 
 # --- inspection ledger (巡查台账) ------------------------------------------------------------
+
 
 def _inspection_stmt(session, user, filters) -> sa.Select:
     start, end = utc_bounds(filters["date_from"], filters["date_to"])
@@ -83,11 +102,22 @@ def _inspection_stmt(session, user, filters) -> sa.Select:
         when = sa.func.coalesce(Inspection.submitted_at, Inspection.started_at)
         stmt = (
             sa.select(
-                when, Site.name, Inspection.kind, Inspection.inspector_id,
-                window.code + " " + window.name, staff.name, CheckItem.category,
-                CheckItemVersion.text_zh, CheckItemVersion.text_en, CheckResult.result,
-                CheckResult.severity, CheckResult.reason, CheckResult.note, Inspection.id,
-                when.label("k1"), CheckResult.id.label("k2"),
+                when,
+                Site.name,
+                Inspection.kind,
+                Inspection.inspector_id,
+                window.code + " " + window.name,
+                staff.name,
+                CheckItem.category,
+                CheckItemVersion.text_zh,
+                CheckItemVersion.text_en,
+                CheckResult.result,
+                CheckResult.severity,
+                CheckResult.reason,
+                CheckResult.note,
+                Inspection.id,
+                when.label("k1"),
+                CheckResult.id.label("k2"),
             )
             .select_from(CheckResult)
             .join(Inspection, Inspection.id == CheckResult.inspection_id)
@@ -112,12 +142,22 @@ def _inspection_stmt(session, user, filters) -> sa.Select:
     else:
         stmt = (
             sa.select(
-                Finding.found_at, Site.name, Inspection.kind,
+                Finding.found_at,
+                Site.name,
+                Inspection.kind,
                 sa.func.coalesce(Inspection.inspector_id, Finding.found_by_id),
-                window.code + " " + window.name, staff.name, Finding.category,
-                Finding.description, Finding.description, sa.literal("fail"),
-                Finding.severity, Finding.reason, Finding.note, Inspection.id,
-                Finding.found_at.label("k1"), Finding.id.label("k2"),
+                window.code + " " + window.name,
+                staff.name,
+                Finding.category,
+                Finding.description,
+                Finding.description,
+                sa.literal("fail"),
+                Finding.severity,
+                Finding.reason,
+                Finding.note,
+                Inspection.id,
+                Finding.found_at.label("k1"),
+                Finding.id.label("k2"),
             )
             .select_from(Finding)
             .join(Site, Site.id == Finding.site_id)
@@ -156,23 +196,42 @@ def _inspection_rows(session, user, filters):
         teams: dict[int, list[int]] = defaultdict(list)
         if inspection_ids:
             for inspection_id, user_id in session.execute(
-                    sa.select(InspectionInspector.inspection_id, InspectionInspector.user_id)
-                    .where(InspectionInspector.inspection_id.in_(inspection_ids))
-                    .order_by(InspectionInspector.inspection_id, InspectionInspector.position)):
+                sa.select(InspectionInspector.inspection_id, InspectionInspector.user_id)
+                .where(InspectionInspector.inspection_id.in_(inspection_ids))
+                .order_by(InspectionInspector.inspection_id, InspectionInspector.position)
+            ):
                 teams[inspection_id].append(user_id)
-        names = _names(session, {r[3] for r in rows if r[3]} | {u for t in teams.values() for u in t})
+        names = _names(
+            session, {r[3] for r in rows if r[3]} | {u for t in teams.values() for u in t}
+        )
         photos: dict[int, list[str]] = defaultdict(list)
         for owner, photo_id in session.execute(
-                sa.select(photo_key, Photo.id).where(photo_key.in_([r[-1] for r in rows]))
-                .order_by(Photo.id)):
+            sa.select(photo_key, Photo.id)
+            .where(photo_key.in_([r[-1] for r in rows]))
+            .order_by(Photo.id)
+        ):
             photos[owner].append(url.format(photo_id))
         out = []
         for r in rows:
             people = ([r[3]] if r[3] else []) + [u for u in teams.get(r[13], []) if u != r[3]]
             item = (r[8] if english else r[7]) if by_result else r[7]
-            out.append((r[0], r[1], r[2], "、".join(names.get(u, "?") for u in people) or None,
-                        r[4], r[5], r[6], item, r[9], r[10], r[11], r[12],
-                        photos.get(r[-1]) or None))
+            out.append(
+                (
+                    r[0],
+                    r[1],
+                    r[2],
+                    "、".join(names.get(u, "?") for u in people) or None,
+                    r[4],
+                    r[5],
+                    r[6],
+                    item,
+                    r[9],
+                    r[10],
+                    r[11],
+                    r[12],
+                    photos.get(r[-1]) or None,
+                )
+            )
         return out
 
     for n, row in enumerate(keyset_stream(session, stmt, keys, enrich=enrich), 1):
@@ -221,19 +280,35 @@ INSPECTIONS = Ledger(
 
 # --- rectification ledger (整改台账) ---------------------------------------------------------
 
+
 def _rectification_stmt(session, user, filters) -> sa.Select:
     start, end = utc_bounds(filters["date_from"], filters["date_to"])
     window, responsible = aliased(Window), aliased(StaffMember)
     found_at = sa.func.coalesce(Finding.found_at, Rectification.opened_at)
     stmt = (
         sa.select(
-            found_at, Site.name, Finding.found_by_id, window.code + " " + window.name,
-            responsible.name, Rectification.title, Finding.note, Rectification.category,
-            Rectification.severity, CheckItemVersion.text_zh, CheckItemVersion.text_en,
-            Rectification.deadline_on, Rectification.responded_at, Rectification.verified_by_id,
-            Rectification.closed_at, Rectification.status, Rectification.fixed_on_spot,
-            Rectification.closed_on, Rectification.rejection_count, Rectification.finding_id,
-            Rectification.opened_at.label("k1"), Rectification.id.label("k2"),
+            found_at,
+            Site.name,
+            Finding.found_by_id,
+            window.code + " " + window.name,
+            responsible.name,
+            Rectification.title,
+            Finding.note,
+            Rectification.category,
+            Rectification.severity,
+            CheckItemVersion.text_zh,
+            CheckItemVersion.text_en,
+            Rectification.deadline_on,
+            Rectification.responded_at,
+            Rectification.verified_by_id,
+            Rectification.closed_at,
+            Rectification.status,
+            Rectification.fixed_on_spot,
+            Rectification.closed_on,
+            Rectification.rejection_count,
+            Rectification.finding_id,
+            Rectification.opened_at.label("k1"),
+            Rectification.id.label("k2"),
         )
         .select_from(Rectification)
         .join(Site, Site.id == Rectification.site_id)
@@ -255,10 +330,12 @@ def _rectification_stmt(session, user, filters) -> sa.Select:
         stmt = stmt.where(Rectification.responsible_staff_id.in_(filters["staff"]))
     if filters.get("overdue"):
         today = local_today()
-        stmt = stmt.where(sa.or_(
-            sa.and_(Rectification.status != "verified", Rectification.deadline_on < today),
-            Rectification.closed_on > Rectification.deadline_on,
-        ))
+        stmt = stmt.where(
+            sa.or_(
+                sa.and_(Rectification.status != "verified", Rectification.deadline_on < today),
+                Rectification.closed_on > Rectification.deadline_on,
+            )
+        )
     return stmt
 
 
@@ -281,24 +358,31 @@ def _rectification_rows(session, user, filters):
         ids = [r[-1] for r in rows]
         responses: dict[int, str] = {}
         for rect_id, text in session.execute(
-                sa.select(RectificationEvent.rectification_id, RectificationEvent.text)
-                .where(RectificationEvent.rectification_id.in_(ids),
-                       RectificationEvent.kind.in_(("responded", "fixed_on_spot")))
-                .order_by(RectificationEvent.id)):
+            sa.select(RectificationEvent.rectification_id, RectificationEvent.text)
+            .where(
+                RectificationEvent.rectification_id.in_(ids),
+                RectificationEvent.kind.in_(("responded", "fixed_on_spot")),
+            )
+            .order_by(RectificationEvent.id)
+        ):
             responses[rect_id] = text  # the latest wins
         photos: dict[int, list[int]] = defaultdict(list)
         finding_ids = {r[19]: r[-1] for r in rows if r[19] is not None}
         if finding_ids:
             for finding_id, photo_id in session.execute(
-                    sa.select(Photo.finding_id, Photo.id)
-                    .where(Photo.finding_id.in_(finding_ids)).order_by(Photo.id)):
+                sa.select(Photo.finding_id, Photo.id)
+                .where(Photo.finding_id.in_(finding_ids))
+                .order_by(Photo.id)
+            ):
                 photos[finding_ids[finding_id]].append(photo_id)
         for rect_id, photo_id in session.execute(
-                sa.select(RectificationEvent.rectification_id, RectificationEventPhoto.photo_id)
-                .join(RectificationEventPhoto,
-                      RectificationEventPhoto.event_id == RectificationEvent.id)
-                .where(RectificationEvent.rectification_id.in_(ids))
-                .order_by(RectificationEventPhoto.photo_id)):
+            sa.select(RectificationEvent.rectification_id, RectificationEventPhoto.photo_id)
+            .join(
+                RectificationEventPhoto, RectificationEventPhoto.event_id == RectificationEvent.id
+            )
+            .where(RectificationEvent.rectification_id.in_(ids))
+            .order_by(RectificationEventPhoto.photo_id)
+        ):
             photos[rect_id].append(photo_id)
         names = _names(session, {r[2] for r in rows if r[2]} | {r[13] for r in rows if r[13]})
         out = []
@@ -313,13 +397,30 @@ def _rectification_rows(session, user, filters):
             else:
                 outcome = None
             verified = status == "verified"
-            out.append((
-                r[0], r[1], names.get(r[2]) if r[2] else None, r[3], r[4], r[5], r[6], r[7],
-                r[8], r[10] if english else r[9], r[11], responses.get(r[-1]), r[12],
-                names.get(r[13]) if r[13] else None, r[14] if verified else None, outcome,
-                status, _overdue_days(status, r[11], r[17], today), r[18],
-                [url.format(p) for p in photos.get(r[-1], ())] or None,
-            ))
+            out.append(
+                (
+                    r[0],
+                    r[1],
+                    names.get(r[2]) if r[2] else None,
+                    r[3],
+                    r[4],
+                    r[5],
+                    r[6],
+                    r[7],
+                    r[8],
+                    r[10] if english else r[9],
+                    r[11],
+                    responses.get(r[-1]),
+                    r[12],
+                    names.get(r[13]) if r[13] else None,
+                    r[14] if verified else None,
+                    outcome,
+                    status,
+                    _overdue_days(status, r[11], r[17], today),
+                    r[18],
+                    [url.format(p) for p in photos.get(r[-1], ())] or None,
+                )
+            )
         return out
 
     for n, row in enumerate(keyset_stream(session, stmt, keys, enrich=enrich), 1):
@@ -374,26 +475,37 @@ RECTIFICATIONS = Ledger(
 
 # --- figures for the period summary ---------------------------------------------------------
 
+
 def _inspections_of(kind: str):
     def count(session, user, filters, start, end) -> int:
         lo, hi = utc_bounds(start, end)
-        return session.scalar(
-            sa.select(sa.func.count(Inspection.id))
-            .where(Inspection.kind == kind, Inspection.status == "submitted",
-                   Inspection.submitted_at >= lo, Inspection.submitted_at < hi)
-            .where(scope_clause(user, Inspection.site_id, session))
-            .where(site_clause(filters, Inspection.site_id))) or 0
+        return (
+            session.scalar(
+                sa.select(sa.func.count(Inspection.id))
+                .where(
+                    Inspection.kind == kind,
+                    Inspection.status == "submitted",
+                    Inspection.submitted_at >= lo,
+                    Inspection.submitted_at < hi,
+                )
+                .where(scope_clause(user, Inspection.site_id, session))
+                .where(site_clause(filters, Inspection.site_id))
+            )
+            or 0
+        )
 
     return count
 
 
 def _findings_stmt(session, user, filters, start, end):
     lo, hi = utc_bounds(start, end)
-    return (sa.select(Finding.category, sa.func.count(Finding.id))
-            .where(Finding.found_at >= lo, Finding.found_at < hi)
-            .where(scope_clause(user, Finding.site_id, session))
-            .where(site_clause(filters, Finding.site_id))
-            .group_by(Finding.category))
+    return (
+        sa.select(Finding.category, sa.func.count(Finding.id))
+        .where(Finding.found_at >= lo, Finding.found_at < hi)
+        .where(scope_clause(user, Finding.site_id, session))
+        .where(site_clause(filters, Finding.site_id))
+        .group_by(Finding.category)
+    )
 
 
 def _findings(session, user, filters, start, end) -> int:
@@ -406,15 +518,18 @@ def _findings_by_category(session, user, filters, start, end) -> dict:
 
 
 def _rect_scope(stmt, session, user, filters):
-    return (stmt.where(scope_clause(user, Rectification.site_id, session))
-            .where(site_clause(filters, Rectification.site_id)))
+    return stmt.where(scope_clause(user, Rectification.site_id, session)).where(
+        site_clause(filters, Rectification.site_id)
+    )
 
 
 def _rectified(on_time: bool):
     def count(session, user, filters, start, end) -> int:
         stmt = sa.select(sa.func.count(Rectification.id)).where(
-            Rectification.status == "verified", Rectification.closed_on >= start,
-            Rectification.closed_on <= end)
+            Rectification.status == "verified",
+            Rectification.closed_on >= start,
+            Rectification.closed_on <= end,
+        )
         if on_time:
             stmt = stmt.where(Rectification.closed_on_time.is_(True))
         return session.scalar(_rect_scope(stmt, session, user, filters)) or 0
@@ -426,20 +541,31 @@ def _overdue(session, user, filters, start, end) -> int:
     """Rectifications whose deadline fell in the period and that missed it."""
     today = local_today()
     stmt = sa.select(sa.func.count(Rectification.id)).where(
-        Rectification.deadline_on >= start, Rectification.deadline_on <= end,
-        sa.or_(Rectification.closed_on > Rectification.deadline_on,
-               sa.and_(Rectification.closed_on.is_(None), Rectification.deadline_on < today)))
+        Rectification.deadline_on >= start,
+        Rectification.deadline_on <= end,
+        sa.or_(
+            Rectification.closed_on > Rectification.deadline_on,
+            sa.and_(Rectification.closed_on.is_(None), Rectification.deadline_on < today),
+        ),
+    )
     return session.scalar(_rect_scope(stmt, session, user, filters)) or 0
 
 
 def _conduct(kind: str):
     def count(session, user, filters, start, end) -> int:
-        return session.scalar(
-            sa.select(sa.func.count(ConductRecord.id))
-            .where(ConductRecord.kind == kind, ConductRecord.received_on >= start,
-                   ConductRecord.received_on <= end)
-            .where(scope_clause(user, ConductRecord.site_id, session))
-            .where(site_clause(filters, ConductRecord.site_id))) or 0
+        return (
+            session.scalar(
+                sa.select(sa.func.count(ConductRecord.id))
+                .where(
+                    ConductRecord.kind == kind,
+                    ConductRecord.received_on >= start,
+                    ConductRecord.received_on <= end,
+                )
+                .where(scope_clause(user, ConductRecord.site_id, session))
+                .where(site_clause(filters, ConductRecord.site_id))
+            )
+            or 0
+        )
 
     return count
 
@@ -451,18 +577,39 @@ def init_app(app) -> None:
     inspections, rectification, conduct = _l("Inspections"), _l("Rectification"), _l("Conduct")
     for order, key, label, func, group, monthly, breakdown in (
         (10, "patrols", _l("Patrols"), _inspections_of("patrol"), inspections, True, False),
-        (11, "spot_checks", _l("Spot checks"), _inspections_of("spot_check"), inspections, True,
-         False),
+        (
+            11,
+            "spot_checks",
+            _l("Spot checks"),
+            _inspections_of("spot_check"),
+            inspections,
+            True,
+            False,
+        ),
         (12, "findings", _l("Findings"), _findings, inspections, True, False),
-        (13, "findings_by_category", _l("Findings by category"), _findings_by_category,
-         inspections, False, True),
+        (
+            13,
+            "findings_by_category",
+            _l("Findings by category"),
+            _findings_by_category,
+            inspections,
+            False,
+            True,
+        ),
         (20, "rectified", _l("Rectified"), _rectified(False), rectification, True, False),
-        (21, "rectified_on_time", _l("Rectified on time"), _rectified(True), rectification,
-         True, False),
+        (
+            21,
+            "rectified_on_time",
+            _l("Rectified on time"),
+            _rectified(True),
+            rectification,
+            True,
+            False,
+        ),
         (22, "overdue", _l("Overdue"), _overdue, rectification, True, False),
         (50, "complaints", _l("Complaints"), _conduct("complaint"), conduct, False, False),
-        (51, "commendations", _l("Commendations"), _conduct("commendation"), conduct, False,
-         False),
+        (51, "commendations", _l("Commendations"), _conduct("commendation"), conduct, False, False),
     ):
-        register_summary_metric(app, key, label, func, group, order=order, monthly=monthly,
-                                breakdown=breakdown)
+        register_summary_metric(
+            app, key, label, func, group, order=order, monthly=monthly, breakdown=breakdown
+        )

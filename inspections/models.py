@@ -106,12 +106,14 @@ class Inspection(Base):
 
     site: Mapped[Site] = relationship()
     inspector: Mapped[User] = relationship(foreign_keys=[inspector_id])
-    results: Mapped[list[CheckResult]] = relationship(back_populates="inspection",
-                                                      cascade="all, delete-orphan")
+    results: Mapped[list[CheckResult]] = relationship(
+        back_populates="inspection", cascade="all, delete-orphan"
+    )
     target_window: Mapped[Window | None] = relationship(foreign_keys=[target_window_id])
     target_staff: Mapped[StaffMember | None] = relationship(foreign_keys=[target_staff_id])
-    team: Mapped[list[InspectionInspector]] = relationship(cascade="all, delete-orphan",
-                                                          order_by="InspectionInspector.position")
+    team: Mapped[list[InspectionInspector]] = relationship(
+        cascade="all, delete-orphan", order_by="InspectionInspector.position"
+    )
 
     @property
     def duration_seconds(self) -> int | None:
@@ -160,7 +162,9 @@ class Finding(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inspection_id: Mapped[int | None] = mapped_column(sa.ForeignKey("inspection.id"), index=True)
-    check_result_id: Mapped[int | None] = mapped_column(sa.ForeignKey("check_result.id"), unique=True)
+    check_result_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("check_result.id"), unique=True
+    )
     item_version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("check_item_version.id"))
     category: Mapped[str] = mapped_column(sa.String(16))
     target: Mapped[str] = mapped_column(sa.String(8))
@@ -212,8 +216,9 @@ class InspectionInspector(Base):
     inspection_id: Mapped[int] = mapped_column(
         sa.ForeignKey("inspection.id", ondelete="CASCADE"), primary_key=True
     )
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), primary_key=True,
-                                         index=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id"), primary_key=True, index=True
+    )
     position: Mapped[int] = mapped_column(default=0)
 
     user: Mapped[User] = relationship()
@@ -254,8 +259,7 @@ class Draw(Base):
     published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
-    inspections: Mapped[list[Inspection]] = relationship(order_by="Inspection.id",
-                                                         viewonly=True)
+    inspections: Mapped[list[Inspection]] = relationship(order_by="Inspection.id", viewonly=True)
 
 
 class DrawSchedule(Base):

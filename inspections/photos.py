@@ -55,33 +55,56 @@ def photo_path(upload_folder: str, photo: Photo, variant: str) -> Path:
     raise ValueError(f"unknown photo variant {variant!r}")
 
 
-def verify_image(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS
-                 ) -> Image.Image:
+def verify_image(
+    data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS
+) -> Image.Image:
     """Decode `data` fully and return the image; raises PhotoError with a user-facing reason."""
     if not data:
         raise PhotoError(_("The photo is empty."))
     if len(data) > max_bytes:
-        raise PhotoError(_("The photo is too large (%(size)s MB); the limit is %(limit)s MB.",
-                           size=f"{len(data) / 1048576:.1f}", limit=f"{max_bytes / 1048576:.0f}"))
+        raise PhotoError(
+            _(
+                "The photo is too large (%(size)s MB); the limit is %(limit)s MB.",
+                size=f"{len(data) / 1048576:.1f}",
+                limit=f"{max_bytes / 1048576:.0f}",
+            )
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(data), formats=list(ALLOWED_FORMATS))
-        except (UnidentifiedImageError, Image.DecompressionBombError,
-                Image.DecompressionBombWarning, OSError, SyntaxError, ValueError) as exc:
+        except (
+            UnidentifiedImageError,
+            Image.DecompressionBombError,
+            Image.DecompressionBombWarning,
+            OSError,
+            SyntaxError,
+            ValueError,
+        ) as exc:
             if isinstance(exc, Image.DecompressionBombError | Image.DecompressionBombWarning):
                 raise PhotoError(_("The image has too many pixels.")) from exc
             raise PhotoError(_("The file is not a JPEG, PNG or WebP image.")) from exc
         width, height = image.size
         if width < 1 or height < 1 or width * height > max_pixels or max(width, height) > MAX_SIDE:
-            raise PhotoError(_("The image is %(w)s×%(h)s pixels; at most %(mp)s megapixels are "
-                               "accepted.", w=width, h=height, mp=max_pixels // 1_000_000))
+            raise PhotoError(
+                _(
+                    "The image is %(w)s×%(h)s pixels; at most %(mp)s megapixels are accepted.",
+                    w=width,
+                    h=height,
+                    mp=max_pixels // 1_000_000,
+                )
+            )
         if image.format not in ALLOWED_FORMATS:
             raise PhotoError(_("The file is not a JPEG, PNG or WebP image."))
         try:
             image.load()
-        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-                Image.DecompressionBombWarning) as exc:
+        except (
+            OSError,
+            SyntaxError,
+            ValueError,
+            Image.DecompressionBombError,
+            Image.DecompressionBombWarning,
+        ) as exc:
             raise PhotoError(_("The image is damaged or incomplete.")) from exc
     return image
 
@@ -131,8 +154,9 @@ def _cleanup_after_rollback(session, transaction):
             logger.warning("could not remove orphaned photo file %s", path)
 
 
-def find_existing(session: Session, sha256: str, *, inspection_uuid: str | None,
-                  finding_id: int | None) -> Photo | None:
+def find_existing(
+    session: Session, sha256: str, *, inspection_uuid: str | None, finding_id: int | None
+) -> Photo | None:
     """The photo already stored for the same content and key (a retried upload)."""
     query = sa.select(Photo).where(Photo.sha256 == sha256)
     if inspection_uuid:
@@ -166,10 +190,13 @@ def store_photo(
     """
     image = verify_image(data, max_bytes=max_bytes, max_pixels=max_pixels)
     sha256 = hashlib.sha256(data).hexdigest()
-    existing = find_existing(session, sha256, inspection_uuid=inspection_uuid, finding_id=finding_id)
+    existing = find_existing(
+        session, sha256, inspection_uuid=inspection_uuid, finding_id=finding_id
+    )
     if existing is not None:
-        if ((check_result_id is not None and existing.check_result_id not in (None, check_result_id))
-                or (finding_id is not None and existing.finding_id not in (None, finding_id))):
+        if (
+            check_result_id is not None and existing.check_result_id not in (None, check_result_id)
+        ) or (finding_id is not None and existing.finding_id not in (None, finding_id)):
             raise PhotoError(_("This photo is already attached to another failure."))
         changed = False
         if finding_id is not None and existing.finding_id is None:
@@ -209,6 +236,11 @@ def store_photo(
         for path in paths:
             path.unlink(missing_ok=True)
         raise
-    logger.info("photo %s stored (%s, %s bytes) by %s", photo.id, photo.original_format,
-                photo.size_bytes, photo.uploaded_by_id)
+    logger.info(
+        "photo %s stored (%s, %s bytes) by %s",
+        photo.id,
+        photo.original_format,
+        photo.size_bytes,
+        photo.uploaded_by_id,
+    )
     return photo

@@ -60,20 +60,29 @@ def patrol_status(session: Session, day: date, user: User | None = None) -> list
     start, end = local_day_bounds_utc(day)
     done = (
         sa.select(sa.func.count(Inspection.id))
-        .where(Inspection.site_id == Site.id, Inspection.kind == "patrol",
-               Inspection.status == "submitted", Inspection.submitted_at >= start,
-               Inspection.submitted_at < end)
-        .correlate(Site).scalar_subquery()
+        .where(
+            Inspection.site_id == Site.id,
+            Inspection.kind == "patrol",
+            Inspection.status == "submitted",
+            Inspection.submitted_at >= start,
+            Inspection.submitted_at < end,
+        )
+        .correlate(Site)
+        .scalar_subquery()
     )
-    query = (sa.select(Site, PatrolPlan.rounds_per_day, done)
-             .join(PatrolPlan, PatrolPlan.site_id == Site.id)
-             .where(PatrolPlan.rounds_per_day > 0, Site.is_active.is_(True))
-             .order_by(Site.code))
+    query = (
+        sa.select(Site, PatrolPlan.rounds_per_day, done)
+        .join(PatrolPlan, PatrolPlan.site_id == Site.id)
+        .where(PatrolPlan.rounds_per_day > 0, Site.is_active.is_(True))
+        .order_by(Site.code)
+    )
     if user is not None:
         query = query.where(scope_filter(user, Site.id, session))
     expected_today = is_working_day(day)
-    return [SiteDue(site, rounds if expected_today else 0, count or 0)
-            for site, rounds, count in session.execute(query)]
+    return [
+        SiteDue(site, rounds if expected_today else 0, count or 0)
+        for site, rounds, count in session.execute(query)
+    ]
 
 
 def sites_due(session: Session, day: date, user: User | None = None) -> list[SiteDue]:

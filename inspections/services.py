@@ -55,9 +55,20 @@ class InspectionError(ValueError):
 # --------------------------------------------------------------------------- catalogue
 
 
-def create_check_item(session: Session, actor: User | None, *, code: str, category: str,
-                      target: str, text_zh: str, text_en: str, severity: str, points: int,
-                      photo_required: bool = False, sort_order: int = 0) -> CheckItem:
+def create_check_item(
+    session: Session,
+    actor: User | None,
+    *,
+    code: str,
+    category: str,
+    target: str,
+    text_zh: str,
+    text_en: str,
+    severity: str,
+    points: int,
+    photo_required: bool = False,
+    sort_order: int = 0,
+) -> CheckItem:
     """Add an item with its first version. Raises InspectionError on a bad or duplicate value."""
     code = (code or "").strip().upper()
     if not code or len(code) > 16:
@@ -71,17 +82,24 @@ def create_check_item(session: Session, actor: User | None, *, code: str, catego
     item = CheckItem(code=code, category=category, target=target, sort_order=sort_order)
     session.add(item)
     session.flush()
-    version = _new_version(session, actor, item, 1, text_zh, text_en, severity, points,
-                           photo_required)
+    version = _new_version(
+        session, actor, item, 1, text_zh, text_en, severity, points, photo_required
+    )
     item.current_version = version
     session.flush()
-    record(session, actor, "check_item.create", item,
-           after={**snapshot(item), "version": snapshot(version)})
+    record(
+        session,
+        actor,
+        "check_item.create",
+        item,
+        after={**snapshot(item), "version": snapshot(version)},
+    )
     return item
 
 
-def _new_version(session, actor, item, number, text_zh, text_en, severity, points,
-                 photo_required) -> CheckItemVersion:
+def _new_version(
+    session, actor, item, number, text_zh, text_en, severity, points, photo_required
+) -> CheckItemVersion:
     text_zh, text_en = (text_zh or "").strip(), (text_en or "").strip()
     if not text_zh or not text_en:
         raise InspectionError(_("Both the Chinese and the English text are required."), "text_zh")
@@ -93,41 +111,73 @@ def _new_version(session, actor, item, number, text_zh, text_en, severity, point
         raise InspectionError(_("Points must be a whole number."), "points") from None
     if points < 0 or points > 100:
         raise InspectionError(_("Points must be between 0 and 100."), "points")
-    version = CheckItemVersion(item_id=item.id, version=number, text_zh=text_zh[:200],
-                               text_en=text_en[:200], severity=severity, points=points,
-                               photo_required=bool(photo_required),
-                               created_by_id=actor.id if actor is not None else None)
+    version = CheckItemVersion(
+        item_id=item.id,
+        version=number,
+        text_zh=text_zh[:200],
+        text_en=text_en[:200],
+        severity=severity,
+        points=points,
+        photo_required=bool(photo_required),
+        created_by_id=actor.id if actor is not None else None,
+    )
     session.add(version)
     session.flush()
     return version
 
 
-def update_check_item(session: Session, actor: User | None, item: CheckItem, *, text_zh: str,
-                      text_en: str, severity: str, points: int, photo_required: bool,
-                      is_active: bool | None = None, sort_order: int | None = None
-                      ) -> CheckItem:
+def update_check_item(
+    session: Session,
+    actor: User | None,
+    item: CheckItem,
+    *,
+    text_zh: str,
+    text_en: str,
+    severity: str,
+    points: int,
+    photo_required: bool,
+    is_active: bool | None = None,
+    sort_order: int | None = None,
+) -> CheckItem:
     """Edit an item by adding a version; past results keep pointing at the old version.
     Raises InspectionError on bad values."""
     current = item.current_version
     before = {**snapshot(item), "version": snapshot(current) if current else None}
     wording_changed = current is None or (
-        (current.text_zh, current.text_en, current.severity, current.points,
-         current.photo_required)
-        != ((text_zh or "").strip(), (text_en or "").strip(), severity, int(points or 0),
-            bool(photo_required))
+        (current.text_zh, current.text_en, current.severity, current.points, current.photo_required)
+        != (
+            (text_zh or "").strip(),
+            (text_en or "").strip(),
+            severity,
+            int(points or 0),
+            bool(photo_required),
+        )
     )
     if wording_changed:
-        number = (session.scalar(sa.select(sa.func.max(CheckItemVersion.version))
-                                 .where(CheckItemVersion.item_id == item.id)) or 0) + 1
-        item.current_version = _new_version(session, actor, item, number, text_zh, text_en,
-                                            severity, points, photo_required)
+        number = (
+            session.scalar(
+                sa.select(sa.func.max(CheckItemVersion.version)).where(
+                    CheckItemVersion.item_id == item.id
+                )
+            )
+            or 0
+        ) + 1
+        item.current_version = _new_version(
+            session, actor, item, number, text_zh, text_en, severity, points, photo_required
+        )
     if is_active is not None:
         item.is_active = bool(is_active)
     if sort_order is not None:
         item.sort_order = int(sort_order)
     session.flush()
-    record(session, actor, "check_item.update", item, before=before,
-           after={**snapshot(item), "version": snapshot(item.current_version)})
+    record(
+        session,
+        actor,
+        "check_item.update",
+        item,
+        before=before,
+        after={**snapshot(item), "version": snapshot(item.current_version)},
+    )
     return item
 
 
@@ -140,8 +190,9 @@ def active_items(session: Session) -> list[tuple[CheckItem, CheckItemVersion]]:
         .order_by(CheckItem.category, CheckItem.sort_order, CheckItem.code)
     ).all()
     order = {c: i for i, c in enumerate(CATEGORIES)}
-    return sorted(((i, v) for i, v in rows), key=lambda r: (order[r[0].category],
-                                                             r[0].sort_order, r[0].code))
+    return sorted(
+        ((i, v) for i, v in rows), key=lambda r: (order[r[0].category], r[0].sort_order, r[0].code)
+    )
 
 
 # --------------------------------------------------------------------------- who is on duty
@@ -174,28 +225,40 @@ class SiteRoster:
 def site_roster(session: Session, site: Site, day: date) -> SiteRoster:
     """Active windows of the site and who should be at each on `day` (current assignments; a
     staff member on approved leave is flagged). Two SQL statements whatever the size."""
-    windows = list(session.scalars(
-        sa.select(Window).where(Window.site_id == site.id, Window.is_active.is_(True))
-        .order_by(Window.code)
-    ))
+    windows = list(
+        session.scalars(
+            sa.select(Window)
+            .where(Window.site_id == site.id, Window.is_active.is_(True))
+            .order_by(Window.code)
+        )
+    )
     on_leave = (
-        sa.exists().where(Leave.staff_member_id == StaffMember.id, Leave.starts_on <= day,
-                          Leave.ends_on >= day)
-        .correlate(StaffMember).label("on_leave")
+        sa.exists()
+        .where(
+            Leave.staff_member_id == StaffMember.id, Leave.starts_on <= day, Leave.ends_on >= day
+        )
+        .correlate(StaffMember)
+        .label("on_leave")
     )
     rows = session.execute(
         sa.select(Assignment.window_id, StaffMember, on_leave)
         .join(StaffMember, StaffMember.id == Assignment.staff_member_id)
         .join(Window, Window.id == Assignment.window_id)
-        .where(Window.site_id == site.id, Window.is_active.is_(True),
-               StaffMember.status == "active", Assignment.started_on <= day,
-               sa.or_(Assignment.ended_on.is_(None), Assignment.ended_on >= day))
+        .where(
+            Window.site_id == site.id,
+            Window.is_active.is_(True),
+            StaffMember.status == "active",
+            Assignment.started_on <= day,
+            sa.or_(Assignment.ended_on.is_(None), Assignment.ended_on >= day),
+        )
         .order_by(Assignment.window_id, StaffMember.name, StaffMember.id)
     ).all()
     by_id = {w.id: w for w in windows}
     roster = SiteRoster(site=site, windows=windows)
     for window_id, member, leave in rows:
-        roster.duty.setdefault(window_id, []).append(DutyEntry(by_id[window_id], member, bool(leave)))
+        roster.duty.setdefault(window_id, []).append(
+            DutyEntry(by_id[window_id], member, bool(leave))
+        )
     return roster
 
 
@@ -235,9 +298,18 @@ def set_location(inspection: Inspection, latitude, longitude, accuracy=None) -> 
         inspection.location_accuracy_m = _float(accuracy, 0, 1e6)
 
 
-def start_round(session: Session, actor: User, site: Site, *, uuid: str | None = None,
-                kind: str = "patrol", device_time=None, latitude=None, longitude=None,
-                accuracy=None) -> Inspection:
+def start_round(
+    session: Session,
+    actor: User,
+    site: Site,
+    *,
+    uuid: str | None = None,
+    kind: str = "patrol",
+    device_time=None,
+    latitude=None,
+    longitude=None,
+    accuracy=None,
+) -> Inspection:
     """Open a draft patrol round of `site` for `actor`. Raises InspectionError when the UUID is
     malformed or already used."""
     try:
@@ -246,15 +318,22 @@ def start_round(session: Session, actor: User, site: Site, *, uuid: str | None =
         raise InspectionError(_("The inspection id must be a UUID."), "uuid", 400) from None
     if session.scalar(sa.select(Inspection.id).where(Inspection.uuid == key)):
         raise InspectionError(_("An inspection with this id already exists."), "uuid", 409)
-    inspection = Inspection(uuid=key, kind=kind, status="draft", site_id=site.id,
-                            inspector_id=actor.id, started_at=utcnow(),
-                            device_started_at=parse_device_time(device_time))
+    inspection = Inspection(
+        uuid=key,
+        kind=kind,
+        status="draft",
+        site_id=site.id,
+        inspector_id=actor.id,
+        started_at=utcnow(),
+        device_started_at=parse_device_time(device_time),
+    )
     set_location(inspection, latitude, longitude, accuracy)
     session.add(inspection)
     session.flush()
     record(session, actor, "inspection.start", inspection)
-    logger.info("inspection %s (%s) started by %s at site %s", inspection.id, kind, actor.id,
-                site.id)
+    logger.info(
+        "inspection %s (%s) started by %s at site %s", inspection.id, kind, actor.id, site.id
+    )
     return inspection
 
 
@@ -309,15 +388,25 @@ def _check_target(roster: SiteRoster, target: Target, inspection: Inspection) ->
         return target.id
     entry = roster.entry_for(target.id)
     if entry is None:
-        raise InspectionError(_("This staff member is not on duty at the inspected site today."),
-                              "target", 400)
+        raise InspectionError(
+            _("This staff member is not on duty at the inspected site today."), "target", 400
+        )
     return entry.window.id
 
 
-def record_failure(session: Session, actor: User, inspection: Inspection, *, target: Target,
-                   item_code: str, severity: str | None = None, reason: str | None = None,
-                   note: str | None = None, roster: SiteRoster | None = None,
-                   day: date | None = None) -> CheckResult:
+def record_failure(
+    session: Session,
+    actor: User,
+    inspection: Inspection,
+    *,
+    target: Target,
+    item_code: str,
+    severity: str | None = None,
+    reason: str | None = None,
+    note: str | None = None,
+    roster: SiteRoster | None = None,
+    day: date | None = None,
+) -> CheckResult:
     """Mark one item failed for one target in a draft round (again for the same pair: updated).
 
     The severity may be raised above the item's default, never lowered. Raises InspectionError
@@ -325,8 +414,11 @@ def record_failure(session: Session, actor: User, inspection: Inspection, *, tar
     """
     if inspection.status != "draft":
         raise InspectionError(_("This inspection has already been submitted."), status=409)
-    item = session.scalar(sa.select(CheckItem).where(CheckItem.code == (item_code or "").upper(),
-                                                     CheckItem.is_active.is_(True)))
+    item = session.scalar(
+        sa.select(CheckItem).where(
+            CheckItem.code == (item_code or "").upper(), CheckItem.is_active.is_(True)
+        )
+    )
     if item is None or item.current_version is None:
         raise InspectionError(_("Unknown check item."), "item", 400)
     if item.target != target.kind:
@@ -339,27 +431,36 @@ def record_failure(session: Session, actor: User, inspection: Inspection, *, tar
     if target not in round_targets(inspection, roster):
         raise InspectionError(_("This target is not part of this inspection."), "target", 400)
     if target.kind == "staff" and roster.entry_for(target.id).on_leave:
-        raise InspectionError(_("This staff member is on approved leave: excused, not a "
-                                "finding."), "target", 400)
+        raise InspectionError(
+            _("This staff member is on approved leave: excused, not a finding."), "target", 400
+        )
     version = item.current_version
     severity = severity or version.severity
     if severity not in SEVERITIES:
         raise InspectionError(_("Unknown severity."), "severity", 400)
     if SEVERITY_RANK[severity] < SEVERITY_RANK[version.severity]:
-        raise InspectionError(_("The severity may be raised, not lowered below the item's "
-                                "default."), "severity", 400)
+        raise InspectionError(
+            _("The severity may be raised, not lowered below the item's default."), "severity", 400
+        )
     conditions = [CheckResult.inspection_id == inspection.id, CheckItemVersion.item_id == item.id]
     if target.kind == "staff":
         conditions.append(CheckResult.staff_member_id == target.id)
     else:
-        conditions += [CheckResult.staff_member_id.is_(None),
-                       CheckResult.window_id == window_id if window_id is not None
-                       else CheckResult.window_id.is_(None)]
-    existing = session.scalars(sa.select(CheckResult).join(CheckItemVersion)
-                               .where(*conditions)).first()
-    result = existing or CheckResult(inspection_id=inspection.id, item_version_id=version.id,
-                                     window_id=window_id,
-                                     staff_member_id=target.id if target.kind == "staff" else None)
+        conditions += [
+            CheckResult.staff_member_id.is_(None),
+            CheckResult.window_id == window_id
+            if window_id is not None
+            else CheckResult.window_id.is_(None),
+        ]
+    existing = session.scalars(
+        sa.select(CheckResult).join(CheckItemVersion).where(*conditions)
+    ).first()
+    result = existing or CheckResult(
+        inspection_id=inspection.id,
+        item_version_id=version.id,
+        window_id=window_id,
+        staff_member_id=target.id if target.kind == "staff" else None,
+    )
     result.result = "fail"
     result.severity = severity
     result.reason = (reason or "").strip()[:200] or None
@@ -370,25 +471,29 @@ def record_failure(session: Session, actor: User, inspection: Inspection, *, tar
     return result
 
 
-def remove_failure(session: Session, actor: User, inspection: Inspection,
-                   result: CheckResult) -> None:
+def remove_failure(
+    session: Session, actor: User, inspection: Inspection, result: CheckResult
+) -> None:
     """Undo a failure marked in a draft round (its photos are detached, the files kept until
     the draft goes away). Raises InspectionError when the round is already submitted."""
     if inspection.status != "draft" or result.inspection_id != inspection.id:
         raise InspectionError(_("This inspection has already been submitted."), status=409)
-    session.execute(sa.update(Photo).where(Photo.check_result_id == result.id)
-                    .values(check_result_id=None))
+    session.execute(
+        sa.update(Photo).where(Photo.check_result_id == result.id).values(check_result_id=None)
+    )
     session.delete(result)
     session.flush()
 
 
 def draft_failures(session: Session, inspection: Inspection) -> list[CheckResult]:
-    return list(session.scalars(
-        sa.select(CheckResult).where(CheckResult.inspection_id == inspection.id,
-                                     CheckResult.result == "fail")
-        .options(sa.orm.joinedload(CheckResult.item_version).joinedload(CheckItemVersion.item))
-        .order_by(CheckResult.id)
-    ).unique())
+    return list(
+        session.scalars(
+            sa.select(CheckResult)
+            .where(CheckResult.inspection_id == inspection.id, CheckResult.result == "fail")
+            .options(sa.orm.joinedload(CheckResult.item_version).joinedload(CheckItemVersion.item))
+            .order_by(CheckResult.id)
+        ).unique()
+    )
 
 
 def attach_photo_to_result(session: Session, photo: Photo, result: CheckResult) -> None:
@@ -402,8 +507,9 @@ def round_targets(inspection: Inspection, roster: SiteRoster) -> list[Target]:
         return [Target("staff", inspection.target_staff_id)]
     if inspection.target_window_id is not None:
         targets = [Target("window", inspection.target_window_id)]
-        targets += [Target("staff", e.staff.id)
-                    for e in roster.duty.get(inspection.target_window_id, [])]
+        targets += [
+            Target("staff", e.staff.id) for e in roster.duty.get(inspection.target_window_id, [])
+        ]
         return targets
     targets = [Target("area")]
     for window in roster.windows:
@@ -412,10 +518,20 @@ def round_targets(inspection: Inspection, roster: SiteRoster) -> list[Target]:
     return targets
 
 
-def submit_round(session: Session, actor: User, inspection: Inspection, *, day: date | None = None,
-                 device_time=None, latitude=None, longitude=None, accuracy=None,
-                 note: str | None = None, require_photos: bool = True,
-                 at: datetime | None = None) -> list[Finding]:
+def submit_round(
+    session: Session,
+    actor: User,
+    inspection: Inspection,
+    *,
+    day: date | None = None,
+    device_time=None,
+    latitude=None,
+    longitude=None,
+    accuracy=None,
+    note: str | None = None,
+    require_photos: bool = True,
+    at: datetime | None = None,
+) -> list[Finding]:
     """Close a draft round: every target/item not failed passes (or is excused for a staff member
     on approved leave), each failure becomes a Finding (with its photos) and `finding_created`
     handlers run. `at` and `require_photos=False` exist for loading past rounds (demo, imports). Raises InspectionError when already submitted or when a failure that requires
@@ -428,18 +544,25 @@ def submit_round(session: Session, actor: User, inspection: Inspection, *, day: 
     day = day or local_today()
     roster = site_roster(session, inspection.site, day)
     failures = draft_failures(session, inspection)
-    photo_counts = dict(session.execute(
-        sa.select(Photo.check_result_id, sa.func.count(Photo.id))
-        .where(Photo.check_result_id.in_([f.id for f in failures] or [-1]))
-        .group_by(Photo.check_result_id)
-    ).all())
+    photo_counts = dict(
+        session.execute(
+            sa.select(Photo.check_result_id, sa.func.count(Photo.id))
+            .where(Photo.check_result_id.in_([f.id for f in failures] or [-1]))
+            .group_by(Photo.check_result_id)
+        ).all()
+    )
     for failure in failures:
         # Through the API a failure may name photos (SHA-256) that upload after the round.
-        if (require_photos and failure.item_version.photo_required
-                and not photo_counts.get(failure.id) and not failure.photo_sha256):
+        if (
+            require_photos
+            and failure.item_version.photo_required
+            and not photo_counts.get(failure.id)
+            and not failure.photo_sha256
+        ):
             raise InspectionError(
                 _("%(code)s requires a photo of the failure.", code=failure.item_version.item.code),
-                "photos")
+                "photos",
+            )
     failed_keys = {(f.item_version.item_id, target_of(f)) for f in failures}
     rows = []
     items_cache = active_items(session)
@@ -447,18 +570,22 @@ def submit_round(session: Session, actor: User, inspection: Inspection, *, day: 
         entry = roster.entry_for(target.id) if target.kind == "staff" else None
         if target.kind == "staff" and entry is None:
             continue
-        window_id = (target.id if target.kind == "window"
-                     else entry.window.id if entry is not None else None)
+        window_id = (
+            target.id if target.kind == "window" else entry.window.id if entry is not None else None
+        )
         for item, version in items_cache:
             if item.target != target.kind or (item.id, target) in failed_keys:
                 continue
-            rows.append({
-                "inspection_id": inspection.id, "item_version_id": version.id,
-                "window_id": window_id,
-                "staff_member_id": target.id if target.kind == "staff" else None,
-                "result": "excused" if entry is not None and entry.on_leave else "pass",
-                "severity": version.severity,
-            })
+            rows.append(
+                {
+                    "inspection_id": inspection.id,
+                    "item_version_id": version.id,
+                    "window_id": window_id,
+                    "staff_member_id": target.id if target.kind == "staff" else None,
+                    "result": "excused" if entry is not None and entry.on_leave else "pass",
+                    "severity": version.severity,
+                }
+            )
     if rows:
         session.execute(sa.insert(CheckResult), rows)
     now = at or utcnow()
@@ -475,12 +602,20 @@ def submit_round(session: Session, actor: User, inspection: Inspection, *, day: 
     for failure in failures:
         version = failure.item_version
         finding = Finding(
-            inspection_id=inspection.id, check_result_id=failure.id, item_version_id=version.id,
-            category=version.item.category, target=version.item.target,
-            site_id=inspection.site_id, window_id=failure.window_id,
-            staff_member_id=failure.staff_member_id, severity=failure.severity,
-            description=f"{version.item.code} {version.text_zh}"[:300], reason=failure.reason,
-            note=failure.note, found_by_id=actor.id, found_at=now,
+            inspection_id=inspection.id,
+            check_result_id=failure.id,
+            item_version_id=version.id,
+            category=version.item.category,
+            target=version.item.target,
+            site_id=inspection.site_id,
+            window_id=failure.window_id,
+            staff_member_id=failure.staff_member_id,
+            severity=failure.severity,
+            description=f"{version.item.code} {version.text_zh}"[:300],
+            reason=failure.reason,
+            note=failure.note,
+            found_by_id=actor.id,
+            found_at=now,
         )
         session.add(finding)
         findings.append(finding)
@@ -488,15 +623,23 @@ def submit_round(session: Session, actor: User, inspection: Inspection, *, day: 
     if findings:
         by_result = {f.check_result_id: f.id for f in findings}
         for result_id, finding_id in by_result.items():
-            session.execute(sa.update(Photo).where(Photo.check_result_id == result_id)
-                            .values(finding_id=finding_id))
+            session.execute(
+                sa.update(Photo)
+                .where(Photo.check_result_id == result_id)
+                .values(finding_id=finding_id)
+            )
     record(session, actor, "inspection.submit", inspection)
     for finding in findings:
         record(session, actor, "finding.create", finding)
         fire_finding_created(session, actor, finding)
     session.flush()
-    logger.info("inspection %s submitted by %s: %s results, %s findings", inspection.id,
-                actor.id, len(rows) + len(failures), len(findings))
+    logger.info(
+        "inspection %s submitted by %s: %s results, %s findings",
+        inspection.id,
+        actor.id,
+        len(rows) + len(failures),
+        len(findings),
+    )
     return findings
 
 
@@ -504,13 +647,15 @@ def submit_round(session: Session, actor: User, inspection: Inspection, *, day: 
 
 
 def content_hash(payload: dict) -> str:
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                           default=str)
+    canonical = json.dumps(
+        payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def create_inspection(session: Session, actor: User, payload: dict,
-                      *, upload_folder: str | None = None) -> tuple[Inspection, bool]:
+def create_inspection(
+    session: Session, actor: User, payload: dict, *, upload_folder: str | None = None
+) -> tuple[Inspection, bool]:
     """Create and submit a patrol round with its failures in one go, keyed by the client's UUID.
 
     Returns (inspection, created). The same UUID with the same content returns the existing
@@ -529,41 +674,61 @@ def create_inspection(session: Session, actor: User, payload: dict,
     if existing is not None:
         if existing.content_hash == digest and existing.inspector_id == actor.id:
             return existing, False
-        raise InspectionError(_("An inspection with this id already exists with different "
-                                "content."), "uuid", 409)
+        raise InspectionError(
+            _("An inspection with this id already exists with different content."), "uuid", 409
+        )
     site = session.get(Site, payload.get("site_id"))
     if site is None or not in_scope(actor, site.id, session):
         raise InspectionError(_("Unknown site."), "site_id", 404)
-    inspection = start_round(session, actor, site, uuid=key,
-                             device_time=payload.get("device_started_at"),
-                             latitude=payload.get("latitude"), longitude=payload.get("longitude"),
-                             accuracy=payload.get("location_accuracy_m"))
+    inspection = start_round(
+        session,
+        actor,
+        site,
+        uuid=key,
+        device_time=payload.get("device_started_at"),
+        latitude=payload.get("latitude"),
+        longitude=payload.get("longitude"),
+        accuracy=payload.get("location_accuracy_m"),
+    )
     inspection.content_hash = digest
     from compliance.timeutil import local_today
 
     # The server's day decides who was on duty; the device time is kept as evidence only.
     roster = site_roster(session, site, local_today())
-    photos = {p.sha256: p for p in session.scalars(
-        sa.select(Photo).where(Photo.inspection_uuid == key))}
+    photos = {
+        p.sha256: p for p in session.scalars(sa.select(Photo).where(Photo.inspection_uuid == key))
+    }
     for index, failure in enumerate(payload.get("failures") or []):
         try:
             target = Target.parse(failure.get("target", ""))
-            result = record_failure(session, actor, inspection, target=target,
-                                    item_code=failure.get("item_code", ""),
-                                    severity=failure.get("severity"),
-                                    reason=failure.get("reason"), note=failure.get("note"),
-                                    roster=roster)
+            result = record_failure(
+                session,
+                actor,
+                inspection,
+                target=target,
+                item_code=failure.get("item_code", ""),
+                severity=failure.get("severity"),
+                reason=failure.get("reason"),
+                note=failure.get("note"),
+                roster=roster,
+            )
         except InspectionError as exc:
-            raise InspectionError(f"failures[{index}]: {exc.message}", exc.field, exc.status
-                                  ) from None
+            raise InspectionError(
+                f"failures[{index}]: {exc.message}", exc.field, exc.status
+            ) from None
         shas = [str(sha).lower() for sha in failure.get("photos") or []]
         result.photo_sha256 = shas or None
         for sha in shas:
             if sha in photos:
                 photos[sha].check_result_id = result.id
     session.flush()
-    submit_round(session, actor, inspection, device_time=payload.get("device_submitted_at"),
-                 note=payload.get("note"))
+    submit_round(
+        session,
+        actor,
+        inspection,
+        device_time=payload.get("device_submitted_at"),
+        note=payload.get("note"),
+    )
     return inspection, True
 
 
@@ -574,14 +739,19 @@ def attach_uploaded_photo(session: Session, photo: Photo) -> None:
     if not photo.inspection_uuid or photo.check_result_id is not None:
         return
     inspection = session.scalars(
-        sa.select(Inspection).where(Inspection.uuid == photo.inspection_uuid)).first()
+        sa.select(Inspection).where(Inspection.uuid == photo.inspection_uuid)
+    ).first()
     if inspection is None:
         return
-    for result in session.scalars(sa.select(CheckResult).where(
-            CheckResult.inspection_id == inspection.id, CheckResult.result == "fail")):
+    for result in session.scalars(
+        sa.select(CheckResult).where(
+            CheckResult.inspection_id == inspection.id, CheckResult.result == "fail"
+        )
+    ):
         if photo.sha256 in (result.photo_sha256 or []):
             photo.check_result_id = result.id
             photo.finding_id = session.scalar(
-                sa.select(Finding.id).where(Finding.check_result_id == result.id))
+                sa.select(Finding.id).where(Finding.check_result_id == result.id)
+            )
             session.flush()
             return

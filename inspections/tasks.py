@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 def inspectors_of_site(session, site_id: int) -> list[User]:
     """Active inspectors whose scope covers the site."""
     users = session.scalars(
-        sa.select(User).join(UserRole, UserRole.user_id == User.id)
+        sa.select(User)
+        .join(UserRole, UserRole.user_id == User.id)
         .where(UserRole.role == "inspector", User.active.is_(True))
     ).all()
     result = []
@@ -41,11 +42,18 @@ def remind_missing_patrols(app: Flask, run_on: date) -> dict:
         notified = 0
         due = sites_due(session, run_on)
         for entry in due:
-            title = f"{entry.site.name}：今日巡查未完成 ({entry.done}/{entry.expected}) · " \
-                    f"Patrol round missing today"
-            rows = notify(session, inspectors_of_site(session, entry.site.id), "patrol_missing",
-                          title, link=f"/patrols?site={entry.site.id}",
-                          dedupe_key=f"patrol-missing:{entry.site.id}:{run_on.isoformat()}")
+            title = (
+                f"{entry.site.name}：今日巡查未完成 ({entry.done}/{entry.expected}) · "
+                f"Patrol round missing today"
+            )
+            rows = notify(
+                session,
+                inspectors_of_site(session, entry.site.id),
+                "patrol_missing",
+                title,
+                link=f"/patrols?site={entry.site.id}",
+                dedupe_key=f"patrol-missing:{entry.site.id}:{run_on.isoformat()}",
+            )
             notified += len(rows)
         session.commit()
         return {"sites_due": len(due), "notified": notified}
@@ -56,27 +64,39 @@ def run_recurring_draws(app: Flask, run_on: date) -> dict:
     with app.app_context():
         session = db.session
         made = skipped = failed = 0
-        schedules = session.scalars(sa.select(DrawSchedule).where(
-            DrawSchedule.is_active.is_(True), DrawSchedule.weekday == run_on.weekday())).all()
+        schedules = session.scalars(
+            sa.select(DrawSchedule).where(
+                DrawSchedule.is_active.is_(True), DrawSchedule.weekday == run_on.weekday()
+            )
+        ).all()
         for schedule in schedules:
-            if session.scalar(sa.select(Draw.id).where(Draw.schedule_id == schedule.id,
-                                                       Draw.drawn_on == run_on)):
+            if session.scalar(
+                sa.select(Draw.id).where(Draw.schedule_id == schedule.id, Draw.drawn_on == run_on)
+            ):
                 skipped += 1
                 continue
             try:
                 with session.begin_nested():
-                    create_draw(session, None, title=f"{schedule.title} {run_on.isoformat()}",
-                                target_kind=schedule.target_kind, site_ids=schedule.site_ids,
-                                post_ids=schedule.post_ids, inspector_ids=schedule.inspector_ids,
-                                target_count=schedule.target_count,
-                                target_percent=schedule.target_percent,
-                                inspectors_per_target=schedule.inspectors_per_target,
-                                day=run_on, schedule=schedule)
+                    create_draw(
+                        session,
+                        None,
+                        title=f"{schedule.title} {run_on.isoformat()}",
+                        target_kind=schedule.target_kind,
+                        site_ids=schedule.site_ids,
+                        post_ids=schedule.post_ids,
+                        inspector_ids=schedule.inspector_ids,
+                        target_count=schedule.target_count,
+                        target_percent=schedule.target_percent,
+                        inspectors_per_target=schedule.inspectors_per_target,
+                        day=run_on,
+                        schedule=schedule,
+                    )
                 made += 1
             except InspectionError as exc:
                 failed += 1
-                logger.warning("recurring draw %s for %s not made: %s", schedule.id, run_on,
-                               exc.message)
+                logger.warning(
+                    "recurring draw %s for %s not made: %s", schedule.id, run_on, exc.message
+                )
         session.commit()
         return {"draws": made, "already_made": skipped, "failed": failed}
 
@@ -86,8 +106,19 @@ def init_app(app: Flask) -> None:
 
     from compliance.scheduler import register_job
 
-    register_job(app, "inspections.patrol_missing", remind_missing_patrols,
-                 _l("Notify inspectors of sites whose planned patrol rounds are missing today"),
-                 hour=app.config.get("PATROL_REMINDER_HOUR", 15), minute=0)
-    register_job(app, "inspections.recurring_draws", run_recurring_draws,
-                 _l("Make the weekly spot-check draws"), hour=7, minute=30)
+    register_job(
+        app,
+        "inspections.patrol_missing",
+        remind_missing_patrols,
+        _l("Notify inspectors of sites whose planned patrol rounds are missing today"),
+        hour=app.config.get("PATROL_REMINDER_HOUR", 15),
+        minute=0,
+    )
+    register_job(
+        app,
+        "inspections.recurring_draws",
+        run_recurring_draws,
+        _l("Make the weekly spot-check draws"),
+        hour=7,
+        minute=30,
+    )

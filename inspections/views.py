@@ -78,8 +78,12 @@ ROUND_ROLES = ("inspector", "admin", "discipline")
 
 @bp.app_context_processor
 def _labels():
-    return {"category_labels": CATEGORY_LABELS, "severity_labels": SEVERITY_LABELS,
-            "target_labels": TARGET_LABELS, "kind_labels": KIND_LABELS}
+    return {
+        "category_labels": CATEGORY_LABELS,
+        "severity_labels": SEVERITY_LABELS,
+        "target_labels": TARGET_LABELS,
+        "kind_labels": KIND_LABELS,
+    }
 
 
 def _int_arg(name: str) -> int | None:
@@ -122,8 +126,9 @@ def photo(photo_id: int, variant: str):
         mimetype = "image/jpeg"
         name = f"photo-{row.id}-{variant}.jpg"
         as_attachment = False
-    response = send_file(path, mimetype=mimetype, as_attachment=as_attachment,
-                         download_name=name, conditional=True)
+    response = send_file(
+        path, mimetype=mimetype, as_attachment=as_attachment, download_name=name, conditional=True
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
@@ -134,15 +139,25 @@ def photo(photo_id: int, variant: str):
 
 def _my_open_rounds(user: User) -> list[Inspection]:
     """Drafts the user can work on: their own rounds and spot checks they were drawn for."""
-    team = sa.select(InspectionInspector.inspection_id).where(InspectionInspector.user_id == user.id)
-    return list(db.session.scalars(
-        sa.select(Inspection).options(joinedload(Inspection.site),
-                                      joinedload(Inspection.target_window),
-                                      joinedload(Inspection.target_staff))
-        .where(Inspection.status == "draft",
-               sa.or_(Inspection.inspector_id == user.id, Inspection.id.in_(team)))
-        .order_by(Inspection.created_at.desc()).limit(50)
-    ))
+    team = sa.select(InspectionInspector.inspection_id).where(
+        InspectionInspector.user_id == user.id
+    )
+    return list(
+        db.session.scalars(
+            sa.select(Inspection)
+            .options(
+                joinedload(Inspection.site),
+                joinedload(Inspection.target_window),
+                joinedload(Inspection.target_staff),
+            )
+            .where(
+                Inspection.status == "draft",
+                sa.or_(Inspection.inspector_id == user.id, Inspection.id.in_(team)),
+            )
+            .order_by(Inspection.created_at.desc())
+            .limit(50)
+        )
+    )
 
 
 @bp.route("/patrols")
@@ -150,25 +165,39 @@ def _my_open_rounds(user: User) -> list[Inspection]:
 def patrol_start():
     today = local_today()
     status = {s.site.id: s for s in schedules.patrol_status(db.session, today, current_user)}
-    return render_template("inspections/patrol_start.html", sites=sites_in_scope(current_user),
-                           status=status, open_rounds=_my_open_rounds(current_user),
-                           highlight=_int_arg("site"))
+    return render_template(
+        "inspections/patrol_start.html",
+        sites=sites_in_scope(current_user),
+        status=status,
+        open_rounds=_my_open_rounds(current_user),
+        highlight=_int_arg("site"),
+    )
 
 
 def _open_or_resume(site: Site) -> Inspection:
     draft = db.session.scalars(
-        sa.select(Inspection).where(Inspection.status == "draft", Inspection.kind == "patrol",
-                                    Inspection.site_id == site.id,
-                                    Inspection.inspector_id == current_user.id)
-        .order_by(Inspection.created_at.desc()).limit(1)).first()
+        sa.select(Inspection)
+        .where(
+            Inspection.status == "draft",
+            Inspection.kind == "patrol",
+            Inspection.site_id == site.id,
+            Inspection.inspector_id == current_user.id,
+        )
+        .order_by(Inspection.created_at.desc())
+        .limit(1)
+    ).first()
     if draft is not None:
         return draft
-    inspection = start_round(db.session, current_user, site,
-                             uuid=request.form.get("uuid") or None,
-                             device_time=request.form.get("device_time"),
-                             latitude=request.form.get("latitude"),
-                             longitude=request.form.get("longitude"),
-                             accuracy=request.form.get("accuracy"))
+    inspection = start_round(
+        db.session,
+        current_user,
+        site,
+        uuid=request.form.get("uuid") or None,
+        device_time=request.form.get("device_time"),
+        latitude=request.form.get("latitude"),
+        longitude=request.form.get("longitude"),
+        accuracy=request.form.get("accuracy"),
+    )
     db.session.commit()
     return inspection
 
@@ -205,8 +234,10 @@ def window_entry(window_id: int):
 
 def _round_or_404(uuid: str, *, work: bool = False) -> Inspection:
     inspection = db.session.scalars(
-        sa.select(Inspection).options(joinedload(Inspection.site), selectinload(Inspection.team))
-        .where(Inspection.uuid == uuid)).first()
+        sa.select(Inspection)
+        .options(joinedload(Inspection.site), selectinload(Inspection.team))
+        .where(Inspection.uuid == uuid)
+    ).first()
     if inspection is None or not in_scope(current_user, inspection.site_id):
         abort(404)
     if work and not may_work_on(current_user, inspection):
@@ -234,19 +265,32 @@ def round(uuid: str):  # noqa: A001  (the endpoint name users see in URLs)
         return redirect(url_for(".inspection_detail", inspection_id=inspection.id))
     roster = site_roster(db.session, inspection.site, local_today())
     failures = draft_failures(db.session, inspection)
-    photo_counts = dict(db.session.execute(
-        sa.select(Photo.check_result_id, sa.func.count(Photo.id))
-        .where(Photo.inspection_uuid == inspection.uuid, Photo.check_result_id.is_not(None))
-        .group_by(Photo.check_result_id)).all())
+    photo_counts = dict(
+        db.session.execute(
+            sa.select(Photo.check_result_id, sa.func.count(Photo.id))
+            .where(Photo.inspection_uuid == inspection.uuid, Photo.check_result_id.is_not(None))
+            .group_by(Photo.check_result_id)
+        ).all()
+    )
     by_target: dict[str, int] = {}
     for f in failures:
-        key = (f"s{f.staff_member_id}" if f.staff_member_id else
-               f"w{f.window_id}" if f.window_id else "a")
+        key = (
+            f"s{f.staff_member_id}"
+            if f.staff_member_id
+            else f"w{f.window_id}"
+            if f.window_id
+            else "a"
+        )
         by_target[key] = by_target.get(key, 0) + 1
     return render_template(
-        "inspections/round.html", inspection=inspection, roster=roster,
-        windows=_round_targets(inspection, roster), failures=failures, by_target=by_target,
-        photo_counts=photo_counts, show_area=inspection.draw_id is None,
+        "inspections/round.html",
+        inspection=inspection,
+        roster=roster,
+        windows=_round_targets(inspection, roster),
+        failures=failures,
+        by_target=by_target,
+        photo_counts=photo_counts,
+        show_area=inspection.draw_id is None,
         only_staff=inspection.target_staff_id,
     )
 
@@ -289,37 +333,71 @@ def fail(uuid: str):
         try:
             if not form["item"]:
                 raise InspectionError(_("Choose the item that failed."), "item")
-            result = record_failure(db.session, current_user, inspection, target=target,
-                                    item_code=form["item"], severity=form["severity"] or None,
-                                    reason=form["reason"], note=form["note"], roster=roster)
+            result = record_failure(
+                db.session,
+                current_user,
+                inspection,
+                target=target,
+                item_code=form["item"],
+                severity=form["severity"] or None,
+                reason=form["reason"],
+                note=form["note"],
+                roster=roster,
+            )
             for upload in files:
-                store_photo(db.session, current_user, upload.read(),
-                            upload_folder=current_app.config["UPLOAD_FOLDER"],
-                            inspection_uuid=inspection.uuid, check_result_id=result.id,
-                            max_bytes=current_app.config.get("PHOTO_MAX_BYTES", MAX_BYTES))
+                store_photo(
+                    db.session,
+                    current_user,
+                    upload.read(),
+                    upload_folder=current_app.config["UPLOAD_FOLDER"],
+                    inspection_uuid=inspection.uuid,
+                    check_result_id=result.id,
+                    max_bytes=current_app.config.get("PHOTO_MAX_BYTES", MAX_BYTES),
+                )
             db.session.commit()
         except (InspectionError, PhotoError) as exc:
             db.session.rollback()
             error = exc.message
         else:
             flash(_("Failure recorded."), "success")
-            anchor = "area" if target.kind == "area" else (
-                f"w{result.window_id}" if result.window_id else None)
+            anchor = (
+                "area"
+                if target.kind == "area"
+                else (f"w{result.window_id}" if result.window_id else None)
+            )
             return redirect(url_for(".round", uuid=inspection.uuid, _anchor=anchor))
-    existing = [f for f in draft_failures(db.session, inspection)
-                if (f.staff_member_id if target.kind == "staff" else
-                    f.window_id if target.kind == "window" else None) == target.id
-                and (target.kind != "window" or f.staff_member_id is None)]
+    existing = [
+        f
+        for f in draft_failures(db.session, inspection)
+        if (
+            f.staff_member_id
+            if target.kind == "staff"
+            else f.window_id
+            if target.kind == "window"
+            else None
+        )
+        == target.id
+        and (target.kind != "window" or f.staff_member_id is None)
+    ]
     photos = {}
     if existing:
-        for p in db.session.scalars(sa.select(Photo).where(
-                Photo.check_result_id.in_([f.id for f in existing]))):
+        for p in db.session.scalars(
+            sa.select(Photo).where(Photo.check_result_id.in_([f.id for f in existing]))
+        ):
             photos.setdefault(p.check_result_id, []).append(p)
     entry = roster.entry_for(target.id) if target.kind == "staff" else None
-    return render_template("inspections/fail.html", inspection=inspection, target=target,
-                           label=label, items=items, form=form, error=error, existing=existing,
-                           photos=photos, on_leave=bool(entry and entry.on_leave)), (
-        422 if error else 200)
+    return render_template(
+        "inspections/fail.html",
+        inspection=inspection,
+        target=target,
+        label=label,
+        items=items,
+        form=form,
+        error=error,
+        existing=existing,
+        photos=photos,
+        on_leave=bool(entry and entry.on_leave),
+    ), (422 if error else 200)
 
 
 @bp.route("/rounds/<uuid>/failures/<int:result_id>/remove", methods=["POST"])
@@ -346,8 +424,12 @@ def save(uuid: str):
     inspection = _round_or_404(uuid, work=True)
     if inspection.status == "draft":
         if inspection.latitude is None:
-            set_location(inspection, request.form.get("latitude"), request.form.get("longitude"),
-                         request.form.get("accuracy"))
+            set_location(
+                inspection,
+                request.form.get("latitude"),
+                request.form.get("longitude"),
+                request.form.get("accuracy"),
+            )
         inspection.note = (request.form.get("note") or "").strip() or None
         db.session.commit()
         flash(_("Round saved. You can resume it from the patrol page."), "success")
@@ -359,12 +441,16 @@ def save(uuid: str):
 def submit(uuid: str):
     inspection = _round_or_404(uuid, work=True)
     try:
-        findings = submit_round(db.session, current_user, inspection,
-                                device_time=request.form.get("device_time"),
-                                latitude=request.form.get("latitude"),
-                                longitude=request.form.get("longitude"),
-                                accuracy=request.form.get("accuracy"),
-                                note=request.form.get("note"))
+        findings = submit_round(
+            db.session,
+            current_user,
+            inspection,
+            device_time=request.form.get("device_time"),
+            latitude=request.form.get("latitude"),
+            longitude=request.form.get("longitude"),
+            accuracy=request.form.get("accuracy"),
+            note=request.form.get("note"),
+        )
         if inspection.draw_id is not None:
             draw_svc.refresh_status(db.session, db.session.get(Draw, inspection.draw_id))
         db.session.commit()
@@ -382,11 +468,14 @@ def submit(uuid: str):
 @bp.route("/inspections")
 @roles_required(*READER_ROLES)
 def inspection_list():
-    query = (sa.select(Inspection)
-             .options(joinedload(Inspection.site), joinedload(Inspection.inspector))
-             .where(scope_filter(current_user, Inspection.site_id),
-                    sa.or_(Inspection.status == "submitted",
-                           Inspection.inspector_id == current_user.id)))
+    query = (
+        sa.select(Inspection)
+        .options(joinedload(Inspection.site), joinedload(Inspection.inspector))
+        .where(
+            scope_filter(current_user, Inspection.site_id),
+            sa.or_(Inspection.status == "submitted", Inspection.inspector_id == current_user.id),
+        )
+    )
     f = _filters()
     if f["site"]:
         query = query.where(Inspection.site_id == f["site"])
@@ -398,24 +487,38 @@ def inspection_list():
         query = query.where(Inspection.started_at >= local_day_bounds_utc(f["start"])[0])
     if f["end"]:
         query = query.where(Inspection.started_at < local_day_bounds_utc(f["end"])[1])
-    page = db.paginate(query.order_by(Inspection.started_at.desc(), Inspection.id.desc()),
-                       page=_page(), per_page=PER_PAGE, error_out=False)
-    return render_template("inspections/inspection_list.html", page=page, f=f,
-                           **_filter_choices())
+    page = db.paginate(
+        query.order_by(Inspection.started_at.desc(), Inspection.id.desc()),
+        page=_page(),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template("inspections/inspection_list.html", page=page, f=f, **_filter_choices())
 
 
 def _filters() -> dict:
-    return {"site": _int_arg("site"), "kind": request.args.get("kind", ""),
-            "category": request.args.get("category", ""),
-            "severity": request.args.get("severity", ""), "inspector": _int_arg("inspector"),
-            "staff": _int_arg("staff"), "start": _date_arg("start"), "end": _date_arg("end")}
+    return {
+        "site": _int_arg("site"),
+        "kind": request.args.get("kind", ""),
+        "category": request.args.get("category", ""),
+        "severity": request.args.get("severity", ""),
+        "inspector": _int_arg("inspector"),
+        "staff": _int_arg("staff"),
+        "start": _date_arg("start"),
+        "end": _date_arg("end"),
+    }
 
 
 def _filter_choices() -> dict:
     from .forms import inspector_choices
 
-    return {"sites": sites_in_scope(current_user), "inspectors": inspector_choices(),
-            "categories": CATEGORIES, "severities": SEVERITIES, "kinds": INSPECTION_KINDS}
+    return {
+        "sites": sites_in_scope(current_user),
+        "inspectors": inspector_choices(),
+        "categories": CATEGORIES,
+        "severities": SEVERITIES,
+        "kinds": INSPECTION_KINDS,
+    }
 
 
 @bp.route("/inspections/<int:inspection_id>")
@@ -424,29 +527,45 @@ def inspection_detail(inspection_id: int):
     inspection = db.session.get(Inspection, inspection_id)
     if inspection is None or not can_view_inspection(current_user, inspection):
         abort(404)
-    counts = dict(db.session.execute(
-        sa.select(CheckResult.result, sa.func.count(CheckResult.id))
-        .where(CheckResult.inspection_id == inspection.id).group_by(CheckResult.result)).all())
-    findings = list(db.session.scalars(
-        sa.select(Finding).options(joinedload(Finding.staff_member), joinedload(Finding.window))
-        .where(Finding.inspection_id == inspection.id).order_by(Finding.id)))
+    counts = dict(
+        db.session.execute(
+            sa.select(CheckResult.result, sa.func.count(CheckResult.id))
+            .where(CheckResult.inspection_id == inspection.id)
+            .group_by(CheckResult.result)
+        ).all()
+    )
+    findings = list(
+        db.session.scalars(
+            sa.select(Finding)
+            .options(joinedload(Finding.staff_member), joinedload(Finding.window))
+            .where(Finding.inspection_id == inspection.id)
+            .order_by(Finding.id)
+        )
+    )
     failures = [] if findings else draft_failures(db.session, inspection)
-    photos = _photos_for(finding_ids=[f.id for f in findings],
-                         result_ids=[f.id for f in failures])
-    return render_template("inspections/inspection_detail.html", inspection=inspection,
-                           counts=counts, findings=findings, failures=failures, photos=photos,
-                           can_work=may_work_on(current_user, inspection))
+    photos = _photos_for(finding_ids=[f.id for f in findings], result_ids=[f.id for f in failures])
+    return render_template(
+        "inspections/inspection_detail.html",
+        inspection=inspection,
+        counts=counts,
+        findings=findings,
+        failures=failures,
+        photos=photos,
+        can_work=may_work_on(current_user, inspection),
+    )
 
 
 def _photos_for(finding_ids=(), result_ids=()) -> dict:
     photos: dict = {}
     if finding_ids:
-        for p in db.session.scalars(sa.select(Photo).where(Photo.finding_id.in_(finding_ids))
-                                    .order_by(Photo.id)):
+        for p in db.session.scalars(
+            sa.select(Photo).where(Photo.finding_id.in_(finding_ids)).order_by(Photo.id)
+        ):
             photos.setdefault(("f", p.finding_id), []).append(p)
     if result_ids:
-        for p in db.session.scalars(sa.select(Photo).where(
-                Photo.check_result_id.in_(result_ids)).order_by(Photo.id)):
+        for p in db.session.scalars(
+            sa.select(Photo).where(Photo.check_result_id.in_(result_ids)).order_by(Photo.id)
+        ):
             photos.setdefault(("r", p.check_result_id), []).append(p)
     return photos
 
@@ -455,11 +574,18 @@ def _photos_for(finding_ids=(), result_ids=()) -> dict:
 
 
 def _finding_query(user: User):
-    query = sa.select(Finding).options(joinedload(Finding.site), joinedload(Finding.staff_member),
-                                       joinedload(Finding.window), joinedload(Finding.found_by),
-                                       joinedload(Finding.inspection))
-    own = (Finding.staff_member_id == user.staff_member_id
-           if user.staff_member_id is not None else sa.false())
+    query = sa.select(Finding).options(
+        joinedload(Finding.site),
+        joinedload(Finding.staff_member),
+        joinedload(Finding.window),
+        joinedload(Finding.found_by),
+        joinedload(Finding.inspection),
+    )
+    own = (
+        Finding.staff_member_id == user.staff_member_id
+        if user.staff_member_id is not None
+        else sa.false()
+    )
     if user.has_role(*READER_ROLES):
         return query.where(sa.or_(scope_filter(user, Finding.site_id), own))
     return query.where(own)
@@ -474,8 +600,10 @@ def finding_list():
     f = _filters()
     staff_no = (request.args.get("staff_no") or "").strip()
     if staff_no:
-        f["staff"] = db.session.scalar(sa.select(StaffMember.id).where(
-            StaffMember.staff_no == staff_no)) or -1
+        f["staff"] = (
+            db.session.scalar(sa.select(StaffMember.id).where(StaffMember.staff_no == staff_no))
+            or -1
+        )
     f["staff_no"] = staff_no
     if f["site"]:
         query = query.where(Finding.site_id == f["site"])
@@ -488,23 +616,37 @@ def finding_list():
     if f["staff"]:
         query = query.where(Finding.staff_member_id == f["staff"])
     if f["kind"] in INSPECTION_KINDS:
-        query = query.where(Finding.inspection_id.in_(
-            sa.select(Inspection.id).where(Inspection.kind == f["kind"])))
+        query = query.where(
+            Finding.inspection_id.in_(sa.select(Inspection.id).where(Inspection.kind == f["kind"]))
+        )
     if f["start"]:
         query = query.where(Finding.found_at >= local_day_bounds_utc(f["start"])[0])
     if f["end"]:
         query = query.where(Finding.found_at < local_day_bounds_utc(f["end"])[1])
-    page = db.paginate(query.order_by(Finding.found_at.desc(), Finding.id.desc()), page=_page(),
-                       per_page=PER_PAGE, error_out=False)
-    photo_counts = dict(db.session.execute(
-        sa.select(Photo.finding_id, sa.func.count(Photo.id))
-        .where(Photo.finding_id.in_([x.id for x in page.items] or [-1]))
-        .group_by(Photo.finding_id)).all())
+    page = db.paginate(
+        query.order_by(Finding.found_at.desc(), Finding.id.desc()),
+        page=_page(),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    photo_counts = dict(
+        db.session.execute(
+            sa.select(Photo.finding_id, sa.func.count(Photo.id))
+            .where(Photo.finding_id.in_([x.id for x in page.items] or [-1]))
+            .group_by(Photo.finding_id)
+        ).all()
+    )
     member = db.session.get(StaffMember, f["staff"]) if f["staff"] else None
     staff_name = member.name if member is not None else ""
-    return render_template("inspections/finding_list.html", page=page, f=f,
-                           photo_counts=photo_counts, staff_name=staff_name,
-                           reader=current_user.has_role(*READER_ROLES), **_filter_choices())
+    return render_template(
+        "inspections/finding_list.html",
+        page=page,
+        f=f,
+        photo_counts=photo_counts,
+        staff_name=staff_name,
+        reader=current_user.has_role(*READER_ROLES),
+        **_filter_choices(),
+    )
 
 
 @bp.route("/findings/<int:finding_id>")
@@ -515,13 +657,20 @@ def finding_detail(finding_id: int):
         abort(404)
     photos = _photos_for(finding_ids=[finding.id]).get(("f", finding.id), [])
     # Photos taken at the inspection, then later evidence (e.g. of the rectification).
-    at_inspection = [p for p in photos if finding.check_result_id is not None
-                     and p.check_result_id == finding.check_result_id]
+    at_inspection = [
+        p
+        for p in photos
+        if finding.check_result_id is not None and p.check_result_id == finding.check_result_id
+    ]
     later = [p for p in photos if p not in at_inspection]
     extra = current_app.extensions.get("finding_detail_extra")
-    return render_template("inspections/finding_detail.html", finding=finding,
-                           photos=at_inspection, later_photos=later,
-                           extra=Markup(extra(finding)) if extra else None)
+    return render_template(
+        "inspections/finding_detail.html",
+        finding=finding,
+        photos=at_inspection,
+        later_photos=later,
+        extra=Markup(extra(finding)) if extra else None,
+    )
 
 
 # --------------------------------------------------------------------------- catalogue
@@ -533,7 +682,8 @@ def catalogue():
     rows = db.session.execute(
         sa.select(CheckItem, CheckItemVersion)
         .join(CheckItemVersion, CheckItemVersion.id == CheckItem.current_version_id)
-        .order_by(CheckItem.category, CheckItem.sort_order, CheckItem.code)).all()
+        .order_by(CheckItem.category, CheckItem.sort_order, CheckItem.code)
+    ).all()
     order = {c: i for i, c in enumerate(CATEGORIES)}
     rows = sorted(rows, key=lambda r: (order[r[0].category], r[0].sort_order, r[0].code))
     return render_template("inspections/catalogue.html", rows=rows)
@@ -561,17 +711,32 @@ def catalogue_edit(item_id: int | None = None):
         try:
             if item is None:
                 item = create_check_item(
-                    db.session, current_user, code=form.code.data, category=form.category.data,
-                    target=form.target.data, text_zh=form.text_zh.data, text_en=form.text_en.data,
-                    severity=form.severity.data, points=form.points.data,
-                    photo_required=form.photo_required.data, sort_order=form.sort_order.data or 0)
+                    db.session,
+                    current_user,
+                    code=form.code.data,
+                    category=form.category.data,
+                    target=form.target.data,
+                    text_zh=form.text_zh.data,
+                    text_en=form.text_en.data,
+                    severity=form.severity.data,
+                    points=form.points.data,
+                    photo_required=form.photo_required.data,
+                    sort_order=form.sort_order.data or 0,
+                )
                 item.is_active = form.is_active.data
             else:
-                update_check_item(db.session, current_user, item, text_zh=form.text_zh.data,
-                                  text_en=form.text_en.data, severity=form.severity.data,
-                                  points=form.points.data, photo_required=form.photo_required.data,
-                                  is_active=form.is_active.data,
-                                  sort_order=form.sort_order.data or 0)
+                update_check_item(
+                    db.session,
+                    current_user,
+                    item,
+                    text_zh=form.text_zh.data,
+                    text_en=form.text_en.data,
+                    severity=form.severity.data,
+                    points=form.points.data,
+                    photo_required=form.photo_required.data,
+                    is_active=form.is_active.data,
+                    sort_order=form.sort_order.data or 0,
+                )
             db.session.commit()
             flash(_("Check item saved."), "success")
             return redirect(url_for(".catalogue"))
@@ -580,10 +745,16 @@ def catalogue_edit(item_id: int | None = None):
             getattr(form, exc.field or "code", form.code).errors.append(exc.message)
     versions = []
     if item is not None:
-        versions = list(db.session.scalars(sa.select(CheckItemVersion).where(
-            CheckItemVersion.item_id == item.id).order_by(CheckItemVersion.version.desc())))
-    return render_template("inspections/catalogue_edit.html", form=form, item=item,
-                           versions=versions)
+        versions = list(
+            db.session.scalars(
+                sa.select(CheckItemVersion)
+                .where(CheckItemVersion.item_id == item.id)
+                .order_by(CheckItemVersion.version.desc())
+            )
+        )
+    return render_template(
+        "inspections/catalogue_edit.html", form=form, item=item, versions=versions
+    )
 
 
 # --------------------------------------------------------------------------- QR codes
@@ -599,16 +770,20 @@ def window_qr():
     site_id = _int_arg("site") or (sites[0].id if sites else None)
     if site_id is not None and not in_scope(current_user, site_id):
         abort(404)
-    windows = list(db.session.scalars(sa.select(Window).where(
-        Window.site_id == site_id, Window.is_active.is_(True)).order_by(Window.code)))
+    windows = list(
+        db.session.scalars(
+            sa.select(Window)
+            .where(Window.site_id == site_id, Window.is_active.is_(True))
+            .order_by(Window.code)
+        )
+    )
     codes = []
     base = current_app.config.get("BASE_URL", "").rstrip("/") or request.host_url.rstrip("/")
     for window in windows:
         url = base + url_for(".window_entry", window_id=window.id)
-        image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10,
-                            border=2)
+        image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
         svg = image.to_string(encoding="unicode")
-        codes.append((window, Markup(svg[svg.index("<svg"):]), url))
+        codes.append((window, Markup(svg[svg.index("<svg") :]), url))
     return render_template("inspections/qr.html", sites=sites, site_id=site_id, codes=codes)
 
 
@@ -626,46 +801,80 @@ def _draw_or_404(draw_id: int) -> Draw:
 
 
 def _draw_view_data(draw: Draw) -> dict:
-    inspections = list(db.session.scalars(
-        sa.select(Inspection).options(selectinload(Inspection.team).joinedload(
-            InspectionInspector.user), joinedload(Inspection.target_window),
-            joinedload(Inspection.target_staff))
-        .where(Inspection.draw_id == draw.id).order_by(Inspection.id)))
-    users = {u.id: u for u in db.session.scalars(sa.select(User).where(
-        User.id.in_(draw.inspector_pool)))}
+    inspections = list(
+        db.session.scalars(
+            sa.select(Inspection)
+            .options(
+                selectinload(Inspection.team).joinedload(InspectionInspector.user),
+                joinedload(Inspection.target_window),
+                joinedload(Inspection.target_staff),
+            )
+            .where(Inspection.draw_id == draw.id)
+            .order_by(Inspection.id)
+        )
+    )
+    users = {
+        u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(draw.inspector_pool)))
+    }
     if draw.target_kind == "window":
-        targets = {w.id: w.label for w in db.session.scalars(
-            sa.select(Window).where(Window.id.in_(draw.target_pool)))}
+        targets = {
+            w.id: w.label
+            for w in db.session.scalars(sa.select(Window).where(Window.id.in_(draw.target_pool)))
+        }
     else:
-        targets = {s.id: f"{s.name} ({s.staff_no})" for s in db.session.scalars(
-            sa.select(StaffMember).where(StaffMember.id.in_(draw.target_pool)))}
+        targets = {
+            s.id: f"{s.name} ({s.staff_no})"
+            for s in db.session.scalars(
+                sa.select(StaffMember).where(StaffMember.id.in_(draw.target_pool))
+            )
+        }
     sites = list(db.session.scalars(sa.select(Site).where(Site.id.in_(draw.site_ids))))
     by_target = {(i.target_window_id or i.target_staff_id): i for i in inspections}
     findings: dict[int, list[Finding]] = {}
     if inspections:
-        for f in db.session.scalars(sa.select(Finding).where(
-                Finding.inspection_id.in_([i.id for i in inspections])).order_by(Finding.id)):
+        for f in db.session.scalars(
+            sa.select(Finding)
+            .where(Finding.inspection_id.in_([i.id for i in inspections]))
+            .order_by(Finding.id)
+        ):
             findings.setdefault(f.inspection_id, []).append(f)
-    return {"draw": draw, "inspections": inspections, "users": users, "targets": targets,
-            "sites": sites, "by_target": by_target, "findings": findings}
+    return {
+        "draw": draw,
+        "inspections": inspections,
+        "users": users,
+        "targets": targets,
+        "sites": sites,
+        "by_target": by_target,
+        "findings": findings,
+    }
 
 
 @bp.route("/draws")
 @roles_required(*draw_svc.DRAW_ROLES)
 def draw_list():
-    page = db.paginate(sa.select(Draw).order_by(Draw.created_at.desc(), Draw.id.desc()),
-                       page=_page(), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(
+        sa.select(Draw).order_by(Draw.created_at.desc(), Draw.id.desc()),
+        page=_page(),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
     draw_schedules = list(db.session.scalars(sa.select(DrawSchedule).order_by(DrawSchedule.id)))
-    return render_template("inspections/draw_list.html", page=page, schedules=draw_schedules,
-                           weekdays=WEEKDAYS)
+    return render_template(
+        "inspections/draw_list.html", page=page, schedules=draw_schedules, weekdays=WEEKDAYS
+    )
 
 
 def _draw_form_args(form) -> dict:
-    return dict(title=form.title.data, target_kind=form.target_kind.data,
-                site_ids=form.sites.data, post_ids=form.posts.data,
-                inspector_ids=form.inspectors.data, target_count=form.target_count.data,
-                target_percent=form.target_percent.data,
-                inspectors_per_target=form.inspectors_per_target.data)
+    return dict(
+        title=form.title.data,
+        target_kind=form.target_kind.data,
+        site_ids=form.sites.data,
+        post_ids=form.posts.data,
+        inspector_ids=form.inspectors.data,
+        target_count=form.target_count.data,
+        target_percent=form.target_percent.data,
+        inspectors_per_target=form.inspectors_per_target.data,
+    )
 
 
 @bp.route("/draws/new", methods=["GET", "POST"])
@@ -674,8 +883,9 @@ def draw_new():
     form = DrawForm(current_user)
     if form.validate_on_submit():
         try:
-            draw = draw_svc.create_draw(db.session, current_user, day=local_today(),
-                                        **_draw_form_args(form))
+            draw = draw_svc.create_draw(
+                db.session, current_user, day=local_today(), **_draw_form_args(form)
+            )
             db.session.commit()
             flash(_("Draw made: %(n)s targets.", n=len(draw.result)), "success")
             return redirect(url_for(".draw_detail", draw_id=draw.id))
@@ -683,8 +893,7 @@ def draw_new():
             db.session.rollback()
             field = {"site_ids": "sites", "inspector_ids": "inspectors"}.get(exc.field, exc.field)
             getattr(form, field or "title", form.title).errors.append(exc.message)
-    return render_template("inspections/draw_form.html", form=form,
-                           title=_("New spot-check draw"))
+    return render_template("inspections/draw_form.html", form=form, title=_("New spot-check draw"))
 
 
 @bp.route("/draws/schedules/new", methods=["GET", "POST"])
@@ -693,8 +902,9 @@ def draw_schedule_new():
     form = DrawScheduleForm(current_user)
     if form.validate_on_submit():
         try:
-            draw_svc.create_schedule(db.session, current_user, weekday=form.weekday.data,
-                                     **_draw_form_args(form))
+            draw_svc.create_schedule(
+                db.session, current_user, weekday=form.weekday.data, **_draw_form_args(form)
+            )
             db.session.commit()
             flash(_("Recurring draw saved."), "success")
             return redirect(url_for(".draw_list"))
@@ -702,8 +912,7 @@ def draw_schedule_new():
             db.session.rollback()
             field = {"site_ids": "sites", "inspector_ids": "inspectors"}.get(exc.field, exc.field)
             getattr(form, field or "title", form.title).errors.append(exc.message)
-    return render_template("inspections/draw_form.html", form=form,
-                           title=_("New weekly draw"))
+    return render_template("inspections/draw_form.html", form=form, title=_("New weekly draw"))
 
 
 @bp.route("/draws/<int:draw_id>")
@@ -725,8 +934,10 @@ def draw_schedule_toggle(schedule_id: int):
         abort(404)
     draw_svc.set_schedule_active(db.session, current_user, schedule, not schedule.is_active)
     db.session.commit()
-    flash(_("Recurring draw resumed.") if schedule.is_active else _("Recurring draw paused."),
-          "success")
+    flash(
+        _("Recurring draw resumed.") if schedule.is_active else _("Recurring draw paused."),
+        "success",
+    )
     return redirect(url_for(".draw_list"))
 
 
@@ -747,9 +958,12 @@ def draw_publish(draw_id: int):
 @bp.route("/spot-checks/published")
 @login_required
 def draw_public_list():
-    page = db.paginate(sa.select(Draw).where(Draw.status == "published")
-                       .order_by(Draw.published_at.desc()), page=_page(), per_page=PER_PAGE,
-                       error_out=False)
+    page = db.paginate(
+        sa.select(Draw).where(Draw.status == "published").order_by(Draw.published_at.desc()),
+        page=_page(),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
     return render_template("inspections/draw_public_list.html", page=page)
 
 
@@ -798,18 +1012,21 @@ def inspector_panel(user: User):
         return None
     due = schedules.sites_due(db.session, local_today(), user)
     assigned = [i for i in _my_open_rounds(user) if i.kind == "spot_check"]
-    return Markup(render_template("inspections/_panel_inspector.html", due=due,
-                                  assigned=assigned))
+    return Markup(render_template("inspections/_panel_inspector.html", due=due, assigned=assigned))
 
 
 def staff_panel(user: User):
     if user.staff_member_id is None or user.has_role(*READER_ROLES):
         return None
     since = local_day_bounds_utc(local_today() - timedelta(days=30))[0]
-    findings = list(db.session.scalars(
-        sa.select(Finding).where(Finding.staff_member_id == user.staff_member_id,
-                                 Finding.found_at >= since)
-        .order_by(Finding.found_at.desc()).limit(5)))
+    findings = list(
+        db.session.scalars(
+            sa.select(Finding)
+            .where(Finding.staff_member_id == user.staff_member_id, Finding.found_at >= since)
+            .order_by(Finding.found_at.desc())
+            .limit(5)
+        )
+    )
     return Markup(render_template("inspections/_panel_staff.html", findings=findings))
 
 
@@ -820,14 +1037,24 @@ def init_app(app) -> None:
 
     app.register_blueprint(bp)
     register_nav(app, "inspections.patrol_start", _l("Patrol"), roles=ROUND_ROLES, order=20)
-    register_nav(app, "inspections.finding_list", _l("Findings"), order=22,
-                 roles=("admin", "inspector", "discipline", "staff"))
-    register_nav(app, "inspections.inspection_list", _l("Inspections"), roles=READER_ROLES,
-                 order=24)
+    register_nav(
+        app,
+        "inspections.finding_list",
+        _l("Findings"),
+        order=22,
+        roles=("admin", "inspector", "discipline", "staff"),
+    )
+    register_nav(
+        app, "inspections.inspection_list", _l("Inspections"), roles=READER_ROLES, order=24
+    )
     register_nav(app, "inspections.draw_list", _l("Draws"), roles=draw_svc.DRAW_ROLES, order=26)
     register_nav(app, "inspections.draw_public_list", _l("Spot-check results"), order=27)
-    register_nav(app, "inspections.catalogue", _l("Checklist"),
-                 roles=("admin", "inspector", "discipline"), order=28)
+    register_nav(
+        app,
+        "inspections.catalogue",
+        _l("Checklist"),
+        roles=("admin", "inspector", "discipline"),
+        order=28,
+    )
     register_dashboard_panel(app, inspector_panel, roles=("inspector",), order=10)
     register_dashboard_panel(app, staff_panel, roles=("staff",), order=12)
-

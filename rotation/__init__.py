@@ -32,11 +32,23 @@ def _register_audit_scopes() -> None:
 
     from .models import RotationExemption, RotationMove
 
-    register_audit_scope("RotationMove", lambda ids: sa.select(sa.cast(RotationMove.id, sa.String))
-                         .where(RotationMove.to_site_id.in_(ids)))
-    register_audit_scope("RotationPlan", lambda ids: sa.select(sa.cast(RotationMove.plan_id, sa.String))
-                         .where(RotationMove.to_site_id.in_(ids)))
-    register_audit_scope("RotationExemption", lambda ids: sa.select(sa.cast(RotationExemption.id, sa.String))
-                         .join(StaffMember, StaffMember.id == RotationExemption.staff_member_id)
-                         .where(StaffMember.site_id.in_(ids)))
-
+    register_audit_scope(
+        "RotationMove",
+        lambda ids: sa.select(sa.cast(RotationMove.id, sa.String)).where(
+            RotationMove.to_site_id.in_(ids)
+        ),
+    )
+    register_audit_scope(
+        "RotationPlan",
+        lambda ids: sa.select(sa.cast(RotationMove.plan_id, sa.String)).where(
+            RotationMove.to_site_id.in_(ids)
+        ),
+    )
+    register_audit_scope(
+        "RotationExemption",
+        lambda ids: (
+            sa.select(sa.cast(RotationExemption.id, sa.String))
+            .join(StaffMember, StaffMember.id == RotationExemption.staff_member_id)
+            .where(StaffMember.site_id.in_(ids))
+        ),
+    )

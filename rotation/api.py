@@ -18,8 +18,12 @@ from .models import PLAN_STATUSES, RotationPlan
 from .services import MoveSpec, RotationError
 from .views import MANAGERS, READERS, _visible_plans_query, plan_in_scope
 
-blp = ApiBlueprint("rotation_api", __name__, url_prefix="/rotation",
-                   description="Key-post rotation: tenure, proposals and rotation plans.")
+blp = ApiBlueprint(
+    "rotation_api",
+    __name__,
+    url_prefix="/rotation",
+    description="Key-post rotation: tenure, proposals and rotation plans.",
+)
 
 
 def _require(*roles: str) -> None:
@@ -28,8 +32,13 @@ def _require(*roles: str) -> None:
 
 
 def _rule_error(exc: RotationError, status: int = 409):
-    abort(status, message=str(exc), errors={"violations": [
-        {"rule": v.rule, "message": v.text()} for v in exc.violations]} if exc.violations else None)
+    abort(
+        status,
+        message=str(exc),
+        errors={"violations": [{"rule": v.rule, "message": v.text()} for v in exc.violations]}
+        if exc.violations
+        else None,
+    )
 
 
 def _checked_candidates(candidates: list[int]) -> list[int]:
@@ -69,14 +78,17 @@ class RotationSeatTenureSchema(Schema):
     due_on = fields.Date()
     days_left = fields.Integer()
     status = fields.String(metadata={"description": "overdue, due_soon (within 90 days) or ok"})
-    exempt_until = fields.Function(lambda r: r.exemption.ends_on.isoformat() if r.exemption else None)
+    exempt_until = fields.Function(
+        lambda r: r.exemption.ends_on.isoformat() if r.exemption else None
+    )
 
 
 class RotationProposalArgs(Schema):
     planning_on = fields.Date(required=True)
     candidate_ids = fields.List(fields.Integer(validate=validate.Range(min=1)), load_default=list)
-    create_plan = fields.Boolean(load_default=False,
-                                 metadata={"description": "save the proposal as a draft plan"})
+    create_plan = fields.Boolean(
+        load_default=False, metadata={"description": "save the proposal as a draft plan"}
+    )
     title = fields.String(validate=validate.Length(max=120))
 
 
@@ -154,7 +166,9 @@ class RotationMoveIn(Schema):
 
 
 class RotationPlanEditArgs(Schema):
-    moves = fields.List(fields.Nested(RotationMoveIn), required=True, validate=validate.Length(min=1))
+    moves = fields.List(
+        fields.Nested(RotationMoveIn), required=True, validate=validate.Length(min=1)
+    )
 
 
 class RotationDecisionArgs(Schema):
@@ -194,8 +208,14 @@ def request_proposal(args):
         abort(422, message="A plan cannot start in the past")
     if args["create_plan"] and proposal.ok:
         try:
-            plan = services.create_plan_from_proposal(db.session, current_user, args["planning_on"],
-                                                      candidates, site_ids, args.get("title"))
+            plan = services.create_plan_from_proposal(
+                db.session,
+                current_user,
+                args["planning_on"],
+                candidates,
+                site_ids,
+                args.get("title"),
+            )
         except RotationError as exc:
             db.session.rollback()
             _rule_error(exc, 409)
@@ -203,11 +223,13 @@ def request_proposal(args):
         plan_id = plan.id
     result = proposal.result
     return {
-        "planning_on": args["planning_on"], "feasible": proposal.ok,
+        "planning_on": args["planning_on"],
+        "feasible": proposal.ok,
         "solver": result.solver if proposal.ok else None,
         "moves": [m for g in planner.chains(result.moves) for m in g] if proposal.ok else [],
         "violations": [] if proposal.ok else result.violations,
-        "warnings": proposal.context.warnings, "plan_id": plan_id,
+        "warnings": proposal.context.warnings,
+        "plan_id": plan_id,
     }
 
 
@@ -222,10 +244,15 @@ def list_plans(args, pagination_parameters):
     if args.get("status"):
         query = query.where(RotationPlan.status == args["status"])
     pagination_parameters.item_count = db.session.scalar(
-        sa.select(sa.func.count()).select_from(query.subquery()))
-    return list(db.session.scalars(
-        query.order_by(RotationPlan.created_at.desc(), RotationPlan.id.desc())
-        .offset(pagination_parameters.first_item).limit(pagination_parameters.page_size)))
+        sa.select(sa.func.count()).select_from(query.subquery())
+    )
+    return list(
+        db.session.scalars(
+            query.order_by(RotationPlan.created_at.desc(), RotationPlan.id.desc())
+            .offset(pagination_parameters.first_item)
+            .limit(pagination_parameters.page_size)
+        )
+    )
 
 
 def _load(plan_id: int) -> RotationPlan:
@@ -256,8 +283,14 @@ def create_plan(args):
     if args["planning_on"] < local_today():
         abort(422, message="A plan cannot start in the past")
     try:
-        plan = services.create_plan_from_proposal(db.session, current_user, args["planning_on"],
-                                                  candidates, scope_ids(current_user), args.get("title"))
+        plan = services.create_plan_from_proposal(
+            db.session,
+            current_user,
+            args["planning_on"],
+            candidates,
+            scope_ids(current_user),
+            args.get("title"),
+        )
     except RotationError as exc:
         db.session.rollback()
         _rule_error(exc)
@@ -273,7 +306,9 @@ def reverse_plan(args, plan_id: int):
     plan = _load(plan_id)
     _require(*MANAGERS)
     try:
-        reversal = services.create_reversal_plan(db.session, current_user, plan, args["effective_on"])
+        reversal = services.create_reversal_plan(
+            db.session, current_user, plan, args["effective_on"]
+        )
     except RotationError as exc:
         db.session.rollback()
         _rule_error(exc)
@@ -297,8 +332,15 @@ def edit_plan(args, plan_id: int):
     plan = _load(plan_id)
     _require(*MANAGERS)
     existing = {m.staff_member_id: m.reason for m in plan.moves}
-    specs = [MoveSpec(m["staff_member_id"], m["seat_assignment_id"], m["effective_on"],
-                      existing.get(m["staff_member_id"], "candidate")) for m in args["moves"]]
+    specs = [
+        MoveSpec(
+            m["staff_member_id"],
+            m["seat_assignment_id"],
+            m["effective_on"],
+            existing.get(m["staff_member_id"], "candidate"),
+        )
+        for m in args["moves"]
+    ]
     try:
         services.update_plan_moves(db.session, current_user, plan, specs)
     except RotationError as exc:

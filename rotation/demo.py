@@ -31,13 +31,22 @@ def load_demo(app, session, demo) -> dict:
     admin = demo["users"]["admin"]
     for code, (tenure, interval, cooling) in POLICIES.items():
         if code in posts:
-            session.add(RotationPolicy(post_id=posts[code].id, max_tenure_months=tenure,
-                                       min_interval_months=interval, cooling_off_months=cooling,
-                                       updated_by_id=admin.id))
+            session.add(
+                RotationPolicy(
+                    post_id=posts[code].id,
+                    max_tenure_months=tenure,
+                    min_interval_months=interval,
+                    cooling_off_months=cooling,
+                    updated_by_id=admin.id,
+                )
+            )
     if "CGSP" in posts and "SFSK" in posts:
         low, high = sorted((posts["CGSP"].id, posts["SFSK"].id))
-        session.add(PostCheckPair(post_a_id=low, post_b_id=high, reason="审批与收费相互制约",
-                                  created_by_id=admin.id))
+        session.add(
+            PostCheckPair(
+                post_a_id=low, post_b_id=high, reason="审批与收费相互制约", created_by_id=admin.id
+            )
+        )
     session.flush()
     board = tenure_board(session, today)
     exemptions = 0
@@ -45,11 +54,14 @@ def load_demo(app, session, demo) -> dict:
     soon = [r for r in board if 0 < r.days_left <= 365] or [r for r in board if r.days_left > 0]
     if soon:
         row = soon[0]
-        exemption = RotationExemption(staff_member_id=row.staff.id, reason="临近退休，暂缓轮岗",
-                                      approved_by_id=demo["users"]["discipline"].id,
-                                      starts_on=today - timedelta(days=10),
-                                      ends_on=today + timedelta(days=400),
-                                      created_by_id=demo["users"]["hr"].id)
+        exemption = RotationExemption(
+            staff_member_id=row.staff.id,
+            reason="临近退休，暂缓轮岗",
+            approved_by_id=demo["users"]["discipline"].id,
+            starts_on=today - timedelta(days=10),
+            ends_on=today + timedelta(days=400),
+            created_by_id=demo["users"]["hr"].id,
+        )
         session.add(exemption)
         session.flush()
         record(session, demo["users"]["hr"], "rotation_exemption.create", exemption)
@@ -60,15 +72,26 @@ def load_demo(app, session, demo) -> dict:
     others = [s for s in demo["staff"] if s not in holders]
     if holders and others:
         a, b = sorted((holders[-1].id, others[0].id))
-        exists = session.scalar(sa.select(Conflict.id).where(Conflict.staff_a_id == a,
-                                                             Conflict.staff_b_id == b))
+        exists = session.scalar(
+            sa.select(Conflict.id).where(Conflict.staff_a_id == a, Conflict.staff_b_id == b)
+        )
         if not exists:
-            session.add(Conflict(staff_a_id=a, staff_b_id=b, kind="relative", reason="夫妻关系",
-                                 recorded_by_id=demo["users"]["hr"].id))
+            session.add(
+                Conflict(
+                    staff_a_id=a,
+                    staff_b_id=b,
+                    kind="relative",
+                    reason="夫妻关系",
+                    recorded_by_id=demo["users"]["hr"].id,
+                )
+            )
             conflicts = 1
     session.flush()
-    return {"rotation_policies": len(POLICIES), "rotation_exemptions": exemptions,
-            "rotation_conflicts": conflicts}
+    return {
+        "rotation_policies": len(POLICIES),
+        "rotation_exemptions": exemptions,
+        "rotation_conflicts": conflicts,
+    }
 
 
 def load_qualifications(app, session, demo) -> dict:
@@ -79,13 +102,18 @@ def load_qualifications(app, session, demo) -> dict:
 
     posts = demo["posts"]
     codes = {c for items in QUALIFICATIONS.values() for c, _kind in items}
-    courses = dict(session.execute(sa.select(Course.code, Course.id).where(Course.code.in_(codes))).all())
+    courses = dict(
+        session.execute(sa.select(Course.code, Course.id).where(Course.code.in_(codes))).all()
+    )
     added = 0
     for post_code, items in QUALIFICATIONS.items():
         for course_code, kind in items:
             if post_code in posts and course_code in courses:
-                session.add(PostQualification(post_id=posts[post_code].id,
-                                              course_id=courses[course_code], kind=kind))
+                session.add(
+                    PostQualification(
+                        post_id=posts[post_code].id, course_id=courses[course_code], kind=kind
+                    )
+                )
                 added += 1
     attended = 0
     if INTEGRITY_COURSE in courses:
@@ -95,16 +123,28 @@ def load_qualifications(app, session, demo) -> dict:
 
         day = demo["today"] - timedelta(days=75)
         starts = local_to_utc(datetime.combine(day, time(15, 0)))
-        ts = TrainingSession(course_id=courses[INTEGRITY_COURSE], site_id=demo["sites"]["DM"].id,
-                             place="中心一楼会议室", trainer="纪检 梁军", starts_at=starts,
-                             ends_at=starts + timedelta(hours=1), status="scheduled",
-                             created_by_id=demo["users"]["hr"].id)
+        ts = TrainingSession(
+            course_id=courses[INTEGRITY_COURSE],
+            site_id=demo["sites"]["DM"].id,
+            place="中心一楼会议室",
+            trainer="纪检 梁军",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=1),
+            status="scheduled",
+            created_by_id=demo["users"]["hr"].id,
+        )
         session.add(ts)
         session.flush()
         holders = [r.staff for r in tenure_board(session, demo["today"])]
         for member in holders[:-1]:
-            session.add(SessionAttendee(session_id=ts.id, staff_member_id=member.id,
-                                        invited_via="post", status="present"))
+            session.add(
+                SessionAttendee(
+                    session_id=ts.id,
+                    staff_member_id=member.id,
+                    invited_via="post",
+                    status="present",
+                )
+            )
             attended += 1
         record(session, demo["users"]["hr"], "training_session.create", ts)
     session.flush()

@@ -16,16 +16,22 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
 class PolicyForm(FlaskForm):
-    max_tenure_months = IntegerField(_l("Maximum tenure (months)"),
-                                     validators=[DataRequired(), NumberRange(min=1, max=240)])
-    min_interval_months = IntegerField(_l("Minimum time between two moves (months)"),
-                                       validators=[NumberRange(min=0, max=240)])
-    cooling_off_months = IntegerField(_l("Cooling-off before returning to the post (months)"),
-                                      validators=[NumberRange(min=0, max=240)])
-    required_courses = SelectMultipleField(_l("Required courses (qualification)"), coerce=int,
-                                           validators=[Optional()])
-    recommended_courses = SelectMultipleField(_l("Recommended courses (preferred)"), coerce=int,
-                                              validators=[Optional()])
+    max_tenure_months = IntegerField(
+        _l("Maximum tenure (months)"), validators=[DataRequired(), NumberRange(min=1, max=240)]
+    )
+    min_interval_months = IntegerField(
+        _l("Minimum time between two moves (months)"), validators=[NumberRange(min=0, max=240)]
+    )
+    cooling_off_months = IntegerField(
+        _l("Cooling-off before returning to the post (months)"),
+        validators=[NumberRange(min=0, max=240)],
+    )
+    required_courses = SelectMultipleField(
+        _l("Required courses (qualification)"), coerce=int, validators=[Optional()]
+    )
+    recommended_courses = SelectMultipleField(
+        _l("Recommended courses (preferred)"), coerce=int, validators=[Optional()]
+    )
 
 
 class CheckPairForm(FlaskForm):
@@ -44,8 +50,10 @@ class ExemptionForm(FlaskForm):
 
 class PlannerForm(FlaskForm):
     planning_on = DateField(_l("Planning date"), validators=[DataRequired()])
-    candidates = TextAreaField(_l("Candidates (staff numbers, separated by spaces or commas)"),
-                               validators=[Optional(), Length(max=20000)])
+    candidates = TextAreaField(
+        _l("Candidates (staff numbers, separated by spaces or commas)"),
+        validators=[Optional(), Length(max=20000)],
+    )
     title = StringField(_l("Plan title"), validators=[Optional(), Length(max=120)])
 
 

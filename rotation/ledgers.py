@@ -28,16 +28,27 @@ from compliance.timeutil import local_today
 from .models import RotationMove, RotationPlan
 
 ROLES = frozenset({"hr", "discipline", "admin"})
-TENURE_STATUS_LABELS = {"overdue": _l("Rotation overdue"), "due_soon": _l("Due soon"),
-                        "ok": _l("Within the limit")}
-MOVE_STATUS_LABELS = {"planned": _l("Planned"), "executed": _l("Executed"),
-                      "blocked": _l("Blocked")}
-PLAN_STATUS_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted"),
-                      "returned": _l("Returned"), "approved": _l("Approved"),
-                      "executed": _l("Executed")}
+TENURE_STATUS_LABELS = {
+    "overdue": _l("Rotation overdue"),
+    "due_soon": _l("Due soon"),
+    "ok": _l("Within the limit"),
+}
+MOVE_STATUS_LABELS = {
+    "planned": _l("Planned"),
+    "executed": _l("Executed"),
+    "blocked": _l("Blocked"),
+}
+PLAN_STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "returned": _l("Returned"),
+    "approved": _l("Approved"),
+    "executed": _l("Executed"),
+}
 
 
 # --- key-post holders (轮岗台账) ------------------------------------------------------------
+
 
 def _holder_seats(session, user, filters):
     """The tenure board as of the end of the period (today at the latest), in scope."""
@@ -64,10 +75,21 @@ def _holder_rows(session, user, filters):
     _on, seats = _holder_seats(session, user, filters)
     for n, r in enumerate(seats, 1):
         exemption = r.exemption
-        yield (n, r.site.name, r.post.name, r.window.label if r.window else None,
-               r.staff.staff_no, r.staff.name, r.tenure_start, r.months, r.due_on, r.days_left,
-               r.status, exemption.reason if exemption else None,
-               exemption.ends_on if exemption else None)
+        yield (
+            n,
+            r.site.name,
+            r.post.name,
+            r.window.label if r.window else None,
+            r.staff.staff_no,
+            r.staff.name,
+            r.tenure_start,
+            r.months,
+            r.due_on,
+            r.days_left,
+            r.status,
+            exemption.reason if exemption else None,
+            exemption.ends_on if exemption else None,
+        )
 
 
 HOLDERS = Ledger(
@@ -104,6 +126,7 @@ HOLDERS = Ledger(
 
 # --- moves --------------------------------------------------------------------------------
 
+
 def _moves_stmt(session, user, filters) -> sa.Select:
     staff, predecessor = aliased(StaffMember), aliased(StaffMember)
     from_assignment = aliased(Assignment)
@@ -113,11 +136,24 @@ def _moves_stmt(session, user, filters) -> sa.Select:
     decider = aliased(User)
     stmt = (
         sa.select(
-            RotationMove.effective_on, RotationPlan.title, RotationPlan.status, decider.display_name,
-            staff.staff_no, staff.name, from_site.name, from_post.name, to_site.name, to_post.name,
-            to_window.code + " " + to_window.name, predecessor.name, RotationMove.status,
-            RotationMove.executed_at, RotationMove.reason, RotationMove.note,
-            RotationMove.effective_on.label("k1"), RotationMove.id.label("k2"),
+            RotationMove.effective_on,
+            RotationPlan.title,
+            RotationPlan.status,
+            decider.display_name,
+            staff.staff_no,
+            staff.name,
+            from_site.name,
+            from_post.name,
+            to_site.name,
+            to_post.name,
+            to_window.code + " " + to_window.name,
+            predecessor.name,
+            RotationMove.status,
+            RotationMove.executed_at,
+            RotationMove.reason,
+            RotationMove.note,
+            RotationMove.effective_on.label("k1"),
+            RotationMove.id.label("k2"),
         )
         .select_from(RotationMove)
         .join(RotationPlan, RotationPlan.id == RotationMove.plan_id)
@@ -130,12 +166,22 @@ def _moves_stmt(session, user, filters) -> sa.Select:
         .join(to_site, to_site.id == RotationMove.to_site_id)
         .outerjoin(to_window, to_window.id == RotationMove.to_window_id)
         .outerjoin(decider, decider.id == RotationPlan.decided_by_id)
-        .where(RotationMove.effective_on >= filters["date_from"],
-               RotationMove.effective_on <= filters["date_to"])
-        .where(sa.or_(scope_clause(user, RotationMove.to_site_id, session),
-                      scope_clause(user, from_assignment.site_id, session)))
-        .where(sa.or_(site_clause(filters, RotationMove.to_site_id),
-                      site_clause(filters, from_assignment.site_id)))
+        .where(
+            RotationMove.effective_on >= filters["date_from"],
+            RotationMove.effective_on <= filters["date_to"],
+        )
+        .where(
+            sa.or_(
+                scope_clause(user, RotationMove.to_site_id, session),
+                scope_clause(user, from_assignment.site_id, session),
+            )
+        )
+        .where(
+            sa.or_(
+                site_clause(filters, RotationMove.to_site_id),
+                site_clause(filters, from_assignment.site_id),
+            )
+        )
     )
     if filters.get("move_status"):
         stmt = stmt.where(RotationMove.status.in_(filters["move_status"]))
@@ -190,17 +236,31 @@ MOVES = Ledger(
 
 
 def _rotations_done(session, user, filters, start: date, end: date) -> int:
-    return session.scalar(
-        sa.select(sa.func.count(RotationMove.id))
-        .where(RotationMove.status == "executed", RotationMove.effective_on >= start,
-               RotationMove.effective_on <= end)
-        .where(scope_clause(user, RotationMove.to_site_id, session))
-        .where(site_clause(filters, RotationMove.to_site_id))) or 0
+    return (
+        session.scalar(
+            sa.select(sa.func.count(RotationMove.id))
+            .where(
+                RotationMove.status == "executed",
+                RotationMove.effective_on >= start,
+                RotationMove.effective_on <= end,
+            )
+            .where(scope_clause(user, RotationMove.to_site_id, session))
+            .where(site_clause(filters, RotationMove.to_site_id))
+        )
+        or 0
+    )
 
 
 def init_app(app) -> None:
     """Register this package's ledgers with compliance.ledgers."""
     register_ledger(app, HOLDERS)
     register_ledger(app, MOVES)
-    register_summary_metric(app, "rotations", _l("Rotations done"), _rotations_done,
-                            _l("Rotation"), order=40, monthly=True)
+    register_summary_metric(
+        app,
+        "rotations",
+        _l("Rotations done"),
+        _rotations_done,
+        _l("Rotation"),
+        order=40,
+        monthly=True,
+    )

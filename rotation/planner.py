@@ -46,8 +46,19 @@ RULE_CONFLICT = "conflict"
 RULE_STAFFED = "staffed"
 RULE_ONE_POST = "one_post"
 RULE_DATE = "date"
-ALL_RULES = (RULE_MUST_MOVE, RULE_SAME_POST, RULE_QUALIFICATION, RULE_COOLING_OFF, RULE_INTERVAL,
-             RULE_EXEMPTION, RULE_INACTIVE, RULE_CONFLICT, RULE_STAFFED, RULE_ONE_POST, RULE_DATE)
+ALL_RULES = (
+    RULE_MUST_MOVE,
+    RULE_SAME_POST,
+    RULE_QUALIFICATION,
+    RULE_COOLING_OFF,
+    RULE_INTERVAL,
+    RULE_EXEMPTION,
+    RULE_INACTIVE,
+    RULE_CONFLICT,
+    RULE_STAFFED,
+    RULE_ONE_POST,
+    RULE_DATE,
+)
 
 
 @dataclass(frozen=True)
@@ -117,8 +128,10 @@ class Violation:
         message = translate(self.message) if translate else self.message
         if not self.params:
             return message
-        params = {k: ("; ".join(v.text(translate) for v in value) if isinstance(value, list) else value)
-                  for k, value in self.params.items()}
+        params = {
+            k: ("; ".join(v.text(translate) for v in value) if isinstance(value, list) else value)
+            for k, value in self.params.items()
+        }
         return message % params
 
 
@@ -152,14 +165,17 @@ def seats_clash(inst: Instance, a: Seat, b: Seat) -> bool:
     return frozenset((a.post_id, b.post_id)) in inst.check_pairs
 
 
-def arc_violations(inst: Instance, person: Person, seat: Seat, first_only: bool = False
-                   ) -> list[Violation]:
+def arc_violations(
+    inst: Instance, person: Person, seat: Seat, first_only: bool = False
+) -> list[Violation]:
     """Why `person` may not take `seat` (empty when allowed). Staying put is always allowed
     except for a must-mover. Couplings between two movable people are not checked here."""
     out: list[Violation] = []
     if seat.id == person.seat.id:
         if person.must_move:
-            out.append(Violation(RULE_MUST_MOVE, _("%(name)s must leave the post"), {"name": person.name}))
+            out.append(
+                Violation(RULE_MUST_MOVE, _("%(name)s must leave the post"), {"name": person.name})
+            )
         return out
     if person.block is not None:
         rule, message, params = person.block
@@ -167,47 +183,71 @@ def arc_violations(inst: Instance, person: Person, seat: Seat, first_only: bool 
         return out
     post = inst.posts[seat.post_id]
     if seat.post_id == person.seat.post_id:
-        out.append(Violation(RULE_SAME_POST, _("%(name)s already holds post %(post)s"),
-                             {"name": person.name, "post": post.name}))
+        out.append(
+            Violation(
+                RULE_SAME_POST,
+                _("%(name)s already holds post %(post)s"),
+                {"name": person.name, "post": post.name},
+            )
+        )
         if first_only:
             return out
     if post.is_key:
         missing = post.required - person.completed
         if missing:
             courses = ", ".join(sorted(inst.course_names.get(c, f"#{c}") for c in missing))
-            out.append(Violation(RULE_QUALIFICATION,
-                                 _("%(name)s is not qualified for post %(post)s (course %(courses)s)"),
-                                 {"name": person.name, "post": post.name, "courses": courses}))
+            out.append(
+                Violation(
+                    RULE_QUALIFICATION,
+                    _("%(name)s is not qualified for post %(post)s (course %(courses)s)"),
+                    {"name": person.name, "post": post.name, "courses": courses},
+                )
+            )
             if first_only:
                 return out
         until = person.cooling_until.get(seat.post_id)
         if until is not None and until > inst.planning_on:
-            out.append(Violation(RULE_COOLING_OFF,
-                                 _("%(name)s held post %(post)s: cooling-off until %(until)s"),
-                                 {"name": person.name, "post": post.name, "until": until.isoformat()}))
+            out.append(
+                Violation(
+                    RULE_COOLING_OFF,
+                    _("%(name)s held post %(post)s: cooling-off until %(until)s"),
+                    {"name": person.name, "post": post.name, "until": until.isoformat()},
+                )
+            )
             if first_only:
                 return out
     for other_id in inst.conflicts.get(person.id, ()):
         other = inst.fixed_seats.get(other_id)
         if other is not None and seats_clash(inst, seat, other):
-            out.append(Violation(RULE_CONFLICT,
-                                 _("%(name)s has a recorded conflict with %(other)s, who holds "
-                                   "%(where)s"),
-                                 {"name": person.name, "other": inst.name(other_id),
-                                  "where": other.label or inst.posts[other.post_id].name}))
+            out.append(
+                Violation(
+                    RULE_CONFLICT,
+                    _("%(name)s has a recorded conflict with %(other)s, who holds %(where)s"),
+                    {
+                        "name": person.name,
+                        "other": inst.name(other_id),
+                        "where": other.label or inst.posts[other.post_id].name,
+                    },
+                )
+            )
             if first_only:
                 return out
     return out
 
 
-def _seat_cost(inst: Instance, person: Person, seat: Seat, w_site: float, w_move: float
-               ) -> tuple[float, bool, bool]:
+def _seat_cost(
+    inst: Instance, person: Person, seat: Seat, w_site: float, w_move: float
+) -> tuple[float, bool, bool]:
     if seat.id == person.seat.id:
         return 0.0, False, False
     post = inst.posts[seat.post_id]
     site_change = seat.site_id != person.seat.site_id
     untrained = post.is_key and bool(post.recommended - person.completed)
-    return w_move + (w_site if site_change else 0.0) + (1.0 if untrained else 0.0), site_change, untrained
+    return (
+        w_move + (w_site if site_change else 0.0) + (1.0 if untrained else 0.0),
+        site_change,
+        untrained,
+    )
 
 
 def cost_matrix(inst: Instance) -> tuple[np.ndarray, list[Seat], float, float]:
@@ -223,33 +263,42 @@ def cost_matrix(inst: Instance) -> tuple[np.ndarray, list[Seat], float, float]:
     post_index = {pid: k for k, pid in enumerate(post_ids)}
     seat_post = np.array([post_index[s.post_id] for s in seats], dtype=np.int64)
     seat_site = np.array([s.site_id for s in seats], dtype=np.int64)
-    required_posts = [pid for pid in post_ids if inst.posts[pid].is_key and inst.posts[pid].required]
-    recommended_posts = [pid for pid in post_ids
-                         if inst.posts[pid].is_key and inst.posts[pid].recommended]
+    required_posts = [
+        pid for pid in post_ids if inst.posts[pid].is_key and inst.posts[pid].required
+    ]
+    recommended_posts = [
+        pid for pid in post_ids if inst.posts[pid].is_key and inst.posts[pid].recommended
+    ]
     for i, person in enumerate(people):
         if not person.must_move:
             cost[i, i] = 0.0
         if person.block is not None:
             continue
         bad_posts = {person.seat.post_id}
-        bad_posts.update(pid for pid in required_posts
-                         if not inst.posts[pid].required <= person.completed)
-        bad_posts.update(pid for pid, until in person.cooling_until.items()
-                         if until > inst.planning_on and pid in inst.posts and inst.posts[pid].is_key)
+        bad_posts.update(
+            pid for pid in required_posts if not inst.posts[pid].required <= person.completed
+        )
+        bad_posts.update(
+            pid
+            for pid, until in person.cooling_until.items()
+            if until > inst.planning_on and pid in inst.posts and inst.posts[pid].is_key
+        )
         bad = np.zeros(len(post_ids), dtype=bool)
         bad[[post_index[pid] for pid in bad_posts if pid in post_index]] = True
         allowed = ~bad[seat_post]
         allowed[i] = False
-        fixed_others = [inst.fixed_seats[o] for o in inst.conflicts.get(person.id, ())
-                        if o in inst.fixed_seats]
+        fixed_others = [
+            inst.fixed_seats[o] for o in inst.conflicts.get(person.id, ()) if o in inst.fixed_seats
+        ]
         if fixed_others:
             for j in np.nonzero(allowed)[0].tolist():
                 if any(seats_clash(inst, seats[j], o) for o in fixed_others):
                     allowed[j] = False
         row = np.full(n, w_move)
         row += np.where(seat_site != person.seat.site_id, w_site, 0.0)
-        untrained = [pid for pid in recommended_posts
-                     if not inst.posts[pid].recommended <= person.completed]
+        untrained = [
+            pid for pid in recommended_posts if not inst.posts[pid].recommended <= person.completed
+        ]
         if untrained:
             mark = np.zeros(len(post_ids))
             mark[[post_index[pid] for pid in untrained]] = 1.0
@@ -293,7 +342,9 @@ def solve(inst: Instance, method: str = "auto", node_limit: int = 2000) -> Solut
     except ValueError:
         return Infeasible(diagnose(inst, cost, seats))
     assignment = dict(zip(rows.tolist(), cols.tolist(), strict=True))
-    broken = [(i, j) for i, j in pairs if not _pair_ok(inst, seats, i, j, assignment[i], assignment[j])]
+    broken = [
+        (i, j) for i, j in pairs if not _pair_ok(inst, seats, i, j, assignment[i], assignment[j])
+    ]
     solver = "assignment"
     if pairs and (broken or method != "auto"):
         result = None
@@ -317,8 +368,14 @@ def solve(inst: Instance, method: str = "auto", node_limit: int = 2000) -> Solut
     return Solution(moves, float(total), solver)
 
 
-def _branch_and_bound(inst: Instance, cost: np.ndarray, seats: list[Seat],
-                      pairs: list[tuple[int, int]], root: dict[int, int], node_limit: int):
+def _branch_and_bound(
+    inst: Instance,
+    cost: np.ndarray,
+    seats: list[Seat],
+    pairs: list[tuple[int, int]],
+    root: dict[int, int],
+    node_limit: int,
+):
     """Best-first branch and bound whose bound is the assignment optimum of each node.
 
     A node whose assignment breaks a conflict (i on seat s, j on seat t) splits into two disjoint
@@ -352,8 +409,14 @@ def _branch_and_bound(inst: Instance, cost: np.ndarray, seats: list[Seat],
     nodes = 0
     while heap:
         _total, _tie, forbid, force, assignment = heapq.heappop(heap)
-        violated = next(((i, j) for i, j in pairs
-                         if not _pair_ok(inst, seats, i, j, assignment[i], assignment[j])), None)
+        violated = next(
+            (
+                (i, j)
+                for i, j in pairs
+                if not _pair_ok(inst, seats, i, j, assignment[i], assignment[j])
+            ),
+            None,
+        )
         if violated is None:
             return assignment
         nodes += 1
@@ -361,8 +424,10 @@ def _branch_and_bound(inst: Instance, cost: np.ndarray, seats: list[Seat],
             return "limit"
         i, j = violated
         si, sj = assignment[i], assignment[j]
-        for child_forbid, child_force in (((*forbid, (i, si)), force),
-                                          ((*forbid, (j, sj)), (*force, (i, si)))):
+        for child_forbid, child_force in (
+            ((*forbid, (i, si)), force),
+            ((*forbid, (j, sj)), (*force, (i, si))),
+        ):
             result = bound(child_forbid, child_force)
             if result is not None:
                 counter += 1
@@ -370,19 +435,23 @@ def _branch_and_bound(inst: Instance, cost: np.ndarray, seats: list[Seat],
     return None
 
 
-def _solve_milp(inst: Instance, cost: np.ndarray, seats: list[Seat],
-                pairs: list[tuple[int, int]]) -> dict[int, int] | None:
+def _solve_milp(
+    inst: Instance, cost: np.ndarray, seats: list[Seat], pairs: list[tuple[int, int]]
+) -> dict[int, int] | None:
     n = len(seats)
     arc_rows, arc_cols = np.nonzero(np.isfinite(cost))
     m = len(arc_rows)
-    arc_index = {(int(r), int(c)): k for k, (r, c) in enumerate(zip(arc_rows, arc_cols, strict=True))}
+    arc_index = {
+        (int(r), int(c)): k for k, (r, c) in enumerate(zip(arc_rows, arc_cols, strict=True))
+    }
     c = cost[arc_rows, arc_cols]
     # Each person one seat, each seat one person.
     data = np.ones(2 * m)
     row_idx = np.concatenate([arc_rows, n + arc_cols])
     col_idx = np.concatenate([np.arange(m), np.arange(m)])
-    constraints = [LinearConstraint(csr_matrix(coo_matrix((data, (row_idx, col_idx)), shape=(2 * n, m))),
-                                    1, 1)]
+    constraints = [
+        LinearConstraint(csr_matrix(coo_matrix((data, (row_idx, col_idx)), shape=(2 * n, m))), 1, 1)
+    ]
     # Conflicts: for each pair (i, j) and each seat s of i, x[i,s] + sum of x[j,t] over seats t
     # clashing with s <= 1 (j takes exactly one seat, so this is the tightest linear form).
     r_list, c_list, count = [], [], 0
@@ -392,8 +461,11 @@ def _solve_milp(inst: Instance, cost: np.ndarray, seats: list[Seat],
             k = arc_index.get((i, s))
             if k is None:
                 continue
-            bad = [arc_index[(j, t)] for t in seats_j
-                   if t != s and not _pair_ok(inst, seats, i, j, s, t)]
+            bad = [
+                arc_index[(j, t)]
+                for t in seats_j
+                if t != s and not _pair_ok(inst, seats, i, j, s, t)
+            ]
             if not bad:
                 continue
             r_list.extend([count] * (1 + len(bad)))
@@ -420,7 +492,10 @@ def _summarise(violations: list[Violation], limit: int = 6) -> list[Violation]:
     kept = list(seen.values())
     if len(kept) > limit:
         extra = len(kept) - limit
-        kept = [*kept[:limit], Violation(kept[limit].rule, _("and %(count)s more"), {"count": extra})]
+        kept = [
+            *kept[:limit],
+            Violation(kept[limit].rule, _("and %(count)s more"), {"count": extra}),
+        ]
     return kept
 
 
@@ -446,11 +521,23 @@ def diagnose(inst: Instance, cost: np.ndarray, seats: list[Seat]) -> list[Violat
             for j, seat in enumerate(seats):
                 if j != i:
                     reasons.extend(arc_violations(inst, person, seat, first_only=True))
-            detail = _summarise(reasons) if reasons else [Violation(
-                RULE_STAFFED, _("no other seat is open in this plan; mark candidates"), {})]
+            detail = (
+                _summarise(reasons)
+                if reasons
+                else [
+                    Violation(
+                        RULE_STAFFED, _("no other seat is open in this plan; mark candidates"), {}
+                    )
+                ]
+            )
             rule = person.block[0] if person.block is not None else _main_rule(reasons)
-            found.append(Violation(rule, _("%(name)s must move but cannot take any seat: %(detail)s"),
-                                   {"name": person.name, "detail": detail}))
+            found.append(
+                Violation(
+                    rule,
+                    _("%(name)s must move but cannot take any seat: %(detail)s"),
+                    {"name": person.name, "detail": detail},
+                )
+            )
     # A seat vacated by a must-mover that nobody else can take.
     for j, seat in enumerate(seats):
         holder = inst.people[j]
@@ -461,13 +548,23 @@ def diagnose(inst: Instance, cost: np.ndarray, seats: list[Seat]) -> list[Violat
             for i, person in enumerate(inst.people):
                 if i != j:
                     reasons.extend(arc_violations(inst, person, seat, first_only=True))
-            detail = _summarise(reasons) if reasons else [Violation(
-                RULE_STAFFED, _("nobody else is in the plan; mark candidates"), {})]
+            detail = (
+                _summarise(reasons)
+                if reasons
+                else [Violation(RULE_STAFFED, _("nobody else is in the plan; mark candidates"), {})]
+            )
             rule = _main_rule(reasons)
-            found.append(Violation(rule, _("Seat %(seat)s (vacated by %(name)s) cannot be filled: "
-                                           "%(detail)s"),
-                                   {"seat": seat.label or inst.posts[seat.post_id].name,
-                                    "name": holder.name, "detail": detail}))
+            found.append(
+                Violation(
+                    rule,
+                    _("Seat %(seat)s (vacated by %(name)s) cannot be filled: %(detail)s"),
+                    {
+                        "seat": seat.label or inst.posts[seat.post_id].name,
+                        "name": holder.name,
+                        "detail": detail,
+                    },
+                )
+            )
     if found:
         return found
     # Otherwise a group of people competes for too few seats (Hall's condition fails).
@@ -490,25 +587,41 @@ def diagnose(inst: Instance, cost: np.ndarray, seats: list[Seat]) -> list[Violat
                 rows_seen.add(r2)
                 stack.append(r2)
     names = ", ".join(inst.people[r].name for r in sorted(rows_seen))
-    seat_labels = ", ".join(seats[c].label or inst.posts[seats[c].post_id].name for c in sorted(cols_seen))
+    seat_labels = ", ".join(
+        seats[c].label or inst.posts[seats[c].post_id].name for c in sorted(cols_seen)
+    )
     reasons = []
     for r in sorted(rows_seen):
         for c in range(n):
             if c not in cols_seen:
                 reasons.extend(arc_violations(inst, inst.people[r], seats[c], first_only=True))
-    return [Violation(_main_rule(reasons),
-                      _("%(names)s need %(count)s seats but only %(seats)s are open to them: %(detail)s"),
-                      {"names": names, "count": len(rows_seen), "seats": seat_labels or "-",
-                       "detail": _summarise(reasons) or [Violation(RULE_STAFFED, "-", {})]})]
+    return [
+        Violation(
+            _main_rule(reasons),
+            _("%(names)s need %(count)s seats but only %(seats)s are open to them: %(detail)s"),
+            {
+                "names": names,
+                "count": len(rows_seen),
+                "seats": seat_labels or "-",
+                "detail": _summarise(reasons) or [Violation(RULE_STAFFED, "-", {})],
+            },
+        )
+    ]
 
 
 def _diagnose_conflicts(inst: Instance, pairs: list[tuple[int, int]]) -> list[Violation]:
     out = []
     for i, j in pairs:
-        out.append(Violation(RULE_CONFLICT,
-                             _("%(name)s and %(other)s have a recorded conflict: every plan puts them "
-                               "in the same window or in posts that check each other"),
-                             {"name": inst.people[i].name, "other": inst.people[j].name}))
+        out.append(
+            Violation(
+                RULE_CONFLICT,
+                _(
+                    "%(name)s and %(other)s have a recorded conflict: every plan puts them "
+                    "in the same window or in posts that check each other"
+                ),
+                {"name": inst.people[i].name, "other": inst.people[j].name},
+            )
+        )
     return out
 
 

@@ -33,7 +33,19 @@ def init_app(app) -> None:
 
     from compliance.scheduler import register_job
 
-    register_job(app, "rotation.execute_moves", execute_moves_job,
-                 _l("Execute approved key-post rotation moves on their effective date"), hour=0, minute=30)
-    register_job(app, "rotation.due_alerts", due_alerts_job,
-                 _l("Alert HR 90 and 30 days before a key-post rotation is due"), hour=7, minute=10)
+    register_job(
+        app,
+        "rotation.execute_moves",
+        execute_moves_job,
+        _l("Execute approved key-post rotation moves on their effective date"),
+        hour=0,
+        minute=30,
+    )
+    register_job(
+        app,
+        "rotation.due_alerts",
+        due_alerts_job,
+        _l("Alert HR 90 and 30 days before a key-post rotation is due"),
+        hour=7,
+        minute=10,
+    )

@@ -76,14 +76,24 @@ def plan_in_scope(plan: RotationPlan, user=None) -> bool:
 def get_plan_or_404(plan_id: int) -> RotationPlan:
     from compliance.models import Assignment
 
-    plan = db.session.scalar(sa.select(RotationPlan).where(RotationPlan.id == plan_id).options(
-        selectinload(RotationPlan.moves).options(
-            joinedload(RotationMove.staff_member), joinedload(RotationMove.predecessor),
-            joinedload(RotationMove.to_post), joinedload(RotationMove.to_site),
-            joinedload(RotationMove.to_window),
-            joinedload(RotationMove.from_assignment).options(
-                joinedload(Assignment.post), joinedload(Assignment.site),
-                joinedload(Assignment.window)))))
+    plan = db.session.scalar(
+        sa.select(RotationPlan)
+        .where(RotationPlan.id == plan_id)
+        .options(
+            selectinload(RotationPlan.moves).options(
+                joinedload(RotationMove.staff_member),
+                joinedload(RotationMove.predecessor),
+                joinedload(RotationMove.to_post),
+                joinedload(RotationMove.to_site),
+                joinedload(RotationMove.to_window),
+                joinedload(RotationMove.from_assignment).options(
+                    joinedload(Assignment.post),
+                    joinedload(Assignment.site),
+                    joinedload(Assignment.window),
+                ),
+            )
+        )
+    )
     if plan is None or not plan_in_scope(plan):
         abort(404)
     return plan
@@ -123,9 +133,11 @@ ACTION_LABELS = {
 
 @bp.app_context_processor
 def _helpers():
-    return {"rotation_reason": move_reason_label,
-            "solver_label": lambda name: str(SOLVER_LABELS.get(name, name)),
-            "action_label": lambda action: str(ACTION_LABELS.get(action, action))}
+    return {
+        "rotation_reason": move_reason_label,
+        "solver_label": lambda name: str(SOLVER_LABELS.get(name, name)),
+        "action_label": lambda action: str(ACTION_LABELS.get(action, action)),
+    }
 
 
 # --- tenure board --------------------------------------------------------------------------
@@ -145,12 +157,22 @@ def board():
         site_ids = {site_filter} if site_ids is None or site_filter in site_ids else set()
     rows = services.tenure_board(db.session, on, site_ids)
     status = request.args.get("status") or ""
-    counts = {"overdue": sum(r.status == "overdue" for r in rows),
-              "due_soon": sum(r.status == "due_soon" for r in rows), "all": len(rows)}
+    counts = {
+        "overdue": sum(r.status == "overdue" for r in rows),
+        "due_soon": sum(r.status == "due_soon" for r in rows),
+        "all": len(rows),
+    }
     if status in ("overdue", "due_soon", "ok"):
         rows = [r for r in rows if r.status == status]
-    return render_template("rotation/board.html", rows=rows, on=on, status=status, counts=counts,
-                           sites=sites_in_scope(current_user), site_filter=site_filter)
+    return render_template(
+        "rotation/board.html",
+        rows=rows,
+        on=on,
+        status=status,
+        counts=counts,
+        sites=sites_in_scope(current_user),
+        site_filter=site_filter,
+    )
 
 
 # --- policies ------------------------------------------------------------------------------
@@ -171,8 +193,9 @@ def policies():
     from training.models import Course
 
     course_names = dict(db.session.execute(sa.select(Course.id, Course.title)).all())
-    return render_template("rotation/policies.html", posts=posts, pols=pols, quals=quals,
-                           course_names=course_names)
+    return render_template(
+        "rotation/policies.html", posts=posts, pols=pols, quals=quals, course_names=course_names
+    )
 
 
 @bp.route("/policies/<int:post_id>", methods=["GET", "POST"])
@@ -182,26 +205,35 @@ def policy_edit(post_id: int):
     if post is None or not post.is_key:
         abort(404)
     policy = services.policies(db.session)[post.id]
-    quals = services.qualifications(db.session).get(post.id, {"required": set(), "recommended": set()})
-    form = PolicyForm(data={
-        "max_tenure_months": policy.max_tenure_months,
-        "min_interval_months": policy.min_interval_months,
-        "cooling_off_months": policy.cooling_off_months,
-        "required_courses": sorted(quals["required"]),
-        "recommended_courses": sorted(quals["recommended"]),
-    } if request.method == "GET" else None)
+    quals = services.qualifications(db.session).get(
+        post.id, {"required": set(), "recommended": set()}
+    )
+    form = PolicyForm(
+        data={
+            "max_tenure_months": policy.max_tenure_months,
+            "min_interval_months": policy.min_interval_months,
+            "cooling_off_months": policy.cooling_off_months,
+            "required_courses": sorted(quals["required"]),
+            "recommended_courses": sorted(quals["recommended"]),
+        }
+        if request.method == "GET"
+        else None
+    )
     choices = [(c.id, f"{c.code} {c.title}") for c in _courses()]
     form.required_courses.choices = choices
     form.recommended_courses.choices = choices
     if form.validate_on_submit():
         try:
             services.update_policy(
-                db.session, current_user, post,
+                db.session,
+                current_user,
+                post,
                 max_tenure_months=form.max_tenure_months.data,
                 min_interval_months=form.min_interval_months.data or 0,
                 cooling_off_months=form.cooling_off_months.data or 0,
                 required_course_ids=form.required_courses.data,
-                recommended_course_ids=form.recommended_courses.data)
+                recommended_course_ids=form.recommended_courses.data,
+            )
         except RotationError as exc:
             db.session.rollback()
             form.max_tenure_months.errors.append(error_text(exc))
@@ -228,8 +260,13 @@ def check_pairs():
             abort(403)
         if form.validate_on_submit():
             try:
-                services.add_check_pair(db.session, current_user, db.session.get(Post, form.post_a.data),
-                                        db.session.get(Post, form.post_b.data), form.reason.data)
+                services.add_check_pair(
+                    db.session,
+                    current_user,
+                    db.session.get(Post, form.post_a.data),
+                    db.session.get(Post, form.post_b.data),
+                    form.reason.data,
+                )
             except RotationError as exc:
                 db.session.rollback()
                 form.post_b.errors.append(error_text(exc))
@@ -237,10 +274,19 @@ def check_pairs():
                 db.session.commit()
                 flash(_("The check pair was recorded."), "success")
                 return redirect(url_for("rotation.check_pairs"))
-    pairs = list(db.session.scalars(sa.select(PostCheckPair).options(
-        joinedload(PostCheckPair.post_a), joinedload(PostCheckPair.post_b)).order_by(PostCheckPair.id)))
-    return render_template("rotation/check_pairs.html", form=form, pairs=pairs,
-                           can_manage=current_user.has_role(*MANAGERS))
+    pairs = list(
+        db.session.scalars(
+            sa.select(PostCheckPair)
+            .options(joinedload(PostCheckPair.post_a), joinedload(PostCheckPair.post_b))
+            .order_by(PostCheckPair.id)
+        )
+    )
+    return render_template(
+        "rotation/check_pairs.html",
+        form=form,
+        pairs=pairs,
+        can_manage=current_user.has_role(*MANAGERS),
+    )
 
 
 @bp.route("/check-pairs/<int:pair_id>/delete", methods=["POST"])
@@ -261,9 +307,11 @@ def check_pair_delete(pair_id: int):
 def _staff_in_scope_query():
     from compliance.access import scope_filter
 
-    return (sa.select(StaffMember).where(StaffMember.status == "active",
-                                         scope_filter(current_user, StaffMember.site_id))
-            .order_by(StaffMember.staff_no))
+    return (
+        sa.select(StaffMember)
+        .where(StaffMember.status == "active", scope_filter(current_user, StaffMember.site_id))
+        .order_by(StaffMember.staff_no)
+    )
 
 
 @bp.route("/exemptions", methods=["GET", "POST"])
@@ -272,10 +320,13 @@ def exemptions():
     today = local_today()
     form = ExemptionForm(data={"starts_on": today} if request.method == "GET" else None)
     holders = services.key_assignments(db.session, scope_ids(current_user))
-    form.staff.choices = [(a.staff_member_id, f"{a.staff_member.staff_no} {a.staff_member.name} · "
-                           f"{a.post.name}") for a in sorted(holders, key=lambda a: a.staff_member.staff_no)]
-    form.approver.choices = [(u.id, f"{u.display_name} ({u.username})")
-                             for u in services.approver_candidates(db.session)]
+    form.staff.choices = [
+        (a.staff_member_id, f"{a.staff_member.staff_no} {a.staff_member.name} · {a.post.name}")
+        for a in sorted(holders, key=lambda a: a.staff_member.staff_no)
+    ]
+    form.approver.choices = [
+        (u.id, f"{u.display_name} ({u.username})") for u in services.approver_candidates(db.session)
+    ]
     if request.method == "POST":
         if not current_user.has_role(*MANAGERS):
             abort(403)
@@ -284,9 +335,15 @@ def exemptions():
 
             staff = db.session.get(StaffMember, form.staff.data)
             try:
-                services.create_exemption(db.session, current_user, staff, reason=form.reason.data,
-                                          approver=db.session.get(User, form.approver.data),
-                                          starts_on=form.starts_on.data, ends_on=form.ends_on.data)
+                services.create_exemption(
+                    db.session,
+                    current_user,
+                    staff,
+                    reason=form.reason.data,
+                    approver=db.session.get(User, form.approver.data),
+                    starts_on=form.starts_on.data,
+                    ends_on=form.ends_on.data,
+                )
             except RotationError as exc:
                 db.session.rollback()
                 form.reason.errors.append(error_text(exc))
@@ -296,13 +353,25 @@ def exemptions():
                 return redirect(url_for("rotation.exemptions"))
     from compliance.access import scope_filter
 
-    rows = list(db.session.scalars(
-        sa.select(RotationExemption).join(StaffMember)
-        .where(scope_filter(current_user, StaffMember.site_id))
-        .options(joinedload(RotationExemption.staff_member), joinedload(RotationExemption.approved_by))
-        .order_by(RotationExemption.ends_on.desc())))
-    return render_template("rotation/exemptions.html", form=form, rows=rows, today=today,
-                           can_manage=current_user.has_role(*MANAGERS))
+    rows = list(
+        db.session.scalars(
+            sa.select(RotationExemption)
+            .join(StaffMember)
+            .where(scope_filter(current_user, StaffMember.site_id))
+            .options(
+                joinedload(RotationExemption.staff_member),
+                joinedload(RotationExemption.approved_by),
+            )
+            .order_by(RotationExemption.ends_on.desc())
+        )
+    )
+    return render_template(
+        "rotation/exemptions.html",
+        form=form,
+        rows=rows,
+        today=today,
+        can_manage=current_user.has_role(*MANAGERS),
+    )
 
 
 @bp.route("/exemptions/<int:exemption_id>/revoke", methods=["POST"])
@@ -332,8 +401,12 @@ def parse_candidates(text: str | None) -> tuple[list[int], list[str]]:
     numbers = [n for n in re.split(r"[\s,，;；]+", text or "") if n]
     if not numbers:
         return [], []
-    found = {s.staff_no: s.id for s in db.session.scalars(
-        _staff_in_scope_query().where(StaffMember.staff_no.in_(numbers)))}
+    found = {
+        s.staff_no: s.id
+        for s in db.session.scalars(
+            _staff_in_scope_query().where(StaffMember.staff_no.in_(numbers))
+        )
+    }
     return [found[n] for n in numbers if n in found], [n for n in numbers if n not in found]
 
 
@@ -344,12 +417,23 @@ def suggested_candidates(rows, limit: int = 40) -> list[StaffMember]:
         return []
     from compliance.models import Assignment
 
-    return list(db.session.scalars(
-        sa.select(StaffMember).join(Assignment, sa.and_(Assignment.staff_member_id == StaffMember.id,
-                                                        Assignment.ended_on.is_(None)))
-        .join(Post, Post.id == Assignment.post_id)
-        .where(StaffMember.status == "active", ~Post.is_key, Assignment.site_id.in_(list(sites)))
-        .order_by(StaffMember.staff_no).limit(limit)))
+    return list(
+        db.session.scalars(
+            sa.select(StaffMember)
+            .join(
+                Assignment,
+                sa.and_(
+                    Assignment.staff_member_id == StaffMember.id, Assignment.ended_on.is_(None)
+                ),
+            )
+            .join(Post, Post.id == Assignment.post_id)
+            .where(
+                StaffMember.status == "active", ~Post.is_key, Assignment.site_id.in_(list(sites))
+            )
+            .order_by(StaffMember.staff_no)
+            .limit(limit)
+        )
+    )
 
 
 @bp.route("/planner", methods=["GET", "POST"])
@@ -361,18 +445,27 @@ def planner_page():
     unknown: list[str] = []
     site_ids = scope_ids(current_user)
     on = form.planning_on.data or today
-    board_rows = [r for r in services.tenure_board(db.session, on, site_ids) if r.status == "overdue"]
+    board_rows = [
+        r for r in services.tenure_board(db.session, on, site_ids) if r.status == "overdue"
+    ]
     if request.method == "POST" and form.validate_on_submit():
         candidate_ids, unknown = parse_candidates(form.candidates.data)
         if unknown:
-            form.candidates.errors.append(_("Unknown staff numbers: %(numbers)s", numbers=", ".join(unknown)))
+            form.candidates.errors.append(
+                _("Unknown staff numbers: %(numbers)s", numbers=", ".join(unknown))
+            )
         elif request.form.get("action") == "save" and form.planning_on.data < today:
             form.planning_on.errors.append(_("A plan cannot start in the past."))
         elif request.form.get("action") == "save":
             try:
                 plan = services.create_plan_from_proposal(
-                    db.session, current_user, form.planning_on.data, candidate_ids, site_ids,
-                    form.title.data)
+                    db.session,
+                    current_user,
+                    form.planning_on.data,
+                    candidate_ids,
+                    site_ids,
+                    form.title.data,
+                )
             except RotationError as exc:
                 db.session.rollback()
                 flash_error(exc)
@@ -383,9 +476,15 @@ def planner_page():
         if not form.errors:
             proposal = services.propose(db.session, form.planning_on.data, candidate_ids, site_ids)
     groups = planner.chains(proposal.result.moves) if proposal is not None and proposal.ok else []
-    return render_template("rotation/planner.html", form=form, proposal=proposal, groups=groups,
-                           due_rows=board_rows, suggestions=suggested_candidates(board_rows),
-                           violation_texts=violation_texts)
+    return render_template(
+        "rotation/planner.html",
+        form=form,
+        proposal=proposal,
+        groups=groups,
+        due_rows=board_rows,
+        suggestions=suggested_candidates(board_rows),
+        violation_texts=violation_texts,
+    )
 
 
 # --- plans ---------------------------------------------------------------------------------
@@ -396,8 +495,9 @@ def _visible_plans_query():
     ids = scope_ids(current_user)
     if ids is not None:
         in_scope_ids = sa.select(RotationMove.plan_id).where(RotationMove.to_site_id.in_(list(ids)))
-        query = query.where(sa.or_(RotationPlan.id.in_(in_scope_ids),
-                                   RotationPlan.author_id == current_user.id))
+        query = query.where(
+            sa.or_(RotationPlan.id.in_(in_scope_ids), RotationPlan.author_id == current_user.id)
+        )
     return query
 
 
@@ -408,13 +508,25 @@ def plans():
     query = _visible_plans_query().options(joinedload(RotationPlan.author))
     if status in PLAN_STATUSES:
         query = query.where(RotationPlan.status == status)
-    page = db.paginate(query.order_by(RotationPlan.created_at.desc(), RotationPlan.id.desc()),
-                       per_page=30, error_out=False)
-    move_counts = dict(db.session.execute(
-        sa.select(RotationMove.plan_id, sa.func.count(RotationMove.id))
-        .where(RotationMove.plan_id.in_([p.id for p in page.items])).group_by(RotationMove.plan_id)).all())
-    return render_template("rotation/plans.html", page=page, status=status, statuses=PLAN_STATUSES,
-                           move_counts=move_counts)
+    page = db.paginate(
+        query.order_by(RotationPlan.created_at.desc(), RotationPlan.id.desc()),
+        per_page=30,
+        error_out=False,
+    )
+    move_counts = dict(
+        db.session.execute(
+            sa.select(RotationMove.plan_id, sa.func.count(RotationMove.id))
+            .where(RotationMove.plan_id.in_([p.id for p in page.items]))
+            .group_by(RotationMove.plan_id)
+        ).all()
+    )
+    return render_template(
+        "rotation/plans.html",
+        page=page,
+        status=status,
+        statuses=PLAN_STATUSES,
+        move_counts=move_counts,
+    )
 
 
 def _seat_choices(plan: RotationPlan):
@@ -425,32 +537,72 @@ def _seat_choices(plan: RotationPlan):
     seats = {a.id: a for a in services.key_assignments(db.session, scope_ids(current_user))}
     extra = [i for i in ids if i not in seats]
     if extra:
-        for a in db.session.scalars(sa.select(Assignment).where(Assignment.id.in_(extra)).options(
-                joinedload(Assignment.post), joinedload(Assignment.site), joinedload(Assignment.window),
-                joinedload(Assignment.staff_member))):
+        for a in db.session.scalars(
+            sa.select(Assignment)
+            .where(Assignment.id.in_(extra))
+            .options(
+                joinedload(Assignment.post),
+                joinedload(Assignment.site),
+                joinedload(Assignment.window),
+                joinedload(Assignment.staff_member),
+            )
+        ):
             seats[a.id] = a
-    return sorted(seats.values(), key=lambda a: (not a.post.is_key, a.post.code, a.site_id,
-                                                 a.window.code if a.window else ""))
+    return sorted(
+        seats.values(),
+        key=lambda a: (
+            not a.post.is_key,
+            a.post.code,
+            a.site_id,
+            a.window.code if a.window else "",
+        ),
+    )
 
 
 @bp.route("/plans/<int:plan_id>")
 @roles_required(*READERS)
 def plan_detail(plan_id: int):
     plan = get_plan_or_404(plan_id)
-    violations = services.plan_violations(db.session, plan) if plan.status in (
-        "draft", "returned", "submitted") else []
+    violations = (
+        services.plan_violations(db.session, plan)
+        if plan.status in ("draft", "returned", "submitted")
+        else []
+    )
     move_ids = [str(m.id) for m in plan.moves]
-    history = list(db.session.scalars(sa.select(AuditEvent).where(sa.or_(
-        sa.and_(AuditEvent.entity_type == "RotationPlan", AuditEvent.entity_id == str(plan.id)),
-        sa.and_(AuditEvent.entity_type == "RotationMove", AuditEvent.entity_id.in_(move_ids)),
-    )).order_by(AuditEvent.id)))
+    history = list(
+        db.session.scalars(
+            sa.select(AuditEvent)
+            .where(
+                sa.or_(
+                    sa.and_(
+                        AuditEvent.entity_type == "RotationPlan",
+                        AuditEvent.entity_id == str(plan.id),
+                    ),
+                    sa.and_(
+                        AuditEvent.entity_type == "RotationMove", AuditEvent.entity_id.in_(move_ids)
+                    ),
+                )
+            )
+            .order_by(AuditEvent.id)
+        )
+    )
     can_edit = plan.is_editable and current_user.has_role(*MANAGERS)
-    can_decide = (plan.status == "submitted" and current_user.has_role(*services.APPROVER_ROLES)
-                  and plan.author_id != current_user.id)
-    return render_template("rotation/plan.html", plan=plan, violations=violation_texts(violations),
-                           history=history, can_edit=can_edit, can_decide=can_decide,
-                           seats=_seat_choices(plan) if can_edit else [], form=DecisionForm(),
-                           today=local_today())
+    can_decide = (
+        plan.status == "submitted"
+        and current_user.has_role(*services.APPROVER_ROLES)
+        and plan.author_id != current_user.id
+    )
+    return render_template(
+        "rotation/plan.html",
+        plan=plan,
+        violations=violation_texts(violations),
+        history=history,
+        can_edit=can_edit,
+        can_decide=can_decide,
+        seats=_seat_choices(plan) if can_edit else [],
+        form=DecisionForm(),
+        today=local_today(),
+    )
 
 
 @bp.route("/plans/<int:plan_id>/edit", methods=["POST"])
@@ -465,7 +617,9 @@ def plan_edit(plan_id: int):
         seat_id = request.form.get(f"seat_{move.id}", type=int) or move.seat_assignment_id
         on = _parse_date(request.form.get(f"date_{move.id}"), move.effective_on)
         if on is None:
-            errors.append(_("The date of the move of %(name)s is not valid.", name=move.staff_member.name))
+            errors.append(
+                _("The date of the move of %(name)s is not valid.", name=move.staff_member.name)
+            )
             continue
         specs.append(MoveSpec(move.staff_member_id, seat_id, on, move.reason))
     add_no = (request.form.get("add_staff_no") or "").strip()
@@ -548,8 +702,10 @@ def plan_decide(plan_id: int, decision: str):
         flash_error(exc)
     else:
         db.session.commit()
-        flash(_("The plan was approved.") if decision == "approve" else _("The plan was returned."),
-              "success")
+        flash(
+            _("The plan was approved.") if decision == "approve" else _("The plan was returned."),
+            "success",
+        )
     return redirect(url_for("rotation.plan_detail", plan_id=plan_id))
 
 
@@ -569,7 +725,8 @@ def approvals_panel(user) -> Markup | None:
     """Submitted plans this user may decide on (never their own)."""
     query = _visible_plans_query().where(
         RotationPlan.status == "submitted",
-        sa.or_(RotationPlan.author_id.is_(None), RotationPlan.author_id != user.id))
+        sa.or_(RotationPlan.author_id.is_(None), RotationPlan.author_id != user.id),
+    )
     plans = list(db.session.scalars(query.order_by(RotationPlan.submitted_at)))
     if not plans:
         return None

@@ -152,8 +152,13 @@ def app(_app):
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session
-        factory = sessionmaker(db=db, class_=_BoundSession, bind=connection,
-                               join_transaction_mode="create_savepoint", query_cls=db.Query)
+        factory = sessionmaker(
+            db=db,
+            class_=_BoundSession,
+            bind=connection,
+            join_transaction_mode="create_savepoint",
+            query_cls=db.Query,
+        )
         db.session = _TestScopedSession(factory, scopefunc=lambda: "test")
         try:
             yield _app
@@ -210,7 +215,9 @@ def make_site(app):
 
     def make(code=None, name=None, kind="centre", parent=None, **kw):
         n = next(_counter)
-        site = Site(code=code or f"S{n}", name=name or f"测试场所{n}", kind=kind, parent=parent, **kw)
+        site = Site(
+            code=code or f"S{n}", name=name or f"测试场所{n}", kind=kind, parent=parent, **kw
+        )
         db.session.add(site)
         db.session.commit()
         return site
@@ -224,7 +231,9 @@ def make_window(app, make_site):
 
     def make(site=None, code=None, name=None, **kw):
         n = next(_counter)
-        window = Window(site=site or make_site(), code=code or f"W{n}", name=name or f"窗口{n}", **kw)
+        window = Window(
+            site=site or make_site(), code=code or f"W{n}", name=name or f"窗口{n}", **kw
+        )
         db.session.add(window)
         db.session.commit()
         return window
@@ -252,19 +261,40 @@ def make_staff(app, make_site, make_post):
     a current assignment (unless assign=False)."""
     from compliance.models import Assignment, StaffMember
 
-    def make(site=None, post=None, window=None, name=None, hired_on=None, started_on=None,
-             assign=True, status="active", **kw):
+    def make(
+        site=None,
+        post=None,
+        window=None,
+        name=None,
+        hired_on=None,
+        started_on=None,
+        assign=True,
+        status="active",
+        **kw,
+    ):
         n = next(_counter)
         if site is None:
             site = window.site if window is not None else make_site()
-        member = StaffMember(staff_no=f"T{n:05d}", name=name or f"员工{n}", site=site,
-                             hired_on=hired_on or date.today() - timedelta(days=400),
-                             status=status, **kw)
+        member = StaffMember(
+            staff_no=f"T{n:05d}",
+            name=name or f"员工{n}",
+            site=site,
+            hired_on=hired_on or date.today() - timedelta(days=400),
+            status=status,
+            **kw,
+        )
         db.session.add(member)
         db.session.flush()
         if assign:
-            db.session.add(Assignment(staff_member=member, post=post or make_post(), site=site,
-                                      window=window, started_on=started_on or member.hired_on))
+            db.session.add(
+                Assignment(
+                    staff_member=member,
+                    post=post or make_post(),
+                    site=site,
+                    window=window,
+                    started_on=started_on or member.hired_on,
+                )
+            )
         db.session.commit()
         return member
 
@@ -276,15 +306,22 @@ def make_user(app):
     """make_user(roles=("inspector",), sites=[site] | None for all, staff_member=None)."""
     from compliance.accounts import create_user
 
-    def make(roles=("staff",), sites=None, username=None, staff_member=None, password=TEST_PASSWORD,
-             **kw):
+    def make(
+        roles=("staff",), sites=None, username=None, staff_member=None, password=TEST_PASSWORD, **kw
+    ):
         n = next(_counter)
         user = create_user(
-            db.session, None, username=username or f"user{n}", display_name=kw.pop("display_name", f"用户{n}"),
-            roles=list(roles), password=password,
+            db.session,
+            None,
+            username=username or f"user{n}",
+            display_name=kw.pop("display_name", f"用户{n}"),
+            roles=list(roles),
+            password=password,
             hash_method=app.config["PASSWORD_HASH_METHOD"],
-            site_ids=[s.id for s in sites] if sites else [], all_sites=sites is None,
-            staff_member_id=staff_member.id if staff_member is not None else None, **kw,
+            site_ids=[s.id for s in sites] if sites else [],
+            all_sites=sites is None,
+            staff_member_id=staff_member.id if staff_member is not None else None,
+            **kw,
         )
         db.session.commit()
         return user

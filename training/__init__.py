@@ -24,18 +24,37 @@ def init_app(app) -> None:
     app.register_blueprint(views.bp)
     register(app, api.blp)
     register_nav(app, "training.my_training", _l("My training"), roles=("staff",), order=400)
-    register_nav(app, "training.sessions", _l("Training"), roles=("hr", "admin", "discipline"),
-                 order=410)
-    register_nav(app, "training.plans", _l("Onboarding"), roles=("hr", "admin", "discipline"),
-                 order=420)
-    register_nav(app, "training.pairings", _l("Mentor pairing"),
-                 roles=("hr", "admin", "discipline"), order=430)
+    register_nav(
+        app, "training.sessions", _l("Training"), roles=("hr", "admin", "discipline"), order=410
+    )
+    register_nav(
+        app, "training.plans", _l("Onboarding"), roles=("hr", "admin", "discipline"), order=420
+    )
+    register_nav(
+        app,
+        "training.pairings",
+        _l("Mentor pairing"),
+        roles=("hr", "admin", "discipline"),
+        order=430,
+    )
     register_dashboard_panel(app, views.render_hr_panel, roles=("hr", "admin"), order=400)
     register_dashboard_panel(app, views.render_staff_panel, order=410)
-    register_job(app, "training.onboarding_plans", tasks.create_onboarding_plans,
-                 _l("Create onboarding plans for recently hired staff without one"), hour=6, minute=30)
-    register_job(app, "training.shadow_log_reminders", tasks.remind_missing_shadow_logs,
-                 _l("Remind mentors of a week without a shadow log"), hour=8, minute=0)
+    register_job(
+        app,
+        "training.onboarding_plans",
+        tasks.create_onboarding_plans,
+        _l("Create onboarding plans for recently hired staff without one"),
+        hour=6,
+        minute=30,
+    )
+    register_job(
+        app,
+        "training.shadow_log_reminders",
+        tasks.remind_missing_shadow_logs,
+        _l("Remind mentors of a week without a shadow log"),
+        hour=8,
+        minute=0,
+    )
     register_demo(app, demo.load_demo, order=400)
     _register_audit_scopes()
     ledgers.init_app(app)
@@ -58,18 +77,40 @@ def _register_audit_scopes() -> None:
     def as_str(column):
         return sa.cast(column, sa.String)
 
-    register_audit_scope("TrainingSession", lambda ids: sa.select(as_str(TrainingSession.id))
-                         .where(TrainingSession.site_id.in_(ids)))
-    register_audit_scope("SessionAttendee", lambda ids: sa.select(as_str(SessionAttendee.id))
-                         .join(TrainingSession, TrainingSession.id == SessionAttendee.session_id)
-                         .where(TrainingSession.site_id.in_(ids)))
-    register_audit_scope("OnboardingPlan", lambda ids: sa.select(as_str(OnboardingPlan.id))
-                         .join(StaffMember, StaffMember.id == OnboardingPlan.staff_member_id)
-                         .where(StaffMember.site_id.in_(ids)))
-    register_audit_scope("MentorPairing", lambda ids: sa.select(as_str(MentorPairing.id))
-                         .join(StaffMember, StaffMember.id == MentorPairing.mentee_id)
-                         .where(StaffMember.site_id.in_(ids)))
-    register_audit_scope("ShadowLog", lambda ids: sa.select(as_str(ShadowLog.id))
-                         .join(MentorPairing, MentorPairing.id == ShadowLog.pairing_id)
-                         .join(StaffMember, StaffMember.id == MentorPairing.mentee_id)
-                         .where(StaffMember.site_id.in_(ids)))
+    register_audit_scope(
+        "TrainingSession",
+        lambda ids: sa.select(as_str(TrainingSession.id)).where(TrainingSession.site_id.in_(ids)),
+    )
+    register_audit_scope(
+        "SessionAttendee",
+        lambda ids: (
+            sa.select(as_str(SessionAttendee.id))
+            .join(TrainingSession, TrainingSession.id == SessionAttendee.session_id)
+            .where(TrainingSession.site_id.in_(ids))
+        ),
+    )
+    register_audit_scope(
+        "OnboardingPlan",
+        lambda ids: (
+            sa.select(as_str(OnboardingPlan.id))
+            .join(StaffMember, StaffMember.id == OnboardingPlan.staff_member_id)
+            .where(StaffMember.site_id.in_(ids))
+        ),
+    )
+    register_audit_scope(
+        "MentorPairing",
+        lambda ids: (
+            sa.select(as_str(MentorPairing.id))
+            .join(StaffMember, StaffMember.id == MentorPairing.mentee_id)
+            .where(StaffMember.site_id.in_(ids))
+        ),
+    )
+    register_audit_scope(
+        "ShadowLog",
+        lambda ids: (
+            sa.select(as_str(ShadowLog.id))
+            .join(MentorPairing, MentorPairing.id == ShadowLog.pairing_id)
+            .join(StaffMember, StaffMember.id == MentorPairing.mentee_id)
+            .where(StaffMember.site_id.in_(ids))
+        ),
+    )

@@ -27,7 +27,9 @@ from .models import (
 )
 
 blp = ApiBlueprint(
-    "training_api", __name__, url_prefix="/training",
+    "training_api",
+    __name__,
+    url_prefix="/training",
     description="Courses, sessions and attendance, mentor pairings and shadow logs.",
 )
 
@@ -76,8 +78,9 @@ class SessionDetailSchema(SessionSchema):
 
 
 class SessionQuerySchema(ma.Schema):
-    when = ma.fields.String(validate=ma.validate.OneOf(["upcoming", "past", "all"]),
-                            load_default="all")
+    when = ma.fields.String(
+        validate=ma.validate.OneOf(["upcoming", "past", "all"]), load_default="all"
+    )
 
 
 class AttendanceSchema(ma.Schema):
@@ -89,8 +92,9 @@ class ShadowLogSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     pairing_id = ma.fields.Integer(dump_only=True)
     worked_on = ma.fields.Date(required=True)
-    hours = ma.fields.Decimal(required=True, places=1, as_string=True,
-                              validate=ma.validate.Range(min=0.5, max=12))
+    hours = ma.fields.Decimal(
+        required=True, places=1, as_string=True, validate=ma.validate.Range(min=0.5, max=12)
+    )
     practised = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
     mentor_comment = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=2000))
     author_role = ma.fields.String(dump_only=True)
@@ -123,8 +127,10 @@ class PairingDetailSchema(PairingSchema):
 
 
 class PairingQuerySchema(ma.Schema):
-    status = ma.fields.String(validate=ma.validate.OneOf(
-        ["open", "active", "assessed", "signed_off", "ended", "all"]), load_default="all")
+    status = ma.fields.String(
+        validate=ma.validate.OneOf(["open", "active", "assessed", "signed_off", "ended", "all"]),
+        load_default="all",
+    )
 
 
 def _conflict(exc: TrainingError):
@@ -158,10 +164,15 @@ def _get_pairing(pairing_id: int) -> MentorPairing:
 
 def _page(stmt, pagination_parameters):
     pagination_parameters.item_count = db.session.scalar(
-        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
-    return db.session.scalars(
-        stmt.offset(pagination_parameters.first_item).limit(pagination_parameters.page_size)
-    ).unique().all()
+        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+    )
+    return (
+        db.session.scalars(
+            stmt.offset(pagination_parameters.first_item).limit(pagination_parameters.page_size)
+        )
+        .unique()
+        .all()
+    )
 
 
 @blp.route("/courses", methods=["GET"])
@@ -188,9 +199,13 @@ def list_sessions(args: dict, pagination_parameters):
     if current_user.has_role(*READERS):
         stmt = stmt.where(scope_filter(current_user, TrainingSession.site_id))
     else:
-        stmt = stmt.where(TrainingSession.id.in_(
-            sa.select(SessionAttendee.session_id).where(
-                SessionAttendee.staff_member_id == (current_user.staff_member_id or -1))))
+        stmt = stmt.where(
+            TrainingSession.id.in_(
+                sa.select(SessionAttendee.session_id).where(
+                    SessionAttendee.staff_member_id == (current_user.staff_member_id or -1)
+                )
+            )
+        )
     from compliance.db import utcnow
 
     now = utcnow()
@@ -219,8 +234,9 @@ def post_attendance(data: dict, session_id: int):
     """Mark one invited person present, late, absent or excused (HR, administrators)."""
     ts = _get_session(session_id)
     try:
-        row = svc.mark_attendance(db.session, current_user, ts, data["staff_member_id"],
-                                  data["status"])
+        row = svc.mark_attendance(
+            db.session, current_user, ts, data["staff_member_id"], data["status"]
+        )
     except TrainingError as exc:
         db.session.rollback()
         _conflict(exc)
@@ -237,12 +253,15 @@ def list_pairings(args: dict, pagination_parameters):
     """Pairings in your scope (HR, administrators, discipline) or those you are part of."""
     from compliance.models import StaffMember
 
-    stmt = (sa.select(MentorPairing)
-            .options(joinedload(MentorPairing.mentor), joinedload(MentorPairing.mentee))
-            .order_by(MentorPairing.starts_on.desc(), MentorPairing.id.desc()))
+    stmt = (
+        sa.select(MentorPairing)
+        .options(joinedload(MentorPairing.mentor), joinedload(MentorPairing.mentee))
+        .order_by(MentorPairing.starts_on.desc(), MentorPairing.id.desc())
+    )
     if current_user.has_role(*READERS):
         stmt = stmt.join(StaffMember, StaffMember.id == MentorPairing.mentee_id).where(
-            scope_filter(current_user, StaffMember.site_id))
+            scope_filter(current_user, StaffMember.site_id)
+        )
     else:
         sid = current_user.staff_member_id or -1
         stmt = stmt.where(sa.or_(MentorPairing.mentor_id == sid, MentorPairing.mentee_id == sid))
@@ -270,13 +289,18 @@ def post_log(data: dict, pairing_id: int):
     """The mentor or the mentee adds a shadow log; the mentee's waits for confirmation."""
     pairing = _get_pairing(pairing_id)
     try:
-        log = prs.add_shadow_log(db.session, current_user, pairing, worked_on=data["worked_on"],
-                                 hours=data["hours"], practised=data["practised"],
-                                 mentor_comment=data.get("mentor_comment"))
+        log = prs.add_shadow_log(
+            db.session,
+            current_user,
+            pairing,
+            worked_on=data["worked_on"],
+            hours=data["hours"],
+            practised=data["practised"],
+            mentor_comment=data.get("mentor_comment"),
+        )
     except TrainingError as exc:
         db.session.rollback()
-        abort(403 if prs.role_in_pairing(current_user, pairing) is None else 409,
-              message=str(exc))
+        abort(403 if prs.role_in_pairing(current_user, pairing) is None else 409, message=str(exc))
     if log.author_role == "mentee":
         from .views import notify_log_to_confirm
 
@@ -299,7 +323,8 @@ def confirm_log(data: dict, log_id: int):
         prs.confirm_shadow_log(db.session, current_user, log, data.get("mentor_comment"))
     except TrainingError as exc:
         db.session.rollback()
-        abort(403 if prs.role_in_pairing(current_user, pairing) != "mentor" else 409,
-              message=str(exc))
+        abort(
+            403 if prs.role_in_pairing(current_user, pairing) != "mentor" else 409, message=str(exc)
+        )
     db.session.commit()
     return log

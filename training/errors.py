@@ -14,8 +14,9 @@ class TrainingError(ValueError):
     `details` carries structured lines (e.g. one per refused person) as (msgid, params) pairs.
     """
 
-    def __init__(self, message: str, details: list[tuple[str, dict]] | None = None,
-                 **params) -> None:
+    def __init__(
+        self, message: str, details: list[tuple[str, dict]] | None = None, **params
+    ) -> None:
         self.message = message
         self.params = params
         self.details = details or []

@@ -45,8 +45,11 @@ class CourseForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
     kind = SelectField(_l("Kind"), choices=[])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
-    duration_minutes = IntegerField(_l("Duration (minutes)"), default=120,
-                                    validators=[InputRequired(), NumberRange(min=1, max=1440)])
+    duration_minutes = IntegerField(
+        _l("Duration (minutes)"),
+        default=120,
+        validators=[InputRequired(), NumberRange(min=1, max=1440)],
+    )
     is_active = BooleanField(_l("Active"), default=True)
 
     def __init__(self, *args, **kwargs):
@@ -65,10 +68,12 @@ class SessionForm(FlaskForm):
     trainer = StringField(_l("Trainer"), validators=[DataRequired(), Length(max=64)])
     capacity = IntegerField(_l("Capacity"), validators=[Optional(), NumberRange(min=1, max=1000)])
     staff_ids = SelectMultipleField(_l("Invite people"), coerce=int, validators=[Optional()])
-    invite_site_ids = MultiCheckboxField(_l("Invite everyone at a site"), coerce=int,
-                                         validators=[Optional()])
-    invite_post_ids = MultiCheckboxField(_l("Invite everyone in a post"), coerce=int,
-                                         validators=[Optional()])
+    invite_site_ids = MultiCheckboxField(
+        _l("Invite everyone at a site"), coerce=int, validators=[Optional()]
+    )
+    invite_post_ids = MultiCheckboxField(
+        _l("Invite everyone in a post"), coerce=int, validators=[Optional()]
+    )
     invite_new_staff = BooleanField(_l("Invite all new staff"))
     skip_conflicted = BooleanField(_l("Leave out people who cannot attend"))
     confirm_gaps = BooleanField(_l("Schedule even though windows are left with nobody on duty"))
@@ -80,10 +85,12 @@ class SessionForm(FlaskForm):
 
 class InviteForm(FlaskForm):
     staff_ids = SelectMultipleField(_l("Invite people"), coerce=int, validators=[Optional()])
-    invite_site_ids = MultiCheckboxField(_l("Invite everyone at a site"), coerce=int,
-                                         validators=[Optional()])
-    invite_post_ids = MultiCheckboxField(_l("Invite everyone in a post"), coerce=int,
-                                         validators=[Optional()])
+    invite_site_ids = MultiCheckboxField(
+        _l("Invite everyone at a site"), coerce=int, validators=[Optional()]
+    )
+    invite_post_ids = MultiCheckboxField(
+        _l("Invite everyone in a post"), coerce=int, validators=[Optional()]
+    )
     invite_new_staff = BooleanField(_l("Invite all new staff"))
     skip_conflicted = BooleanField(_l("Leave out people who cannot attend"))
     confirm_gaps = BooleanField(_l("Schedule even though windows are left with nobody on duty"))
@@ -99,8 +106,11 @@ class ReasonForm(FlaskForm):
 
 class TemplateForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    mentor_weeks = IntegerField(_l("Mentor pairing (weeks)"), default=12,
-                                validators=[InputRequired(), NumberRange(min=1, max=52)])
+    mentor_weeks = IntegerField(
+        _l("Mentor pairing (weeks)"),
+        default=12,
+        validators=[InputRequired(), NumberRange(min=1, max=52)],
+    )
     is_default = BooleanField(_l("Default for new staff"))
     is_active = BooleanField(_l("Active"), default=True)
 
@@ -114,11 +124,15 @@ class PairingForm(FlaskForm):
 
 class ShadowLogForm(FlaskForm):
     worked_on = DateField(_l("Date"), validators=[InputRequired()])
-    hours = DecimalField(_l("Hours"), places=1,
-                         validators=[InputRequired(), NumberRange(min=0.5, max=12)])
-    practised = TextAreaField(_l("What was practised"),
-                              validators=[DataRequired(), Length(max=2000)])
-    mentor_comment = TextAreaField(_l("Mentor's comment"), validators=[Optional(), Length(max=2000)])
+    hours = DecimalField(
+        _l("Hours"), places=1, validators=[InputRequired(), NumberRange(min=0.5, max=12)]
+    )
+    practised = TextAreaField(
+        _l("What was practised"), validators=[DataRequired(), Length(max=2000)]
+    )
+    mentor_comment = TextAreaField(
+        _l("Mentor's comment"), validators=[Optional(), Length(max=2000)]
+    )
 
 
 class ConfirmLogForm(FlaskForm):
@@ -126,10 +140,14 @@ class ConfirmLogForm(FlaskForm):
 
 
 class AssessForm(FlaskForm):
-    outcome = RadioField(_l("Assessment"), choices=[
-        SelectChoice("ready", _l("Ready to work alone")),
-        SelectChoice("needs_more_time", _l("Needs more time")),
-    ], validators=[InputRequired()])
+    outcome = RadioField(
+        _l("Assessment"),
+        choices=[
+            SelectChoice("ready", _l("Ready to work alone")),
+            SelectChoice("needs_more_time", _l("Needs more time")),
+        ],
+        validators=[InputRequired()],
+    )
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
 
     def validate_reason(self, field):
@@ -138,6 +156,7 @@ class AssessForm(FlaskForm):
 
 
 class ExtendForm(FlaskForm):
-    weeks = IntegerField(_l("Extend by (weeks)"), default=2,
-                         validators=[InputRequired(), NumberRange(min=1, max=26)])
+    weeks = IntegerField(
+        _l("Extend by (weeks)"), default=2, validators=[InputRequired(), NumberRange(min=1, max=26)]
+    )
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])

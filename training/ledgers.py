@@ -27,32 +27,61 @@ from compliance.models import Post, Site, StaffMember, User
 from .models import Course, MentorPairing, SessionAttendee, ShadowLog, TrainingSession
 
 ROLES = frozenset({"hr", "discipline", "admin"})
-COURSE_KIND_LABELS = {"pre_job": _l("Pre-job training"), "thematic_meeting": _l("Thematic meeting"),
-                      "business_skills": _l("Business skills"), "discipline": _l("Discipline")}
-ATTENDANCE_LABELS = {"present": _l("Present"), "late": _l("Late"), "absent": _l("Absent"),
-                     "excused": _l("Excused"), "unmarked": _l("Not marked")}
+COURSE_KIND_LABELS = {
+    "pre_job": _l("Pre-job training"),
+    "thematic_meeting": _l("Thematic meeting"),
+    "business_skills": _l("Business skills"),
+    "discipline": _l("Discipline"),
+}
+ATTENDANCE_LABELS = {
+    "present": _l("Present"),
+    "late": _l("Late"),
+    "absent": _l("Absent"),
+    "excused": _l("Excused"),
+    "unmarked": _l("Not marked"),
+}
 SESSION_STATUS_LABELS = {"scheduled": _l("Held or scheduled"), "cancelled": _l("Cancelled")}
 PAIRING_KIND_LABELS = {"onboarding": _l("Onboarding"), "handover": _l("Handover")}
-PAIRING_STATUS_LABELS = {"active": _l("Active"), "assessed": _l("Assessed"),
-                         "signed_off": _l("Signed off"), "ended": _l("Ended")}
+PAIRING_STATUS_LABELS = {
+    "active": _l("Active"),
+    "assessed": _l("Assessed"),
+    "signed_off": _l("Signed off"),
+    "ended": _l("Ended"),
+}
 ASSESSMENT_LABELS = {"ready": _l("Ready"), "needs_more_time": _l("Needs more time")}
 
 
 # --- attendance (培训台账) -----------------------------------------------------------------
 
+
 def _attendance_stmt(session, user, filters) -> sa.Select:
     start, end = utc_bounds(filters["date_from"], filters["date_to"])
     status = sa.func.coalesce(SessionAttendee.status, "unmarked")
-    hours = (sa.extract("epoch", TrainingSession.ends_at - TrainingSession.starts_at) / 3600.0
-             if session.get_bind().dialect.name == "postgresql" else
-             (sa.func.julianday(TrainingSession.ends_at)
-              - sa.func.julianday(TrainingSession.starts_at)) * 24.0)
+    hours = (
+        sa.extract("epoch", TrainingSession.ends_at - TrainingSession.starts_at) / 3600.0
+        if session.get_bind().dialect.name == "postgresql"
+        else (
+            sa.func.julianday(TrainingSession.ends_at)
+            - sa.func.julianday(TrainingSession.starts_at)
+        )
+        * 24.0
+    )
     stmt = (
         sa.select(
-            TrainingSession.starts_at, Course.title, Course.kind, Site.name, TrainingSession.place,
-            TrainingSession.trainer, hours, TrainingSession.status, StaffMember.staff_no,
-            StaffMember.name, status, SessionAttendee.marked_at,
-            TrainingSession.starts_at.label("k1"), SessionAttendee.id.label("k2"),
+            TrainingSession.starts_at,
+            Course.title,
+            Course.kind,
+            Site.name,
+            TrainingSession.place,
+            TrainingSession.trainer,
+            hours,
+            TrainingSession.status,
+            StaffMember.staff_no,
+            StaffMember.name,
+            status,
+            SessionAttendee.marked_at,
+            TrainingSession.starts_at.label("k1"),
+            SessionAttendee.id.label("k2"),
         )
         .select_from(SessionAttendee)
         .join(TrainingSession, TrainingSession.id == SessionAttendee.session_id)
@@ -86,7 +115,9 @@ def _attendance_rows(session, user, filters):
 ATTENDANCE = Ledger(
     code="training",
     title=_l("Training ledger"),
-    description=_l("Training sessions and thematic meetings with each invited person's attendance."),
+    description=_l(
+        "Training sessions and thematic meetings with each invited person's attendance."
+    ),
     roles=ROLES,
     columns=[
         Column("no", _l("No."), "int", 7),
@@ -104,7 +135,9 @@ ATTENDANCE = Ledger(
         Column("marked_at", _l("Marked at"), "datetime", 17),
     ],
     rows=_attendance_rows,
-    count=lambda session, user, filters: count_of(session, _attendance_stmt(session, user, filters)),
+    count=lambda session, user, filters: count_of(
+        session, _attendance_stmt(session, user, filters)
+    ),
     filters=[
         FilterField("course_kind", _l("Kind"), "choice", COURSE_KIND_LABELS),
         FilterField("attendance", _l("Attendance"), "choice", ATTENDANCE_LABELS),
@@ -118,16 +151,29 @@ ATTENDANCE = Ledger(
 
 # --- mentor pairings (老带新台账) ----------------------------------------------------------
 
+
 def _pairing_stmt(session, user, filters) -> sa.Select:
     mentee, mentor = aliased(StaffMember), aliased(StaffMember)
     stmt = (
         sa.select(
-            MentorPairing.kind, mentee.staff_no, mentee.name, Site.name, mentor.staff_no,
-            mentor.name, Post.name, MentorPairing.starts_on, MentorPairing.ends_on,
-            MentorPairing.status, MentorPairing.assessment, MentorPairing.assessed_at,
-            MentorPairing.approved_by_id, MentorPairing.signed_off_on, MentorPairing.ended_on,
+            MentorPairing.kind,
+            mentee.staff_no,
+            mentee.name,
+            Site.name,
+            mentor.staff_no,
+            mentor.name,
+            Post.name,
+            MentorPairing.starts_on,
+            MentorPairing.ends_on,
+            MentorPairing.status,
+            MentorPairing.assessment,
+            MentorPairing.assessed_at,
+            MentorPairing.approved_by_id,
+            MentorPairing.signed_off_on,
+            MentorPairing.ended_on,
             MentorPairing.note,
-            MentorPairing.starts_on.label("k1"), MentorPairing.id.label("k2"),
+            MentorPairing.starts_on.label("k1"),
+            MentorPairing.id.label("k2"),
         )
         .select_from(MentorPairing)
         .join(mentee, mentee.id == MentorPairing.mentee_id)
@@ -135,8 +181,9 @@ def _pairing_stmt(session, user, filters) -> sa.Select:
         .join(Site, Site.id == mentee.site_id)
         .outerjoin(Post, Post.id == MentorPairing.post_id)
         .where(MentorPairing.starts_on <= filters["date_to"])
-        .where(sa.func.coalesce(MentorPairing.ended_on, MentorPairing.ends_on)
-               >= filters["date_from"])
+        .where(
+            sa.func.coalesce(MentorPairing.ended_on, MentorPairing.ends_on) >= filters["date_from"]
+        )
         .where(scope_clause(user, mentee.site_id, session))
         .where(site_clause(filters, mentee.site_id))
     )
@@ -145,8 +192,12 @@ def _pairing_stmt(session, user, filters) -> sa.Select:
     if filters.get("pairing_status"):
         stmt = stmt.where(MentorPairing.status.in_(filters["pairing_status"]))
     if filters.get("staff"):
-        stmt = stmt.where(sa.or_(MentorPairing.mentee_id.in_(filters["staff"]),
-                                 MentorPairing.mentor_id.in_(filters["staff"])))
+        stmt = stmt.where(
+            sa.or_(
+                MentorPairing.mentee_id.in_(filters["staff"]),
+                MentorPairing.mentor_id.in_(filters["staff"]),
+            )
+        )
     return stmt
 
 
@@ -159,18 +210,42 @@ def _pairing_rows(session, user, filters):
         totals: dict[int, tuple] = defaultdict(lambda: (0, 0.0, 0.0))
         confirmed = sa.case((ShadowLog.confirmed_at.is_not(None), ShadowLog.hours), else_=0)
         for pairing_id, entries, hours, hours_ok in session.execute(
-                sa.select(ShadowLog.pairing_id, sa.func.count(ShadowLog.id),
-                          sa.func.sum(ShadowLog.hours), sa.func.sum(confirmed))
-                .where(ShadowLog.pairing_id.in_(ids)).group_by(ShadowLog.pairing_id)):
+            sa.select(
+                ShadowLog.pairing_id,
+                sa.func.count(ShadowLog.id),
+                sa.func.sum(ShadowLog.hours),
+                sa.func.sum(confirmed),
+            )
+            .where(ShadowLog.pairing_id.in_(ids))
+            .group_by(ShadowLog.pairing_id)
+        ):
             totals[pairing_id] = (entries, float(hours or 0), float(hours_ok or 0))
         approvers = {r[12] for r in rows if r[12]}
-        names = dict(session.execute(sa.select(User.id, User.display_name)
-                                     .where(User.id.in_(approvers))).all()) if approvers else {}
+        names = (
+            dict(
+                session.execute(
+                    sa.select(User.id, User.display_name).where(User.id.in_(approvers))
+                ).all()
+            )
+            if approvers
+            else {}
+        )
         out = []
         for r in rows:
             entries, hours, hours_ok = totals[r[-1]]
-            out.append((*r[:11], entries, hours, hours_ok, r[11],
-                        names.get(r[12]) if r[12] else None, r[13], r[14], r[15]))
+            out.append(
+                (
+                    *r[:11],
+                    entries,
+                    hours,
+                    hours_ok,
+                    r[11],
+                    names.get(r[12]) if r[12] else None,
+                    r[13],
+                    r[14],
+                    r[15],
+                )
+            )
         return out
 
     for n, row in enumerate(keyset_stream(session, stmt, keys, enrich=enrich), 1):
@@ -197,8 +272,9 @@ PAIRINGS = Ledger(
         Column("assessment", _l("Assessment"), "enum", 12, choices=ASSESSMENT_LABELS),
         Column("entries", _l("Shadow log entries"), "int", 10),
         Column("hours", _l("Hours logged"), "float", 10, number_format="0.0"),
-        Column("hours_confirmed", _l("Hours confirmed by mentor"), "float", 10,
-               number_format="0.0"),
+        Column(
+            "hours_confirmed", _l("Hours confirmed by mentor"), "float", 10, number_format="0.0"
+        ),
         Column("assessed_at", _l("Assessed at"), "datetime", 17),
         Column("approved_by", _l("Signed off by"), "text", 12),
         Column("signed_off_on", _l("Signed off on"), "date", 12),
@@ -219,32 +295,41 @@ PAIRINGS = Ledger(
 
 # --- figures for the period summary ---------------------------------------------------------
 
+
 def _sessions(thematic: bool):
     def count(session, user, filters, start, end) -> int:
         lo, hi = utc_bounds(start, end)
         kind = Course.kind == "thematic_meeting"
-        return session.scalar(
-            sa.select(sa.func.count(TrainingSession.id))
-            .join(Course, Course.id == TrainingSession.course_id)
-            .where(kind if thematic else sa.not_(kind))
-            .where(TrainingSession.status != "cancelled")
-            .where(TrainingSession.starts_at >= lo, TrainingSession.starts_at < hi)
-            .where(scope_clause(user, TrainingSession.site_id, session))
-            .where(site_clause(filters, TrainingSession.site_id))) or 0
+        return (
+            session.scalar(
+                sa.select(sa.func.count(TrainingSession.id))
+                .join(Course, Course.id == TrainingSession.course_id)
+                .where(kind if thematic else sa.not_(kind))
+                .where(TrainingSession.status != "cancelled")
+                .where(TrainingSession.starts_at >= lo, TrainingSession.starts_at < hi)
+                .where(scope_clause(user, TrainingSession.site_id, session))
+                .where(site_clause(filters, TrainingSession.site_id))
+            )
+            or 0
+        )
 
     return count
 
 
 def _people_trained(session, user, filters, start, end) -> int:
     lo, hi = utc_bounds(start, end)
-    return session.scalar(
-        sa.select(sa.func.count(sa.distinct(SessionAttendee.staff_member_id)))
-        .join(TrainingSession, TrainingSession.id == SessionAttendee.session_id)
-        .where(SessionAttendee.status.in_(("present", "late")))
-        .where(TrainingSession.status != "cancelled")
-        .where(TrainingSession.starts_at >= lo, TrainingSession.starts_at < hi)
-        .where(scope_clause(user, TrainingSession.site_id, session))
-        .where(site_clause(filters, TrainingSession.site_id))) or 0
+    return (
+        session.scalar(
+            sa.select(sa.func.count(sa.distinct(SessionAttendee.staff_member_id)))
+            .join(TrainingSession, TrainingSession.id == SessionAttendee.session_id)
+            .where(SessionAttendee.status.in_(("present", "late")))
+            .where(TrainingSession.status != "cancelled")
+            .where(TrainingSession.starts_at >= lo, TrainingSession.starts_at < hi)
+            .where(scope_clause(user, TrainingSession.site_id, session))
+            .where(site_clause(filters, TrainingSession.site_id))
+        )
+        or 0
+    )
 
 
 def init_app(app) -> None:
@@ -252,9 +337,24 @@ def init_app(app) -> None:
     register_ledger(app, ATTENDANCE)
     register_ledger(app, PAIRINGS)
     group = _l("Training")
-    register_summary_metric(app, "training_sessions", _l("Training sessions"), _sessions(False),
-                            group, order=30, monthly=True)
-    register_summary_metric(app, "thematic_meetings", _l("Thematic meetings"), _sessions(True),
-                            group, order=31, monthly=True)
-    register_summary_metric(app, "people_trained", _l("People trained"), _people_trained, group,
-                            order=32)
+    register_summary_metric(
+        app,
+        "training_sessions",
+        _l("Training sessions"),
+        _sessions(False),
+        group,
+        order=30,
+        monthly=True,
+    )
+    register_summary_metric(
+        app,
+        "thematic_meetings",
+        _l("Thematic meetings"),
+        _sessions(True),
+        group,
+        order=31,
+        monthly=True,
+    )
+    register_summary_metric(
+        app, "people_trained", _l("People trained"), _people_trained, group, order=32
+    )

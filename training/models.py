@@ -121,7 +121,8 @@ class OnboardingTemplate(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     items: Mapped[list[OnboardingTemplateCourse]] = relationship(
-        back_populates="template", cascade="all, delete-orphan",
+        back_populates="template",
+        cascade="all, delete-orphan",
         order_by="OnboardingTemplateCourse.due_days",
     )
 

@@ -14,5 +14,6 @@ SIGNED_OFF = _("Mentor pairing signed off")
 INVITED = _("You are invited to %(title)s at %(time)s, %(place)s")
 CANCELLED = _("Cancelled: %(title)s at %(time)s")
 LOG_MISSING = _("No shadow log for %(name)s in the week from %(date)s")
-LOG_MISSING_BODY = _("Please write the shadowing of that week, or ask your mentee to write it "
-                     "and confirm it.")
+LOG_MISSING_BODY = _(
+    "Please write the shadowing of that week, or ask your mentee to write it and confirm it."
+)

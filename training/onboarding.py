@@ -101,8 +101,14 @@ def save_template(
         else:
             template.items.append(OnboardingTemplateCourse(course_id=course_id, due_days=int(days)))
     session.flush()
-    record(session, actor, "onboarding_template.update" if before else "onboarding_template.create",
-           template, before=before, after=_template_state(template))
+    record(
+        session,
+        actor,
+        "onboarding_template.update" if before else "onboarding_template.create",
+        template,
+        before=before,
+        after=_template_state(template),
+    )
     return template
 
 
@@ -134,10 +140,14 @@ def ensure_onboarding_plan(
     else:
         weeks = int(get_setting(session, "training.mentor_weeks"))
         due = hired + timedelta(days=int(get_setting(session, "training.pre_job_due_days")))
-        items = [(cid, due) for cid in session.scalars(
-            sa.select(Course.id).where(Course.kind == "pre_job", Course.is_active.is_(True))
-            .order_by(Course.code)
-        )]
+        items = [
+            (cid, due)
+            for cid in session.scalars(
+                sa.select(Course.id)
+                .where(Course.kind == "pre_job", Course.is_active.is_(True))
+                .order_by(Course.code)
+            )
+        ]
     pairing_due = hired + timedelta(days=int(get_setting(session, "training.pairing_due_days")))
     plan = OnboardingPlan(
         staff_member_id=staff_member.id,
@@ -166,15 +176,18 @@ def create_missing_plans(session: Session, actor: User | None, today: date) -> i
     days = int(get_setting(session, "training.plan_lookback_days"))
     has_plan = sa.select(OnboardingPlan.staff_member_id)
     signed_off = sa.select(MentorPairing.mentee_id).where(
-        MentorPairing.kind == "onboarding", MentorPairing.status == "signed_off")
+        MentorPairing.kind == "onboarding", MentorPairing.status == "signed_off"
+    )
     staff = session.scalars(
-        sa.select(StaffMember).where(
+        sa.select(StaffMember)
+        .where(
             StaffMember.status == "active",
             StaffMember.hired_on >= today - timedelta(days=days),
             StaffMember.hired_on <= today,
             StaffMember.id.not_in(has_plan),
             StaffMember.id.not_in(signed_off),
-        ).order_by(StaffMember.id)
+        )
+        .order_by(StaffMember.id)
     ).all()
     for member in staff:
         ensure_onboarding_plan(session, actor, member)
@@ -184,8 +197,8 @@ def create_missing_plans(session: Session, actor: User | None, today: date) -> i
 def _onboarding_pairing(session: Session, plan: OnboardingPlan) -> MentorPairing | None:
     """The mentee's latest onboarding pairing (open first)."""
     pairings = session.scalars(
-        sa.select(MentorPairing).where(
-            MentorPairing.mentee_id == plan.staff_member_id, MentorPairing.kind == "onboarding")
+        sa.select(MentorPairing)
+        .where(MentorPairing.mentee_id == plan.staff_member_id, MentorPairing.kind == "onboarding")
         .order_by(MentorPairing.starts_on.desc(), MentorPairing.id.desc())
     ).all()
     for p in pairings:
@@ -194,8 +207,9 @@ def _onboarding_pairing(session: Session, plan: OnboardingPlan) -> MentorPairing
     return pairings[0] if pairings else None
 
 
-def refresh_plan(session: Session, actor: User | None, staff_member_id: int,
-                 today: date | None = None) -> OnboardingPlan | None:
+def refresh_plan(
+    session: Session, actor: User | None, staff_member_id: int, today: date | None = None
+) -> OnboardingPlan | None:
     """Complete the plan once every course is attended and the onboarding pairing is signed
     off (audited); nothing happens for staff without a plan or with a completed one."""
     plan = session.scalar(
@@ -205,8 +219,11 @@ def refresh_plan(session: Session, actor: User | None, staff_member_id: int,
         return plan
     done = completed_course_ids(session, staff_member_id)
     pairing = _onboarding_pairing(session, plan)
-    if all(i.course_id in done for i in plan.items) and pairing is not None \
-            and pairing.status == "signed_off":
+    if (
+        all(i.course_id in done for i in plan.items)
+        and pairing is not None
+        and pairing.status == "signed_off"
+    ):
         before = snapshot(plan)
         plan.status = "completed"
         plan.completed_on = today or local_today()
@@ -252,31 +269,35 @@ class PlanProgress:
         return bool(self.late)
 
 
-def plan_progress(session: Session, plans: list[OnboardingPlan],
-                  today: date | None = None) -> list[PlanProgress]:
+def plan_progress(
+    session: Session, plans: list[OnboardingPlan], today: date | None = None
+) -> list[PlanProgress]:
     """Progress of several plans with a fixed number of queries (list pages)."""
     today = today or local_today()
     if not plans:
         return []
     staff_ids = [p.staff_member_id for p in plans]
     session.execute(
-        sa.select(OnboardingPlan).where(OnboardingPlan.id.in_([p.id for p in plans]))
+        sa.select(OnboardingPlan)
+        .where(OnboardingPlan.id.in_([p.id for p in plans]))
         .options(selectinload(OnboardingPlan.items).selectinload(OnboardingPlanItem.course))
     ).all()
     done: dict[int, set[int]] = {}
     for sid, cid in session.execute(
         sa.select(SessionAttendee.staff_member_id, TrainingSession.course_id)
         .join(TrainingSession, TrainingSession.id == SessionAttendee.session_id)
-        .where(SessionAttendee.staff_member_id.in_(staff_ids),
-               SessionAttendee.status.in_(("present", "late")),
-               TrainingSession.status != "cancelled")
+        .where(
+            SessionAttendee.staff_member_id.in_(staff_ids),
+            SessionAttendee.status.in_(("present", "late")),
+            TrainingSession.status != "cancelled",
+        )
     ):
         done.setdefault(sid, set()).add(cid)
     pairings: dict[int, MentorPairing] = {}
     rank = {"signed_off": 0, "assessed": 1, "active": 2, "ended": 3}
     for p in session.scalars(
-        sa.select(MentorPairing).where(MentorPairing.mentee_id.in_(staff_ids),
-                                       MentorPairing.kind == "onboarding")
+        sa.select(MentorPairing)
+        .where(MentorPairing.mentee_id.in_(staff_ids), MentorPairing.kind == "onboarding")
         .options(selectinload(MentorPairing.mentor))
     ):
         current = pairings.get(p.mentee_id)
@@ -292,16 +313,24 @@ def plan_progress(session: Session, plans: list[OnboardingPlan],
             is_late = not is_done and not finished and item.due_on < today
             items.append(ItemProgress(item.course, item.due_on, is_done, is_late))
             if is_late:
-                late.append((_("%(course)s was due on %(date)s"),
-                             {"course": item.course.title, "date": item.due_on.isoformat()}))
+                late.append(
+                    (
+                        _("%(course)s was due on %(date)s"),
+                        {"course": item.course.title, "date": item.due_on.isoformat()},
+                    )
+                )
         pairing = pairings.get(plan.staff_member_id)
         if not finished:
             if (pairing is None or pairing.status == "ended") and plan.pairing_due_on < today:
-                late.append((_("no mentor paired since %(date)s"),
-                             {"date": plan.pairing_due_on.isoformat()}))
-            if (pairing is None or pairing.status != "signed_off") \
-                    and plan.sign_off_due_on < today:
-                late.append((_("sign-off was due on %(date)s"),
-                             {"date": plan.sign_off_due_on.isoformat()}))
+                late.append(
+                    (
+                        _("no mentor paired since %(date)s"),
+                        {"date": plan.pairing_due_on.isoformat()},
+                    )
+                )
+            if (pairing is None or pairing.status != "signed_off") and plan.sign_off_due_on < today:
+                late.append(
+                    (_("sign-off was due on %(date)s"), {"date": plan.sign_off_due_on.isoformat()})
+                )
         result.append(PlanProgress(plan, items, pairing, late))
     return result

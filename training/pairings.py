@@ -45,9 +45,11 @@ def open_major_findings(session: Session, staff_ids, today: date) -> tuple[dict[
     since, _end = local_day_bounds_utc(today - timedelta(days=FINDINGS_WINDOW_DAYS))
     query = (
         sa.select(Finding.staff_member_id, sa.func.count(Finding.id))
-        .where(Finding.staff_member_id.in_(staff_ids),
-               Finding.severity.in_(("major", "critical")),
-               Finding.found_at >= since)
+        .where(
+            Finding.staff_member_id.in_(staff_ids),
+            Finding.severity.in_(("major", "critical")),
+            Finding.found_at >= since,
+        )
         .group_by(Finding.staff_member_id)
     )
     try:
@@ -57,7 +59,8 @@ def open_major_findings(session: Session, staff_ids, today: date) -> tuple[dict[
     else:
         uses_rectification = True
         query = query.outerjoin(Rectification, Rectification.finding_id == Finding.id).where(
-            sa.or_(Rectification.id.is_(None), Rectification.status != "verified"))
+            sa.or_(Rectification.id.is_(None), Rectification.status != "verified")
+        )
     return dict(session.execute(query).all()), uses_rectification
 
 
@@ -66,12 +69,16 @@ def mentor_loads(session: Session, staff_ids) -> dict[int, int]:
     staff_ids = list(staff_ids)
     if not staff_ids:
         return {}
-    return dict(session.execute(
-        sa.select(MentorPairing.mentor_id, sa.func.count(MentorPairing.id))
-        .where(MentorPairing.mentor_id.in_(staff_ids),
-               MentorPairing.status.in_(OPEN_PAIRING_STATUSES))
-        .group_by(MentorPairing.mentor_id)
-    ).all())
+    return dict(
+        session.execute(
+            sa.select(MentorPairing.mentor_id, sa.func.count(MentorPairing.id))
+            .where(
+                MentorPairing.mentor_id.in_(staff_ids),
+                MentorPairing.status.in_(OPEN_PAIRING_STATUSES),
+            )
+            .group_by(MentorPairing.mentor_id)
+        ).all()
+    )
 
 
 @dataclass
@@ -106,8 +113,10 @@ def suggest_mentors(
     window_id = mentee_assignment.window_id if mentee_assignment else None
     query = (
         sa.select(StaffMember, Assignment)
-        .outerjoin(Assignment, sa.and_(Assignment.staff_member_id == StaffMember.id,
-                                       Assignment.ended_on.is_(None)))
+        .outerjoin(
+            Assignment,
+            sa.and_(Assignment.staff_member_id == StaffMember.id, Assignment.ended_on.is_(None)),
+        )
         .where(StaffMember.status == "active", StaffMember.id != mentee.id)
         .options(selectinload(Assignment.post), selectinload(Assignment.window))
     )
@@ -135,7 +144,9 @@ def suggest_mentors(
             reasons.append((_("same post (%(post)s): +40"), {"post": assignment.post.name}))
         if assignment is not None and window_id is not None and assignment.window_id == window_id:
             score += 20
-            reasons.append((_("same window (%(window)s): +20"), {"window": assignment.window.label}))
+            reasons.append(
+                (_("same window (%(window)s): +20"), {"window": assignment.window.label})
+            )
         elif staff.site_id == mentee.site_id:
             reasons.append((_("works at the same site"), {}))
         years = 0.0
@@ -143,33 +154,49 @@ def suggest_mentors(
             years = max(0.0, (today - assignment.started_on).days / 365.25)
         points = round(min(years, 5.0) * 6, 1)
         score += points
-        reasons.append((_("%(years)s years in post: +%(points)s"),
-                        {"years": f"{years:.1f}", "points": points}))
+        reasons.append(
+            (_("%(years)s years in post: +%(points)s"), {"years": f"{years:.1f}", "points": points})
+        )
         load = loads.get(staff.id, 0)
         if load:
             score -= 10 * load
-            reasons.append((_("mentoring %(count)s now: -%(points)s"),
-                            {"count": load, "points": 10 * load}))
+            reasons.append(
+                (_("mentoring %(count)s now: -%(points)s"), {"count": load, "points": 10 * load})
+            )
         else:
             reasons.append((_("mentoring nobody now"), {}))
         count = findings.get(staff.id, 0)
-        rule = (_("major or critical findings in the last 90 days without a closed rectification")
-                if uses_rectification else _("major or critical findings in the last 90 days"))
+        rule = (
+            _("major or critical findings in the last 90 days without a closed rectification")
+            if uses_rectification
+            else _("major or critical findings in the last 90 days")
+        )
         if count:
             score -= 30 * count
-            reasons.append((_("%(count)s open findings (%(rule)s): -%(points)s"),
-                            {"count": count, "rule": rule, "points": 30 * count}))
+            reasons.append(
+                (
+                    _("%(count)s open findings (%(rule)s): -%(points)s"),
+                    {"count": count, "rule": rule, "points": 30 * count},
+                )
+            )
         else:
             reasons.append((_("no open major findings (%(rule)s)"), {"rule": rule}))
         if load >= max_mentees:
             eligible = False
-            reasons.append((_("not eligible: already mentors %(count)s (limit %(limit)s)"),
-                            {"count": load, "limit": max_mentees}))
+            reasons.append(
+                (
+                    _("not eligible: already mentors %(count)s (limit %(limit)s)"),
+                    {"count": load, "limit": max_mentees},
+                )
+            )
         if staff.id in conflicted:
             eligible = False
             reasons.append((_("not eligible: recorded conflict of interest with the mentee"), {}))
-        result.append(MentorSuggestion(staff, assignment, round(score, 1), eligible, years, load,
-                                       count, reasons))
+        result.append(
+            MentorSuggestion(
+                staff, assignment, round(score, 1), eligible, years, load, count, reasons
+            )
+        )
     result.sort(key=lambda s: (not s.eligible, -s.score, -s.years_in_post, s.staff.staff_no))
     return result[:limit]
 
@@ -178,8 +205,11 @@ def suggest_mentors(
 
 
 def users_of(session: Session, staff_member_id: int) -> list[User]:
-    return list(session.scalars(
-        sa.select(User).where(User.staff_member_id == staff_member_id, User.active.is_(True))))
+    return list(
+        session.scalars(
+            sa.select(User).where(User.staff_member_id == staff_member_id, User.active.is_(True))
+        )
+    )
 
 
 def create_pairing(
@@ -206,24 +236,36 @@ def create_pairing(
     max_mentees = int(get_setting(session, "training.max_mentees"))
     load = mentor_loads(session, [mentor.id]).get(mentor.id, 0)
     if load >= max_mentees:
-        raise TrainingError(_("%(name)s already mentors %(count)s people (limit %(limit)s)."),
-                            name=mentor.name, count=load, limit=max_mentees)
+        raise TrainingError(
+            _("%(name)s already mentors %(count)s people (limit %(limit)s)."),
+            name=mentor.name,
+            count=load,
+            limit=max_mentees,
+        )
     if mentee.id in conflicted_staff_ids(session, mentor.id):
-        raise TrainingError(_("%(mentor)s and %(mentee)s have a recorded conflict of interest."),
-                            mentor=mentor.name, mentee=mentee.name)
+        raise TrainingError(
+            _("%(mentor)s and %(mentee)s have a recorded conflict of interest."),
+            mentor=mentor.name,
+            mentee=mentee.name,
+        )
     plan = session.scalar(
-        sa.select(OnboardingPlan).where(OnboardingPlan.staff_member_id == mentee.id))
+        sa.select(OnboardingPlan).where(OnboardingPlan.staff_member_id == mentee.id)
+    )
     if weeks is None:
         weeks = plan.mentor_weeks if plan else int(get_setting(session, "training.mentor_weeks"))
     if not 1 <= int(weeks) <= 52:
         raise TrainingError(_("Mentor pairing lasts between 1 and 52 weeks."))
     assignment = mentee.current_assignment
     pairing = MentorPairing(
-        kind="onboarding", mentor_id=mentor.id, mentee_id=mentee.id,
+        kind="onboarding",
+        mentor_id=mentor.id,
+        mentee_id=mentee.id,
         post_id=assignment.post_id if assignment else None,
         plan_id=plan.id if plan else None,
-        starts_on=starts_on, ends_on=starts_on + timedelta(weeks=int(weeks)) - timedelta(days=1),
-        status="active", note=(note or "").strip() or None,
+        starts_on=starts_on,
+        ends_on=starts_on + timedelta(weeks=int(weeks)) - timedelta(days=1),
+        status="active",
+        note=(note or "").strip() or None,
         created_by_id=actor.id if actor else None,
     )
     session.add(pairing)
@@ -234,7 +276,7 @@ def create_pairing(
 
 
 def role_in_pairing(user: User | None, pairing: MentorPairing) -> str | None:
-    """"mentor", "mentee" or None for the acting user."""
+    """ "mentor", "mentee" or None for the acting user."""
     if user is None or user.staff_member_id is None:
         return None
     if user.staff_member_id == pairing.mentor_id:
@@ -281,13 +323,22 @@ def add_shadow_log(
     if worked_on > today:
         raise TrainingError(_("The date is in the future."))
     if worked_on < pairing.starts_on or worked_on > pairing.ends_on:
-        raise TrainingError(_("The date is outside the pairing (%(start)s to %(end)s)."),
-                            start=pairing.starts_on.isoformat(), end=pairing.ends_on.isoformat())
+        raise TrainingError(
+            _("The date is outside the pairing (%(start)s to %(end)s)."),
+            start=pairing.starts_on.isoformat(),
+            end=pairing.ends_on.isoformat(),
+        )
     practised = (practised or "").strip()
     if not practised:
         raise TrainingError(_("Say what was practised."))
-    log = ShadowLog(pairing_id=pairing.id, worked_on=worked_on, hours=_hours(hours),
-                    practised=practised, author_id=actor.id, author_role=role)
+    log = ShadowLog(
+        pairing_id=pairing.id,
+        worked_on=worked_on,
+        hours=_hours(hours),
+        practised=practised,
+        author_id=actor.id,
+        author_role=role,
+    )
     if role == "mentor":
         log.mentor_comment = (mentor_comment or "").strip() or None
         log.confirmed_at = utcnow()
@@ -298,8 +349,9 @@ def add_shadow_log(
     return log
 
 
-def confirm_shadow_log(session: Session, actor: User, log: ShadowLog,
-                       mentor_comment: str | None = None) -> ShadowLog:
+def confirm_shadow_log(
+    session: Session, actor: User, log: ShadowLog, mentor_comment: str | None = None
+) -> ShadowLog:
     """The mentor confirms a mentee's entry, optionally with a comment. Raises TrainingError
     for anyone but the mentor or an entry already confirmed."""
     if role_in_pairing(actor, log.pairing) != "mentor":
@@ -317,8 +369,9 @@ def confirm_shadow_log(session: Session, actor: User, log: ShadowLog,
     return log
 
 
-def assess_pairing(session: Session, actor: User, pairing: MentorPairing, outcome: str,
-                   reason: str | None = None) -> MentorPairing:
+def assess_pairing(
+    session: Session, actor: User, pairing: MentorPairing, outcome: str, reason: str | None = None
+) -> MentorPairing:
     """The mentor assesses the mentee: "ready" sends the pairing to HR for sign-off;
     "needs_more_time" (with a reason) keeps it running. Raises TrainingError for anyone but
     the mentor, a pairing not running, a missing reason, or unconfirmed logs when ready."""
@@ -332,10 +385,15 @@ def assess_pairing(session: Session, actor: User, pairing: MentorPairing, outcom
     if outcome not in ("ready", "needs_more_time"):
         raise TrainingError(_("Unknown assessment."))
     if outcome == "ready":
-        pending = session.scalar(sa.select(sa.func.count(ShadowLog.id)).where(
-            ShadowLog.pairing_id == pairing.id, ShadowLog.confirmed_at.is_(None)))
+        pending = session.scalar(
+            sa.select(sa.func.count(ShadowLog.id)).where(
+                ShadowLog.pairing_id == pairing.id, ShadowLog.confirmed_at.is_(None)
+            )
+        )
         if pending:
-            raise TrainingError(_("Confirm the %(count)s pending shadow logs first."), count=pending)
+            raise TrainingError(
+                _("Confirm the %(count)s pending shadow logs first."), count=pending
+            )
     before = snapshot(pairing)
     pairing.assessment = outcome
     pairing.assessment_reason = reason or None
@@ -348,8 +406,9 @@ def assess_pairing(session: Session, actor: User, pairing: MentorPairing, outcom
     return pairing
 
 
-def approve_sign_off(session: Session, actor: User, pairing: MentorPairing,
-                     today: date | None = None) -> MentorPairing:
+def approve_sign_off(
+    session: Session, actor: User, pairing: MentorPairing, today: date | None = None
+) -> MentorPairing:
     """HR approves the mentor's "ready": the pairing is signed off and the mentee is no longer
     new. Raises TrainingError when the mentor has not assessed the mentee ready, or when the
     approver is the mentor."""
@@ -372,8 +431,9 @@ def approve_sign_off(session: Session, actor: User, pairing: MentorPairing,
     return pairing
 
 
-def extend_pairing(session: Session, actor: User, pairing: MentorPairing, weeks: int,
-                   reason: str) -> MentorPairing:
+def extend_pairing(
+    session: Session, actor: User, pairing: MentorPairing, weeks: int, reason: str
+) -> MentorPairing:
     """Extend an open pairing by 1..26 weeks; one awaiting sign-off goes back to running.
     Raises TrainingError for a closed pairing, bad weeks or a missing reason."""
     _require_open(pairing)
@@ -390,8 +450,9 @@ def extend_pairing(session: Session, actor: User, pairing: MentorPairing, weeks:
     return pairing
 
 
-def end_pairing(session: Session, actor: User, pairing: MentorPairing, reason: str,
-                today: date | None = None) -> MentorPairing:
+def end_pairing(
+    session: Session, actor: User, pairing: MentorPairing, reason: str, today: date | None = None
+) -> MentorPairing:
     """End an open pairing early (not signed off). Raises TrainingError for a closed pairing
     or a missing reason."""
     _require_open(pairing)
@@ -413,10 +474,12 @@ def missed_log_weeks(session: Session, run_on: date) -> list[tuple[MentorPairing
     """Running pairings whose last full week before `run_on` has no shadow log, with that
     week's first day. Weeks count from the pairing's start."""
     pairings = session.scalars(
-        sa.select(MentorPairing).where(
+        sa.select(MentorPairing)
+        .where(
             MentorPairing.status == "active",
             MentorPairing.starts_on <= run_on - timedelta(days=7),
-        ).options(selectinload(MentorPairing.mentor), selectinload(MentorPairing.mentee))
+        )
+        .options(selectinload(MentorPairing.mentor), selectinload(MentorPairing.mentee))
     ).all()
     weeks: dict[int, date] = {}
     for p in pairings:
@@ -428,9 +491,9 @@ def missed_log_weeks(session: Session, run_on: date) -> list[tuple[MentorPairing
         return []
     logged: set[int] = set()
     days = session.execute(
-        sa.select(ShadowLog.pairing_id, ShadowLog.worked_on)
-        .where(ShadowLog.pairing_id.in_(list(weeks)),
-               ShadowLog.worked_on >= min(weeks.values()))
+        sa.select(ShadowLog.pairing_id, ShadowLog.worked_on).where(
+            ShadowLog.pairing_id.in_(list(weeks)), ShadowLog.worked_on >= min(weeks.values())
+        )
     ).all()
     for pairing_id, worked_on in days:
         start = weeks[pairing_id]

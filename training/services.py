@@ -63,11 +63,13 @@ def is_new_staff(session: Session, staff_member_id: int, today: date | None = No
     if staff is None or staff.status == "left":
         return False
     signed_off = session.scalar(
-        sa.select(MentorPairing.id).where(
+        sa.select(MentorPairing.id)
+        .where(
             MentorPairing.mentee_id == staff_member_id,
             MentorPairing.kind == "onboarding",
             MentorPairing.status == "signed_off",
-        ).limit(1)
+        )
+        .limit(1)
     )
     if signed_off is not None:
         return False
@@ -81,8 +83,9 @@ def is_new_staff(session: Session, staff_member_id: int, today: date | None = No
     return staff.hired_on > today - timedelta(days=days)
 
 
-def new_staff_ids(session: Session, site_ids: set[int] | None = None,
-                  today: date | None = None) -> set[int]:
+def new_staff_ids(
+    session: Session, site_ids: set[int] | None = None, today: date | None = None
+) -> set[int]:
     """Ids of all active staff members who are new (see `is_new_staff`), in one pass."""
     today = today or local_today()
     days = int(get_setting(session, "training.new_staff_days"))
@@ -113,15 +116,18 @@ def _check_pairing_people(session: Session, mentor: StaffMember, mentee: StaffMe
         if person.status != "active":
             raise TrainingError(_("%(name)s is not an active staff member."), name=person.name)
     open_pairing = session.scalar(
-        sa.select(MentorPairing).where(
+        sa.select(MentorPairing)
+        .where(
             MentorPairing.mentee_id == mentee.id,
             MentorPairing.status.in_(("active", "assessed")),
-        ).limit(1)
+        )
+        .limit(1)
     )
     if open_pairing is not None:
         raise TrainingError(
             _("%(name)s already has an open pairing with %(mentor)s."),
-            name=mentee.name, mentor=open_pairing.mentor.name,
+            name=mentee.name,
+            mentor=open_pairing.mentor.name,
         )
 
 
@@ -160,14 +166,14 @@ def create_handover_pairing(
     return pairing
 
 
-
 # --- courses ------------------------------------------------------------------------------
 
 COURSE_FIELDS = ("code", "title", "kind", "description", "duration_minutes", "is_active")
 
 
-def save_course(session: Session, actor: User | None, course: Course | None = None,
-                **fields) -> Course:
+def save_course(
+    session: Session, actor: User | None, course: Course | None = None, **fields
+) -> Course:
     """Create a course (course=None) or change one. Raises TrainingError on a duplicate code,
     an unknown kind or a non-positive duration."""
     fields = {k: v for k, v in fields.items() if k in COURSE_FIELDS}
@@ -222,8 +228,10 @@ def resolve_invitees(
         for sid in session.scalars(base.where(StaffMember.site_id.in_(site_ids))):
             chosen.setdefault(sid, "site")
     if post_ids:
-        query = base.join(Assignment, sa.and_(Assignment.staff_member_id == StaffMember.id,
-                                              Assignment.ended_on.is_(None)))
+        query = base.join(
+            Assignment,
+            sa.and_(Assignment.staff_member_id == StaffMember.id, Assignment.ended_on.is_(None)),
+        )
         for sid in session.scalars(query.where(Assignment.post_id.in_(post_ids))):
             chosen.setdefault(sid, "post")
     if new_staff:
@@ -232,8 +240,13 @@ def resolve_invitees(
     return chosen
 
 
-def find_conflicts(session: Session, staff_ids, starts_at: datetime, ends_at: datetime,
-                   exclude_session_id: int | None = None) -> dict[int, list[tuple[str, dict]]]:
+def find_conflicts(
+    session: Session,
+    staff_ids,
+    starts_at: datetime,
+    ends_at: datetime,
+    exclude_session_id: int | None = None,
+) -> dict[int, list[tuple[str, dict]]]:
     """Reasons each person cannot attend: approved leave on the session's day(s), or another
     session (not cancelled) overlapping in time. Returns {staff_id: [(msgid, params)]}."""
     staff_ids = list(staff_ids)
@@ -249,10 +262,12 @@ def find_conflicts(session: Session, staff_ids, starts_at: datetime, ends_at: da
         )
     )
     for sid, leave_from, leave_to, reason in leaves:
-        found.setdefault(sid, []).append((
-            _("on leave from %(start)s to %(end)s (%(reason)s)"),
-            {"start": leave_from.isoformat(), "end": leave_to.isoformat(), "reason": reason},
-        ))
+        found.setdefault(sid, []).append(
+            (
+                _("on leave from %(start)s to %(end)s (%(reason)s)"),
+                {"start": leave_from.isoformat(), "end": leave_to.isoformat(), "reason": reason},
+            )
+        )
     overlap = (
         sa.select(SessionAttendee.staff_member_id, TrainingSession.starts_at, Course.title)
         .join(TrainingSession, TrainingSession.id == SessionAttendee.session_id)
@@ -267,34 +282,47 @@ def find_conflicts(session: Session, staff_ids, starts_at: datetime, ends_at: da
     if exclude_session_id is not None:
         overlap = overlap.where(TrainingSession.id != exclude_session_id)
     for sid, other_start, title in session.execute(overlap):
-        found.setdefault(sid, []).append((
-            _("already in the session %(title)s at %(time)s"),
-            {"title": title, "time": to_local(other_start).strftime("%Y-%m-%d %H:%M")},
-        ))
+        found.setdefault(sid, []).append(
+            (
+                _("already in the session %(title)s at %(time)s"),
+                {"title": title, "time": to_local(other_start).strftime("%Y-%m-%d %H:%M")},
+            )
+        )
     return found
 
 
-def coverage_gaps(session: Session, staff_ids, starts_at: datetime, ends_at: datetime,
-                  exclude_session_id: int | None = None) -> list[Window]:
+def coverage_gaps(
+    session: Session,
+    staff_ids,
+    starts_at: datetime,
+    ends_at: datetime,
+    exclude_session_id: int | None = None,
+) -> list[Window]:
     """Windows that would have nobody on duty during the session: every active holder of the
     window is invited, on leave, or in another session at that time."""
     staff_ids = set(staff_ids)
     if not staff_ids:
         return []
-    window_ids = set(session.scalars(
-        sa.select(Assignment.window_id).where(
-            Assignment.staff_member_id.in_(staff_ids), Assignment.ended_on.is_(None),
-            Assignment.window_id.is_not(None),
+    window_ids = set(
+        session.scalars(
+            sa.select(Assignment.window_id).where(
+                Assignment.staff_member_id.in_(staff_ids),
+                Assignment.ended_on.is_(None),
+                Assignment.window_id.is_not(None),
+            )
         )
-    ))
+    )
     if not window_ids:
         return []
     holders: dict[int, set[int]] = {}
     for window_id, sid in session.execute(
         sa.select(Assignment.window_id, Assignment.staff_member_id)
         .join(StaffMember, StaffMember.id == Assignment.staff_member_id)
-        .where(Assignment.window_id.in_(window_ids), Assignment.ended_on.is_(None),
-               StaffMember.status == "active")
+        .where(
+            Assignment.window_id.in_(window_ids),
+            Assignment.ended_on.is_(None),
+            StaffMember.status == "active",
+        )
     ):
         holders.setdefault(window_id, set()).add(sid)
     others = {sid for ids in holders.values() for sid in ids} - staff_ids
@@ -302,15 +330,19 @@ def coverage_gaps(session: Session, staff_ids, starts_at: datetime, ends_at: dat
     gap_ids = [wid for wid, ids in holders.items() if not (ids - staff_ids - busy)]
     if not gap_ids:
         return []
-    return list(session.scalars(
-        sa.select(Window).where(Window.id.in_(gap_ids)).order_by(Window.site_id, Window.code)
-    ))
+    return list(
+        session.scalars(
+            sa.select(Window).where(Window.id.in_(gap_ids)).order_by(Window.site_id, Window.code)
+        )
+    )
 
 
 def _conflict_details(session: Session, conflicts: dict[int, list[tuple[str, dict]]]):
-    names = dict(session.execute(
-        sa.select(StaffMember.id, StaffMember.name).where(StaffMember.id.in_(list(conflicts)))
-    ).all())
+    names = dict(
+        session.execute(
+            sa.select(StaffMember.id, StaffMember.name).where(StaffMember.id.in_(list(conflicts)))
+        ).all()
+    )
     details = []
     for sid in sorted(conflicts, key=lambda i: names.get(i, "")):
         for msgid, params in conflicts[sid]:
@@ -318,22 +350,32 @@ def _conflict_details(session: Session, conflicts: dict[int, list[tuple[str, dic
     return details
 
 
-def _check_invitations(session: Session, invitees: dict[int, str], starts_at, ends_at,
-                       exclude_session_id, skip_conflicted: bool, confirm_gaps: bool):
+def _check_invitations(
+    session: Session,
+    invitees: dict[int, str],
+    starts_at,
+    ends_at,
+    exclude_session_id,
+    skip_conflicted: bool,
+    confirm_gaps: bool,
+):
     """Apply the scheduling rules; returns (invitees kept, {staff_id: reasons} left out)."""
     conflicts = find_conflicts(session, invitees, starts_at, ends_at, exclude_session_id)
     if conflicts and not skip_conflicted:
         raise SchedulingConflict(
             _("%(count)s invited people cannot attend; remove them or choose to leave them out."),
-            details=_conflict_details(session, conflicts), count=len(conflicts),
+            details=_conflict_details(session, conflicts),
+            count=len(conflicts),
         )
     kept = {sid: via for sid, via in invitees.items() if sid not in conflicts}
     gaps = coverage_gaps(session, kept, starts_at, ends_at, exclude_session_id)
     if gaps and not confirm_gaps:
         raise CoverageGap(
             _("This session would leave %(count)s windows with nobody on duty."),
-            details=[(_("%(site)s window %(window)s"), {"site": w.site.name, "window": w.label})
-                     for w in gaps],
+            details=[
+                (_("%(site)s window %(window)s"), {"site": w.site.name, "window": w.label})
+                for w in gaps
+            ],
             count=len(gaps),
         )
     return kept, conflicts
@@ -370,15 +412,26 @@ def schedule_session(
     if capacity is not None and capacity <= 0:
         raise TrainingError(_("The capacity must be positive."))
     invitees = invitees or {}
-    kept, left_out = _check_invitations(session, invitees, starts_at, ends_at, None,
-                                        skip_conflicted, confirm_gaps)
+    kept, left_out = _check_invitations(
+        session, invitees, starts_at, ends_at, None, skip_conflicted, confirm_gaps
+    )
     if capacity is not None and len(kept) > capacity:
-        raise TrainingError(_("%(count)s people invited but the capacity is %(capacity)s."),
-                            count=len(kept), capacity=capacity)
-    ts = TrainingSession(course_id=course.id, site_id=site.id, place=place.strip(),
-                         starts_at=starts_at, ends_at=ends_at, trainer=trainer.strip(),
-                         capacity=capacity, status="scheduled",
-                         created_by_id=actor.id if actor else None)
+        raise TrainingError(
+            _("%(count)s people invited but the capacity is %(capacity)s."),
+            count=len(kept),
+            capacity=capacity,
+        )
+    ts = TrainingSession(
+        course_id=course.id,
+        site_id=site.id,
+        place=place.strip(),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        trainer=trainer.strip(),
+        capacity=capacity,
+        status="scheduled",
+        created_by_id=actor.id if actor else None,
+    )
     session.add(ts)
     session.flush()
     for sid, via in sorted(kept.items()):
@@ -408,21 +461,30 @@ def invite_to_session(
     new = {sid: via for sid, via in invitees.items() if sid not in existing}
     if not new:
         raise TrainingError(_("Everyone chosen is already invited."))
-    kept, left_out = _check_invitations(session, new, ts.starts_at, ts.ends_at, ts.id,
-                                        skip_conflicted, confirm_gaps)
+    kept, left_out = _check_invitations(
+        session, new, ts.starts_at, ts.ends_at, ts.id, skip_conflicted, confirm_gaps
+    )
     if ts.capacity is not None and len(existing) + len(kept) > ts.capacity:
-        raise TrainingError(_("%(count)s people invited but the capacity is %(capacity)s."),
-                            count=len(existing) + len(kept), capacity=ts.capacity)
+        raise TrainingError(
+            _("%(count)s people invited but the capacity is %(capacity)s."),
+            count=len(existing) + len(kept),
+            capacity=ts.capacity,
+        )
     for sid, via in sorted(kept.items()):
         session.add(SessionAttendee(session_id=ts.id, staff_member_id=sid, invited_via=via))
     session.flush()
-    record(session, actor, "training_session.invite", ts, before={"invited": sorted(existing)},
-           after={"invited": sorted(existing | set(kept)), "left_out": sorted(left_out)})
+    record(
+        session,
+        actor,
+        "training_session.invite",
+        ts,
+        before={"invited": sorted(existing)},
+        after={"invited": sorted(existing | set(kept)), "left_out": sorted(left_out)},
+    )
     return sorted(kept), left_out
 
 
-def cancel_session(session: Session, actor: User | None, ts: TrainingSession,
-                   reason: str) -> None:
+def cancel_session(session: Session, actor: User | None, ts: TrainingSession, reason: str) -> None:
     """Cancel a session that has not been marked. Raises TrainingError without a reason, when
     already cancelled, or when attendance was already marked."""
     if not (reason or "").strip():
@@ -437,9 +499,14 @@ def cancel_session(session: Session, actor: User | None, ts: TrainingSession,
     record(session, actor, "training_session.cancel", ts, before=before, reason=reason.strip())
 
 
-def mark_attendance(session: Session, actor: User | None, ts: TrainingSession,
-                    staff_member_id: int, status: str,
-                    today: date | None = None) -> SessionAttendee:
+def mark_attendance(
+    session: Session,
+    actor: User | None,
+    ts: TrainingSession,
+    staff_member_id: int,
+    status: str,
+    today: date | None = None,
+) -> SessionAttendee:
     """Mark one invited person present, late, absent or excused (marking again corrects it).
 
     Raises TrainingError for an unknown status, a cancelled session, a session whose day has
@@ -452,8 +519,11 @@ def mark_attendance(session: Session, actor: User | None, ts: TrainingSession,
     today = today or local_today()
     if to_local(ts.starts_at).date() > today:
         raise TrainingError(_("Attendance can be marked from the day of the session."))
-    row = session.scalar(sa.select(SessionAttendee).where(
-        SessionAttendee.session_id == ts.id, SessionAttendee.staff_member_id == staff_member_id))
+    row = session.scalar(
+        sa.select(SessionAttendee).where(
+            SessionAttendee.session_id == ts.id, SessionAttendee.staff_member_id == staff_member_id
+        )
+    )
     if row is None:
         raise TrainingError(_("This person is not invited to the session."))
     if row.status == status:
@@ -470,8 +540,9 @@ def mark_attendance(session: Session, actor: User | None, ts: TrainingSession,
     return row
 
 
-def save_minutes(session: Session, actor: User | None, ts: TrainingSession,
-                 minutes: str) -> TrainingSession:
+def save_minutes(
+    session: Session, actor: User | None, ts: TrainingSession, minutes: str
+) -> TrainingSession:
     """Keep the minutes of a meeting. Raises TrainingError for a course that is not a meeting,
     empty minutes or a cancelled session."""
     if not ts.course.is_meeting:

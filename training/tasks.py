@@ -31,13 +31,19 @@ def remind_missing_shadow_logs(app: Flask, run_on: date) -> dict:
         reminded = 0
         for pairing, week_start in missed:
             reminded += notify.notify_each(
-                db.session, pairings.users_of(db.session, pairing.mentor_id),
-                "training.log_missing", notify.LOG_MISSING, body_msgid=notify.LOG_MISSING_BODY,
-                link=f"/training/pairings/{pairing.id}", entity=pairing,
+                db.session,
+                pairings.users_of(db.session, pairing.mentor_id),
+                "training.log_missing",
+                notify.LOG_MISSING,
+                body_msgid=notify.LOG_MISSING_BODY,
+                link=f"/training/pairings/{pairing.id}",
+                entity=pairing,
                 dedupe_key=f"training-log-missing:{pairing.id}:{week_start.isoformat()}",
-                name=pairing.mentee.name, date=week_start.isoformat(),
+                name=pairing.mentee.name,
+                date=week_start.isoformat(),
             )
         db.session.commit()
-        logger.info("shadow log reminders for %s: %s missed weeks, %s sent", run_on,
-                    len(missed), reminded)
+        logger.info(
+            "shadow log reminders for %s: %s missed weeks, %s sent", run_on, len(missed), reminded
+        )
         return {"missed_weeks": len(missed), "reminded": reminded}

@@ -94,13 +94,21 @@ def _labels():
 
 
 def attendance_labels() -> dict[str, str]:
-    return {"present": gettext("Present"), "late": gettext("Late"), "absent": gettext("Absent"),
-            "excused": gettext("Excused absence")}
+    return {
+        "present": gettext("Present"),
+        "late": gettext("Late"),
+        "absent": gettext("Absent"),
+        "excused": gettext("Excused absence"),
+    }
 
 
 def pairing_status_labels() -> dict[str, str]:
-    return {"active": gettext("In progress"), "assessed": gettext("Awaiting HR approval"),
-            "signed_off": gettext("Signed off"), "ended": gettext("Ended early")}
+    return {
+        "active": gettext("In progress"),
+        "assessed": gettext("Awaiting HR approval"),
+        "signed_off": gettext("Signed off"),
+        "ended": gettext("Ended early"),
+    }
 
 
 def _page() -> int:
@@ -144,11 +152,17 @@ def course_edit(course_id: int | None = None):
     form = CourseForm(obj=course)
     if form.validate_on_submit():
         try:
-            svc.save_course(db.session, current_user, course, code=form.code.data,
-                            title=form.title.data.strip(), kind=form.kind.data,
-                            description=(form.description.data or "").strip() or None,
-                            duration_minutes=form.duration_minutes.data,
-                            is_active=form.is_active.data)
+            svc.save_course(
+                db.session,
+                current_user,
+                course,
+                code=form.code.data,
+                title=form.title.data.strip(),
+                kind=form.kind.data,
+                description=(form.description.data or "").strip() or None,
+                duration_minutes=form.duration_minutes.data,
+                is_active=form.is_active.data,
+            )
         except TrainingError as exc:
             db.session.rollback()
             form.code.errors.append(error_text(exc))
@@ -170,19 +184,26 @@ def _session_or_404(session_id: int) -> TrainingSession:
 
 
 def _invite_choices(form) -> None:
-    form.staff_ids.choices = [SelectChoice(sid, f"{name} ({no})")
-                              for sid, name, no in _staff_in_scope()]
-    form.invite_site_ids.choices = [SelectChoice(s.id, s.name) for s in sites_in_scope(current_user)]
+    form.staff_ids.choices = [
+        SelectChoice(sid, f"{name} ({no})") for sid, name, no in _staff_in_scope()
+    ]
+    form.invite_site_ids.choices = [
+        SelectChoice(s.id, s.name) for s in sites_in_scope(current_user)
+    ]
     form.invite_post_ids.choices = [
-        SelectChoice(p.id, p.name) for p in db.session.scalars(sa.select(Post).order_by(Post.code))]
+        SelectChoice(p.id, p.name) for p in db.session.scalars(sa.select(Post).order_by(Post.code))
+    ]
 
 
 def _invitees_from(form) -> dict[int, str]:
     ids = scope_ids(current_user)
     sites = [s for s in (form.invite_site_ids.data or []) if ids is None or s in ids]
     return svc.resolve_invitees(
-        db.session, staff_ids=form.staff_ids.data or [], site_ids=sites,
-        post_ids=form.invite_post_ids.data or [], new_staff=form.invite_new_staff.data,
+        db.session,
+        staff_ids=form.staff_ids.data or [],
+        site_ids=sites,
+        post_ids=form.invite_post_ids.data or [],
+        new_staff=form.invite_new_staff.data,
         scope_site_ids=ids,
     )
 
@@ -198,31 +219,47 @@ def sessions():
         .options(joinedload(TrainingSession.course), joinedload(TrainingSession.site))
     )
     if when == "past":
-        query = query.where(TrainingSession.ends_at <= now).order_by(TrainingSession.starts_at.desc())
+        query = query.where(TrainingSession.ends_at <= now).order_by(
+            TrainingSession.starts_at.desc()
+        )
     else:
         when = "upcoming"
         query = query.where(TrainingSession.ends_at > now).order_by(TrainingSession.starts_at)
     kind = request.args.get("kind")
     if kind in COURSE_KINDS:
-        query = query.join(Course, Course.id == TrainingSession.course_id).where(Course.kind == kind)
+        query = query.join(Course, Course.id == TrainingSession.course_id).where(
+            Course.kind == kind
+        )
     page = db.paginate(query, page=_page(), per_page=PER_PAGE, error_out=False)
     counts = {}
     if page.items:
-        counts = {sid: (invited, marked) for sid, invited, marked in db.session.execute(
-            sa.select(SessionAttendee.session_id, sa.func.count(SessionAttendee.id),
-                      sa.func.count(SessionAttendee.status))
-            .where(SessionAttendee.session_id.in_([s.id for s in page.items]))
-            .group_by(SessionAttendee.session_id))}
-    return render_template("training/sessions.html", page=page, when=when, kind=kind,
-                           kinds=COURSE_KINDS, counts=counts)
+        counts = {
+            sid: (invited, marked)
+            for sid, invited, marked in db.session.execute(
+                sa.select(
+                    SessionAttendee.session_id,
+                    sa.func.count(SessionAttendee.id),
+                    sa.func.count(SessionAttendee.status),
+                )
+                .where(SessionAttendee.session_id.in_([s.id for s in page.items]))
+                .group_by(SessionAttendee.session_id)
+            )
+        }
+    return render_template(
+        "training/sessions.html", page=page, when=when, kind=kind, kinds=COURSE_KINDS, counts=counts
+    )
 
 
 @bp.route("/sessions/new", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def session_new():
     form = SessionForm()
-    form.course_id.choices = [SelectChoice(c.id, f"{c.code} {c.title}") for c in db.session.scalars(
-        sa.select(Course).where(Course.is_active.is_(True)).order_by(Course.kind, Course.code))]
+    form.course_id.choices = [
+        SelectChoice(c.id, f"{c.code} {c.title}")
+        for c in db.session.scalars(
+            sa.select(Course).where(Course.is_active.is_(True)).order_by(Course.kind, Course.code)
+        )
+    ]
     form.site_id.choices = [SelectChoice(s.id, s.name) for s in sites_in_scope(current_user)]
     _invite_choices(form)
     if request.method == "GET":
@@ -240,27 +277,50 @@ def session_new():
         try:
             invitees = _invitees_from(form)
             ts, left_out = svc.schedule_session(
-                db.session, current_user, course=course, site=site, place=form.place.data,
-                starts_at=starts, ends_at=ends, trainer=form.trainer.data,
-                capacity=form.capacity.data, invitees=invitees,
-                skip_conflicted=form.skip_conflicted.data, confirm_gaps=form.confirm_gaps.data,
+                db.session,
+                current_user,
+                course=course,
+                site=site,
+                place=form.place.data,
+                starts_at=starts,
+                ends_at=ends,
+                trainer=form.trainer.data,
+                capacity=form.capacity.data,
+                invitees=invitees,
+                skip_conflicted=form.skip_conflicted.data,
+                confirm_gaps=form.confirm_gaps.data,
             )
         except TrainingError as exc:
             db.session.rollback()
             problems = [error_text(exc)] + [translate(d) for d in exc.details]
-            problem_kind = ("conflict" if isinstance(exc, SchedulingConflict)
-                            else "gap" if isinstance(exc, CoverageGap) else "error")
+            problem_kind = (
+                "conflict"
+                if isinstance(exc, SchedulingConflict)
+                else "gap"
+                if isinstance(exc, CoverageGap)
+                else "error"
+            )
         else:
             _notify_invited(ts, [a.staff_member_id for a in ts.attendees], notify.INVITED)
             db.session.commit()
-            flash(gettext("Session scheduled with %(count)s people invited.",
-                          count=len(ts.attendees)), "success")
+            flash(
+                gettext(
+                    "Session scheduled with %(count)s people invited.", count=len(ts.attendees)
+                ),
+                "success",
+            )
             if left_out:
-                flash(gettext("%(count)s people were left out because they cannot attend.",
-                              count=len(left_out)), "warning")
+                flash(
+                    gettext(
+                        "%(count)s people were left out because they cannot attend.",
+                        count=len(left_out),
+                    ),
+                    "warning",
+                )
             return redirect(url_for("training.session_detail", session_id=ts.id))
-    return render_template("training/session_form.html", form=form, problems=problems,
-                           problem_kind=problem_kind)
+    return render_template(
+        "training/session_form.html", form=form, problems=problems, problem_kind=problem_kind
+    )
 
 
 @bp.route("/sessions/<int:session_id>")
@@ -268,26 +328,43 @@ def session_new():
 def session_detail(session_id: int):
     ts = _session_or_404(session_id)
     attendees = db.session.scalars(
-        sa.select(SessionAttendee).where(SessionAttendee.session_id == ts.id)
-        .options(joinedload(SessionAttendee.staff_member)).order_by(SessionAttendee.id)
+        sa.select(SessionAttendee)
+        .where(SessionAttendee.session_id == ts.id)
+        .options(joinedload(SessionAttendee.staff_member))
+        .order_by(SessionAttendee.id)
     ).all()
     invite_form = InviteForm()
     _invite_choices(invite_form)
     minutes_form = MinutesForm(minutes=ts.minutes)
-    return render_template("training/session_detail.html", ts=ts, attendees=attendees,
-                           invite_form=invite_form, minutes_form=minutes_form,
-                           cancel_form=ReasonForm(), can_manage=current_user.has_role(*MANAGERS))
+    return render_template(
+        "training/session_detail.html",
+        ts=ts,
+        attendees=attendees,
+        invite_form=invite_form,
+        minutes_form=minutes_form,
+        cancel_form=ReasonForm(),
+        can_manage=current_user.has_role(*MANAGERS),
+    )
 
 
 def _notify_invited(ts: TrainingSession, staff_ids: list[int], title_msgid: str) -> None:
     """Tell invited people (those with an account) about their session."""
     if not staff_ids:
         return
-    users = db.session.scalars(sa.select(User).where(User.staff_member_id.in_(staff_ids),
-                                                     User.active.is_(True))).all()
-    notify.notify_each(db.session, users, "training.session", title_msgid,
-                       link=url_for("training.my_training"), entity=ts, title=ts.course.title,
-                       time=to_local(ts.starts_at).strftime("%Y-%m-%d %H:%M"), place=ts.place)
+    users = db.session.scalars(
+        sa.select(User).where(User.staff_member_id.in_(staff_ids), User.active.is_(True))
+    ).all()
+    notify.notify_each(
+        db.session,
+        users,
+        "training.session",
+        title_msgid,
+        link=url_for("training.my_training"),
+        entity=ts,
+        title=ts.course.title,
+        time=to_local(ts.starts_at).strftime("%Y-%m-%d %H:%M"),
+        place=ts.place,
+    )
 
 
 @bp.route("/sessions/<int:session_id>/invite", methods=["POST"])
@@ -301,8 +378,13 @@ def session_invite(session_id: int):
         return redirect(url_for("training.session_detail", session_id=ts.id))
     try:
         added, left_out = svc.invite_to_session(
-            db.session, current_user, ts, _invitees_from(form),
-            skip_conflicted=form.skip_conflicted.data, confirm_gaps=form.confirm_gaps.data)
+            db.session,
+            current_user,
+            ts,
+            _invitees_from(form),
+            skip_conflicted=form.skip_conflicted.data,
+            confirm_gaps=form.confirm_gaps.data,
+        )
     except TrainingError as exc:
         db.session.rollback()
         flash(" ".join([error_text(exc)] + [translate(d) for d in exc.details]), "danger")
@@ -311,8 +393,13 @@ def session_invite(session_id: int):
         db.session.commit()
         flash(gettext("%(count)s people invited.", count=len(added)), "success")
         if left_out:
-            flash(gettext("%(count)s people were left out because they cannot attend.",
-                          count=len(left_out)), "warning")
+            flash(
+                gettext(
+                    "%(count)s people were left out because they cannot attend.",
+                    count=len(left_out),
+                ),
+                "warning",
+            )
     return redirect(url_for("training.session_detail", session_id=ts.id))
 
 
@@ -377,17 +464,28 @@ def attendance(session_id: int):
         else:
             db.session.commit()
             if _wants_json():
-                return jsonify(ok=True, staff_member_id=staff_id, status=row.status,
-                               label=attendance_labels()[row.status])
+                return jsonify(
+                    ok=True,
+                    staff_member_id=staff_id,
+                    status=row.status,
+                    label=attendance_labels()[row.status],
+                )
         return redirect(url_for("training.attendance", session_id=ts.id) + f"#p{staff_id or ''}")
     attendees = db.session.scalars(
-        sa.select(SessionAttendee).where(SessionAttendee.session_id == ts.id)
+        sa.select(SessionAttendee)
+        .where(SessionAttendee.session_id == ts.id)
         .join(StaffMember, StaffMember.id == SessionAttendee.staff_member_id)
-        .options(joinedload(SessionAttendee.staff_member)).order_by(StaffMember.name)
+        .options(joinedload(SessionAttendee.staff_member))
+        .order_by(StaffMember.name)
     ).all()
     tally = {s: sum(1 for a in attendees if a.status == s) for s in ATTENDANCE_STATUSES}
-    return render_template("training/attendance.html", ts=ts, attendees=attendees,
-                           statuses=ATTENDANCE_STATUSES, tally=tally)
+    return render_template(
+        "training/attendance.html",
+        ts=ts,
+        attendees=attendees,
+        statuses=ATTENDANCE_STATUSES,
+        tally=tally,
+    )
 
 
 # --- my training --------------------------------------------------------------------------
@@ -401,31 +499,46 @@ def my_training():
         return render_template("training/my.html", staff=None)
     staff = db.session.get(StaffMember, staff_id)
     upcoming, history = svc.staff_sessions(db.session, staff_id)
-    plan = db.session.scalar(sa.select(OnboardingPlan).where(OnboardingPlan.staff_member_id == staff_id))
+    plan = db.session.scalar(
+        sa.select(OnboardingPlan).where(OnboardingPlan.staff_member_id == staff_id)
+    )
     progress = onb.plan_progress(db.session, [plan])[0] if plan else None
     pairings = db.session.scalars(
-        sa.select(MentorPairing).where(sa.or_(MentorPairing.mentor_id == staff_id,
-                                              MentorPairing.mentee_id == staff_id))
+        sa.select(MentorPairing)
+        .where(sa.or_(MentorPairing.mentor_id == staff_id, MentorPairing.mentee_id == staff_id))
         .options(joinedload(MentorPairing.mentor), joinedload(MentorPairing.mentee))
         .order_by(MentorPairing.starts_on.desc())
     ).all()
     to_confirm = _logs_to_confirm(staff_id)
     my_logs = db.session.scalars(
-        sa.select(ShadowLog).join(MentorPairing, MentorPairing.id == ShadowLog.pairing_id)
+        sa.select(ShadowLog)
+        .join(MentorPairing, MentorPairing.id == ShadowLog.pairing_id)
         .where(sa.or_(MentorPairing.mentor_id == staff_id, MentorPairing.mentee_id == staff_id))
         .options(joinedload(ShadowLog.pairing))
-        .order_by(ShadowLog.worked_on.desc(), ShadowLog.id.desc()).limit(20)
+        .order_by(ShadowLog.worked_on.desc(), ShadowLog.id.desc())
+        .limit(20)
     ).all()
-    return render_template("training/my.html", staff=staff, upcoming=upcoming, history=history,
-                           progress=progress, pairings=pairings, to_confirm=to_confirm,
-                           my_logs=my_logs)
+    return render_template(
+        "training/my.html",
+        staff=staff,
+        upcoming=upcoming,
+        history=history,
+        progress=progress,
+        pairings=pairings,
+        to_confirm=to_confirm,
+        my_logs=my_logs,
+    )
 
 
 def _logs_to_confirm(staff_id: int) -> list[ShadowLog]:
     return db.session.scalars(
-        sa.select(ShadowLog).join(MentorPairing, MentorPairing.id == ShadowLog.pairing_id)
-        .where(MentorPairing.mentor_id == staff_id, ShadowLog.confirmed_at.is_(None),
-               MentorPairing.status.in_(("active", "assessed")))
+        sa.select(ShadowLog)
+        .join(MentorPairing, MentorPairing.id == ShadowLog.pairing_id)
+        .where(
+            MentorPairing.mentor_id == staff_id,
+            ShadowLog.confirmed_at.is_(None),
+            MentorPairing.status.in_(("active", "assessed")),
+        )
         .options(joinedload(ShadowLog.pairing).joinedload(MentorPairing.mentee))
         .order_by(ShadowLog.worked_on)
     ).all()
@@ -439,7 +552,8 @@ def _logs_to_confirm(staff_id: int) -> list[ShadowLog]:
 def plans():
     show = request.args.get("show", "active")
     query = (
-        sa.select(OnboardingPlan).join(StaffMember, StaffMember.id == OnboardingPlan.staff_member_id)
+        sa.select(OnboardingPlan)
+        .join(StaffMember, StaffMember.id == OnboardingPlan.staff_member_id)
         .where(scope_filter(current_user, StaffMember.site_id))
         .options(joinedload(OnboardingPlan.staff_member))
         .order_by(OnboardingPlan.starts_on.desc(), OnboardingPlan.id.desc())
@@ -455,9 +569,13 @@ def plans():
     if show == "late":
         progress = [p for p in progress if p.is_late]
     without_plan = _new_staff_without_plan()
-    return render_template("training/plans.html", progress=progress, show=show,
-                           without_plan=without_plan,
-                           can_manage=current_user.has_role(*MANAGERS))
+    return render_template(
+        "training/plans.html",
+        progress=progress,
+        show=show,
+        without_plan=without_plan,
+        can_manage=current_user.has_role(*MANAGERS),
+    )
 
 
 def _new_staff_without_plan() -> list[StaffMember]:
@@ -465,9 +583,11 @@ def _new_staff_without_plan() -> list[StaffMember]:
     if not ids:
         return []
     return db.session.scalars(
-        sa.select(StaffMember).where(
+        sa.select(StaffMember)
+        .where(
             StaffMember.id.in_(ids),
-            StaffMember.id.not_in(sa.select(OnboardingPlan.staff_member_id)))
+            StaffMember.id.not_in(sa.select(OnboardingPlan.staff_member_id)),
+        )
         .order_by(StaffMember.hired_on.desc())
     ).all()
 
@@ -503,11 +623,18 @@ def plan_detail(plan_id: int):
     progress = onb.plan_progress(db.session, [plan])[0]
     upcoming, history = svc.staff_sessions(db.session, plan.staff_member_id)
     pairings = db.session.scalars(
-        sa.select(MentorPairing).where(MentorPairing.mentee_id == plan.staff_member_id)
-        .order_by(MentorPairing.starts_on.desc())).all()
-    return render_template("training/plan_detail.html", progress=progress, upcoming=upcoming,
-                           history=history, pairings=pairings,
-                           can_manage=current_user.has_role(*MANAGERS))
+        sa.select(MentorPairing)
+        .where(MentorPairing.mentee_id == plan.staff_member_id)
+        .order_by(MentorPairing.starts_on.desc())
+    ).all()
+    return render_template(
+        "training/plan_detail.html",
+        progress=progress,
+        upcoming=upcoming,
+        history=history,
+        pairings=pairings,
+        can_manage=current_user.has_role(*MANAGERS),
+    )
 
 
 @bp.route("/staff/<int:staff_id>")
@@ -520,35 +647,57 @@ def staff_record(staff_id: int):
     if not current_user.has_role(*READERS):
         abort(403)
     staff = _staff_or_404(staff_id)
-    plan = db.session.scalar(sa.select(OnboardingPlan).where(OnboardingPlan.staff_member_id == staff_id))
+    plan = db.session.scalar(
+        sa.select(OnboardingPlan).where(OnboardingPlan.staff_member_id == staff_id)
+    )
     progress = onb.plan_progress(db.session, [plan])[0] if plan else None
     upcoming, history = svc.staff_sessions(db.session, staff_id)
     pairings = db.session.scalars(
-        sa.select(MentorPairing).where(sa.or_(MentorPairing.mentor_id == staff_id,
-                                              MentorPairing.mentee_id == staff_id))
+        sa.select(MentorPairing)
+        .where(sa.or_(MentorPairing.mentor_id == staff_id, MentorPairing.mentee_id == staff_id))
         .options(joinedload(MentorPairing.mentor), joinedload(MentorPairing.mentee))
         .order_by(MentorPairing.starts_on.desc())
     ).all()
-    log_stats = {pid: (n, hours) for pid, n, hours in db.session.execute(
-        sa.select(ShadowLog.pairing_id, sa.func.count(ShadowLog.id), sa.func.sum(ShadowLog.hours))
-        .where(ShadowLog.pairing_id.in_([p.id for p in pairings]))
-        .group_by(ShadowLog.pairing_id))} if pairings else {}
-    return render_template("training/staff_record.html", staff=staff, progress=progress,
-                           upcoming=upcoming, history=history, pairings=pairings,
-                           log_stats=log_stats, is_new=svc.is_new_staff(db.session, staff_id),
-                           can_manage=current_user.has_role(*MANAGERS))
+    log_stats = (
+        {
+            pid: (n, hours)
+            for pid, n, hours in db.session.execute(
+                sa.select(
+                    ShadowLog.pairing_id, sa.func.count(ShadowLog.id), sa.func.sum(ShadowLog.hours)
+                )
+                .where(ShadowLog.pairing_id.in_([p.id for p in pairings]))
+                .group_by(ShadowLog.pairing_id)
+            )
+        }
+        if pairings
+        else {}
+    )
+    return render_template(
+        "training/staff_record.html",
+        staff=staff,
+        progress=progress,
+        upcoming=upcoming,
+        history=history,
+        pairings=pairings,
+        log_stats=log_stats,
+        is_new=svc.is_new_staff(db.session, staff_id),
+        can_manage=current_user.has_role(*MANAGERS),
+    )
 
 
 @bp.route("/templates")
 @roles_required(*READERS)
 def templates_list():
     rows = db.session.scalars(
-        sa.select(OnboardingTemplate).options(
-            selectinload(OnboardingTemplate.items).selectinload(OnboardingTemplateCourse.course))
+        sa.select(OnboardingTemplate)
+        .options(
+            selectinload(OnboardingTemplate.items).selectinload(OnboardingTemplateCourse.course)
+        )
         .order_by(OnboardingTemplate.is_default.desc(), OnboardingTemplate.name)
     ).all()
-    return render_template("training/templates.html", templates=rows,
-                           can_edit=current_user.has_role("admin"))
+    return render_template(
+        "training/templates.html", templates=rows, can_edit=current_user.has_role("admin")
+    )
 
 
 @bp.route("/templates/new", methods=["GET", "POST"])
@@ -558,7 +707,8 @@ def template_edit(template_id: int | None = None):
     template = db.get_or_404(OnboardingTemplate, template_id) if template_id else None
     form = TemplateForm(obj=template)
     all_courses = db.session.scalars(
-        sa.select(Course).where(Course.is_active.is_(True)).order_by(Course.kind, Course.code)).all()
+        sa.select(Course).where(Course.is_active.is_(True)).order_by(Course.kind, Course.code)
+    ).all()
     chosen = {i.course_id: i.due_days for i in template.items} if template else {}
     errors: list[str] = []
     if request.method == "POST":
@@ -567,15 +717,23 @@ def template_edit(template_id: int | None = None):
             if request.form.get(f"course_{course.id}"):
                 days = request.form.get(f"days_{course.id}", type=int)
                 if days is None or days < 0:
-                    errors.append(gettext("Give the days after hire for %(course)s.",
-                                          course=course.title))
+                    errors.append(
+                        gettext("Give the days after hire for %(course)s.", course=course.title)
+                    )
                     days = 0
                 chosen[course.id] = days
     if form.validate_on_submit() and not errors:
         try:
-            onb.save_template(db.session, current_user, template, name=form.name.data,
-                              mentor_weeks=form.mentor_weeks.data, is_default=form.is_default.data,
-                              is_active=form.is_active.data, courses=chosen)
+            onb.save_template(
+                db.session,
+                current_user,
+                template,
+                name=form.name.data,
+                mentor_weeks=form.mentor_weeks.data,
+                is_default=form.is_default.data,
+                is_active=form.is_active.data,
+                courses=chosen,
+            )
         except TrainingError as exc:
             db.session.rollback()
             errors.append(error_text(exc))
@@ -583,8 +741,14 @@ def template_edit(template_id: int | None = None):
             db.session.commit()
             flash(gettext("Template saved."), "success")
             return redirect(url_for("training.templates_list"))
-    return render_template("training/template_form.html", form=form, template=template,
-                           courses=all_courses, chosen=chosen, errors=errors)
+    return render_template(
+        "training/template_form.html",
+        form=form,
+        template=template,
+        courses=all_courses,
+        chosen=chosen,
+        errors=errors,
+    )
 
 
 # --- pairings -----------------------------------------------------------------------------
@@ -607,7 +771,8 @@ def _pairing_or_404(pairing_id: int) -> tuple[MentorPairing, str | None]:
 def pairings():
     status = request.args.get("status", "open")
     query = (
-        sa.select(MentorPairing).join(StaffMember, StaffMember.id == MentorPairing.mentee_id)
+        sa.select(MentorPairing)
+        .join(StaffMember, StaffMember.id == MentorPairing.mentee_id)
         .where(scope_filter(current_user, StaffMember.site_id))
         .options(joinedload(MentorPairing.mentor), joinedload(MentorPairing.mentee))
         .order_by(MentorPairing.starts_on.desc(), MentorPairing.id.desc())
@@ -621,14 +786,26 @@ def pairings():
     page = db.paginate(query, page=_page(), per_page=PER_PAGE, error_out=False)
     stats = {}
     if page.items:
-        stats = {pid: (n, pending, last) for pid, n, pending, last in db.session.execute(
-            sa.select(ShadowLog.pairing_id, sa.func.count(ShadowLog.id),
-                      sa.func.count(ShadowLog.id) - sa.func.count(ShadowLog.confirmed_at),
-                      sa.func.max(ShadowLog.worked_on))
-            .where(ShadowLog.pairing_id.in_([p.id for p in page.items]))
-            .group_by(ShadowLog.pairing_id))}
-    return render_template("training/pairings.html", page=page, status=status, stats=stats,
-                           can_manage=current_user.has_role(*MANAGERS))
+        stats = {
+            pid: (n, pending, last)
+            for pid, n, pending, last in db.session.execute(
+                sa.select(
+                    ShadowLog.pairing_id,
+                    sa.func.count(ShadowLog.id),
+                    sa.func.count(ShadowLog.id) - sa.func.count(ShadowLog.confirmed_at),
+                    sa.func.max(ShadowLog.worked_on),
+                )
+                .where(ShadowLog.pairing_id.in_([p.id for p in page.items]))
+                .group_by(ShadowLog.pairing_id)
+            )
+        }
+    return render_template(
+        "training/pairings.html",
+        page=page,
+        status=status,
+        stats=stats,
+        can_manage=current_user.has_role(*MANAGERS),
+    )
 
 
 @bp.route("/pairings/new", methods=["GET", "POST"])
@@ -637,18 +814,27 @@ def pairing_new():
     mentee_id = request.values.get("mentee", type=int)
     if not mentee_id:
         candidates = db.session.scalars(
-            sa.select(StaffMember).where(
+            sa.select(StaffMember)
+            .where(
                 StaffMember.id.in_(svc.new_staff_ids(db.session, scope_ids(current_user))),
-                StaffMember.id.not_in(sa.select(MentorPairing.mentee_id).where(
-                    MentorPairing.status.in_(("active", "assessed")))))
-            .order_by(StaffMember.hired_on.desc())).all()
+                StaffMember.id.not_in(
+                    sa.select(MentorPairing.mentee_id).where(
+                        MentorPairing.status.in_(("active", "assessed"))
+                    )
+                ),
+            )
+            .order_by(StaffMember.hired_on.desc())
+        ).all()
         return render_template("training/pairing_pick.html", candidates=candidates)
     mentee = _staff_or_404(mentee_id)
     suggestions = prs.suggest_mentors(db.session, mentee, scope_site_ids=scope_ids(current_user))
     form = PairingForm()
-    form.mentor_id.choices = [SelectChoice(s.staff.id, s.staff.name)
-                              for s in suggestions if s.eligible]
-    plan = db.session.scalar(sa.select(OnboardingPlan).where(OnboardingPlan.staff_member_id == mentee.id))
+    form.mentor_id.choices = [
+        SelectChoice(s.staff.id, s.staff.name) for s in suggestions if s.eligible
+    ]
+    plan = db.session.scalar(
+        sa.select(OnboardingPlan).where(OnboardingPlan.staff_member_id == mentee.id)
+    )
     if request.method == "GET":
         form.starts_on.data = max(local_today(), mentee.hired_on)
         form.weeks.data = plan.mentor_weeks if plan else 12
@@ -658,35 +844,68 @@ def pairing_new():
     if form.validate_on_submit():
         mentor = _staff_or_404(form.mentor_id.data)
         try:
-            pairing = prs.create_pairing(db.session, current_user, mentor, mentee,
-                                         form.starts_on.data, weeks=form.weeks.data,
-                                         note=form.note.data)
+            pairing = prs.create_pairing(
+                db.session,
+                current_user,
+                mentor,
+                mentee,
+                form.starts_on.data,
+                weeks=form.weeks.data,
+                note=form.note.data,
+            )
         except TrainingError as exc:
             db.session.rollback()
             error = error_text(exc)
         else:
             _notify_pairing(pairing)
             db.session.commit()
-            flash(gettext("%(mentor)s now mentors %(mentee)s.", mentor=mentor.name,
-                          mentee=mentee.name), "success")
+            flash(
+                gettext(
+                    "%(mentor)s now mentors %(mentee)s.", mentor=mentor.name, mentee=mentee.name
+                ),
+                "success",
+            )
             return redirect(url_for("training.pairing_detail", pairing_id=pairing.id))
-    open_pairing = db.session.scalar(sa.select(MentorPairing).where(
-        MentorPairing.mentee_id == mentee.id,
-        MentorPairing.status.in_(("active", "assessed"))).limit(1))
-    return render_template("training/pairing_new.html", mentee=mentee, suggestions=suggestions,
-                           form=form, error=error, plan=plan, open_pairing=open_pairing)
+    open_pairing = db.session.scalar(
+        sa.select(MentorPairing)
+        .where(
+            MentorPairing.mentee_id == mentee.id, MentorPairing.status.in_(("active", "assessed"))
+        )
+        .limit(1)
+    )
+    return render_template(
+        "training/pairing_new.html",
+        mentee=mentee,
+        suggestions=suggestions,
+        form=form,
+        error=error,
+        plan=plan,
+        open_pairing=open_pairing,
+    )
 
 
 def _notify_pairing(pairing: MentorPairing) -> None:
     link = url_for("training.pairing_detail", pairing_id=pairing.id)
     mentor = db.session.get(StaffMember, pairing.mentor_id)
     mentee = db.session.get(StaffMember, pairing.mentee_id)
-    notify.notify_each(db.session, prs.users_of(db.session, pairing.mentor_id),
-                       "training.pairing", notify.YOU_MENTOR, link=link, entity=pairing,
-                       name=mentee.name)
-    notify.notify_each(db.session, prs.users_of(db.session, pairing.mentee_id),
-                       "training.pairing", notify.YOUR_MENTOR, link=link, entity=pairing,
-                       name=mentor.name)
+    notify.notify_each(
+        db.session,
+        prs.users_of(db.session, pairing.mentor_id),
+        "training.pairing",
+        notify.YOU_MENTOR,
+        link=link,
+        entity=pairing,
+        name=mentee.name,
+    )
+    notify.notify_each(
+        db.session,
+        prs.users_of(db.session, pairing.mentee_id),
+        "training.pairing",
+        notify.YOUR_MENTOR,
+        link=link,
+        entity=pairing,
+        name=mentor.name,
+    )
 
 
 @bp.route("/pairings/<int:pairing_id>")
@@ -694,16 +913,26 @@ def _notify_pairing(pairing: MentorPairing) -> None:
 def pairing_detail(pairing_id: int):
     pairing, role = _pairing_or_404(pairing_id)
     logs = db.session.scalars(
-        sa.select(ShadowLog).where(ShadowLog.pairing_id == pairing.id)
+        sa.select(ShadowLog)
+        .where(ShadowLog.pairing_id == pairing.id)
         .options(joinedload(ShadowLog.author))
-        .order_by(ShadowLog.worked_on.desc(), ShadowLog.id.desc())).all()
+        .order_by(ShadowLog.worked_on.desc(), ShadowLog.id.desc())
+    ).all()
     total_hours = sum((log.hours for log in logs), start=0)
     log_form = ShadowLogForm(worked_on=min(local_today(), pairing.ends_on))
     return render_template(
-        "training/pairing_detail.html", pairing=pairing, role=role, logs=logs,
-        total_hours=total_hours, log_form=log_form, confirm_form=ConfirmLogForm(),
-        assess_form=AssessForm(), extend_form=ExtendForm(), end_form=ReasonForm(),
-        can_manage=current_user.has_role(*MANAGERS) and role != "mentor"
+        "training/pairing_detail.html",
+        pairing=pairing,
+        role=role,
+        logs=logs,
+        total_hours=total_hours,
+        log_form=log_form,
+        confirm_form=ConfirmLogForm(),
+        assess_form=AssessForm(),
+        extend_form=ExtendForm(),
+        end_form=ReasonForm(),
+        can_manage=current_user.has_role(*MANAGERS)
+        and role != "mentor"
         and in_scope(current_user, pairing.mentee.site_id),
     )
 
@@ -728,9 +957,15 @@ def pairing_log(pairing_id: int):
         flash(_form_error(form), "danger")
         return _back(pairing)
     try:
-        log = prs.add_shadow_log(db.session, current_user, pairing, worked_on=form.worked_on.data,
-                                 hours=form.hours.data, practised=form.practised.data,
-                                 mentor_comment=form.mentor_comment.data)
+        log = prs.add_shadow_log(
+            db.session,
+            current_user,
+            pairing,
+            worked_on=form.worked_on.data,
+            hours=form.hours.data,
+            practised=form.practised.data,
+            mentor_comment=form.mentor_comment.data,
+        )
     except TrainingError as exc:
         db.session.rollback()
         flash(error_text(exc), "danger")
@@ -744,10 +979,15 @@ def pairing_log(pairing_id: int):
 
 def notify_log_to_confirm(pairing: MentorPairing, log: ShadowLog) -> None:
     """Tell the mentor a mentee's entry waits for confirmation (pages and API)."""
-    notify.notify_each(db.session, prs.users_of(db.session, pairing.mentor_id),
-                       "training.log_to_confirm", notify.LOG_TO_CONFIRM,
-                       link=url_for("training.pairing_detail", pairing_id=pairing.id),
-                       entity=log, name=pairing.mentee.name)
+    notify.notify_each(
+        db.session,
+        prs.users_of(db.session, pairing.mentor_id),
+        "training.log_to_confirm",
+        notify.LOG_TO_CONFIRM,
+        link=url_for("training.pairing_detail", pairing_id=pairing.id),
+        entity=log,
+        name=pairing.mentee.name,
+    )
 
 
 @bp.route("/logs/<int:log_id>/confirm", methods=["POST"])
@@ -793,10 +1033,14 @@ def pairing_assess(pairing_id: int):
     pairing, _role = _pairing_or_404(pairing_id)
     form = AssessForm()
     return _pairing_action(
-        pairing, form, None,
-        lambda: prs.assess_pairing(db.session, current_user, pairing, form.outcome.data,
-                                   form.reason.data),
-        gettext("Assessment saved."))
+        pairing,
+        form,
+        None,
+        lambda: prs.assess_pairing(
+            db.session, current_user, pairing, form.outcome.data, form.reason.data
+        ),
+        gettext("Assessment saved."),
+    )
 
 
 @bp.route("/pairings/<int:pairing_id>/approve", methods=["POST"])
@@ -811,9 +1055,13 @@ def pairing_approve(pairing_id: int):
     else:
         notify.notify_each(
             db.session,
-            prs.users_of(db.session, pairing.mentee_id) + prs.users_of(db.session, pairing.mentor_id),
-            "training.signed_off", notify.SIGNED_OFF,
-            link=url_for("training.pairing_detail", pairing_id=pairing.id), entity=pairing)
+            prs.users_of(db.session, pairing.mentee_id)
+            + prs.users_of(db.session, pairing.mentor_id),
+            "training.signed_off",
+            notify.SIGNED_OFF,
+            link=url_for("training.pairing_detail", pairing_id=pairing.id),
+            entity=pairing,
+        )
         db.session.commit()
         flash(gettext("Pairing signed off."), "success")
     return _back(pairing)
@@ -825,10 +1073,14 @@ def pairing_extend(pairing_id: int):
     pairing, _role = _pairing_or_404(pairing_id)
     form = ExtendForm()
     return _pairing_action(
-        pairing, form, None,
-        lambda: prs.extend_pairing(db.session, current_user, pairing, form.weeks.data,
-                                   form.reason.data),
-        gettext("Pairing extended."))
+        pairing,
+        form,
+        None,
+        lambda: prs.extend_pairing(
+            db.session, current_user, pairing, form.weeks.data, form.reason.data
+        ),
+        gettext("Pairing extended."),
+    )
 
 
 @bp.route("/pairings/<int:pairing_id>/end", methods=["POST"])
@@ -837,9 +1089,12 @@ def pairing_end(pairing_id: int):
     pairing, _role = _pairing_or_404(pairing_id)
     form = ReasonForm()
     return _pairing_action(
-        pairing, form, "A reason is required.",
+        pairing,
+        form,
+        "A reason is required.",
         lambda: prs.end_pairing(db.session, current_user, pairing, form.reason.data),
-        gettext("Pairing ended."))
+        gettext("Pairing ended."),
+    )
 
 
 # --- dashboard panels ---------------------------------------------------------------------
@@ -847,22 +1102,36 @@ def pairing_end(pairing_id: int):
 
 def render_hr_panel(user) -> Markup | None:
     plans_q = (
-        sa.select(OnboardingPlan).join(StaffMember, StaffMember.id == OnboardingPlan.staff_member_id)
-        .where(OnboardingPlan.status == "active", StaffMember.status != "left",
-               scope_filter(user, StaffMember.site_id))
+        sa.select(OnboardingPlan)
+        .join(StaffMember, StaffMember.id == OnboardingPlan.staff_member_id)
+        .where(
+            OnboardingPlan.status == "active",
+            StaffMember.status != "left",
+            scope_filter(user, StaffMember.site_id),
+        )
         .options(joinedload(OnboardingPlan.staff_member))
     )
-    late = [p for p in onb.plan_progress(db.session, db.session.scalars(plans_q).all()) if p.is_late]
+    late = [
+        p for p in onb.plan_progress(db.session, db.session.scalars(plans_q).all()) if p.is_late
+    ]
     awaiting = db.session.scalars(
-        sa.select(MentorPairing).join(StaffMember, StaffMember.id == MentorPairing.mentee_id)
+        sa.select(MentorPairing)
+        .join(StaffMember, StaffMember.id == MentorPairing.mentee_id)
         .where(MentorPairing.status == "assessed", scope_filter(user, StaffMember.site_id))
         .options(joinedload(MentorPairing.mentor), joinedload(MentorPairing.mentee))
         .order_by(MentorPairing.assessed_at)
     ).all()
     if not late and not awaiting:
         return None
-    return Markup(render_template("training/_panel_hr.html", late=late[:8], late_count=len(late),
-                                  awaiting=awaiting[:8], awaiting_count=len(awaiting)))
+    return Markup(
+        render_template(
+            "training/_panel_hr.html",
+            late=late[:8],
+            late_count=len(late),
+            awaiting=awaiting[:8],
+            awaiting_count=len(awaiting),
+        )
+    )
 
 
 def render_staff_panel(user) -> Markup | None:
@@ -872,7 +1141,10 @@ def render_staff_panel(user) -> Markup | None:
     to_confirm = _logs_to_confirm(user.staff_member_id)
     if not upcoming and not to_confirm:
         return None
-    return Markup(render_template("training/_panel_staff.html",
-                                  next_session=upcoming[0] if upcoming else None,
-                                  to_confirm=to_confirm))
-
+    return Markup(
+        render_template(
+            "training/_panel_staff.html",
+            next_session=upcoming[0] if upcoming else None,
+            to_confirm=to_confirm,
+        )
+    )

@@ -42,21 +42,28 @@ def _api_guard():
         try:
             validate_csrf(token)
         except (ValidationError, CSRFError):
-            return json_error(400, "csrf", "A session-authenticated write needs the X-CSRFToken header")
+            return json_error(
+                400, "csrf", "A session-authenticated write needs the X-CSRFToken header"
+            )
     return None
 
 
 def init_app(app) -> None:
-    app.config.setdefault("API_SPEC_OPTIONS", {
-        "components": {
-            "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer"},
-                "cookie": {"type": "apiKey", "in": "cookie", "name": "compliance_session"},
-            }
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {
+            "components": {
+                "securitySchemes": {
+                    "bearer": {"type": "http", "scheme": "bearer"},
+                    "cookie": {"type": "apiKey", "in": "cookie", "name": "compliance_session"},
+                }
+            },
+            "security": [{"bearer": []}, {"cookie": []}],
+            "info": {
+                "description": "Window-supervision compliance API. Errors are JSON: "
+                "{status, code, reason, errors?}."
+            },
         },
-        "security": [{"bearer": []}, {"cookie": []}],
-        "info": {"description": "Window-supervision compliance API. Errors are JSON: "
-                                "{status, code, reason, errors?}."},
-    })
+    )
     api.init_app(app)
     app.before_request(_api_guard)

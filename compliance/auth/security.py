@@ -98,7 +98,9 @@ def authenticate(
     if user is None:
         # Spend the same time as a real check so usernames cannot be probed by timing.
         if _DUMMY_HASH is None:
-            _DUMMY_HASH = generate_password_hash("dummy-password", method=config["PASSWORD_HASH_METHOD"])
+            _DUMMY_HASH = generate_password_hash(
+                "dummy-password", method=config["PASSWORD_HASH_METHOD"]
+            )
         check_password_hash(_DUMMY_HASH, password)
         result = SignInResult(None, "unknown")
     else:
@@ -108,8 +110,11 @@ def authenticate(
         elif not check_password_hash(user.password_hash, password):
             result = SignInResult(user, "bad_password")
             # Did this failure start a lock?
-            session.add(LoginAttempt(username=username[:64], user_id=user.id, at=now,
-                                     outcome="bad_password", ip=ip))
+            session.add(
+                LoginAttempt(
+                    username=username[:64], user_id=user.id, at=now, outcome="bad_password", ip=ip
+                )
+            )
             session.flush()
             until = locked_until(session, user, config, now)
             logger.info("sign-in failed for user %s", user.id)

@@ -18,7 +18,12 @@ from .security import authenticate, end_all_sessions, end_session, set_password,
 def _safe_next(target: str | None) -> str:
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+        ):
             return target
     return url_for("main.dashboard")
 
@@ -30,7 +35,10 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         result = authenticate(
-            db.session, form.username.data, form.password.data, current_app.config,
+            db.session,
+            form.username.data,
+            form.password.data,
+            current_app.config,
             ip=request.remote_addr,
         )
         if result.outcome == "success":
@@ -83,8 +91,12 @@ def account():
     form = AccountForm(obj=user, prefix="acc")
     pw_form = ChangePasswordForm(user.username, prefix="pw")
     if request.method == "POST" and request.form.get("which") == "account" and form.validate():
-        before = {"display_name": user.display_name, "email": user.email, "locale": user.locale,
-                  "email_opt_out": user.email_opt_out}
+        before = {
+            "display_name": user.display_name,
+            "email": user.email,
+            "locale": user.locale,
+            "email_opt_out": user.email_opt_out,
+        }
         form.populate_obj(user)
         record(db.session, user, "user.update_self", user, before=before)
         db.session.commit()
@@ -94,12 +106,15 @@ def account():
         if not check_password_hash(user.password_hash, pw_form.current_password.data):
             pw_form.current_password.errors.append(_("The current password is wrong."))
         else:
-            set_password(user, pw_form.new_password.data, current_app.config["PASSWORD_HASH_METHOD"])
+            set_password(
+                user, pw_form.new_password.data, current_app.config["PASSWORD_HASH_METHOD"]
+            )
             # Other devices are signed out; this one keeps a fresh session.
             end_all_sessions(db.session, user)
             session.clear()
-            user.session_token = start_session(db.session, user, request.remote_addr,
-                                               request.user_agent.string)
+            user.session_token = start_session(
+                db.session, user, request.remote_addr, request.user_agent.string
+            )
             login_user(user)
             record(db.session, user, "user.change_password", user, after={"password": "changed"})
             db.session.commit()
@@ -115,4 +130,6 @@ def set_language(code: str):
         if current_user.is_authenticated:
             current_user.locale = code
             db.session.commit()
-    return redirect(_safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path))
+    return redirect(
+        _safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path)
+    )

@@ -42,9 +42,20 @@ def init_app(app) -> None:
     register(app, api.blp)
     app.cli.add_command(cli.export_cmd)
     register_nav(app, "ledgers.index", _l("Reports"), roles=views.REPORT_ROLES, order=80)
-    register_job(app, "ledgers.monthly_reports", services.monthly_reports_job,
-                 "Write last month's summary and rectification ledger into the reports folder",
-                 day=1, hour=6, minute=0)
-    register_job(app, "ledgers.export_queue", services.process_queue_job,
-                 "Run queued ledger exports not picked up by a web process", quiet=True,
-                 minute="*")
+    register_job(
+        app,
+        "ledgers.monthly_reports",
+        services.monthly_reports_job,
+        "Write last month's summary and rectification ledger into the reports folder",
+        day=1,
+        hour=6,
+        minute=0,
+    )
+    register_job(
+        app,
+        "ledgers.export_queue",
+        services.process_queue_job,
+        "Run queued ledger exports not picked up by a web process",
+        quiet=True,
+        minute="*",
+    )

@@ -25,8 +25,12 @@ from .services import (
     user_locale,
 )
 
-blp = ApiBlueprint("ledgers_api", __name__, url_prefix="/ledgers",
-                   description="Excel ledgers (台账): the same declarations as the reports page")
+blp = ApiBlueprint(
+    "ledgers_api",
+    __name__,
+    url_prefix="/ledgers",
+    description="Excel ledgers (台账): the same declarations as the reports page",
+)
 
 XLSX_RESPONSE = {"content": {XLSX_MIME: {"schema": {"type": "string", "format": "binary"}}}}
 
@@ -39,8 +43,9 @@ class ChoiceSchema(Schema):
 class FilterSchema(Schema):
     key = fields.String()
     label = fields.String()
-    kind = fields.String(metadata={"description": "choice (several values), one, bool or staff "
-                                                  "(staff numbers)"})
+    kind = fields.String(
+        metadata={"description": "choice (several values), one, bool or staff (staff numbers)"}
+    )
     choices = fields.List(fields.Nested(ChoiceSchema))
 
 
@@ -59,19 +64,32 @@ class LedgerSchema(Schema):
 
 
 class ExportRequestSchema(Schema):
-    from_ = fields.Date(data_key="from", load_default=None,
-                        metadata={"description": "First day (local), YYYY-MM-DD"})
+    from_ = fields.Date(
+        data_key="from",
+        load_default=None,
+        metadata={"description": "First day (local), YYYY-MM-DD"},
+    )
     to = fields.Date(load_default=None, metadata={"description": "Last day (local), YYYY-MM-DD"})
-    period = fields.String(load_default=None,
-                           metadata={"description": "Instead of from/to: 2026, 2026-03 or 2026-Q1"})
-    sites = fields.List(fields.String(), load_default=list,
-                        metadata={"description": "Site codes (and the sites below them)"})
-    filters = fields.Dict(keys=fields.String(), load_default=dict,
-                          metadata={"description": "The ledger's own filters by key (see GET "
-                                                   "/ledgers): a list of values, a value or a "
-                                                   "boolean"})
-    queue = fields.Boolean(load_default=False,
-                           metadata={"description": "Always prepare in the background"})
+    period = fields.String(
+        load_default=None, metadata={"description": "Instead of from/to: 2026, 2026-03 or 2026-Q1"}
+    )
+    sites = fields.List(
+        fields.String(),
+        load_default=list,
+        metadata={"description": "Site codes (and the sites below them)"},
+    )
+    filters = fields.Dict(
+        keys=fields.String(),
+        load_default=dict,
+        metadata={
+            "description": "The ledger's own filters by key (see GET "
+            "/ledgers): a list of values, a value or a "
+            "boolean"
+        },
+    )
+    queue = fields.Boolean(
+        load_default=False, metadata={"description": "Always prepare in the background"}
+    )
     locale = fields.String(load_default=None, metadata={"description": "zh or en column names"})
 
 
@@ -100,9 +118,15 @@ def _describe(ledger) -> dict:
         "title": str(ledger.title),
         "description": str(ledger.description) if ledger.description else None,
         "columns": [{"key": c.key, "label": str(c.label), "type": c.type} for c in ledger.columns],
-        "filters": [{"key": f.key, "label": str(f.label), "kind": f.kind,
-                     "choices": [{"value": k, "label": str(v)} for k, v in f.choices.items()]}
-                    for f in ledger.filters],
+        "filters": [
+            {
+                "key": f.key,
+                "label": str(f.label),
+                "kind": f.kind,
+                "choices": [{"value": k, "label": str(v)} for k, v in f.choices.items()],
+            }
+            for f in ledger.filters
+        ],
     }
 
 
@@ -127,8 +151,12 @@ class Ledgers(MethodView):
 class Exports(MethodView):
     @blp.arguments(ExportRequestSchema)
     @blp.response(202, JobSchema, description="Queued: follow the job and fetch its file")
-    @blp.alt_response(200, success=True, description="The ledger, when small enough to write at once",
-                      content_type=XLSX_MIME)
+    @blp.alt_response(
+        200,
+        success=True,
+        description="The ledger, when small enough to write at once",
+        content_type=XLSX_MIME,
+    )
     def post(self, args, code):
         """Export a ledger. Up to the size threshold the xlsx file is returned at once; larger
         exports (or `queue: true`) are queued and answered with the job (202)."""
@@ -143,8 +171,11 @@ class Exports(MethodView):
         known = {f.key for f in ledger.filters}
         unknown = sorted(set(args["filters"]) - known)
         if unknown:
-            abort(422, message="Unknown filter", errors={"filters": {k: ["Unknown filter"]
-                                                                      for k in unknown}})
+            abort(
+                422,
+                message="Unknown filter",
+                errors={"filters": {k: ["Unknown filter"] for k in unknown}},
+            )
         for key, value in args["filters"].items():
             if isinstance(value, bool):
                 value = "1" if value else ""
@@ -161,20 +192,33 @@ class Exports(MethodView):
         total = count_rows(db.session, current_user, ledger, filters)
         try:
             if args["queue"] or total > current_app.config.get("EXPORT_ASYNC_ROWS", 5000):
-                job = queue_export(db.session, current_user, ledger, filters, locale=locale,
-                                   route="api", total=total)
+                job = queue_export(
+                    db.session,
+                    current_user,
+                    ledger,
+                    filters,
+                    locale=locale,
+                    route="api",
+                    total=total,
+                )
                 db.session.commit()
                 start_background(current_app._get_current_object(), job.id)
                 return job
             buffer = io.BytesIO()
-            result = export_ledger(db.session, current_user, ledger, filters, buffer,
-                                   locale=locale, route="api")
+            result = export_ledger(
+                db.session, current_user, ledger, filters, buffer, locale=locale, route="api"
+            )
         except LedgerAccessError as exc:
             abort(403, message=str(exc))
         db.session.commit()
         buffer.seek(0)
-        response = send_file(buffer, mimetype=XLSX_MIME, as_attachment=True,
-                             download_name=result.file_name, max_age=0)
+        response = send_file(
+            buffer,
+            mimetype=XLSX_MIME,
+            as_attachment=True,
+            download_name=result.file_name,
+            max_age=0,
+        )
         response.headers["X-Row-Count"] = str(result.rows)
         return response
 
@@ -207,5 +251,10 @@ class JobFile(MethodView):
             abort(404, message="No such export job")
         if job.status != "done" or not job.file_path or not Path(job.file_path).is_file():
             abort(404, message="The file is not ready")
-        return send_file(job.file_path, mimetype=XLSX_MIME, as_attachment=True,
-                         download_name=job.file_name, max_age=0)
+        return send_file(
+            job.file_path,
+            mimetype=XLSX_MIME,
+            as_attachment=True,
+            download_name=job.file_name,
+            max_age=0,
+        )

@@ -21,27 +21,51 @@ def _ledger_help() -> str:
     return "LEDGER is one of the codes listed by `compliance export --list`."
 
 
-@click.command("export", help="Export a ledger (台账) to an Excel file, as USER sees it. "
-               + _ledger_help())
+@click.command(
+    "export", help="Export a ledger (台账) to an Excel file, as USER sees it. " + _ledger_help()
+)
 @click.argument("ledger_code", metavar="LEDGER", required=False)
 @click.option("--from", "date_from", metavar="YYYY-MM-DD", help="First day (local time).")
 @click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Last day (local time).")
 @click.option("--period", metavar="2026|2026-03|2026-Q1", help="Instead of --from/--to.")
-@click.option("--site", "sites", multiple=True, metavar="CODE",
-              help="Only this site and the sites below it (repeatable).")
-@click.option("--filter", "extra", multiple=True, metavar="KEY=VALUE",
-              help="A ledger filter, e.g. status=open or category=attire (repeatable; "
-                   "comma-separate several values).")
-@click.option("--user", "username", metavar="USERNAME",
-              help="Export as this user: their roles and site scope apply. Required.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
-              help="Column names in this language (default: the user's).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="The .xlsx file to write.")
+@click.option(
+    "--site",
+    "sites",
+    multiple=True,
+    metavar="CODE",
+    help="Only this site and the sites below it (repeatable).",
+)
+@click.option(
+    "--filter",
+    "extra",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A ledger filter, e.g. status=open or category=attire (repeatable; "
+    "comma-separate several values).",
+)
+@click.option(
+    "--user",
+    "username",
+    metavar="USERNAME",
+    help="Export as this user: their roles and site scope apply. Required.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default=None,
+    help="Column names in this language (default: the user's).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The .xlsx file to write.",
+)
 @click.option("--list", "list_only", is_flag=True, help="List the ledgers and their filters.")
 @with_appcontext
-def export_cmd(ledger_code, date_from, date_to, period, sites, extra, username, lang, output,
-               list_only) -> None:
+def export_cmd(
+    ledger_code, date_from, date_to, period, sites, extra, username, lang, output, list_only
+) -> None:
     if list_only:
         with force_locale(lang or "zh"):
             _list()
@@ -49,7 +73,9 @@ def export_cmd(ledger_code, date_from, date_to, period, sites, extra, username, 
     if not ledger_code:
         raise click.UsageError("Name a LEDGER (see --list).")
     if not username:
-        raise click.UsageError("--user USERNAME is required: the export holds what that user may see.")
+        raise click.UsageError(
+            "--user USERNAME is required: the export holds what that user may see."
+        )
     if output is None:
         raise click.UsageError("-o FILE.xlsx is required.")
     ledger = get_ledger(ledger_code)
@@ -66,8 +92,10 @@ def export_cmd(ledger_code, date_from, date_to, period, sites, extra, username, 
     for item in extra:
         key, sep, value = item.partition("=")
         if not sep or key not in known:
-            raise click.UsageError(f"Bad --filter {item!r}; this ledger's filters: "
-                                   f"{', '.join(sorted(known)) or 'none'}.")
+            raise click.UsageError(
+                f"Bad --filter {item!r}; this ledger's filters: "
+                f"{', '.join(sorted(known)) or 'none'}."
+            )
         raw.setdefault(key, []).append(value)
     locale = lang or user_locale(user)
     with force_locale(locale):
@@ -77,24 +105,30 @@ def export_cmd(ledger_code, date_from, date_to, period, sites, extra, username, 
 def _list() -> None:
     for ledger in all_ledgers():
         filters = ", ".join(
-            f"{f.key}=" + ("|".join(f.choices) if f.choices else f.kind) for f in ledger.filters)
-        click.echo(f"{ledger.code:15} {ledger.title}  [{', '.join(sorted(ledger.roles))}]"
-                   + (f"\n{'':15} filters: {filters}" if filters else ""))
+            f"{f.key}=" + ("|".join(f.choices) if f.choices else f.kind) for f in ledger.filters
+        )
+        click.echo(
+            f"{ledger.code:15} {ledger.title}  [{', '.join(sorted(ledger.roles))}]"
+            + (f"\n{'':15} filters: {filters}" if filters else "")
+        )
 
 
 def _export(ledger, user, raw: dict, locale: str, output: Path) -> None:
     try:
         filters = parse_filters(db.session, user, ledger, raw)
         if not ledger.allowed(user):
-            raise LedgerAccessError(f"{user.username} may not export {ledger.code} (roles: "
-                                    f"{', '.join(sorted(user.roles))}).")
+            raise LedgerAccessError(
+                f"{user.username} may not export {ledger.code} (roles: "
+                f"{', '.join(sorted(user.roles))})."
+            )
     except LedgerError as exc:
         raise click.ClickException(str(exc)) from exc
     total = count_rows(db.session, user, ledger, filters)
     output.parent.mkdir(parents=True, exist_ok=True)
     part = output.with_name(output.name + ".part")
-    with click.progressbar(length=max(total, 1), label=f"{ledger.code}", show_pos=True,
-                           file=sys.stderr) as bar:
+    with click.progressbar(
+        length=max(total, 1), label=f"{ledger.code}", show_pos=True, file=sys.stderr
+    ) as bar:
         done = [0]
 
         def progress(n: int) -> None:
@@ -102,9 +136,17 @@ def _export(ledger, user, raw: dict, locale: str, output: Path) -> None:
             done[0] = min(n, total)
 
         try:
-            result = export_ledger(db.session, user, ledger, filters, str(part),
-                                   locale=locale, route="cli",
-                                   progress=progress, file_name=output.name)
+            result = export_ledger(
+                db.session,
+                user,
+                ledger,
+                filters,
+                str(part),
+                locale=locale,
+                route="cli",
+                progress=progress,
+                file_name=output.name,
+            )
             db.session.commit()
         except Exception:
             db.session.rollback()

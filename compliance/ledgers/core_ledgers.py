@@ -25,10 +25,19 @@ def _assignments_stmt(session, user, filters) -> sa.Select:
     window = aliased(Window)
     stmt = (
         sa.select(
-            StaffMember.staff_no, StaffMember.name, Site.name, Post.name, Post.is_key,
-            window.code + " " + window.name, Assignment.started_on, Assignment.ended_on,
-            StaffMember.hired_on, StaffMember.status, Assignment.note,
-            Assignment.started_on.label("k1"), Assignment.id.label("k2"),
+            StaffMember.staff_no,
+            StaffMember.name,
+            Site.name,
+            Post.name,
+            Post.is_key,
+            window.code + " " + window.name,
+            Assignment.started_on,
+            Assignment.ended_on,
+            StaffMember.hired_on,
+            StaffMember.status,
+            Assignment.note,
+            Assignment.started_on.label("k1"),
+            Assignment.id.label("k2"),
         )
         .join(StaffMember, StaffMember.id == Assignment.staff_member_id)
         .join(Site, Site.id == Assignment.site_id)

@@ -179,8 +179,12 @@ def parse_filters(session, user: User | None, ledger: Ledger, raw: Mapping[str, 
     codes = _many(raw, "sites") or _many(raw, "site")
     visible = scope_ids(user, session) if user is not None else None
     if codes:
-        found = dict(session.execute(sa.select(Site.code, Site.id).where(Site.code.in_(codes))).all())
-        bad = [c for c in codes if c not in found or (visible is not None and found[c] not in visible)]
+        found = dict(
+            session.execute(sa.select(Site.code, Site.id).where(Site.code.in_(codes))).all()
+        )
+        bad = [
+            c for c in codes if c not in found or (visible is not None and found[c] not in visible)
+        ]
         if bad:
             # Sites outside the user's scope are reported exactly like unknown ones.
             errors["sites"] = _("Unknown site: %(codes)s", codes=", ".join(bad))
@@ -212,11 +216,13 @@ def parse_filters(session, user: User | None, ledger: Ledger, raw: Mapping[str, 
         elif spec.kind == "staff":
             numbers = _many(raw, spec.key)
             if numbers:
-                found = dict(session.execute(
-                    sa.select(StaffMember.staff_no, StaffMember.id)
-                    .where(StaffMember.staff_no.in_(numbers))
-                    .where(scope_clause(user, StaffMember.site_id, session))
-                ).all())
+                found = dict(
+                    session.execute(
+                        sa.select(StaffMember.staff_no, StaffMember.id)
+                        .where(StaffMember.staff_no.in_(numbers))
+                        .where(scope_clause(user, StaffMember.site_id, session))
+                    ).all()
+                )
                 bad = [n for n in numbers if n not in found]
                 if bad:
                     errors[spec.key] = _("Unknown staff number: %(values)s", values=", ".join(bad))
@@ -262,8 +268,13 @@ def describe_filters(ledger: Ledger, filters: dict) -> dict:
     return out
 
 
-def keyset_stream(session, stmt: sa.Select, keys: Sequence, batch_size: int = 2000,
-                  enrich: Callable[[list], list] | None = None) -> Iterator[Sequence[Any]]:
+def keyset_stream(
+    session,
+    stmt: sa.Select,
+    keys: Sequence,
+    batch_size: int = 2000,
+    enrich: Callable[[list], list] | None = None,
+) -> Iterator[Sequence[Any]]:
     """Run `stmt` in pages ordered by `keys` (unique together, e.g. (found_at, id)); the key values
     must be the last len(keys) columns of `stmt`. Only one page is held at a time, and no cursor
     stays open between pages. `enrich(rows) -> rows` may add per-page data (one query per page)."""
@@ -287,7 +298,9 @@ def keyset_stream(session, stmt: sa.Select, keys: Sequence, batch_size: int = 20
 
 
 def count_of(session, stmt: sa.Select) -> int:
-    return session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    return (
+        session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    )
 
 
 COMMON_LABELS = {

@@ -78,15 +78,18 @@ def _parameters(session, user: User | None, ledger: Ledger, filters: dict) -> li
     ]
     if filters.get("site_codes"):
         names = session.execute(
-            sa.select(Site.code, Site.name).where(Site.code.in_(filters["site_codes"]))
-            .order_by(Site.code)).all()
+            sa.select(Site.code, Site.name)
+            .where(Site.code.in_(filters["site_codes"]))
+            .order_by(Site.code)
+        ).all()
         params.append((str(COMMON_LABELS["sites"]), "; ".join(f"{c} {n}" for c, n in names)))
     else:
         if user is None or user.all_sites:
             scope = _("All sites")
         else:
-            names = session.scalars(sa.select(Site.name).where(Site.id.in_(user.scope_site_ids))
-                                    .order_by(Site.code)).all()
+            names = session.scalars(
+                sa.select(Site.name).where(Site.id.in_(user.scope_site_ids)).order_by(Site.code)
+            ).all()
             scope = _("Sites in your scope: %(names)s", names="; ".join(names))
         params.append((str(COMMON_LABELS["sites"]), scope))
     for spec in ledger.filters:
@@ -106,10 +109,18 @@ def _parameters(session, user: User | None, ledger: Ledger, filters: dict) -> li
     return params
 
 
-def export_ledger(session, user: User | None, ledger: Ledger, filters: dict, target, *,
-                  locale: str = "zh", route: str = "web",
-                  progress: Callable[[int], None] | None = None,
-                  file_name: str | None = None) -> ExportResult:
+def export_ledger(
+    session,
+    user: User | None,
+    ledger: Ledger,
+    filters: dict,
+    target,
+    *,
+    locale: str = "zh",
+    route: str = "web",
+    progress: Callable[[int], None] | None = None,
+    file_name: str | None = None,
+) -> ExportResult:
     """Write `ledger` with validated `filters` (see `parse_filters`) to `target` (a path or a binary
     file object) as `user` sees it (None = a system export of every site), then record the audit
     event. Flushes, never commits.
@@ -122,29 +133,69 @@ def export_ledger(session, user: User | None, ledger: Ledger, filters: dict, tar
         info = ExportInfo(
             title=str(ledger.title),
             parameters=_parameters(session, user, ledger, filters),
-            exported_by=(f"{user.display_name} ({user.username})" if user is not None
-                         else _("System (scheduled job)")),
+            exported_by=(
+                f"{user.display_name} ({user.username})"
+                if user is not None
+                else _("System (scheduled job)")
+            ),
             exported_at=local_now(tzname).replace(tzinfo=None, microsecond=0),
         )
-        block_labels = {"ledger": _("Ledger"), "exported_by": _("Exported by"),
-                        "exported_at": _("Exported at"), "rows": _("Rows")}
+        block_labels = {
+            "ledger": _("Ledger"),
+            "exported_by": _("Exported by"),
+            "exported_at": _("Exported at"),
+            "rows": _("Rows"),
+        }
         if ledger.render is not None:
-            rows = ledger.render(session, user, filters, target, info=info, labels=block_labels,
-                                 timezone=tzname, progress=progress)
+            rows = ledger.render(
+                session,
+                user,
+                filters,
+                target,
+                info=info,
+                labels=block_labels,
+                timezone=tzname,
+                progress=progress,
+            )
         else:
             labels = [str(c.label) for c in ledger.columns]
-            enum_labels = {c.key: {k: str(v) for k, v in c.choices.items()}
-                           for c in ledger.columns if c.choices}
-            writer = LedgerWriter(ledger.columns, labels, info, timezone=tzname,
-                                  enum_labels=enum_labels, parameters_title=_("Parameters"),
-                                  labels_block=block_labels)
+            enum_labels = {
+                c.key: {k: str(v) for k, v in c.choices.items()}
+                for c in ledger.columns
+                if c.choices
+            }
+            writer = LedgerWriter(
+                ledger.columns,
+                labels,
+                info,
+                timezone=tzname,
+                enum_labels=enum_labels,
+                parameters_title=_("Parameters"),
+                labels_block=block_labels,
+            )
             writer.write_rows(ledger.rows(session, user, filters), progress=progress)
             rows = writer.finish(target)
-    record(session, user, "ledger.export", entity_type="Ledger", entity_id=ledger.code,
-           after={"ledger": ledger.code, "filters": describe_filters(ledger, filters),
-                  "rows": rows, "route": route, "file": file_name})
-    logger.info("ledger %s exported by %s via %s: %s rows", ledger.code,
-                user.id if user is not None else "system", route, rows)
+    record(
+        session,
+        user,
+        "ledger.export",
+        entity_type="Ledger",
+        entity_id=ledger.code,
+        after={
+            "ledger": ledger.code,
+            "filters": describe_filters(ledger, filters),
+            "rows": rows,
+            "route": route,
+            "file": file_name,
+        },
+    )
+    logger.info(
+        "ledger %s exported by %s via %s: %s rows",
+        ledger.code,
+        user.id if user is not None else "system",
+        route,
+        rows,
+    )
     return ExportResult(rows=rows, file_name=file_name)
 
 
@@ -156,6 +207,7 @@ def count_rows(session, user: User | None, ledger: Ledger, filters: dict) -> int
 
 # -- queued exports -----------------------------------------------------------------------------
 
+
 def exports_folder(app: Flask | None = None) -> Path:
     app = app or current_app
     folder = Path(app.config["REPORTS_FOLDER"]) / "exports"
@@ -163,14 +215,29 @@ def exports_folder(app: Flask | None = None) -> Path:
     return folder
 
 
-def queue_export(session, user: User, ledger: Ledger, filters: dict, *, locale: str,
-                 route: str = "web", total: int | None = None) -> ExportJob:
+def queue_export(
+    session,
+    user: User,
+    ledger: Ledger,
+    filters: dict,
+    *,
+    locale: str,
+    route: str = "web",
+    total: int | None = None,
+) -> ExportJob:
     """Record an export to run in the background. Flushes, never commits.
 
     Raises LedgerAccessError when the user's roles do not include the ledger."""
     check_access(user, ledger)
-    job = ExportJob(user_id=user.id, ledger=ledger.code, filters=describe_filters(ledger, filters),
-                    locale=locale, route=route, status="queued", total_rows=total)
+    job = ExportJob(
+        user_id=user.id,
+        ledger=ledger.code,
+        filters=describe_filters(ledger, filters),
+        locale=locale,
+        route=route,
+        status="queued",
+        total_rows=total,
+    )
     session.add(job)
     session.flush()
     logger.info("export job %s queued by %s for %s (%s rows)", job.id, user.id, ledger.code, total)
@@ -180,7 +247,8 @@ def queue_export(session, user: User, ledger: Ledger, filters: dict, *, locale: 
 def claim_job(session, job_id: int) -> bool:
     """Move a queued job to running; False when another worker got it first."""
     result = session.execute(
-        sa.update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == "queued")
+        sa.update(ExportJob)
+        .where(ExportJob.id == job_id, ExportJob.status == "queued")
         .values(status="running", started_at=utcnow())
     )
     session.commit()
@@ -215,12 +283,22 @@ def _run_claimed_job(session, job: ExportJob, progress_every: int) -> str:
 
         def progress(n: int) -> None:
             if n and n % progress_every == 0:
-                session.execute(sa.update(ExportJob).where(ExportJob.id == job_id)
-                                .values(progress_rows=n))
+                session.execute(
+                    sa.update(ExportJob).where(ExportJob.id == job_id).values(progress_rows=n)
+                )
                 session.commit()
 
-        result = export_ledger(session, user, ledger, filters, str(part), locale=job.locale,
-                               route=job.route, progress=progress, file_name=file_name)
+        result = export_ledger(
+            session,
+            user,
+            ledger,
+            filters,
+            str(part),
+            locale=job.locale,
+            route=job.route,
+            progress=progress,
+            file_name=file_name,
+        )
         os.replace(part, path)
         job = session.get(ExportJob, job_id)
         job.status = "done"
@@ -247,9 +325,14 @@ def _run_claimed_job(session, job: ExportJob, progress_every: int) -> str:
 
 
 def pending_job_ids(session, limit: int = 10) -> list[int]:
-    return list(session.scalars(
-        sa.select(ExportJob.id).where(ExportJob.status == "queued")
-        .order_by(ExportJob.created_at, ExportJob.id).limit(limit)))
+    return list(
+        session.scalars(
+            sa.select(ExportJob.id)
+            .where(ExportJob.status == "queued")
+            .order_by(ExportJob.created_at, ExportJob.id)
+            .limit(limit)
+        )
+    )
 
 
 def start_background(app: Flask, job_id: int) -> None:
@@ -278,9 +361,13 @@ def process_queue_job(app: Flask, run_on: date) -> dict:
     exported = failed = removed = 0
     with app.app_context():
         old = utcnow() - timedelta(days=KEEP_EXPORT_DAYS)
-        for job in db.session.scalars(sa.select(ExportJob).where(
-                ExportJob.status == "done", ExportJob.file_path.is_not(None),
-                ExportJob.finished_at < old)):
+        for job in db.session.scalars(
+            sa.select(ExportJob).where(
+                ExportJob.status == "done",
+                ExportJob.file_path.is_not(None),
+                ExportJob.finished_at < old,
+            )
+        ):
             Path(job.file_path).unlink(missing_ok=True)
             job.file_path = None
             removed += 1
@@ -300,6 +387,7 @@ def process_queue_job(app: Flask, run_on: date) -> dict:
 
 
 # -- monthly reports ----------------------------------------------------------------------------
+
 
 def monthly_folder(app: Flask | None = None) -> Path:
     app = app or current_app
@@ -327,10 +415,19 @@ def monthly_reports_job(app: Flask, run_on: date) -> dict:
                     skipped += 1
                     continue
                 part = final.with_suffix(".part")
-                filters = parse_filters(db.session, None, ledger,
-                                        {"from": start.isoformat(), "to": end.isoformat()})
-                export_ledger(db.session, None, ledger, filters, str(part), locale=locale,
-                              route="monthly", file_name=final.name)
+                filters = parse_filters(
+                    db.session, None, ledger, {"from": start.isoformat(), "to": end.isoformat()}
+                )
+                export_ledger(
+                    db.session,
+                    None,
+                    ledger,
+                    filters,
+                    str(part),
+                    locale=locale,
+                    route="monthly",
+                    file_name=final.name,
+                )
                 finished.append((part, final))
                 written += 1
         db.session.commit()
@@ -366,13 +463,22 @@ def monthly_reports_for(user: User, app: Flask | None = None) -> list[MonthlyRep
         if ledger is None or not ledger.allowed(user):
             continue
         stat = path.stat()
-        reports.append(MonthlyReport(path.name, match.group(1), ledger, stat.st_size,
-                                     datetime.fromtimestamp(stat.st_mtime)))
+        reports.append(
+            MonthlyReport(
+                path.name,
+                match.group(1),
+                ledger,
+                stat.st_size,
+                datetime.fromtimestamp(stat.st_mtime),
+            )
+        )
     reports.sort(key=lambda r: (r.month, r.ledger.order), reverse=True)
     return reports
 
 
-def monthly_report_path(user: User, name: str, app: Flask | None = None) -> tuple[Path, MonthlyReport] | None:
+def monthly_report_path(
+    user: User, name: str, app: Flask | None = None
+) -> tuple[Path, MonthlyReport] | None:
     for report in monthly_reports_for(user, app):
         if report.name == name:
             return monthly_folder(app) / name, report

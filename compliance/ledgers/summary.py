@@ -44,17 +44,28 @@ class SummaryMetric:
     breakdown: bool = False  # func returns {label: count}; gets its own table and bar chart
 
 
-def register_summary_metric(app: Flask, key: str, label, func: Callable, group, order: int = 100,
-                            monthly: bool = False, breakdown: bool = False) -> None:
+def register_summary_metric(
+    app: Flask,
+    key: str,
+    label,
+    func: Callable,
+    group,
+    order: int = 100,
+    monthly: bool = False,
+    breakdown: bool = False,
+) -> None:
     """Add a figure to the period summary (called from a package's ledgers.init_app)."""
     app.extensions.setdefault("compliance_summary_metrics", {})[key] = SummaryMetric(
-        key, label, func, group, order, monthly, breakdown)
+        key, label, func, group, order, monthly, breakdown
+    )
 
 
 def summary_metrics(app: Flask | None = None) -> list[SummaryMetric]:
     app = app or current_app
-    return sorted(app.extensions.get("compliance_summary_metrics", {}).values(),
-                  key=lambda m: (m.order, m.key))
+    return sorted(
+        app.extensions.get("compliance_summary_metrics", {}).values(),
+        key=lambda m: (m.order, m.key),
+    )
 
 
 def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -87,10 +98,15 @@ def compute_summary(session, user, filters: dict) -> dict:
                 monthly_keys.append(metric)
     monthly = []
     for m_start, m_end in months_between(start, end):
-        monthly.append((m_start, {m.key: m.func(session, user, filters, m_start, m_end)
-                                  for m in monthly_keys}))
-    return {"scalars": scalars, "breakdowns": breakdowns, "monthly_metrics": monthly_keys,
-            "monthly": monthly}
+        monthly.append(
+            (m_start, {m.key: m.func(session, user, filters, m_start, m_end) for m in monthly_keys})
+        )
+    return {
+        "scalars": scalars,
+        "breakdowns": breakdowns,
+        "monthly_metrics": monthly_keys,
+        "monthly": monthly,
+    }
 
 
 def _rate(values: dict) -> float | None:
@@ -101,8 +117,17 @@ def _rate(values: dict) -> float | None:
     return round(on_time / closed, 4)
 
 
-def render_summary(session, user, filters: dict, target, *, info: ExportInfo, labels: dict,
-                   timezone: str, progress=None) -> int:
+def render_summary(
+    session,
+    user,
+    filters: dict,
+    target,
+    *,
+    info: ExportInfo,
+    labels: dict,
+    timezone: str,
+    progress=None,
+) -> int:
     """Write the summary workbook (write-only); returns the number of figure rows."""
     data = compute_summary(session, user, filters)
     wb = Workbook(write_only=True)
@@ -123,8 +148,12 @@ def render_summary(session, user, filters: dict, target, *, info: ExportInfo, la
         cell.fill = HEADER_FILL
         return cell
 
-    title = WriteOnlyCell(ws, value=clean_text(
-        f"{info.title} {filters['date_from'].isoformat()} – {filters['date_to'].isoformat()}"))
+    title = WriteOnlyCell(
+        ws,
+        value=clean_text(
+            f"{info.title} {filters['date_from'].isoformat()} – {filters['date_to'].isoformat()}"
+        ),
+    )
     title.font = TITLE_FONT
     put([title])
     put([])
@@ -153,10 +182,13 @@ def render_summary(session, user, filters: dict, target, *, info: ExportInfo, la
             chart.title = str(metric.label)
             chart.legend = None
             chart.y_axis.title = _("Count")
-            chart.add_data(Reference(ws, min_col=2, min_row=head, max_row=head + len(breakdown)),
-                           titles_from_data=True)
-            chart.set_categories(Reference(ws, min_col=1, min_row=head + 1,
-                                           max_row=head + len(breakdown)))
+            chart.add_data(
+                Reference(ws, min_col=2, min_row=head, max_row=head + len(breakdown)),
+                titles_from_data=True,
+            )
+            chart.set_categories(
+                Reference(ws, min_col=1, min_row=head + 1, max_row=head + len(breakdown))
+            )
             chart.height, chart.width = 7, 14
             charts.append(chart)
 
@@ -186,10 +218,13 @@ def render_summary(session, user, filters: dict, target, *, info: ExportInfo, la
             chart.y_axis.scaling.min = 0
             chart.y_axis.scaling.max = 1
             chart.legend = None
-            chart.add_data(Reference(ws, min_col=rate_col, min_row=head,
-                                     max_row=head + len(data["monthly"])), titles_from_data=True)
-            chart.set_categories(Reference(ws, min_col=1, min_row=head + 1,
-                                           max_row=head + len(data["monthly"])))
+            chart.add_data(
+                Reference(ws, min_col=rate_col, min_row=head, max_row=head + len(data["monthly"])),
+                titles_from_data=True,
+            )
+            chart.set_categories(
+                Reference(ws, min_col=1, min_row=head + 1, max_row=head + len(data["monthly"]))
+            )
             chart.height, chart.width = 7, 14
             charts.append(chart)
     anchor_row = 3

@@ -69,13 +69,21 @@ def _page(selected=None, values=None, errors=None, status=200):
         code = request.args.get("ledger")
         selected = next((x for x in ledgers if x.code == code), ledgers[0])
     jobs = db.session.scalars(
-        sa.select(ExportJob).where(ExportJob.user_id == current_user.id)
-        .order_by(ExportJob.created_at.desc(), ExportJob.id.desc()).limit(15)).all()
+        sa.select(ExportJob)
+        .where(ExportJob.user_id == current_user.id)
+        .order_by(ExportJob.created_at.desc(), ExportJob.id.desc())
+        .limit(15)
+    ).all()
     active = any(j.status in ("queued", "running") for j in jobs)
     return render_template(
-        "ledgers/index.html", ledgers=ledgers, selected=selected,
+        "ledgers/index.html",
+        ledgers=ledgers,
+        selected=selected,
         values=values if values is not None else _default_values(),
-        errors=errors or {}, sites=sites_in_scope(current_user), jobs=jobs, active=active,
+        errors=errors or {},
+        sites=sites_in_scope(current_user),
+        jobs=jobs,
+        active=active,
         reports=monthly_reports_for(current_user),
         threshold=current_app.config.get("EXPORT_ASYNC_ROWS", 5000),
     ), status
@@ -109,20 +117,29 @@ def export(code: str):
     total = count_rows(db.session, current_user, ledger, filters)
     threshold = current_app.config.get("EXPORT_ASYNC_ROWS", 5000)
     if total > threshold or values.get("queue"):
-        job = queue_export(db.session, current_user, ledger, filters, locale=locale,
-                           route="web", total=total)
+        job = queue_export(
+            db.session, current_user, ledger, filters, locale=locale, route="web", total=total
+        )
         db.session.commit()
         start_background(current_app._get_current_object(), job.id)
-        flash(_("The ledger has %(rows)s rows; it is being prepared. It will be offered below "
-                "when ready.", rows=total), "info")
+        flash(
+            _(
+                "The ledger has %(rows)s rows; it is being prepared. It will be offered below "
+                "when ready.",
+                rows=total,
+            ),
+            "info",
+        )
         return redirect(url_for("ledgers.index", ledger=ledger.code, job=job.id))
     buffer = io.BytesIO()
-    result = export_ledger(db.session, current_user, ledger, filters, buffer, locale=locale,
-                           route="web")
+    result = export_ledger(
+        db.session, current_user, ledger, filters, buffer, locale=locale, route="web"
+    )
     db.session.commit()
     buffer.seek(0)
-    return send_file(buffer, mimetype=XLSX_MIME, as_attachment=True,
-                     download_name=result.file_name, max_age=0)
+    return send_file(
+        buffer, mimetype=XLSX_MIME, as_attachment=True, download_name=result.file_name, max_age=0
+    )
 
 
 def _own_job_or_404(job_id: int) -> ExportJob:
@@ -142,8 +159,11 @@ def job_status(job: ExportJob, download_endpoint: str = "ledgers.job_file") -> d
         "percent": job.percent,
         "error": job.error,
         "file_name": job.file_name,
-        "download_url": (url_for(download_endpoint, job_id=job.id)
-                         if job.status == "done" and job.file_path else None),
+        "download_url": (
+            url_for(download_endpoint, job_id=job.id)
+            if job.status == "done" and job.file_path
+            else None
+        ),
     }
 
 
@@ -158,8 +178,13 @@ def send_job_file(job: ExportJob):
 
     if job.status != "done" or not job.file_path or not Path(job.file_path).is_file():
         abort(404)
-    return send_file(job.file_path, mimetype=XLSX_MIME, as_attachment=True,
-                     download_name=job.file_name or f"export-{job.id}.xlsx", max_age=0)
+    return send_file(
+        job.file_path,
+        mimetype=XLSX_MIME,
+        as_attachment=True,
+        download_name=job.file_name or f"export-{job.id}.xlsx",
+        max_age=0,
+    )
 
 
 @bp.route("/jobs/<int:job_id>/file")
@@ -179,8 +204,14 @@ def monthly_file(name: str):
     if found is None:
         abort(404)
     path, report = found
-    record(db.session, current_user, "ledger.download", entity_type="Ledger",
-           entity_id=report.ledger.code, after={"file": name, "month": report.month})
+    record(
+        db.session,
+        current_user,
+        "ledger.download",
+        entity_type="Ledger",
+        entity_id=report.ledger.code,
+        after={"file": name, "month": report.month},
+    )
     db.session.commit()
     return send_file(path, mimetype=XLSX_MIME, as_attachment=True, download_name=name, max_age=0)
 

@@ -93,10 +93,17 @@ class LedgerWriter:
 
     Labels must already be translated strings (the caller forces the user's locale)."""
 
-    def __init__(self, columns: Sequence[Column], labels: Sequence[str], info: ExportInfo,
-                 timezone: str = "Asia/Shanghai", sheet_title: str | None = None,
-                 enum_labels: dict[str, dict[str, str]] | None = None,
-                 parameters_title: str = "Parameters", labels_block: dict[str, str] | None = None):
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        labels: Sequence[str],
+        info: ExportInfo,
+        timezone: str = "Asia/Shanghai",
+        sheet_title: str | None = None,
+        enum_labels: dict[str, dict[str, str]] | None = None,
+        parameters_title: str = "Parameters",
+        labels_block: dict[str, str] | None = None,
+    ):
         self.columns = list(columns)
         self.info = info
         self.tz = ZoneInfo(timezone)
@@ -106,8 +113,10 @@ class LedgerWriter:
         self.wb = Workbook(write_only=True)
         self.ws = self.wb.create_sheet(_sheet_name(sheet_title or info.title))
         # One converter per column; every string a cell gets has been through `text`.
-        self._plan = [(index, self._converter(column, (enum_labels or {}).get(column.key)))
-                      for index, column in enumerate(self.columns)]
+        self._plan = [
+            (index, self._converter(column, (enum_labels or {}).get(column.key)))
+            for index, column in enumerate(self.columns)
+        ]
         self.ws._values_to_row = self._typed_cells
         # Widths and freeze panes only take effect before the first append.
         for index, column in enumerate(self.columns, 1):
@@ -180,6 +189,7 @@ class LedgerWriter:
 
                 return moment
             if kind == "date":
+
                 def day(value):
                     template.value = value.date() if isinstance(value, datetime) else value
                     return template
@@ -253,8 +263,12 @@ class LedgerWriter:
         cell.alignment = WRAP
         return cell
 
-    def write_rows(self, rows: Iterable[Sequence[Any]], progress: Callable[[int], None] | None = None,
-                   every: int = 1000) -> int:
+    def write_rows(
+        self,
+        rows: Iterable[Sequence[Any]],
+        progress: Callable[[int], None] | None = None,
+        every: int = 1000,
+    ) -> int:
         for values in rows:
             self.append(values)
             if progress is not None and self.rows_written % every == 0:
@@ -269,14 +283,16 @@ class LedgerWriter:
         last_row = self.header_row + self.rows_written
         last_col = get_column_letter(max(len(self.columns), 1))
         self.ws.auto_filter.ref = f"A{self.header_row}:{last_col}{last_row}"
-        write_parameters_sheet(self.wb, self.parameters_title, self.info, self.rows_written,
-                               self.labels_block)
+        write_parameters_sheet(
+            self.wb, self.parameters_title, self.info, self.rows_written, self.labels_block
+        )
         self.wb.save(target)
         return self.rows_written
 
 
-def write_parameters_sheet(wb: Workbook, sheet_title: str, info: ExportInfo, row_count: int,
-                           labels: dict[str, str]) -> None:
+def write_parameters_sheet(
+    wb: Workbook, sheet_title: str, info: ExportInfo, row_count: int, labels: dict[str, str]
+) -> None:
     """The parameters block: what, which filters, who exported, when, how many rows."""
     ws = wb.create_sheet(_sheet_name(sheet_title))
     ws.column_dimensions["A"].width = 18
@@ -293,7 +309,9 @@ def write_parameters_sheet(wb: Workbook, sheet_title: str, info: ExportInfo, row
     ws.append([bold(labels.get("ledger", "Ledger")), _safe_text_cell(ws, info.title)])
     for label, value in info.parameters:
         ws.append([bold(label), _safe_text_cell(ws, value)])
-    ws.append([bold(labels.get("exported_by", "Exported by")), _safe_text_cell(ws, info.exported_by)])
+    ws.append(
+        [bold(labels.get("exported_by", "Exported by")), _safe_text_cell(ws, info.exported_by)]
+    )
     when = WriteOnlyCell(ws, value=info.exported_at)
     when.number_format = "yyyy-mm-dd hh:mm:ss"
     ws.append([bold(labels.get("exported_at", "Exported at")), when])

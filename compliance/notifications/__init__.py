@@ -21,6 +21,11 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     register(app, blp)
     register_dashboard_panel(app, render_inbox_panel, order=10)
-    register_job(app, "notifications.send_email", send_pending_email,
-                 _l("Send e-mail copies of new notifications (when SMTP is configured)"),
-                 quiet=True, minute="*")
+    register_job(
+        app,
+        "notifications.send_email",
+        send_pending_email,
+        _l("Send e-mail copies of new notifications (when SMTP is configured)"),
+        quiet=True,
+        minute="*",
+    )

@@ -15,8 +15,12 @@ from ..db import db
 from .models import Notification
 from .services import NotificationNotFound, inbox_select, mark_all_read, mark_read, unread_count
 
-blp = ApiBlueprint("notifications_api", __name__, url_prefix="/notifications",
-                   description="The signed-in user's notifications")
+blp = ApiBlueprint(
+    "notifications_api",
+    __name__,
+    url_prefix="/notifications",
+    description="The signed-in user's notifications",
+)
 
 
 class UtcDateTime(fields.DateTime):
@@ -33,8 +37,11 @@ class NotificationSchema(Schema):
     kind = fields.String(dump_only=True)
     title = fields.String(dump_only=True)
     body = fields.String(dump_only=True, allow_none=True)
-    link = fields.String(dump_only=True, allow_none=True,
-                         metadata={"description": "Path of the record concerned, in this app"})
+    link = fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "Path of the record concerned, in this app"},
+    )
     entity_type = fields.String(dump_only=True, allow_none=True)
     entity_id = fields.String(dump_only=True, allow_none=True)
     created_at = UtcDateTime(dump_only=True)
@@ -46,8 +53,9 @@ class NotificationSchema(Schema):
 
 
 class InboxQuerySchema(Schema):
-    unread = fields.Boolean(load_default=False,
-                            metadata={"description": "Only unread notifications"})
+    unread = fields.Boolean(
+        load_default=False, metadata={"description": "Only unread notifications"}
+    )
 
 
 class UnreadCountSchema(Schema):
@@ -68,10 +76,11 @@ class Inbox(MethodView):
         """List my notifications, unread first, newest first."""
         stmt = inbox_select(current_user, args["unread"])
         pagination_parameters.item_count = db.session.scalar(
-            sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+            sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+        )
         return db.session.scalars(
-            stmt.offset(pagination_parameters.first_item)
-            .limit(pagination_parameters.page_size)).all()
+            stmt.offset(pagination_parameters.first_item).limit(pagination_parameters.page_size)
+        ).all()
 
 
 @blp.route("/unread-count")

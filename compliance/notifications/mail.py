@@ -53,8 +53,9 @@ def _connect(config) -> smtplib.SMTP:
 
 def _due() -> sa.ColumnElement:
     """Pending mail, and failed mail whose next attempt is due (backoff grows per attempt)."""
-    retry = sa.and_(Notification.email_status == "failed",
-                    Notification.email_attempts < MAX_ATTEMPTS)
+    retry = sa.and_(
+        Notification.email_status == "failed", Notification.email_attempts < MAX_ATTEMPTS
+    )
     return sa.or_(Notification.email_status == "pending", retry)
 
 
@@ -71,13 +72,19 @@ def send_pending_email(app: Flask, run_on: date) -> dict:
     with app.app_context():
         now = utcnow()
         rows = db.session.execute(
-            sa.select(Notification, User).join(User, User.id == Notification.user_id)
-            .where(_due()).order_by(Notification.id).limit(BATCH)
+            sa.select(Notification, User)
+            .join(User, User.id == Notification.user_id)
+            .where(_due())
+            .order_by(Notification.id)
+            .limit(BATCH)
         ).all()
         todo = []
         for note, user in rows:
-            if note.email_status == "failed" and note.email_last_attempt_at is not None and (
-                    now - note.email_last_attempt_at < RETRY_AFTER * note.email_attempts):
+            if (
+                note.email_status == "failed"
+                and note.email_last_attempt_at is not None
+                and (now - note.email_last_attempt_at < RETRY_AFTER * note.email_attempts)
+            ):
                 continue
             if not user.email or user.email_opt_out or not user.active:
                 note.email_status, note.email_error = "skipped", None
@@ -116,8 +123,9 @@ def send_pending_email(app: Flask, run_on: date) -> dict:
                 pass
         db.session.commit()
     if sent or failed:
-        logger.info("notification e-mail: sent=%s failed=%s not_emailed=%s", sent, failed,
-                    not_emailed)
+        logger.info(
+            "notification e-mail: sent=%s failed=%s not_emailed=%s", sent, failed, not_emailed
+        )
     return {"sent": sent, "failed": failed, "not_emailed": not_emailed}
 
 

@@ -47,8 +47,14 @@ def notify(
             if exists:
                 continue
         row = Notification(
-            user_id=user.id, kind=kind, title=title[:200], body=body, link=link,
-            entity_type=entity_type, entity_id=entity_id, dedupe_key=dedupe_key,
+            user_id=user.id,
+            kind=kind,
+            title=title[:200],
+            body=body,
+            link=link,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            dedupe_key=dedupe_key,
             email_status="pending" if user.email and not user.email_opt_out else "skipped",
         )
         session.add(row)
@@ -59,11 +65,14 @@ def notify(
 
 def unread_count(session: Session, user: User) -> int:
     """How many of the user's notifications are unread."""
-    return session.scalar(
-        sa.select(sa.func.count(Notification.id)).where(
-            Notification.user_id == user.id, Notification.read_at.is_(None)
+    return (
+        session.scalar(
+            sa.select(sa.func.count(Notification.id)).where(
+                Notification.user_id == user.id, Notification.read_at.is_(None)
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 class NotificationNotFound(LookupError):
@@ -122,9 +131,18 @@ def safe_link(link: str | None) -> str | None:
     return link
 
 
-def notify_each(session: Session, users: Iterable[User], kind: str, title_msgid: str, *,
-                body_msgid: str | None = None, link: str | None = None, entity=None,
-                dedupe_key: str | None = None, **params) -> int:
+def notify_each(
+    session: Session,
+    users: Iterable[User],
+    kind: str,
+    title_msgid: str,
+    *,
+    body_msgid: str | None = None,
+    link: str | None = None,
+    entity=None,
+    dedupe_key: str | None = None,
+    **params,
+) -> int:
     """Notify each user with the title (and body) translated into that user's own language.
 
     `title_msgid`/`body_msgid` are message ids (mark them with gettext_noop or lazy_gettext so
@@ -142,7 +160,16 @@ def notify_each(session: Session, users: Iterable[User], kind: str, title_msgid:
         with force_locale(user.locale or default):
             title = gettext(title_msgid, **params)
             body = gettext(body_msgid, **params) if body_msgid else None
-        created += len(notify(session, user, kind, title, body=body, link=link, entity=entity,
-                              dedupe_key=dedupe_key))
+        created += len(
+            notify(
+                session,
+                user,
+                kind,
+                title,
+                body=body,
+                link=link,
+                entity=entity,
+                dedupe_key=dedupe_key,
+            )
+        )
     return created
-

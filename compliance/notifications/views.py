@@ -26,10 +26,14 @@ PER_PAGE = 30
 @login_required
 def inbox():
     unread_only = request.args.get("show") == "unread"
-    page = db.paginate(inbox_select(current_user, unread_only), per_page=PER_PAGE,
-                       error_out=False)
-    return render_template("notifications/inbox.html", page=page, unread_only=unread_only,
-                           unread=unread_count(db.session, current_user), safe_link=safe_link)
+    page = db.paginate(inbox_select(current_user, unread_only), per_page=PER_PAGE, error_out=False)
+    return render_template(
+        "notifications/inbox.html",
+        page=page,
+        unread_only=unread_only,
+        unread=unread_count(db.session, current_user),
+        safe_link=safe_link,
+    )
 
 
 @bp.route("/<int:notification_id>/open")
@@ -81,5 +85,8 @@ def render_inbox_panel(user) -> Markup | None:
     if not unread:
         return None
     latest = db.session.scalars(inbox_select(user, unread_only=True).limit(PANEL_SIZE)).all()
-    return Markup(render_template("notifications/_panel_inbox.html", unread=unread,
-                                  latest=latest, safe_link=safe_link))
+    return Markup(
+        render_template(
+            "notifications/_panel_inbox.html", unread=unread, latest=latest, safe_link=safe_link
+        )
+    )

@@ -49,18 +49,36 @@ READ = ("admin", "hr", "discipline", "inspector")
 HR = ("admin", "hr")
 ADMIN = ("admin",)
 
-sites_blp = ApiBlueprint("org_sites_api", __name__, url_prefix="/sites",
-                         description="Sites: centres, halls and stations (a tree).")
-windows_blp = ApiBlueprint("org_windows_api", __name__, url_prefix="/windows",
-                           description="Service windows at sites.")
-posts_blp = ApiBlueprint("org_posts_api", __name__, url_prefix="/posts",
-                         description="Posts (job positions); key posts rotate.")
-staff_blp = ApiBlueprint("org_staff_api", __name__, url_prefix="/staff",
-                         description="Staff members with their current assignment.")
-assignments_blp = ApiBlueprint("org_assignments_api", __name__, url_prefix="/assignments",
-                               description="Assignments of staff to posts, sites and windows.")
-leave_blp = ApiBlueprint("org_leave_api", __name__, url_prefix="/leave",
-                         description="Approved leave.")
+sites_blp = ApiBlueprint(
+    "org_sites_api",
+    __name__,
+    url_prefix="/sites",
+    description="Sites: centres, halls and stations (a tree).",
+)
+windows_blp = ApiBlueprint(
+    "org_windows_api", __name__, url_prefix="/windows", description="Service windows at sites."
+)
+posts_blp = ApiBlueprint(
+    "org_posts_api",
+    __name__,
+    url_prefix="/posts",
+    description="Posts (job positions); key posts rotate.",
+)
+staff_blp = ApiBlueprint(
+    "org_staff_api",
+    __name__,
+    url_prefix="/staff",
+    description="Staff members with their current assignment.",
+)
+assignments_blp = ApiBlueprint(
+    "org_assignments_api",
+    __name__,
+    url_prefix="/assignments",
+    description="Assignments of staff to posts, sites and windows.",
+)
+leave_blp = ApiBlueprint(
+    "org_leave_api", __name__, url_prefix="/leave", description="Approved leave."
+)
 BLUEPRINTS = (sites_blp, windows_blp, posts_blp, staff_blp, assignments_blp, leave_blp)
 
 # --------------------------------------------------------------------------- helpers
@@ -79,12 +97,17 @@ def _domain_error(exc: OrgError):
     abort(exc.status, message=message)
 
 
-def _check_refs(site_id: int | None = None, window_id: int | None = None,
-                post_id: int | None = None, staff_id: int | None = None) -> None:
+def _check_refs(
+    site_id: int | None = None,
+    window_id: int | None = None,
+    post_id: int | None = None,
+    staff_id: int | None = None,
+) -> None:
     """Referenced records must exist and (for site-bound ones) be within the caller's scope."""
     problems: dict[str, list[str]] = {}
-    if site_id is not None and (db.session.get(Site, site_id) is None
-                                or not in_scope(current_user, site_id)):
+    if site_id is not None and (
+        db.session.get(Site, site_id) is None or not in_scope(current_user, site_id)
+    ):
         problems["site_id"] = [_("Unknown site.")]
     if window_id is not None:
         window = db.session.get(Window, window_id)
@@ -97,22 +120,31 @@ def _check_refs(site_id: int | None = None, window_id: int | None = None,
         if member is None or not in_scope(current_user, member.site_id):
             problems["staff_member_id"] = [_("Unknown staff member.")]
     if problems:
-        abort(422, message=_("Invalid value for: %(fields)s", fields=", ".join(sorted(problems))),
-              errors={"json": problems})
+        abort(
+            422,
+            message=_("Invalid value for: %(fields)s", fields=", ".join(sorted(problems))),
+            errors={"json": problems},
+        )
 
 
 def _check_parent(parent_id: int) -> None:
     if db.session.get(Site, parent_id) is None or not in_scope(current_user, parent_id):
-        abort(422, message=_("Invalid value for: %(fields)s", fields="parent_id"),
-              errors={"json": {"parent_id": [_("Unknown site.")]}})
+        abort(
+            422,
+            message=_("Invalid value for: %(fields)s", fields="parent_id"),
+            errors={"json": {"parent_id": [_("Unknown site.")]}},
+        )
 
 
 def _page(stmt: sa.Select, pagination_parameters) -> list:
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+    )
     pagination_parameters.item_count = total or 0
     size = pagination_parameters.page_size
-    return list(db.session.scalars(
-        stmt.limit(size).offset((pagination_parameters.page - 1) * size)))
+    return list(
+        db.session.scalars(stmt.limit(size).offset((pagination_parameters.page - 1) * size))
+    )
 
 
 def _like(text: str) -> str:
@@ -144,8 +176,9 @@ class SitesView(MethodView):
         _require(*READ)
         stmt = sa.select(Site).where(scope_filter(current_user, Site.id)).order_by(Site.code)
         if args.get("q"):
-            stmt = stmt.where(sa.or_(Site.code.ilike(_like(args["q"])),
-                                     Site.name.ilike(_like(args["q"]))))
+            stmt = stmt.where(
+                sa.or_(Site.code.ilike(_like(args["q"])), Site.name.ilike(_like(args["q"])))
+            )
         if "kind" in args:
             stmt = stmt.where(Site.kind == args["kind"])
         if "parent" in args:
@@ -210,13 +243,17 @@ class WindowsView(MethodView):
     def get(self, args, pagination_parameters):
         """List windows at sites in the caller's scope."""
         _require(*READ)
-        stmt = (sa.select(Window).where(scope_filter(current_user, Window.site_id))
-                .order_by(Window.site_id, Window.code))
+        stmt = (
+            sa.select(Window)
+            .where(scope_filter(current_user, Window.site_id))
+            .order_by(Window.site_id, Window.code)
+        )
         if "site" in args:
             stmt = stmt.where(Window.site_id.in_(_subtree(args["site"])))
         if args.get("q"):
-            stmt = stmt.where(sa.or_(Window.code.ilike(_like(args["q"])),
-                                     Window.name.ilike(_like(args["q"]))))
+            stmt = stmt.where(
+                sa.or_(Window.code.ilike(_like(args["q"])), Window.name.ilike(_like(args["q"])))
+            )
         if "active" in args:
             stmt = stmt.where(Window.is_active.is_(args["active"]))
         return _page(stmt, pagination_parameters)
@@ -272,8 +309,9 @@ class PostsView(MethodView):
         _require(*READ)
         stmt = sa.select(Post).order_by(Post.code)
         if args.get("q"):
-            stmt = stmt.where(sa.or_(Post.code.ilike(_like(args["q"])),
-                                     Post.name.ilike(_like(args["q"]))))
+            stmt = stmt.where(
+                sa.or_(Post.code.ilike(_like(args["q"])), Post.name.ilike(_like(args["q"])))
+            )
         if "key" in args:
             stmt = stmt.where(Post.is_key.is_(args["key"]))
         return _page(stmt, pagination_parameters)
@@ -324,20 +362,31 @@ class StaffListView(MethodView):
     def get(self, args, pagination_parameters):
         """List staff members in the caller's scope, with their current assignment."""
         _require(*READ)
-        stmt = (sa.select(StaffMember).options(selectinload(StaffMember.assignments))
-                .where(scope_filter(current_user, StaffMember.site_id))
-                .order_by(StaffMember.staff_no))
+        stmt = (
+            sa.select(StaffMember)
+            .options(selectinload(StaffMember.assignments))
+            .where(scope_filter(current_user, StaffMember.site_id))
+            .order_by(StaffMember.staff_no)
+        )
         if "site" in args:
             stmt = stmt.where(StaffMember.site_id.in_(_subtree(args["site"])))
         if "status" in args:
             stmt = stmt.where(StaffMember.status == args["status"])
         if "post" in args:
-            stmt = stmt.where(sa.exists().where(
-                Assignment.staff_member_id == StaffMember.id, Assignment.ended_on.is_(None),
-                Assignment.post_id == args["post"]))
+            stmt = stmt.where(
+                sa.exists().where(
+                    Assignment.staff_member_id == StaffMember.id,
+                    Assignment.ended_on.is_(None),
+                    Assignment.post_id == args["post"],
+                )
+            )
         if args.get("q"):
-            stmt = stmt.where(sa.or_(StaffMember.staff_no.ilike(_like(args["q"])),
-                                     StaffMember.name.ilike(_like(args["q"]))))
+            stmt = stmt.where(
+                sa.or_(
+                    StaffMember.staff_no.ilike(_like(args["q"])),
+                    StaffMember.name.ilike(_like(args["q"])),
+                )
+            )
         if "hired_from" in args:
             stmt = stmt.where(StaffMember.hired_on >= args["hired_from"])
         if "hired_to" in args:
@@ -393,8 +442,11 @@ class AssignmentsView(MethodView):
     def get(self, args, pagination_parameters):
         """List assignments at sites in the caller's scope."""
         _require(*READ)
-        stmt = (sa.select(Assignment).where(scope_filter(current_user, Assignment.site_id))
-                .order_by(Assignment.started_on.desc(), Assignment.id.desc()))
+        stmt = (
+            sa.select(Assignment)
+            .where(scope_filter(current_user, Assignment.site_id))
+            .order_by(Assignment.started_on.desc(), Assignment.id.desc())
+        )
         if "staff" in args:
             stmt = stmt.where(Assignment.staff_member_id == args["staff"])
         if "site" in args:
@@ -404,13 +456,17 @@ class AssignmentsView(MethodView):
         if args.get("current"):
             stmt = stmt.where(Assignment.ended_on.is_(None))
         if "on" in args:
-            stmt = stmt.where(Assignment.started_on <= args["on"],
-                              sa.or_(Assignment.ended_on.is_(None),
-                                     Assignment.ended_on >= args["on"]))
+            stmt = stmt.where(
+                Assignment.started_on <= args["on"],
+                sa.or_(Assignment.ended_on.is_(None), Assignment.ended_on >= args["on"]),
+            )
         if args.get("q"):
             stmt = stmt.join(StaffMember, StaffMember.id == Assignment.staff_member_id).where(
-                sa.or_(StaffMember.staff_no.ilike(_like(args["q"])),
-                       StaffMember.name.ilike(_like(args["q"]))))
+                sa.or_(
+                    StaffMember.staff_no.ilike(_like(args["q"])),
+                    StaffMember.name.ilike(_like(args["q"])),
+                )
+            )
         return _page(stmt, pagination_parameters)
 
     @assignments_blp.arguments(OrgAssignmentSchema)
@@ -419,8 +475,12 @@ class AssignmentsView(MethodView):
         """Assign a staff member (HR, administrators). Open-ended: the previous current
         assignment ends the day before."""
         _require(*HR)
-        _check_refs(site_id=data["site_id"], window_id=data.get("window_id"),
-                    post_id=data["post_id"], staff_id=data["staff_member_id"])
+        _check_refs(
+            site_id=data["site_id"],
+            window_id=data.get("window_id"),
+            post_id=data["post_id"],
+            staff_id=data["staff_member_id"],
+        )
         member = db.session.get(StaffMember, data.pop("staff_member_id"))
         try:
             assignment = services.assign(db.session, current_user, member, **data)
@@ -444,8 +504,11 @@ class AssignmentView(MethodView):
         """Correct or end an assignment (HR, administrators)."""
         _require(*HR)
         assignment = _get(Assignment, assignment_id)
-        _check_refs(site_id=data.get("site_id"), window_id=data.get("window_id"),
-                    post_id=data.get("post_id"))
+        _check_refs(
+            site_id=data.get("site_id"),
+            window_id=data.get("window_id"),
+            post_id=data.get("post_id"),
+        )
         try:
             services.update_assignment(db.session, current_user, assignment, **data)
         except OrgError as exc:
@@ -465,16 +528,23 @@ class LeaveListView(MethodView):
     def get(self, args, pagination_parameters):
         """List leave of staff members in the caller's scope."""
         _require(*READ)
-        stmt = (sa.select(Leave).join(StaffMember, StaffMember.id == Leave.staff_member_id)
-                .where(scope_filter(current_user, StaffMember.site_id))
-                .order_by(Leave.starts_on.desc(), Leave.id.desc()))
+        stmt = (
+            sa.select(Leave)
+            .join(StaffMember, StaffMember.id == Leave.staff_member_id)
+            .where(scope_filter(current_user, StaffMember.site_id))
+            .order_by(Leave.starts_on.desc(), Leave.id.desc())
+        )
         if "staff" in args:
             stmt = stmt.where(Leave.staff_member_id == args["staff"])
         if "site" in args:
             stmt = stmt.where(StaffMember.site_id.in_(_subtree(args["site"])))
         if args.get("q"):
-            stmt = stmt.where(sa.or_(StaffMember.staff_no.ilike(_like(args["q"])),
-                                     StaffMember.name.ilike(_like(args["q"]))))
+            stmt = stmt.where(
+                sa.or_(
+                    StaffMember.staff_no.ilike(_like(args["q"])),
+                    StaffMember.name.ilike(_like(args["q"])),
+                )
+            )
         day: date | None = args.get("on")
         if day:
             stmt = stmt.where(Leave.starts_on <= day, Leave.ends_on >= day)

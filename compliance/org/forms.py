@@ -12,11 +12,17 @@ from wtforms.validators import DataRequired, Length, Optional
 from ..models import SITE_KINDS, STAFF_STATUSES
 from .services import CONFLICT_KINDS
 
-SITE_KIND_LABELS = {"centre": _l("Service centre"), "hall": _l("Area hall"),
-                    "station": _l("Community station")}
+SITE_KIND_LABELS = {
+    "centre": _l("Service centre"),
+    "hall": _l("Area hall"),
+    "station": _l("Community station"),
+}
 STATUS_LABELS = {"active": _l("Active"), "suspended": _l("Suspended"), "left": _l("Left")}
-CONFLICT_KIND_LABELS = {"relative": _l("Relative"), "interest": _l("Business interest"),
-                        "other": _l("Other")}
+CONFLICT_KIND_LABELS = {
+    "relative": _l("Relative"),
+    "interest": _l("Business interest"),
+    "other": _l("Other"),
+}
 
 
 def _int_or_zero(value) -> int:
@@ -29,7 +35,9 @@ def _int_or_zero(value) -> int:
 class SiteForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, SITE_KIND_LABELS[k]) for k in SITE_KINDS])
+    kind = SelectField(
+        _l("Kind"), choices=[SelectChoice(k, SITE_KIND_LABELS[k]) for k in SITE_KINDS]
+    )
     parent_id = SelectField(_l("Parent site"), coerce=_int_or_zero, choices=[])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
     is_active = BooleanField(_l("In use"), default=True)
@@ -54,13 +62,18 @@ class StaffForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
     hired_on = DateField(_l("Hire date"), validators=[DataRequired()])
-    status = SelectField(_l("Status"), choices=[SelectChoice(s, STATUS_LABELS[s]) for s in STAFF_STATUSES])
+    status = SelectField(
+        _l("Status"), choices=[SelectChoice(s, STATUS_LABELS[s]) for s in STAFF_STATUSES]
+    )
     site_id = SelectField(_l("Site"), coerce=_int_or_zero, choices=[])
 
 
 class StaffCreateForm(StaffForm):
-    post_id = SelectField(_l("Post (optional: starts an assignment on the hire date)"),
-                          coerce=_int_or_zero, choices=[])
+    post_id = SelectField(
+        _l("Post (optional: starts an assignment on the hire date)"),
+        coerce=_int_or_zero,
+        choices=[],
+    )
     window_id = SelectField(_l("Window"), coerce=_int_or_zero, choices=[])
 
 
@@ -83,14 +96,19 @@ class LeaveForm(FlaskForm):
 
 class ConflictForm(FlaskForm):
     staff_a = StringField(_l("Staff number"), validators=[DataRequired(), Length(max=32)])
-    staff_b = StringField(_l("Staff number of the other person"),
-                          validators=[DataRequired(), Length(max=32)])
-    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, CONFLICT_KIND_LABELS[k]) for k in CONFLICT_KINDS])
+    staff_b = StringField(
+        _l("Staff number of the other person"), validators=[DataRequired(), Length(max=32)]
+    )
+    kind = SelectField(
+        _l("Kind"), choices=[SelectChoice(k, CONFLICT_KIND_LABELS[k]) for k in CONFLICT_KINDS]
+    )
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=200)])
 
 
 class ConflictEditForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, CONFLICT_KIND_LABELS[k]) for k in CONFLICT_KINDS])
+    kind = SelectField(
+        _l("Kind"), choices=[SelectChoice(k, CONFLICT_KIND_LABELS[k]) for k in CONFLICT_KINDS]
+    )
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=200)])
 
 

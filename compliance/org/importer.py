@@ -58,9 +58,16 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 REQUIRED = ("staff_no", "name", "hired_on", "site", "post")
 STATUS_WORDS = {
-    "active": "active", "在岗": "active", "在职": "active", "正常": "active",
-    "suspended": "suspended", "停职": "suspended", "暂停": "suspended",
-    "left": "left", "离职": "left", "离岗": "left",
+    "active": "active",
+    "在岗": "active",
+    "在职": "active",
+    "正常": "active",
+    "suspended": "suspended",
+    "停职": "suspended",
+    "暂停": "suspended",
+    "left": "left",
+    "离职": "left",
+    "离岗": "left",
 }
 
 
@@ -114,8 +121,9 @@ def _norm_header(value: Any) -> str:
     return re.sub(r"[\s_\-（）()*]", "", str(value or "")).lower()
 
 
-_HEADER_LOOKUP = {_norm_header(alias): key for key, (_zh, aliases) in COLUMNS.items()
-                  for alias in aliases}
+_HEADER_LOOKUP = {
+    _norm_header(alias): key for key, (_zh, aliases) in COLUMNS.items() for alias in aliases
+}
 
 
 def _text(value: Any) -> str:
@@ -155,16 +163,18 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, Any]]]:
     Raises RosterFileError for an oversize, non-xlsx or corrupt file or missing columns.
     """
     if len(data) > MAX_BYTES:
-        raise RosterFileError(_("The file is too large (at most %(mb)s MB)."),
-                              mb=MAX_BYTES // (1024 * 1024))
+        raise RosterFileError(
+            _("The file is too large (at most %(mb)s MB)."), mb=MAX_BYTES // (1024 * 1024)
+        )
     if not data or not zipfile.is_zipfile(io.BytesIO(data)):
         raise RosterFileError(_("This is not an Excel .xlsx file."))
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         logger.info("roster file refused: %s", type(exc).__name__)
-        raise RosterFileError(_("The file could not be read; it may be damaged or not an .xlsx "
-                                "workbook.")) from exc
+        raise RosterFileError(
+            _("The file could not be read; it may be damaged or not an .xlsx workbook.")
+        ) from exc
     try:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
@@ -175,8 +185,9 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, Any]]]:
         except StopIteration as exc:
             raise RosterFileError(_("The sheet is empty.")) from exc
         except Exception as exc:
-            raise RosterFileError(_("The file could not be read; it may be damaged or not an "
-                                    ".xlsx workbook.")) from exc
+            raise RosterFileError(
+                _("The file could not be read; it may be damaged or not an .xlsx workbook.")
+            ) from exc
         positions: dict[str, int] = {}
         for index, title in enumerate(header or ()):
             key = _HEADER_LOOKUP.get(_norm_header(title))
@@ -184,8 +195,9 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, Any]]]:
                 positions[key] = index
         missing = [COLUMNS[k][0] for k in REQUIRED if k not in positions]
         if missing:
-            raise RosterFileError(_("Missing column(s): %(columns)s. Use the template."),
-                                  columns="、".join(missing))
+            raise RosterFileError(
+                _("Missing column(s): %(columns)s. Use the template."), columns="、".join(missing)
+            )
         rows: list[tuple[int, dict[str, Any]]] = []
         try:
             for number, values in enumerate(rows_iter, start=2):
@@ -199,8 +211,9 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, Any]]]:
         except RosterFileError:
             raise
         except Exception as exc:
-            raise RosterFileError(_("The file could not be read; it may be damaged or not an "
-                                    ".xlsx workbook.")) from exc
+            raise RosterFileError(
+                _("The file could not be read; it may be damaged or not an .xlsx workbook.")
+            ) from exc
         if not rows:
             raise RosterFileError(_("The sheet has no data rows."))
         return rows
@@ -208,8 +221,9 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, Any]]]:
         workbook.close()
 
 
-def validate_rows(session: Session, rows: list[tuple[int, dict[str, Any]]],
-                  scope: set[int] | None) -> tuple[list[RowPlan], list[RowError]]:
+def validate_rows(
+    session: Session, rows: list[tuple[int, dict[str, Any]]], scope: set[int] | None
+) -> tuple[list[RowPlan], list[RowError]]:
     """Check every row against the database (a fixed number of queries). Returns plans and errors."""
     sites = {s.code: s for s in session.scalars(sa.select(Site))}
     posts = {p.code: p for p in session.scalars(sa.select(Post))}
@@ -217,9 +231,15 @@ def validate_rows(session: Session, rows: list[tuple[int, dict[str, Any]]],
     numbers = {_text(r.get("staff_no")) for _n, r in rows} - {""}
     existing: dict[str, StaffMember] = {}
     for chunk_start in range(0, len(numbers), 500):
-        chunk = sorted(numbers)[chunk_start:chunk_start + 500]
-        existing.update({m.staff_no: m for m in session.scalars(
-            sa.select(StaffMember).where(StaffMember.staff_no.in_(chunk)))})
+        chunk = sorted(numbers)[chunk_start : chunk_start + 500]
+        existing.update(
+            {
+                m.staff_no: m
+                for m in session.scalars(
+                    sa.select(StaffMember).where(StaffMember.staff_no.in_(chunk))
+                )
+            }
+        )
 
     plans: list[RowPlan] = []
     errors: list[RowError] = []
@@ -245,8 +265,11 @@ def validate_rows(session: Session, rows: list[tuple[int, dict[str, Any]]],
         elif len(staff_no) > 32:
             bad(_("The staff number (工号) is too long."))
         elif staff_no in first_seen:
-            bad(_("Staff number %(staff_no)s appears again (first on row %(first)s)."),
-                staff_no=staff_no, first=first_seen[staff_no])
+            bad(
+                _("Staff number %(staff_no)s appears again (first on row %(first)s)."),
+                staff_no=staff_no,
+                first=first_seen[staff_no],
+            )
         else:
             first_seen[staff_no] = number
         if not name:
@@ -257,8 +280,10 @@ def validate_rows(session: Session, rows: list[tuple[int, dict[str, Any]]],
             bad(_("The phone number (电话) %(phone)s is not valid."), phone=phone)
         if hired_on is None:
             if _text(hired_raw):
-                bad(_("The hire date (入职日期) %(value)s is not a date (use 2024-03-01)."),
-                    value=_text(hired_raw))
+                bad(
+                    _("The hire date (入职日期) %(value)s is not a date (use 2024-03-01)."),
+                    value=_text(hired_raw),
+                )
             else:
                 bad(_("The hire date (入职日期) is missing."))
         site = sites.get(site_code)
@@ -276,40 +301,61 @@ def validate_rows(session: Session, rows: list[tuple[int, dict[str, Any]]],
         if window_code and site is not None:
             window = windows.get((site.id, window_code))
             if window is None:
-                bad(_("Site %(site)s has no window %(code)s (窗口编号)."), site=site_code,
-                    code=window_code)
+                bad(
+                    _("Site %(site)s has no window %(code)s (窗口编号)."),
+                    site=site_code,
+                    code=window_code,
+                )
         status = None
         if status_text:
             status = STATUS_WORDS.get(status_text.lower())
             if status not in STAFF_STATUSES:
-                bad(_("Unknown status (状态) %(value)s: use 在岗, 停职 or 离职."), value=status_text)
+                bad(
+                    _("Unknown status (状态) %(value)s: use 在岗, 停职 or 离职."), value=status_text
+                )
         member = existing.get(staff_no)
         if member is not None and scope is not None and member.site_id not in scope:
-            bad(_("Staff number %(staff_no)s belongs to someone outside your sites."),
-                staff_no=staff_no)
+            bad(
+                _("Staff number %(staff_no)s belongs to someone outside your sites."),
+                staff_no=staff_no,
+            )
         if problems:
             errors.extend(problems)
             continue
-        plans.append(RowPlan(number, staff_no, name, phone, hired_on, site, post, window, status,
-                             member))
+        plans.append(
+            RowPlan(number, staff_no, name, phone, hired_on, site, post, window, status, member)
+        )
     return plans, errors
 
 
 def _apply(session: Session, actor: User | None, plan: RowPlan, today: date) -> str:
     """Apply one validated row; returns "created", "updated" or "unchanged"."""
     if plan.existing is None:
-        member = create_staff(session, actor, staff_no=plan.staff_no, name=plan.name,
-                              phone=plan.phone, hired_on=plan.hired_on, site_id=plan.site.id,
-                              status=plan.status or "active")
+        member = create_staff(
+            session,
+            actor,
+            staff_no=plan.staff_no,
+            name=plan.name,
+            phone=plan.phone,
+            hired_on=plan.hired_on,
+            site_id=plan.site.id,
+            status=plan.status or "active",
+        )
         if member.status != "left":
-            assign(session, actor, member, post_id=plan.post.id, site_id=plan.site.id,
-                   window_id=plan.window.id if plan.window else None, started_on=plan.hired_on,
-                   note="花名册导入")
+            assign(
+                session,
+                actor,
+                member,
+                post_id=plan.post.id,
+                site_id=plan.site.id,
+                window_id=plan.window.id if plan.window else None,
+                started_on=plan.hired_on,
+                note="花名册导入",
+            )
         return "created"
 
     member = plan.existing
-    values: dict[str, Any] = {"name": plan.name, "hired_on": plan.hired_on,
-                              "site_id": plan.site.id}
+    values: dict[str, Any] = {"name": plan.name, "hired_on": plan.hired_on, "site_id": plan.site.id}
     if plan.phone is not None:
         values["phone"] = plan.phone
     if plan.status is not None:
@@ -322,15 +368,26 @@ def _apply(session: Session, actor: User | None, plan: RowPlan, today: date) -> 
     window_id = plan.window.id if plan.window else None
     current = current_assignment(session, member.id)
     if current is not None and (current.post_id, current.site_id, current.window_id) == (
-        plan.post.id, plan.site.id, window_id
+        plan.post.id,
+        plan.site.id,
+        window_id,
     ):
         return "updated" if changes else "unchanged"
     if current is not None and current.started_on >= today:
-        update_assignment(session, actor, current, post_id=plan.post.id, site_id=plan.site.id,
-                          window_id=window_id)
+        update_assignment(
+            session, actor, current, post_id=plan.post.id, site_id=plan.site.id, window_id=window_id
+        )
     else:
-        assign(session, actor, member, post_id=plan.post.id, site_id=plan.site.id,
-               window_id=window_id, started_on=max(today, plan.hired_on), note="花名册导入")
+        assign(
+            session,
+            actor,
+            member,
+            post_id=plan.post.id,
+            site_id=plan.site.id,
+            window_id=window_id,
+            started_on=max(today, plan.hired_on),
+            note="花名册导入",
+        )
     return "updated"
 
 
@@ -363,11 +420,26 @@ def import_roster(
             result.errors.append(RowError(plan.row, exc.message, exc.params))
             return result
         setattr(result, outcome, getattr(result, outcome) + 1)
-    record(session, actor, "roster.import", entity_type="RosterImport", entity_id=None,
-           after={"filename": filename[:200], "rows": result.rows, "created": result.created,
-                  "updated": result.updated, "unchanged": result.unchanged})
-    logger.info("roster import: %s created, %s updated, %s unchanged", result.created,
-                result.updated, result.unchanged)
+    record(
+        session,
+        actor,
+        "roster.import",
+        entity_type="RosterImport",
+        entity_id=None,
+        after={
+            "filename": filename[:200],
+            "rows": result.rows,
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+        },
+    )
+    logger.info(
+        "roster import: %s created, %s updated, %s unchanged",
+        result.created,
+        result.updated,
+        result.unchanged,
+    )
     return result
 
 

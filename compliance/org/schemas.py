@@ -11,8 +11,6 @@ from . import services
 _code = validate.Regexp(services.CODE_RE, error="Letters, digits, '-', '_' and '.' only.")
 
 
-
-
 class OrgSiteSchema(Schema):
     id = fields.Int(dump_only=True)
     code = fields.Str(required=True, validate=[validate.Length(min=1, max=32), _code])
@@ -65,8 +63,7 @@ class OrgPostSchema(Schema):
     code = fields.Str(required=True, validate=[validate.Length(min=1, max=32), _code])
     name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
     is_key = fields.Bool(load_default=False)
-    description = fields.Str(load_default=None, allow_none=True,
-                             validate=validate.Length(max=2000))
+    description = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
 class OrgPostUpdateSchema(Schema):

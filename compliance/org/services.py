@@ -52,8 +52,9 @@ class OrgError(ValueError):
     HTTP 409) or "invalid" (the request itself is wrong, HTTP 400).
     """
 
-    def __init__(self, message: str, *, field: str | None = None, kind: str = "invalid",
-                 **params: Any) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, kind: str = "invalid", **params: Any
+    ) -> None:
         self.message = message
         self.params = params
         self.field = field
@@ -86,12 +87,16 @@ def _require(value: str | None, field: str, message: str) -> str:
 
 def _check_code(code: str, field: str = "code") -> str:
     if not CODE_RE.match(code):
-        raise OrgError(_("A code may only contain letters, digits, '-', '_' and '.' (at most 32)."),
-                       field=field)
+        raise OrgError(
+            _("A code may only contain letters, digits, '-', '_' and '.' (at most 32)."),
+            field=field,
+        )
     return code
 
 
-def _insert(session: Session, obj: Any, message: str, field: str | None = None, **params: Any) -> None:
+def _insert(
+    session: Session, obj: Any, message: str, field: str | None = None, **params: Any
+) -> None:
     """Add and flush `obj` in a savepoint. The checks above catch clashes in the normal case; a
     concurrent transaction that slipped past them trips a unique index instead, which becomes the
     same user-facing refusal (409) rather than an internal error."""
@@ -100,8 +105,9 @@ def _insert(session: Session, obj: Any, message: str, field: str | None = None, 
             session.add(obj)
             session.flush()
     except IntegrityError as exc:
-        logger.info("insert of %s refused by the database: %s", type(obj).__name__,
-                    type(exc.orig).__name__)
+        logger.info(
+            "insert of %s refused by the database: %s", type(obj).__name__, type(exc.orig).__name__
+        )
         raise OrgError(message, field=field, kind="conflict", **params) from exc
 
 
@@ -119,7 +125,9 @@ def _changed(obj: Any, values: dict) -> dict:
 # --------------------------------------------------------------------------- sites
 
 
-def _check_site_parent(session: Session, site: Site | None, kind: str, parent_id: int | None) -> None:
+def _check_site_parent(
+    session: Session, site: Site | None, kind: str, parent_id: int | None
+) -> None:
     if kind not in SITE_KINDS:
         raise OrgError(_("Unknown kind of site."), field="kind")
     if parent_id is None:
@@ -133,14 +141,18 @@ def _check_site_parent(session: Session, site: Site | None, kind: str, parent_id
         node: Site | None = parent
         while node is not None and node.id not in seen:
             if node.id == site.id:
-                raise OrgError(_("A site cannot be placed under itself or one of its own sub-sites."),
-                               field="parent_id")
+                raise OrgError(
+                    _("A site cannot be placed under itself or one of its own sub-sites."),
+                    field="parent_id",
+                )
             seen.add(node.id)
             node = node.parent
     if SITE_RANK[parent.kind] >= SITE_RANK[kind]:
         raise OrgError(
-            _("This kind of site cannot be placed under that parent: a centre is at the top, "
-              "halls below centres, stations below centres or halls."),
+            _(
+                "This kind of site cannot be placed under that parent: a centre is at the top, "
+                "halls below centres, stations below centres or halls."
+            ),
             field="parent_id",
         )
 
@@ -161,11 +173,19 @@ def create_site(
     code = _check_code(_require(code, "code", _("The code is required.")))
     name = _require(name, "name", _("The name is required."))
     if session.scalar(sa.select(Site.id).where(Site.code == code)):
-        raise OrgError(_("A site with code %(code)s already exists."), field="code",
-                       kind="conflict", code=code)
+        raise OrgError(
+            _("A site with code %(code)s already exists."), field="code", kind="conflict", code=code
+        )
     _check_site_parent(session, None, kind, parent_id)
-    site = Site(code=code, name=name, kind=kind, parent_id=parent_id, address=_optional(address),
-                timezone=timezone or "Asia/Shanghai", is_active=is_active)
+    site = Site(
+        code=code,
+        name=name,
+        kind=kind,
+        parent_id=parent_id,
+        address=_optional(address),
+        timezone=timezone or "Asia/Shanghai",
+        is_active=is_active,
+    )
     _insert(session, site, _("A site with code %(code)s already exists."), "code", code=code)
     record(session, actor, "site.create", site)
     logger.info("site %s created", site.id)
@@ -181,13 +201,20 @@ def update_site(session: Session, actor: User | None, site: Site, **values: Any)
     allowed = {"code", "name", "kind", "parent_id", "address", "timezone", "is_active"}
     unknown = set(values) - allowed
     if unknown:
-        raise OrgError(_("Unknown field: %(name)s"), field=sorted(unknown)[0],
-                       name=sorted(unknown)[0])
+        raise OrgError(
+            _("Unknown field: %(name)s"), field=sorted(unknown)[0], name=sorted(unknown)[0]
+        )
     if "code" in values:
         values["code"] = _check_code(_require(values["code"], "code", _("The code is required.")))
-        if session.scalar(sa.select(Site.id).where(Site.code == values["code"], Site.id != site.id)):
-            raise OrgError(_("A site with code %(code)s already exists."), field="code",
-                           kind="conflict", code=values["code"])
+        if session.scalar(
+            sa.select(Site.id).where(Site.code == values["code"], Site.id != site.id)
+        ):
+            raise OrgError(
+                _("A site with code %(code)s already exists."),
+                field="code",
+                kind="conflict",
+                code=values["code"],
+            )
     if "name" in values:
         values["name"] = _require(values["name"], "name", _("The name is required."))
     if "address" in values:
@@ -210,7 +237,13 @@ def update_site(session: Session, actor: User | None, site: Site, **values: Any)
 
 
 def create_window(
-    session: Session, actor: User | None, *, site_id: int, code: str, name: str, is_active: bool = True
+    session: Session,
+    actor: User | None,
+    *,
+    site_id: int,
+    code: str,
+    name: str,
+    is_active: bool = True,
 ) -> Window:
     """Create a window at a site. Raises OrgError (unknown site, duplicate code at the site)."""
     if session.get(Site, site_id) is None:
@@ -218,8 +251,9 @@ def create_window(
     code = _check_code(_require(code, "code", _("The code is required.")))
     name = _require(name, "name", _("The name is required."))
     if session.scalar(sa.select(Window.id).where(Window.site_id == site_id, Window.code == code)):
-        raise OrgError(_("This site already has a window %(code)s."), field="code",
-                       kind="conflict", code=code)
+        raise OrgError(
+            _("This site already has a window %(code)s."), field="code", kind="conflict", code=code
+        )
     window = Window(site_id=site_id, code=code, name=name, is_active=is_active)
     _insert(session, window, _("This site already has a window %(code)s."), "code", code=code)
     record(session, actor, "window.create", window)
@@ -236,12 +270,17 @@ def update_window(session: Session, actor: User | None, window: Window, **values
     if "name" in values:
         values["name"] = _require(values["name"], "name", _("The name is required."))
     code = values.get("code", window.code)
-    if session.scalar(sa.select(Window.id).where(Window.site_id == site_id, Window.code == code,
-                                                 Window.id != window.id)):
-        raise OrgError(_("This site already has a window %(code)s."), field="code",
-                       kind="conflict", code=code)
-    before = _changed(window, {k: v for k, v in values.items()
-                               if k in {"site_id", "code", "name", "is_active"}})
+    if session.scalar(
+        sa.select(Window.id).where(
+            Window.site_id == site_id, Window.code == code, Window.id != window.id
+        )
+    ):
+        raise OrgError(
+            _("This site already has a window %(code)s."), field="code", kind="conflict", code=code
+        )
+    before = _changed(
+        window, {k: v for k, v in values.items() if k in {"site_id", "code", "name", "is_active"}}
+    )
     if before:
         session.flush()
         record(session, actor, "window.update", window, before=before)
@@ -252,15 +291,21 @@ def update_window(session: Session, actor: User | None, window: Window, **values
 
 
 def create_post(
-    session: Session, actor: User | None, *, code: str, name: str, is_key: bool = False,
+    session: Session,
+    actor: User | None,
+    *,
+    code: str,
+    name: str,
+    is_key: bool = False,
     description: str | None = None,
 ) -> Post:
     """Create a post. Raises OrgError (bad or duplicate code, missing name)."""
     code = _check_code(_require(code, "code", _("The code is required.")))
     name = _require(name, "name", _("The name is required."))
     if session.scalar(sa.select(Post.id).where(Post.code == code)):
-        raise OrgError(_("A post with code %(code)s already exists."), field="code",
-                       kind="conflict", code=code)
+        raise OrgError(
+            _("A post with code %(code)s already exists."), field="code", kind="conflict", code=code
+        )
     post = Post(code=code, name=name, is_key=is_key, description=_optional(description))
     _insert(session, post, _("A post with code %(code)s already exists."), "code", code=code)
     record(session, actor, "post.create", post)
@@ -271,15 +316,22 @@ def update_post(session: Session, actor: User | None, post: Post, **values: Any)
     """Change a post (code, name, is_key, description). Raises OrgError like create_post."""
     if "code" in values:
         values["code"] = _check_code(_require(values["code"], "code", _("The code is required.")))
-        if session.scalar(sa.select(Post.id).where(Post.code == values["code"], Post.id != post.id)):
-            raise OrgError(_("A post with code %(code)s already exists."), field="code",
-                           kind="conflict", code=values["code"])
+        if session.scalar(
+            sa.select(Post.id).where(Post.code == values["code"], Post.id != post.id)
+        ):
+            raise OrgError(
+                _("A post with code %(code)s already exists."),
+                field="code",
+                kind="conflict",
+                code=values["code"],
+            )
     if "name" in values:
         values["name"] = _require(values["name"], "name", _("The name is required."))
     if "description" in values:
         values["description"] = _optional(values["description"])
-    before = _changed(post, {k: v for k, v in values.items()
-                             if k in {"code", "name", "is_key", "description"}})
+    before = _changed(
+        post, {k: v for k, v in values.items() if k in {"code", "name", "is_key", "description"}}
+    )
     if before:
         session.flush()
         record(session, actor, "post.update", post, before=before)
@@ -291,17 +343,23 @@ def update_post(session: Session, actor: User | None, post: Post, **values: Any)
 
 def _check_staff_values(session: Session, values: dict, staff_id: int | None) -> None:
     if "staff_no" in values:
-        values["staff_no"] = _require(values["staff_no"], "staff_no",
-                                      _("The staff number is required."))
+        values["staff_no"] = _require(
+            values["staff_no"], "staff_no", _("The staff number is required.")
+        )
         if len(values["staff_no"]) > 32:
-            raise OrgError(_("The staff number is too long (at most 32 characters)."),
-                           field="staff_no")
+            raise OrgError(
+                _("The staff number is too long (at most 32 characters)."), field="staff_no"
+            )
         clash = sa.select(StaffMember.id).where(StaffMember.staff_no == values["staff_no"])
         if staff_id is not None:
             clash = clash.where(StaffMember.id != staff_id)
         if session.scalar(clash):
-            raise OrgError(_("Staff number %(staff_no)s is already used."), field="staff_no",
-                           kind="conflict", staff_no=values["staff_no"])
+            raise OrgError(
+                _("Staff number %(staff_no)s is already used."),
+                field="staff_no",
+                kind="conflict",
+                staff_no=values["staff_no"],
+            )
     if "name" in values:
         values["name"] = _require(values["name"], "name", _("The name is required."))
         if len(values["name"]) > 64:
@@ -330,19 +388,34 @@ def create_staff(
     status: str = "active",
 ) -> StaffMember:
     """Create a staff member. Raises OrgError (duplicate staff number, bad phone/status/site)."""
-    values = {"staff_no": staff_no, "name": name, "phone": phone, "hired_on": hired_on,
-              "status": status, "site_id": site_id}
+    values = {
+        "staff_no": staff_no,
+        "name": name,
+        "phone": phone,
+        "hired_on": hired_on,
+        "status": status,
+        "site_id": site_id,
+    }
     _check_staff_values(session, values, None)
     member = StaffMember(**values)
-    _insert(session, member, _("Staff number %(staff_no)s is already used."), "staff_no",
-            staff_no=values["staff_no"])
+    _insert(
+        session,
+        member,
+        _("Staff number %(staff_no)s is already used."),
+        "staff_no",
+        staff_no=values["staff_no"],
+    )
     record(session, actor, "staff.create", member)
     logger.info("staff member %s created", member.id)
     return member
 
 
 def update_staff(
-    session: Session, actor: User | None, member: StaffMember, *, today: date | None = None,
+    session: Session,
+    actor: User | None,
+    member: StaffMember,
+    *,
+    today: date | None = None,
     **values: Any,
 ) -> StaffMember:
     """Change a staff member (staff_no, name, phone, hired_on, status, site_id).
@@ -350,8 +423,11 @@ def update_staff(
     Setting the status to "left" ends the current assignment on `today` (never before the day it
     started). Raises OrgError (duplicate staff number, bad phone/status/site).
     """
-    values = {k: v for k, v in values.items()
-              if k in {"staff_no", "name", "phone", "hired_on", "status", "site_id"}}
+    values = {
+        k: v
+        for k, v in values.items()
+        if k in {"staff_no", "name", "phone", "hired_on", "status", "site_id"}
+    }
     _check_staff_values(session, values, member.id)
     was_status = member.status
     before = _changed(member, values)
@@ -372,13 +448,19 @@ def update_staff(
 
 def current_assignment(session: Session, staff_member_id: int) -> Assignment | None:
     return session.scalar(
-        sa.select(Assignment).where(Assignment.staff_member_id == staff_member_id,
-                                    Assignment.ended_on.is_(None))
+        sa.select(Assignment).where(
+            Assignment.staff_member_id == staff_member_id, Assignment.ended_on.is_(None)
+        )
     )
 
 
-def _overlapping(session: Session, staff_member_id: int, starts: date, ends: date | None,
-                 exclude_ids: Iterable[int] = ()) -> Assignment | None:
+def _overlapping(
+    session: Session,
+    staff_member_id: int,
+    starts: date,
+    ends: date | None,
+    exclude_ids: Iterable[int] = (),
+) -> Assignment | None:
     query = sa.select(Assignment).where(
         Assignment.staff_member_id == staff_member_id,
         sa.or_(Assignment.ended_on.is_(None), Assignment.ended_on >= starts),
@@ -391,8 +473,9 @@ def _overlapping(session: Session, staff_member_id: int, starts: date, ends: dat
     return session.scalars(query.order_by(Assignment.started_on).limit(1)).first()
 
 
-def _check_assignment_refs(session: Session, post_id: int, site_id: int,
-                           window_id: int | None) -> None:
+def _check_assignment_refs(
+    session: Session, post_id: int, site_id: int, window_id: int | None
+) -> None:
     if session.get(Post, post_id) is None:
         raise OrgError(_("The post does not exist."), field="post_id")
     if session.get(Site, site_id) is None:
@@ -435,34 +518,52 @@ def assign(
         if current.started_on >= started_on:
             raise OrgError(
                 _("The new assignment must start after the current one, which started on %(day)s."),
-                field="started_on", kind="conflict", day=current.started_on.isoformat(),
+                field="started_on",
+                kind="conflict",
+                day=current.started_on.isoformat(),
             )
         ended_previous = current
-    clash = _overlapping(session, member.id, started_on, ended_on,
-                         exclude_ids=[ended_previous.id] if ended_previous else [])
+    clash = _overlapping(
+        session,
+        member.id,
+        started_on,
+        ended_on,
+        exclude_ids=[ended_previous.id] if ended_previous else [],
+    )
     if clash is not None:
         raise OrgError(
             _("The dates overlap another assignment (%(start)s to %(end)s)."),
-            field="started_on", kind="conflict", start=clash.started_on.isoformat(),
+            field="started_on",
+            kind="conflict",
+            start=clash.started_on.isoformat(),
             end=clash.ended_on.isoformat() if clash.ended_on else "-",
         )
     if ended_previous is not None:
         end_assignment(session, actor, ended_previous, started_on - timedelta(days=1))
-    assignment = Assignment(staff_member_id=member.id, post_id=post_id, site_id=site_id,
-                            window_id=window_id, started_on=started_on, ended_on=ended_on,
-                            note=_optional(note))
-    _insert(session, assignment, _("This staff member already has a current assignment."),
-            "started_on")
+    assignment = Assignment(
+        staff_member_id=member.id,
+        post_id=post_id,
+        site_id=site_id,
+        window_id=window_id,
+        started_on=started_on,
+        ended_on=ended_on,
+        note=_optional(note),
+    )
+    _insert(
+        session, assignment, _("This staff member already has a current assignment."), "started_on"
+    )
     record(session, actor, "assignment.create", assignment)
     if ended_on is None and member.site_id != site_id:
         update_staff(session, actor, member, site_id=site_id)
-    logger.info("staff member %s assigned to post %s (assignment %s)", member.id, post_id,
-                assignment.id)
+    logger.info(
+        "staff member %s assigned to post %s (assignment %s)", member.id, post_id, assignment.id
+    )
     return assignment
 
 
-def end_assignment(session: Session, actor: User | None, assignment: Assignment,
-                   ended_on: date) -> Assignment:
+def end_assignment(
+    session: Session, actor: User | None, assignment: Assignment, ended_on: date
+) -> Assignment:
     """End an assignment on `ended_on` (inclusive). Raises OrgError if it would end before it starts."""
     if ended_on < assignment.started_on:
         raise OrgError(_("The end date is before the start date."), field="ended_on")
@@ -473,15 +574,19 @@ def end_assignment(session: Session, actor: User | None, assignment: Assignment,
     return assignment
 
 
-def update_assignment(session: Session, actor: User | None, assignment: Assignment,
-                      **values: Any) -> Assignment:
+def update_assignment(
+    session: Session, actor: User | None, assignment: Assignment, **values: Any
+) -> Assignment:
     """Correct an assignment (post_id, site_id, window_id, started_on, ended_on, note).
 
     Raises OrgError when the dates are out of order, overlap another assignment of the same
     person, or would leave two current assignments.
     """
-    values = {k: v for k, v in values.items()
-              if k in {"post_id", "site_id", "window_id", "started_on", "ended_on", "note"}}
+    values = {
+        k: v
+        for k, v in values.items()
+        if k in {"post_id", "site_id", "window_id", "started_on", "ended_on", "note"}
+    }
     if "note" in values:
         values["note"] = _optional(values["note"])
     post_id = values.get("post_id", assignment.post_id)
@@ -494,15 +599,21 @@ def update_assignment(session: Session, actor: User | None, assignment: Assignme
     if ended_on is not None and ended_on < started_on:
         raise OrgError(_("The end date is before the start date."), field="ended_on")
     _check_assignment_refs(session, post_id, site_id, window_id)
-    clash = _overlapping(session, assignment.staff_member_id, started_on, ended_on,
-                         exclude_ids=[assignment.id])
+    clash = _overlapping(
+        session, assignment.staff_member_id, started_on, ended_on, exclude_ids=[assignment.id]
+    )
     if clash is not None:
         if clash.ended_on is None and ended_on is None:
-            raise OrgError(_("This staff member already has a current assignment."),
-                           field="ended_on", kind="conflict")
+            raise OrgError(
+                _("This staff member already has a current assignment."),
+                field="ended_on",
+                kind="conflict",
+            )
         raise OrgError(
             _("The dates overlap another assignment (%(start)s to %(end)s)."),
-            field="started_on", kind="conflict", start=clash.started_on.isoformat(),
+            field="started_on",
+            kind="conflict",
+            start=clash.started_on.isoformat(),
             end=clash.ended_on.isoformat() if clash.ended_on else "-",
         )
     before = _changed(assignment, values)
@@ -515,8 +626,14 @@ def update_assignment(session: Session, actor: User | None, assignment: Assignme
 # --------------------------------------------------------------------------- leave
 
 
-def _check_leave(session: Session, staff_member_id: int, starts_on: date, ends_on: date,
-                 reason: str, leave_id: int | None) -> str:
+def _check_leave(
+    session: Session,
+    staff_member_id: int,
+    starts_on: date,
+    ends_on: date,
+    reason: str,
+    leave_id: int | None,
+) -> str:
     if not isinstance(starts_on, date):
         raise OrgError(_("The first day is required."), field="starts_on")
     if not isinstance(ends_on, date):
@@ -526,27 +643,44 @@ def _check_leave(session: Session, staff_member_id: int, starts_on: date, ends_o
     reason = _require(reason, "reason", _("The reason is required."))
     if len(reason) > 200:
         raise OrgError(_("The reason is too long (at most 200 characters)."), field="reason")
-    query = sa.select(Leave).where(Leave.staff_member_id == staff_member_id,
-                                   Leave.starts_on <= ends_on, Leave.ends_on >= starts_on)
+    query = sa.select(Leave).where(
+        Leave.staff_member_id == staff_member_id,
+        Leave.starts_on <= ends_on,
+        Leave.ends_on >= starts_on,
+    )
     if leave_id is not None:
         query = query.where(Leave.id != leave_id)
     clash = session.scalars(query.limit(1)).first()
     if clash is not None:
-        raise OrgError(_("This overlaps leave already recorded (%(start)s to %(end)s)."),
-                       field="starts_on", kind="conflict", start=clash.starts_on.isoformat(),
-                       end=clash.ends_on.isoformat())
+        raise OrgError(
+            _("This overlaps leave already recorded (%(start)s to %(end)s)."),
+            field="starts_on",
+            kind="conflict",
+            start=clash.starts_on.isoformat(),
+            end=clash.ends_on.isoformat(),
+        )
     return reason
 
 
 def create_leave(
-    session: Session, actor: User | None, member: StaffMember, *, starts_on: date, ends_on: date,
+    session: Session,
+    actor: User | None,
+    member: StaffMember,
+    *,
+    starts_on: date,
+    ends_on: date,
     reason: str,
 ) -> Leave:
     """Record approved leave (inclusive dates). Raises OrgError (dates out of order, overlap,
     missing reason)."""
     reason = _check_leave(session, member.id, starts_on, ends_on, reason, None)
-    leave = Leave(staff_member_id=member.id, starts_on=starts_on, ends_on=ends_on, reason=reason,
-                  approved_by_id=actor.id if actor is not None else None)
+    leave = Leave(
+        staff_member_id=member.id,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reason=reason,
+        approved_by_id=actor.id if actor is not None else None,
+    )
     session.add(leave)
     session.flush()
     record(session, actor, "leave.create", leave)
@@ -557,8 +691,14 @@ def update_leave(session: Session, actor: User | None, leave: Leave, **values: A
     """Change leave dates or reason. Raises OrgError like create_leave."""
     starts_on = values.get("starts_on", leave.starts_on)
     ends_on = values.get("ends_on", leave.ends_on)
-    reason = _check_leave(session, leave.staff_member_id, starts_on, ends_on,
-                          values.get("reason", leave.reason), leave.id)
+    reason = _check_leave(
+        session,
+        leave.staff_member_id,
+        starts_on,
+        ends_on,
+        values.get("reason", leave.reason),
+        leave.id,
+    )
     before = _changed(leave, {"starts_on": starts_on, "ends_on": ends_on, "reason": reason})
     if before:
         session.flush()
@@ -570,7 +710,12 @@ def update_leave(session: Session, actor: User | None, leave: Leave, **values: A
 
 
 def create_conflict(
-    session: Session, actor: User | None, staff_a_id: int, staff_b_id: int, *, kind: str = "relative",
+    session: Session,
+    actor: User | None,
+    staff_a_id: int,
+    staff_b_id: int,
+    *,
+    kind: str = "relative",
     reason: str,
 ) -> Conflict:
     """Record a conflict of interest (回避) between two staff members, lower id first.
@@ -579,26 +724,36 @@ def create_conflict(
     """
     if staff_a_id == staff_b_id:
         raise OrgError(_("A conflict needs two different staff members."), field="staff_b")
-    found = set(session.scalars(sa.select(StaffMember.id).where(
-        StaffMember.id.in_([staff_a_id, staff_b_id]))))
+    found = set(
+        session.scalars(
+            sa.select(StaffMember.id).where(StaffMember.id.in_([staff_a_id, staff_b_id]))
+        )
+    )
     if found != {staff_a_id, staff_b_id}:
         raise OrgError(_("The staff member does not exist."), field="staff_b")
     if kind not in CONFLICT_KINDS:
         raise OrgError(_("Unknown kind of conflict."), field="kind")
     reason = _require(reason, "reason", _("The reason is required."))
     low, high = sorted((staff_a_id, staff_b_id))
-    if session.scalar(sa.select(Conflict.id).where(Conflict.staff_a_id == low,
-                                                   Conflict.staff_b_id == high)):
+    if session.scalar(
+        sa.select(Conflict.id).where(Conflict.staff_a_id == low, Conflict.staff_b_id == high)
+    ):
         raise OrgError(_("This conflict is already recorded."), field="staff_b", kind="conflict")
-    conflict = Conflict(staff_a_id=low, staff_b_id=high, kind=kind, reason=reason[:200],
-                        recorded_by_id=actor.id if actor is not None else None)
+    conflict = Conflict(
+        staff_a_id=low,
+        staff_b_id=high,
+        kind=kind,
+        reason=reason[:200],
+        recorded_by_id=actor.id if actor is not None else None,
+    )
     _insert(session, conflict, _("This conflict is already recorded."), "staff_b")
     record(session, actor, "conflict.create", conflict)
     return conflict
 
 
-def update_conflict(session: Session, actor: User | None, conflict: Conflict, *, kind: str,
-                    reason: str) -> Conflict:
+def update_conflict(
+    session: Session, actor: User | None, conflict: Conflict, *, kind: str, reason: str
+) -> Conflict:
     """Change the kind or reason of a recorded conflict. Raises OrgError."""
     if kind not in CONFLICT_KINDS:
         raise OrgError(_("Unknown kind of conflict."), field="kind")
@@ -613,8 +768,9 @@ def update_conflict(session: Session, actor: User | None, conflict: Conflict, *,
 # --------------------------------------------------------------------------- queries
 
 
-def on_duty(session: Session, site_ids: Iterable[int] | None, day: date
-            ) -> list[tuple[Window, StaffMember, bool]]:
+def on_duty(
+    session: Session, site_ids: Iterable[int] | None, day: date
+) -> list[tuple[Window, StaffMember, bool]]:
     """Who should be at which window on `day`: (window, staff member, on_leave) per active staff
     member whose assignment covers the day, for windows at `site_ids` (None = every site).
 
@@ -622,8 +778,9 @@ def on_duty(session: Session, site_ids: Iterable[int] | None, day: date
     """
     on_leave = (
         sa.exists()
-        .where(Leave.staff_member_id == StaffMember.id, Leave.starts_on <= day,
-               Leave.ends_on >= day)
+        .where(
+            Leave.staff_member_id == StaffMember.id, Leave.starts_on <= day, Leave.ends_on >= day
+        )
         .correlate(StaffMember)
         .label("on_leave")
     )

@@ -25,5 +25,11 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     register_nav(app, "scheduler.history", _l("Scheduled jobs"), roles=("admin",), order=900)
     register_commands(app)
-    register_job(app, "core.purge_sessions", purge_old_sessions,
-                 _l("Delete sign-in sessions that ended more than 30 days ago"), hour=3, minute=30)
+    register_job(
+        app,
+        "core.purge_sessions",
+        purge_old_sessions,
+        _l("Delete sign-in sessions that ended more than 30 days ago"),
+        hour=3,
+        minute=30,
+    )

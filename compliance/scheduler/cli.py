@@ -19,9 +19,12 @@ from .registry import get_jobs, run_job
 
 def register_commands(app: Flask) -> None:
     @app.cli.command("scheduler")
-    @click.option("--no-wait", is_flag=True,
-                  help="Exit at once (status 1) when another scheduler holds the lock, "
-                       "instead of standing by until it expires.")
+    @click.option(
+        "--no-wait",
+        is_flag=True,
+        help="Exit at once (status 1) when another scheduler holds the lock, "
+        "instead of standing by until it expires.",
+    )
     def scheduler_cmd(no_wait: bool) -> None:
         """Run scheduled jobs in the foreground (exactly one such process per database)."""
         from .runner import SchedulerService
@@ -45,8 +48,12 @@ def register_commands(app: Flask) -> None:
         specs = get_jobs(app_)
         last = {}
         if specs:
-            latest = (sa.select(JobRun.job, sa.func.max(JobRun.id).label("id"))
-                      .where(JobRun.outcome != "queued").group_by(JobRun.job).subquery())
+            latest = (
+                sa.select(JobRun.job, sa.func.max(JobRun.id).label("id"))
+                .where(JobRun.outcome != "queued")
+                .group_by(JobRun.job)
+                .subquery()
+            )
             for run in db.session.scalars(sa.select(JobRun).join(latest, JobRun.id == latest.c.id)):
                 last[run.job] = run
         now = datetime.now(UTC)
@@ -63,15 +70,22 @@ def register_commands(app: Flask) -> None:
             spec = specs[name]
             nxt = spec.next_run_time(tz, now)
             run = last.get(name)
-            last_text = (f"{run.outcome} for {run.run_on.isoformat()}" if run else "never run")
-            lines.append(f"{name}\n  {str(spec.description) or '-'}\n  schedule: {spec.schedule} "
-                         f"({tz.key}); next: {nxt:%Y-%m-%d %H:%M}; last: {last_text}")
+            last_text = f"{run.outcome} for {run.run_on.isoformat()}" if run else "never run"
+            lines.append(
+                f"{name}\n  {str(spec.description) or '-'}\n  schedule: {spec.schedule} "
+                f"({tz.key}); next: {nxt:%Y-%m-%d %H:%M}; last: {last_text}"
+            )
         return lines
 
     @jobs.command("run")
     @click.argument("name")
-    @click.option("--date", "run_on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-                  help="Logical run date YYYY-MM-DD (default: today, local time).")
+    @click.option(
+        "--date",
+        "run_on",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        help="Logical run date YYYY-MM-DD (default: today, local time).",
+    )
     def jobs_run(name: str, run_on) -> None:
         """Run job NAME now for a date (e.g. to catch up after an outage)."""
         from .runner import local_run_date

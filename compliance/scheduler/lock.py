@@ -37,27 +37,34 @@ class LockHolder:
         return self.expires_at > utcnow()
 
 
-def try_acquire(engine: Engine, owner: str, ttl: float, name: str = LOCK_NAME,
-                now: datetime | None = None) -> bool:
+def try_acquire(
+    engine: Engine, owner: str, ttl: float, name: str = LOCK_NAME, now: datetime | None = None
+) -> bool:
     """Take (or renew) the lease for `owner`; False while another owner's lease is unexpired."""
     now = now or utcnow()
     expires = now + timedelta(seconds=ttl)
     with engine.begin() as conn:
         taken = conn.execute(
             sa.update(_table)
-            .where(_table.c.name == name,
-                   sa.or_(_table.c.owner == owner, _table.c.expires_at < now))
+            .where(
+                _table.c.name == name, sa.or_(_table.c.owner == owner, _table.c.expires_at < now)
+            )
             .values(
                 acquired_at=sa.case((_table.c.owner == owner, _table.c.acquired_at), else_=now),
-                owner=owner, heartbeat_at=now, expires_at=expires,
+                owner=owner,
+                heartbeat_at=now,
+                expires_at=expires,
             )
         ).rowcount
     if taken == 1:
         return True
     try:
         with engine.begin() as conn:
-            conn.execute(sa.insert(_table).values(name=name, owner=owner, acquired_at=now,
-                                                  heartbeat_at=now, expires_at=expires))
+            conn.execute(
+                sa.insert(_table).values(
+                    name=name, owner=owner, acquired_at=now, heartbeat_at=now, expires_at=expires
+                )
+            )
     except sa.exc.IntegrityError:
         return False  # the row exists and is held by someone else
     return True
@@ -83,8 +90,9 @@ def release(engine: Engine, owner: str, name: str = LOCK_NAME) -> None:
 
 def current_holder(connectable, name: str = LOCK_NAME) -> LockHolder | None:
     """Who holds (or last held) the lease; `connectable` is an engine or a session."""
-    stmt = sa.select(_table.c.owner, _table.c.acquired_at, _table.c.heartbeat_at,
-                     _table.c.expires_at).where(_table.c.name == name)
+    stmt = sa.select(
+        _table.c.owner, _table.c.acquired_at, _table.c.heartbeat_at, _table.c.expires_at
+    ).where(_table.c.name == name)
     if isinstance(connectable, Engine):
         with connectable.connect() as conn:
             row = conn.execute(stmt).first()

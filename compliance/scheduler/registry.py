@@ -51,8 +51,9 @@ class JobSpec:
         return " ".join(f"{k}={v}" for k, v in self.cron.items())
 
 
-def register_job(app: Flask, name: str, func: Callable, description: str = "", *,
-                 quiet: bool = False, **cron) -> JobSpec:
+def register_job(
+    app: Flask, name: str, func: Callable, description: str = "", *, quiet: bool = False, **cron
+) -> JobSpec:
     """Register (or replace) a job under a stable name; raises ValueError for bad cron fields."""
     if not name or len(name) > 64:
         raise ValueError(f"job name must be 1-64 characters: {name!r}")
@@ -79,7 +80,8 @@ def _jsonable_counts(counts) -> dict:
 def did_work(counts: dict | None) -> bool:
     """True when any numeric count is non-zero (a quiet job's run is then kept in the history)."""
     return any(
-        value for value in (counts or {}).values()
+        value
+        for value in (counts or {}).values()
         if isinstance(value, int | float) and not isinstance(value, bool)
     )
 
@@ -94,8 +96,13 @@ def run_job(app: Flask, name: str, run_on: date, trigger: str = "manual") -> Job
     if spec.quiet and trigger in ("schedule", "catchup"):
         return _run_quiet(app, spec, run_on, trigger)
     with app.app_context():
-        run = JobRun(job=name, run_on=run_on, trigger=trigger, outcome="running",
-                     host=socket.gethostname()[:120])
+        run = JobRun(
+            job=name,
+            run_on=run_on,
+            trigger=trigger,
+            outcome="running",
+            host=socket.gethostname()[:120],
+        )
         db.session.add(run)
         db.session.flush()
         run_id = run.id  # read before the commit: reading after it would open a transaction
@@ -123,13 +130,17 @@ def run_claimed(app: Flask, run_id: int) -> JobRun | None:
 def claim_queued(session) -> list[int]:
     """Mark queued runs as running and return their ids. Each claim is one conditional UPDATE in
     its own transaction, so two processes never take the same run. Commits."""
-    queued = list(session.scalars(
-        sa.select(JobRun.id).where(JobRun.outcome == "queued").order_by(JobRun.id).limit(20)))
+    queued = list(
+        session.scalars(
+            sa.select(JobRun.id).where(JobRun.outcome == "queued").order_by(JobRun.id).limit(20)
+        )
+    )
     session.commit()
     claimed = []
     for run_id in queued:
         taken = session.execute(
-            sa.update(JobRun).where(JobRun.id == run_id, JobRun.outcome == "queued")
+            sa.update(JobRun)
+            .where(JobRun.id == run_id, JobRun.outcome == "queued")
             .values(outcome="running", started_at=utcnow(), host=socket.gethostname()[:120])
         ).rowcount
         session.commit()
@@ -148,8 +159,11 @@ def fail_interrupted_runs(session) -> int:
     n = session.execute(
         sa.update(JobRun)
         .where(JobRun.outcome == "running", JobRun.trigger.in_(SCHEDULER_TRIGGERS))
-        .values(outcome="failed", finished_at=utcnow(),
-                error="Interrupted: the scheduler process stopped while this run was going on.")
+        .values(
+            outcome="failed",
+            finished_at=utcnow(),
+            error="Interrupted: the scheduler process stopped while this run was going on.",
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
     session.commit()
@@ -174,9 +188,17 @@ def _run_quiet(app: Flask, spec: JobSpec, run_on: date, trigger: str) -> JobRun:
     with app.app_context():
         counts, outcome, error = _call(spec, app, run_on, "-")
         db.session.rollback()
-        run = JobRun(job=spec.name, run_on=run_on, trigger=trigger, started_at=started,
-                     finished_at=utcnow(), outcome=outcome, counts=counts, error=error,
-                     host=socket.gethostname()[:120])
+        run = JobRun(
+            job=spec.name,
+            run_on=run_on,
+            trigger=trigger,
+            started_at=started,
+            finished_at=utcnow(),
+            outcome=outcome,
+            counts=counts,
+            error=error,
+            host=socket.gethostname()[:120],
+        )
         if outcome == "success" and not did_work(counts):
             return run
         db.session.add(run)
@@ -197,7 +219,8 @@ def _execute(app: Flask, spec: JobSpec, run_id: int, run_on: date) -> JobRun:
     db.session.rollback()  # drop whatever a job left uncommitted in a shared session
     finished = utcnow()
     db.session.execute(
-        sa.update(JobRun).where(JobRun.id == run_id)
+        sa.update(JobRun)
+        .where(JobRun.id == run_id)
         .values(finished_at=finished, outcome=outcome, counts=counts, error=error)
         .execution_options(synchronize_session=False)
     )

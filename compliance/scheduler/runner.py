@@ -45,9 +45,14 @@ DEFAULT_MISFIRE_GRACE = 6 * 3600
 
 def scheduler_settings(app: Flask) -> dict:
     return {
-        "ttl": float(app.config.get("SCHEDULER_LOCK_TTL") or (
-            SQLITE_LOCK_TTL if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
-            else DEFAULT_LOCK_TTL)),
+        "ttl": float(
+            app.config.get("SCHEDULER_LOCK_TTL")
+            or (
+                SQLITE_LOCK_TTL
+                if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+                else DEFAULT_LOCK_TTL
+            )
+        ),
         "poll": float(app.config.get("SCHEDULER_POLL_SECONDS", DEFAULT_POLL)),
         "grace": int(app.config.get("SCHEDULER_MISFIRE_GRACE", DEFAULT_MISFIRE_GRACE)),
         "tz": ZoneInfo(app.config.get("TIMEZONE", "Asia/Shanghai")),
@@ -81,8 +86,14 @@ def build_scheduler(app: Flask, fire, grace: int | None = None) -> BackgroundSch
 
 
 def add_spec(scheduler, spec: JobSpec, fire) -> None:
-    scheduler.add_job(fire, spec.trigger(scheduler.timezone), args=[spec.name], id=spec.name,
-                      name=spec.name, replace_existing=True)
+    scheduler.add_job(
+        fire,
+        spec.trigger(scheduler.timezone),
+        args=[spec.name],
+        id=spec.name,
+        name=spec.name,
+        replace_existing=True,
+    )
 
 
 def missed_firing(spec: JobSpec, tz, now: datetime, grace: int) -> datetime | None:
@@ -154,8 +165,11 @@ class SchedulerService:
         """Called by APScheduler at a job's time: run it for today's local date."""
         with self._run_lock:
             if not self.renew():
-                logger.error("job %s not run: process %s no longer holds the scheduler lock",
-                             name, self.owner)
+                logger.error(
+                    "job %s not run: process %s no longer holds the scheduler lock",
+                    name,
+                    self.owner,
+                )
                 return
             run_job(self.app, name, local_run_date(self.app), trigger="schedule")
 
@@ -190,21 +204,30 @@ class SchedulerService:
                 if missed is None:
                     continue
                 following = spec.trigger(self.settings["tz"]).get_next_fire_time(
-                    missed, missed + timedelta(seconds=1))
+                    missed, missed + timedelta(seconds=1)
+                )
                 if following is not None and following - missed <= timedelta(hours=1):
                     continue  # a frequent job: its next regular run comes soon enough
                 run_on = missed.date()
                 missed_utc = missed.astimezone(UTC).replace(tzinfo=None)
                 done = db.session.scalar(
-                    sa.select(JobRun.id).where(
+                    sa.select(JobRun.id)
+                    .where(
                         JobRun.job == spec.name,
-                        sa.or_(JobRun.started_at >= missed_utc,
-                               sa.and_(JobRun.run_on == run_on, JobRun.outcome == "success")),
-                    ).limit(1)
+                        sa.or_(
+                            JobRun.started_at >= missed_utc,
+                            sa.and_(JobRun.run_on == run_on, JobRun.outcome == "success"),
+                        ),
+                    )
+                    .limit(1)
                 )
                 if done is None:
-                    logger.info("job %s missed its run at %s; running it now for %s",
-                                spec.name, missed.isoformat(), run_on)
+                    logger.info(
+                        "job %s missed its run at %s; running it now for %s",
+                        spec.name,
+                        missed.isoformat(),
+                        run_on,
+                    )
                     scheduled.append((spec.name, run_on))
             db.session.remove()
         for name, run_on in scheduled:
@@ -235,22 +258,37 @@ class SchedulerService:
                     holder = lock.current_holder(self._engine())
                 except sa.exc.SQLAlchemyError:
                     holder = None
-                who = (f"{holder.owner} (last heartbeat {holder.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC)"
-                       if holder else "another process")
+                who = (
+                    f"{holder.owner} (last heartbeat {holder.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC)"
+                    if holder
+                    else "another process"
+                )
                 if not wait:
-                    logger.error("Another scheduler is running: the scheduler lock is held by %s. "
-                                 "This process (%s) will not run jobs.", who, self.owner)
+                    logger.error(
+                        "Another scheduler is running: the scheduler lock is held by %s. "
+                        "This process (%s) will not run jobs.",
+                        who,
+                        self.owner,
+                    )
                     return 1
-                logger.warning("Another scheduler is running: the scheduler lock is held by %s. "
-                               "Standing by; this process (%s) runs no jobs until the lock "
-                               "expires.", who, self.owner)
+                logger.warning(
+                    "Another scheduler is running: the scheduler lock is held by %s. "
+                    "Standing by; this process (%s) runs no jobs until the lock "
+                    "expires.",
+                    who,
+                    self.owner,
+                )
                 while not self.stop_event.wait(poll):
                     if self._acquire():
                         break
                 else:
                     break
-            logger.info("scheduler lock acquired by %s; running %d job(s): %s", self.owner,
-                        len(get_jobs(self.app)), ", ".join(sorted(get_jobs(self.app))))
+            logger.info(
+                "scheduler lock acquired by %s; running %d job(s): %s",
+                self.owner,
+                len(get_jobs(self.app)),
+                ", ".join(sorted(get_jobs(self.app))),
+            )
             self._serve(poll)
         return 0
 
@@ -265,8 +303,11 @@ class SchedulerService:
         try:
             step()
         except sa.exc.SQLAlchemyError as exc:
-            logger.warning("scheduler step %s failed (%s); retrying later", step.__name__,
-                           getattr(exc, "orig", exc))
+            logger.warning(
+                "scheduler step %s failed (%s); retrying later",
+                step.__name__,
+                getattr(exc, "orig", exc),
+            )
 
     def _serve(self, poll: float) -> None:
         self._oneoff = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scheduler-oneoff")
@@ -281,8 +322,9 @@ class SchedulerService:
             self._safely(self.poll_queue)
             while not self.stop_event.wait(poll):
                 if not self.renew():
-                    logger.error("scheduler %s lost the scheduler lock; stopping its jobs",
-                                 self.owner)
+                    logger.error(
+                        "scheduler %s lost the scheduler lock; stopping its jobs", self.owner
+                    )
                     break
                 self._safely(self.poll_queue)
         finally:
@@ -295,8 +337,9 @@ class SchedulerService:
                     lock.release(self._engine(), self.owner)
                     logger.info("scheduler %s stopped and released the lock", self.owner)
                 except sa.exc.OperationalError as exc:
-                    logger.warning("could not release the scheduler lock (%s); it expires "
-                                   "by itself", exc.orig)
+                    logger.warning(
+                        "could not release the scheduler lock (%s); it expires by itself", exc.orig
+                    )
 
 
 def start_embedded_scheduler(app: Flask) -> SchedulerService:
@@ -311,8 +354,9 @@ def start_embedded_scheduler(app: Flask) -> SchedulerService:
     if existing is not None and existing.thread.is_alive():
         return existing
     service = SchedulerService(app)
-    service.thread = threading.Thread(target=service.run, kwargs={"wait": True},
-                                      name="compliance-scheduler", daemon=True)
+    service.thread = threading.Thread(
+        target=service.run, kwargs={"wait": True}, name="compliance-scheduler", daemon=True
+    )
     app.extensions["embedded_scheduler"] = service
     service.thread.start()
 

@@ -23,12 +23,15 @@ def purge_old_sessions(app: Flask, run_on: date) -> dict:
     Idempotent: the cut-off depends only on the run date, so a second run finds nothing.
     """
     with app.app_context():
-        cutoff, _ = local_day_bounds_utc(run_on - timedelta(days=SESSION_RETENTION_DAYS),
-                                         app.config["TIMEZONE"])
+        cutoff, _ = local_day_bounds_utc(
+            run_on - timedelta(days=SESSION_RETENTION_DAYS), app.config["TIMEZONE"]
+        )
         deleted = db.session.execute(
             sa.delete(UserSession).where(
-                sa.or_(UserSession.ended_at < cutoff,
-                       sa.and_(UserSession.ended_at.is_(None), UserSession.last_seen_at < cutoff))
+                sa.or_(
+                    UserSession.ended_at < cutoff,
+                    sa.and_(UserSession.ended_at.is_(None), UserSession.last_seen_at < cutoff),
+                )
             )
         ).rowcount
         db.session.commit()

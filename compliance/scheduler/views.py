@@ -53,10 +53,16 @@ def _job_rows() -> list[dict]:
 
     tz = scheduler_settings(current_app)["tz"]
     specs = get_jobs(current_app)
-    latest = (sa.select(JobRun.job, sa.func.max(JobRun.id).label("id"))
-              .where(JobRun.outcome != "queued").group_by(JobRun.job).subquery())
-    last = {r.job: r for r in db.session.scalars(
-        sa.select(JobRun).join(latest, JobRun.id == latest.c.id))}
+    latest = (
+        sa.select(JobRun.job, sa.func.max(JobRun.id).label("id"))
+        .where(JobRun.outcome != "queued")
+        .group_by(JobRun.job)
+        .subquery()
+    )
+    last = {
+        r.job: r
+        for r in db.session.scalars(sa.select(JobRun).join(latest, JobRun.id == latest.c.id))
+    }
     now = datetime.now(UTC)
     return [
         {"spec": specs[name], "next": specs[name].next_run_time(tz, now), "last": last.get(name)}
@@ -68,7 +74,8 @@ def _render(form: RunJobForm, status: int = 200):
     filters = HistoryFilterForm(request.args)
     filters.job.choices = [("", _("All jobs"))] + [(n, n) for n in sorted(get_jobs(current_app))]
     filters.outcome.choices = [("", _("All outcomes"))] + [
-        (o, str(OUTCOME_LABELS[o])) for o in OUTCOMES]
+        (o, str(OUTCOME_LABELS[o])) for o in OUTCOMES
+    ]
     stmt = sa.select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc())
     job = request.args.get("job", "")
     outcome = request.args.get("outcome", "")
@@ -79,8 +86,14 @@ def _render(form: RunJobForm, status: int = 200):
     page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
     holder = lock.current_holder(db.session)
     return render_template(
-        "scheduler/history.html", form=form, filters=filters, page=page, jobs=_job_rows(),
-        holder=holder, outcome_labels=OUTCOME_LABELS, trigger_labels=TRIGGER_LABELS,
+        "scheduler/history.html",
+        form=form,
+        filters=filters,
+        page=page,
+        jobs=_job_rows(),
+        holder=holder,
+        outcome_labels=OUTCOME_LABELS,
+        trigger_labels=TRIGGER_LABELS,
     ), status
 
 
@@ -97,28 +110,50 @@ def request_run():
     if not form.validate_on_submit():
         return _render(form, 422)
     pending = db.session.scalar(
-        sa.select(JobRun.id).where(JobRun.job == form.job.data, JobRun.run_on == form.run_on.data,
-                                   JobRun.outcome.in_(("queued", "running"))).limit(1)
+        sa.select(JobRun.id)
+        .where(
+            JobRun.job == form.job.data,
+            JobRun.run_on == form.run_on.data,
+            JobRun.outcome.in_(("queued", "running")),
+        )
+        .limit(1)
     )
     if pending is not None:
         form.job.errors.append(_("This job is already queued or running for that date."))
         return _render(form, 409)
-    run = JobRun(job=form.job.data, run_on=form.run_on.data, outcome="queued", trigger="admin",
-                 requested_by_id=current_user.id)
+    run = JobRun(
+        job=form.job.data,
+        run_on=form.run_on.data,
+        outcome="queued",
+        trigger="admin",
+        requested_by_id=current_user.id,
+    )
     db.session.add(run)
     db.session.flush()
-    record(db.session, current_user, "job_run.request", run,
-           after={"job": run.job, "run_on": run.run_on.isoformat()})
+    record(
+        db.session,
+        current_user,
+        "job_run.request",
+        run,
+        after={"job": run.job, "run_on": run.run_on.isoformat()},
+    )
     db.session.commit()
-    logger.info("run %s of job %s for %s queued by user %s", run.id, run.job, run.run_on,
-                current_user.id)
+    logger.info(
+        "run %s of job %s for %s queued by user %s", run.id, run.job, run.run_on, current_user.id
+    )
     holder = lock.current_holder(db.session)
     if holder is not None and holder.alive:
         flash(_("The job is queued; the scheduler runs it within a minute."), "success")
     else:
-        flash(_("The job is queued, but no scheduler is running: start `compliance scheduler` "
+        flash(
+            _(
+                "The job is queued, but no scheduler is running: start `compliance scheduler` "
                 "or run `compliance jobs run %(name)s --date %(date)s`.",
-                name=run.job, date=run.run_on.isoformat()), "warning")
+                name=run.job,
+                date=run.run_on.isoformat(),
+            ),
+            "warning",
+        )
     return redirect(url_for("scheduler.history"))
 
 
@@ -128,6 +163,10 @@ def run_detail(run_id: int):
     run = db.session.get(JobRun, run_id)
     if run is None:
         abort(404)
-    return render_template("scheduler/run.html", run=run, outcome_labels=OUTCOME_LABELS,
-                           trigger_labels=TRIGGER_LABELS,
-                           spec=get_jobs(current_app).get(run.job))
+    return render_template(
+        "scheduler/run.html",
+        run=run,
+        outcome_labels=OUTCOME_LABELS,
+        trigger_labels=TRIGGER_LABELS,
+        spec=get_jobs(current_app).get(run.job),
+    )

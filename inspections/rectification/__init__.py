@@ -30,15 +30,28 @@ def init_app(app) -> None:
     on_finding_created(_on_finding_created)
     app.register_blueprint(views.bp)
     register(app, api.blp)
-    register_job(app, "rectification.escalate", tasks.escalate_job,
-                 _l("Rectification reminders, overdue notices and escalation"), hour=7, minute=30)
+    register_job(
+        app,
+        "rectification.escalate",
+        tasks.escalate_job,
+        _l("Rectification reminders, overdue notices and escalation"),
+        hour=7,
+        minute=30,
+    )
     register_nav(app, "rectification.mine", _l("My rectifications"), roles=("staff",), order=30)
-    register_nav(app, "rectification.queue", _l("Verification queue"),
-                 roles=("inspector", "admin"), order=31)
-    register_nav(app, "rectification.board", _l("Rectifications"),
-                 roles=("discipline", "admin"), order=32)
-    register_nav(app, "rectification.conduct_list", _l("Complaints & commendations"),
-                 roles=("discipline", "admin", "hr"), order=33)
+    register_nav(
+        app, "rectification.queue", _l("Verification queue"), roles=("inspector", "admin"), order=31
+    )
+    register_nav(
+        app, "rectification.board", _l("Rectifications"), roles=("discipline", "admin"), order=32
+    )
+    register_nav(
+        app,
+        "rectification.conduct_list",
+        _l("Complaints & commendations"),
+        roles=("discipline", "admin", "hr"),
+        order=33,
+    )
     register_dashboard_panel(app, panels.staff_panel, roles=("staff",), order=20)
     register_dashboard_panel(app, panels.inspector_panel, roles=("inspector", "admin"), order=21)
     register_dashboard_panel(app, panels.discipline_panel, roles=("discipline", "admin"), order=22)
@@ -63,8 +76,8 @@ def _finding_extra(finding) -> str:
     if rect is None or not svc.can_view(current_user, rect, db.session):
         return ""
     return render_template(
-        "inspections/rectification/_finding_extra.html", rect=rect,
+        "inspections/rectification/_finding_extra.html",
+        rect=rect,
         status_label=STATUS_LABELS.get(rect.status, rect.status),
         overdue=rect.overdue_days(local_today()),
     )
-

@@ -24,9 +24,12 @@ from .models import (
     RectificationEventPhoto,
 )
 
-blp = ApiBlueprint("rectification_api", __name__, url_prefix="/rectifications",
-                   description="Rectifications (整改): the closed loop on findings and upheld "
-                               "complaints.")
+blp = ApiBlueprint(
+    "rectification_api",
+    __name__,
+    url_prefix="/rectifications",
+    description="Rectifications (整改): the closed loop on findings and upheld complaints.",
+)
 
 READ_ROLES = ("admin", "inspector", "discipline", "hr", "staff")
 
@@ -56,7 +59,8 @@ class RectificationSchema(Schema):
     status = fields.String()
     responsible_staff_id = fields.Integer(allow_none=True)
     responsible_staff_name = fields.Function(
-        lambda r: r.responsible_staff.name if r.responsible_staff else None)
+        lambda r: r.responsible_staff.name if r.responsible_staff else None
+    )
     supervisor_staff_id = fields.Integer(allow_none=True)
     opened_at = fields.DateTime()
     opened_on = fields.Date()
@@ -73,8 +77,11 @@ class RectificationSchema(Schema):
     closed_on_time = fields.Boolean(allow_none=True)
     fixed_on_spot = fields.Boolean()
     offence_level = fields.String(allow_none=True)
-    version = fields.Integer(metadata={"description": "send it back with an action; a "
-                                                      "different current version gives 409"})
+    version = fields.Integer(
+        metadata={
+            "description": "send it back with an action; a different current version gives 409"
+        }
+    )
 
 
 class EventSchema(Schema):
@@ -97,9 +104,12 @@ class RectificationDetailSchema(RectificationSchema):
 class RespondArgs(Schema):
     text = fields.String(required=True, validate=validate.Length(min=1, max=4000))
     version = fields.Integer(required=True)
-    photo_ids = fields.List(fields.Integer(), load_default=list,
-                            validate=validate.Length(max=6),
-                            metadata={"description": "ids returned by POST /{id}/photos"})
+    photo_ids = fields.List(
+        fields.Integer(),
+        load_default=list,
+        validate=validate.Length(max=6),
+        metadata={"description": "ids returned by POST /{id}/photos"},
+    )
 
 
 class VerifyArgs(Schema):
@@ -148,10 +158,14 @@ def _run(action) -> None:
 
 def _detail(rect_id: int) -> Rectification:
     rect = db.session.scalar(
-        sa.select(Rectification).where(Rectification.id == rect_id)
-        .options(selectinload(Rectification.events).selectinload(RectificationEvent.photos),
-                 selectinload(Rectification.events).selectinload(RectificationEvent.actor),
-                 selectinload(Rectification.responsible_staff)))
+        sa.select(Rectification)
+        .where(Rectification.id == rect_id)
+        .options(
+            selectinload(Rectification.events).selectinload(RectificationEvent.photos),
+            selectinload(Rectification.events).selectinload(RectificationEvent.actor),
+            selectinload(Rectification.responsible_staff),
+        )
+    )
     return rect
 
 
@@ -163,17 +177,28 @@ def list_rectifications(args, pagination_parameters):
     """Rectifications the caller may see, newest first, with the board's filters."""
     _require_role()
     filters = svc.Filters(
-        status=args.get("status"), overdue=bool(args.get("overdue")),
-        site_id=args.get("site_id"), category=args.get("category"),
-        severity=args.get("severity"), responsible_staff_id=args.get("responsible_staff_id"),
-        date_from=args.get("date_from"), date_to=args.get("date_to"), source=args.get("source"))
+        status=args.get("status"),
+        overdue=bool(args.get("overdue")),
+        site_id=args.get("site_id"),
+        category=args.get("category"),
+        severity=args.get("severity"),
+        responsible_staff_id=args.get("responsible_staff_id"),
+        date_from=args.get("date_from"),
+        date_to=args.get("date_to"),
+        source=args.get("source"),
+    )
     query = svc.filtered_query(db.session, current_user, filters)
     pagination_parameters.item_count = db.session.scalar(
-        sa.select(sa.func.count()).select_from(query.subquery()))
-    return list(db.session.scalars(
-        query.options(selectinload(Rectification.responsible_staff))
-        .order_by(Rectification.opened_at.desc(), Rectification.id.desc())
-        .offset(pagination_parameters.first_item).limit(pagination_parameters.page_size)))
+        sa.select(sa.func.count()).select_from(query.subquery())
+    )
+    return list(
+        db.session.scalars(
+            query.options(selectinload(Rectification.responsible_staff))
+            .order_by(Rectification.opened_at.desc(), Rectification.id.desc())
+            .offset(pagination_parameters.first_item)
+            .limit(pagination_parameters.page_size)
+        )
+    )
 
 
 @blp.route("/<int:rect_id>")
@@ -197,9 +222,13 @@ def upload_photo(rect_id: int):
     if upload is None or not upload.filename:
         abort(422, message="Send the image in the multipart field `photo`")
     try:
-        photo = store_photo(db.session, current_user, upload.read(),
-                            upload_folder=current_app.config["UPLOAD_FOLDER"],
-                            finding_id=rect.finding_id)
+        photo = store_photo(
+            db.session,
+            current_user,
+            upload.read(),
+            upload_folder=current_app.config["UPLOAD_FOLDER"],
+            finding_id=rect.finding_id,
+        )
         db.session.commit()
     except PhotoError as exc:
         db.session.rollback()
@@ -211,13 +240,26 @@ def _response_photos(rect: Rectification, photo_ids: list[int]) -> list[Photo]:
     if not photo_ids:
         return []
     photos = list(db.session.scalars(sa.select(Photo).where(Photo.id.in_(photo_ids))))
-    used = set(db.session.scalars(sa.select(RectificationEventPhoto.photo_id)
-                                  .where(RectificationEventPhoto.photo_id.in_(photo_ids))))
-    ok = [p for p in photos if p.uploaded_by_id == current_user.id and p.id not in used
-          and p.finding_id == rect.finding_id]
+    used = set(
+        db.session.scalars(
+            sa.select(RectificationEventPhoto.photo_id).where(
+                RectificationEventPhoto.photo_id.in_(photo_ids)
+            )
+        )
+    )
+    ok = [
+        p
+        for p in photos
+        if p.uploaded_by_id == current_user.id
+        and p.id not in used
+        and p.finding_id == rect.finding_id
+    ]
     if len(ok) != len(set(photo_ids)):
-        abort(422, message="Unknown photo ids: upload them first through POST "
-                           f"/api/v1/rectifications/{rect.id}/photos")
+        abort(
+            422,
+            message="Unknown photo ids: upload them first through POST "
+            f"/api/v1/rectifications/{rect.id}/photos",
+        )
     return ok
 
 
@@ -228,8 +270,11 @@ def respond(args, rect_id: int):
     """The responsible staff member says what was done (with uploaded photo ids)."""
     rect = _load(rect_id)
     photos = _response_photos(rect, args["photo_ids"])
-    _run(lambda: svc.respond(db.session, current_user, rect, args["text"], photos,
-                             expected_version=args["version"]))
+    _run(
+        lambda: svc.respond(
+            db.session, current_user, rect, args["text"], photos, expected_version=args["version"]
+        )
+    )
     return _detail(rect_id)
 
 
@@ -239,8 +284,11 @@ def respond(args, rect_id: int):
 def verify(args, rect_id: int):
     """An inspector accepts the response and closes the rectification; never one's own."""
     rect = _load(rect_id)
-    _run(lambda: svc.verify(db.session, current_user, rect, args.get("note"),
-                            expected_version=args["version"]))
+    _run(
+        lambda: svc.verify(
+            db.session, current_user, rect, args.get("note"), expected_version=args["version"]
+        )
+    )
     return _detail(rect_id)
 
 
@@ -250,7 +298,9 @@ def verify(args, rect_id: int):
 def reject(args, rect_id: int):
     """An inspector rejects the response with a reason; it reopens with a new deadline."""
     rect = _load(rect_id)
-    _run(lambda: svc.reject(db.session, current_user, rect, args["reason"],
-                            expected_version=args["version"]))
+    _run(
+        lambda: svc.reject(
+            db.session, current_user, rect, args["reason"], expected_version=args["version"]
+        )
+    )
     return _detail(rect_id)
-

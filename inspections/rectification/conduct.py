@@ -26,9 +26,18 @@ RECORDING_ROLES = ("admin", "hr", "discipline")
 DECIDING_ROLES = ("admin", "discipline")
 
 
-def record_conduct(session: Session, actor: User, *, kind: str, source: str, staff_member_id: int,
-                   received_on: date, text: str, reference: str | None = None,
-                   severity: str = "minor") -> ConductRecord:
+def record_conduct(
+    session: Session,
+    actor: User,
+    *,
+    kind: str,
+    source: str,
+    staff_member_id: int,
+    received_on: date,
+    text: str,
+    reference: str | None = None,
+    severity: str = "minor",
+) -> ConductRecord:
     """Record a complaint (pending a decision) or a commendation (kept on the staff member's
     record). Raises RectificationError for an unknown kind/source/staff member, a date in the
     future, empty text, or a staff member outside the actor's scope."""
@@ -49,9 +58,15 @@ def record_conduct(session: Session, actor: User, *, kind: str, source: str, sta
     if not text:
         raise RectificationError(_l("Describe the complaint or commendation."))
     row = ConductRecord(
-        kind=kind, source=source, staff_member_id=staff.id, site_id=staff.site_id,
-        received_on=received_on, text=text[:4000], reference=(reference or "").strip()[:64] or None,
-        severity=severity, outcome="pending" if kind == "complaint" else None,
+        kind=kind,
+        source=source,
+        staff_member_id=staff.id,
+        site_id=staff.site_id,
+        received_on=received_on,
+        text=text[:4000],
+        reference=(reference or "").strip()[:64] or None,
+        severity=severity,
+        outcome="pending" if kind == "complaint" else None,
         recorded_by_id=actor.id,
     )
     session.add(row)
@@ -61,16 +76,18 @@ def record_conduct(session: Session, actor: User, *, kind: str, source: str, sta
     return row
 
 
-def decide_complaint(session: Session, actor: User, complaint: ConductRecord, *, upheld: bool,
-                     reason: str | None) -> Rectification | None:
+def decide_complaint(
+    session: Session, actor: User, complaint: ConductRecord, *, upheld: bool, reason: str | None
+) -> Rectification | None:
     """Decide a pending complaint. An upheld complaint opens a rectification (returned).
 
     Raises RectificationError when the record is not a pending complaint, the actor may not
     decide, or no reason is given.
     """
     if not actor.has_role(*DECIDING_ROLES) or not in_scope(actor, complaint.site_id, session):
-        raise RectificationError(_l("Only a discipline officer or an administrator can decide "
-                                   "a complaint."))
+        raise RectificationError(
+            _l("Only a discipline officer or an administrator can decide a complaint.")
+        )
     if complaint.kind != "complaint":
         raise RectificationError(_l("Only a complaint has an outcome."))
     if complaint.outcome != "pending":

@@ -41,10 +41,16 @@ def load_demo(app, session, demo) -> dict:
     inspector, inspector2, admin = users["inspector"], users["inspector2"], users["admin"]
     centre = demo["sites"]["DM"]
     # The centre's hall keeper and supervisor; window A01 with a named keeper.
-    session.add(AreaKeeper(site_id=centre.id, keeper_staff_id=staff[0].id,
-                           supervisor_staff_id=staff[1].id))
-    session.add(WindowKeeper(window_id=demo["windows"]["A01"].id, keeper_staff_id=staff[0].id,
-                             supervisor_staff_id=staff[1].id))
+    session.add(
+        AreaKeeper(site_id=centre.id, keeper_staff_id=staff[0].id, supervisor_staff_id=staff[1].id)
+    )
+    session.add(
+        WindowKeeper(
+            window_id=demo["windows"]["A01"].id,
+            keeper_staff_id=staff[0].id,
+            supervisor_staff_id=staff[1].id,
+        )
+    )
     session.flush()
 
     rects = []
@@ -52,27 +58,47 @@ def load_demo(app, session, demo) -> dict:
         member = staff[index]
         assignment = member.current_assignment
         found_at = local_to_utc(datetime.combine(today - timedelta(days=days_ago), time(9, 30)))
-        finding = Finding(category=category, target="staff", site_id=member.site_id,
-                          window_id=assignment.window_id if assignment else None,
-                          staff_member_id=member.id, severity=severity, description=text,
-                          found_by_id=inspector.id, found_at=found_at, created_at=found_at)
+        finding = Finding(
+            category=category,
+            target="staff",
+            site_id=member.site_id,
+            window_id=assignment.window_id if assignment else None,
+            staff_member_id=member.id,
+            severity=severity,
+            description=text,
+            found_by_id=inspector.id,
+            found_at=found_at,
+            created_at=found_at,
+        )
         session.add(finding)
         session.flush()
         rects.append(svc.open_for_finding(session, inspector, finding))
     staff_user = users["staff"]
     # An area finding, fixed on the spot with a photo.
-    area = Finding(category="hygiene", target="area", site_id=centre.id, severity="minor",
-                   description="等候区地面有积水", found_by_id=inspector.id)
+    area = Finding(
+        category="hygiene",
+        target="area",
+        site_id=centre.id,
+        severity="minor",
+        description="等候区地面有积水",
+        found_by_id=inspector.id,
+    )
     session.add(area)
     session.flush()
     area_rect = svc.open_for_finding(session, inspector, area)
     from ..photos import PhotoError, store_photo
 
     try:
-        photo = store_photo(session, inspector, _png(), upload_folder=app.config["UPLOAD_FOLDER"],
-                            finding_id=area.id)
-        svc.fix_on_spot(session, inspector, area_rect, "已当场拖干并放置提示牌", [photo],
-                        witness="大厅值班长")
+        photo = store_photo(
+            session,
+            inspector,
+            _png(),
+            upload_folder=app.config["UPLOAD_FOLDER"],
+            finding_id=area.id,
+        )
+        svc.fix_on_spot(
+            session, inspector, area_rect, "已当场拖干并放置提示牌", [photo], witness="大厅值班长"
+        )
     except PhotoError:  # pragma: no cover - the generated image is always valid
         pass
 
@@ -83,10 +109,17 @@ def load_demo(app, session, demo) -> dict:
     if resp_user is None:
         from compliance.accounts import create_user
 
-        resp_user = create_user(session, None, username="staff2", display_name=staff[5].name,
-                                roles=["staff"], password="demo-pass-2026",
-                                hash_method=app.config["PASSWORD_HASH_METHOD"],
-                                site_codes=["DM"], staff_member_id=staff[5].id)
+        resp_user = create_user(
+            session,
+            None,
+            username="staff2",
+            display_name=staff[5].name,
+            roles=["staff"],
+            password="demo-pass-2026",
+            hash_method=app.config["PASSWORD_HASH_METHOD"],
+            site_codes=["DM"],
+            staff_member_id=staff[5].id,
+        )
     svc.respond(session, resp_user, rects[2], "已说明情况。")
     svc.reject(session, inspector2, rects[2], "未提供离岗审批记录，请补充。")
     # One closed on time.
@@ -95,13 +128,27 @@ def load_demo(app, session, demo) -> dict:
 
     # A complaint from the 好差评 system, upheld; a commendation letter.
     complaint = conduct.record_conduct(
-        session, admin, kind="complaint", source="rating", staff_member_id=staff[8].id,
-        received_on=today - timedelta(days=1), text="差评：办理时态度冷淡，未说明所需材料",
-        reference="HCP-2026-0153", severity="major")
-    conduct.decide_complaint(session, admin, complaint, upheld=True,
-                             reason="经调取录像核实，服务态度问题属实")
+        session,
+        admin,
+        kind="complaint",
+        source="rating",
+        staff_member_id=staff[8].id,
+        received_on=today - timedelta(days=1),
+        text="差评：办理时态度冷淡，未说明所需材料",
+        reference="HCP-2026-0153",
+        severity="major",
+    )
+    conduct.decide_complaint(
+        session, admin, complaint, upheld=True, reason="经调取录像核实，服务态度问题属实"
+    )
     conduct.record_conduct(
-        session, admin, kind="commendation", source="letter", staff_member_id=staff[2].id,
-        received_on=today - timedelta(days=4), text="表扬信：耐心帮助老人办理社保认证",
-        reference="BYX-2026-007")
+        session,
+        admin,
+        kind="commendation",
+        source="letter",
+        staff_member_id=staff[2].id,
+        received_on=today - timedelta(days=4),
+        text="表扬信：耐心帮助老人办理社保认证",
+        reference="BYX-2026-007",
+    )
     return {"rectifications": len(rects) + 2, "conduct_records": 2}

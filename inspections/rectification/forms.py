@@ -17,20 +17,39 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 SEVERITY_LABELS = {"minor": _l("Minor"), "major": _l("Major"), "critical": _l("Critical")}
-CATEGORY_LABELS = {"attendance": _l("Attendance"), "attire": _l("Attire"),
-                   "hygiene": _l("Hygiene"), "conduct": _l("Conduct")}
-STATUS_LABELS = {"open": _l("Open"), "responded": _l("Responded"),
-                 "rejected": _l("Rejected, reopened"), "verified": _l("Verified (closed)")}
-SOURCE_LABELS = {"letter": _l("Letter"), "rating": _l("Rating (好差评)"),
-                 "hotline": _l("Hotline"), "walk_in": _l("In person"), "other": _l("Other")}
-EVENT_LABELS = {"opened": _l("Opened"), "responded": _l("Response"), "verified": _l("Verified"),
-                "rejected": _l("Rejected"), "fixed_on_spot": _l("Fixed on the spot"),
-                "reassigned": _l("Responsible person changed"), "comment": _l("Comment"),
-                "reminded": _l("Deadline reminder sent"), "overdue": _l("Overdue notice sent"),
-                "escalated": _l("Escalated to discipline officers")}
+CATEGORY_LABELS = {
+    "attendance": _l("Attendance"),
+    "attire": _l("Attire"),
+    "hygiene": _l("Hygiene"),
+    "conduct": _l("Conduct"),
+}
+STATUS_LABELS = {
+    "open": _l("Open"),
+    "responded": _l("Responded"),
+    "rejected": _l("Rejected, reopened"),
+    "verified": _l("Verified (closed)"),
+}
+SOURCE_LABELS = {
+    "letter": _l("Letter"),
+    "rating": _l("Rating (好差评)"),
+    "hotline": _l("Hotline"),
+    "walk_in": _l("In person"),
+    "other": _l("Other"),
+}
+EVENT_LABELS = {
+    "opened": _l("Opened"),
+    "responded": _l("Response"),
+    "verified": _l("Verified"),
+    "rejected": _l("Rejected"),
+    "fixed_on_spot": _l("Fixed on the spot"),
+    "reassigned": _l("Responsible person changed"),
+    "comment": _l("Comment"),
+    "reminded": _l("Deadline reminder sent"),
+    "overdue": _l("Overdue notice sent"),
+    "escalated": _l("Escalated to discipline officers"),
+}
 KIND_LABELS = {"complaint": _l("Complaint"), "commendation": _l("Commendation")}
-OUTCOME_LABELS = {"pending": _l("Pending"), "upheld": _l("Upheld"),
-                  "not_upheld": _l("Not upheld")}
+OUTCOME_LABELS = {"pending": _l("Pending"), "upheld": _l("Upheld"), "not_upheld": _l("Not upheld")}
 
 
 def _choices(labels: dict) -> list[SelectChoice]:
@@ -48,7 +67,9 @@ class _VersionedForm(FlaskForm):
 
 class RespondForm(_VersionedForm):
     text = TextAreaField(_l("What was done"), validators=[DataRequired(), Length(max=4000)])
-    photos = MultipleFileField(_l("Photos"), render_kw={"accept": "image/*", "capture": "environment"})
+    photos = MultipleFileField(
+        _l("Photos"), render_kw={"accept": "image/*", "capture": "environment"}
+    )
 
 
 class VerifyForm(_VersionedForm):
@@ -56,14 +77,17 @@ class VerifyForm(_VersionedForm):
 
 
 class RejectForm(_VersionedForm):
-    reason = TextAreaField(_l("Reason for the rejection"),
-                           validators=[DataRequired(), Length(max=4000)])
+    reason = TextAreaField(
+        _l("Reason for the rejection"), validators=[DataRequired(), Length(max=4000)]
+    )
 
 
 class FixOnSpotForm(_VersionedForm):
     text = TextAreaField(_l("What was fixed"), validators=[Optional(), Length(max=4000)])
     witness = StringField(_l("Seen by"), validators=[Optional(), Length(max=64)])
-    photos = MultipleFileField(_l("Photo"), render_kw={"accept": "image/*", "capture": "environment"})
+    photos = MultipleFileField(
+        _l("Photo"), render_kw={"accept": "image/*", "capture": "environment"}
+    )
 
 
 class CommentForm(FlaskForm):
@@ -71,10 +95,13 @@ class CommentForm(FlaskForm):
 
 
 class ReassignForm(_VersionedForm):
-    responsible = SelectField(_l("Responsible staff member"), coerce=int,
-                              validators=[InputRequired()])
+    responsible = SelectField(
+        _l("Responsible staff member"), coerce=int, validators=[InputRequired()]
+    )
     supervisor = SelectField(_l("Supervisor"), coerce=int, validators=[Optional()])
-    reason = TextAreaField(_l("Reason for the change"), validators=[DataRequired(), Length(max=4000)])
+    reason = TextAreaField(
+        _l("Reason for the change"), validators=[DataRequired(), Length(max=4000)]
+    )
 
 
 class ConductForm(FlaskForm):
@@ -82,38 +109,65 @@ class ConductForm(FlaskForm):
     source = SelectField(_l("Source"), choices=_choices(SOURCE_LABELS))
     staff_member = SelectField(_l("Staff member"), coerce=int, validators=[InputRequired()])
     received_on = DateField(_l("Date received"), validators=[InputRequired()])
-    reference = StringField(_l("Reference (letter or ticket number)"),
-                            validators=[Optional(), Length(max=64)])
+    reference = StringField(
+        _l("Reference (letter or ticket number)"), validators=[Optional(), Length(max=64)]
+    )
     severity = SelectField(_l("Severity (complaints)"), choices=_choices(SEVERITY_LABELS))
     text = TextAreaField(_l("Content"), validators=[DataRequired(), Length(max=4000)])
 
 
 class DecideForm(FlaskForm):
-    outcome = SelectField(_l("Outcome"), choices=[SelectChoice("upheld", _l("Upheld")),
-                                                   SelectChoice("not_upheld", _l("Not upheld"))])
+    outcome = SelectField(
+        _l("Outcome"),
+        choices=[
+            SelectChoice("upheld", _l("Upheld")),
+            SelectChoice("not_upheld", _l("Not upheld")),
+        ],
+    )
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=4000)])
 
 
 class HolidayForm(FlaskForm):
     day = DateField(_l("Date"), validators=[InputRequired()])
-    kind = SelectField(_l("Kind"), choices=[SelectChoice("holiday", _l("Holiday (no work)")),
-                                            SelectChoice("workday", _l("Adjusted working day (调休)"))])
+    kind = SelectField(
+        _l("Kind"),
+        choices=[
+            SelectChoice("holiday", _l("Holiday (no work)")),
+            SelectChoice("workday", _l("Adjusted working day (调休)")),
+        ],
+    )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
 
 
 class DeadlineForm(FlaskForm):
-    critical = IntegerField(_l("Critical: working days"), validators=[InputRequired(), NumberRange(0, 60)])
-    major = IntegerField(_l("Major: working days"), validators=[InputRequired(), NumberRange(0, 60)])
-    minor = IntegerField(_l("Minor: working days"), validators=[InputRequired(), NumberRange(0, 60)])
-    reminder = IntegerField(_l("Findings in the window for a reminder"),
-                            validators=[InputRequired(), NumberRange(1, 100)])
-    written_notice = IntegerField(_l("Findings in the window for a written notice"),
-                                  validators=[InputRequired(), NumberRange(1, 100)])
-    talk = IntegerField(_l("Findings in the window for a formal talk"),
-                        validators=[InputRequired(), NumberRange(1, 100)])
-    window_days = IntegerField(_l("Rolling window (days)"), validators=[InputRequired(), NumberRange(7, 730)])
-    escalate_after = IntegerField(_l("Escalate to discipline officers after overdue days"),
-                                  validators=[InputRequired(), NumberRange(1, 60)])
+    critical = IntegerField(
+        _l("Critical: working days"), validators=[InputRequired(), NumberRange(0, 60)]
+    )
+    major = IntegerField(
+        _l("Major: working days"), validators=[InputRequired(), NumberRange(0, 60)]
+    )
+    minor = IntegerField(
+        _l("Minor: working days"), validators=[InputRequired(), NumberRange(0, 60)]
+    )
+    reminder = IntegerField(
+        _l("Findings in the window for a reminder"),
+        validators=[InputRequired(), NumberRange(1, 100)],
+    )
+    written_notice = IntegerField(
+        _l("Findings in the window for a written notice"),
+        validators=[InputRequired(), NumberRange(1, 100)],
+    )
+    talk = IntegerField(
+        _l("Findings in the window for a formal talk"),
+        validators=[InputRequired(), NumberRange(1, 100)],
+    )
+    window_days = IntegerField(
+        _l("Rolling window (days)"), validators=[InputRequired(), NumberRange(7, 730)]
+    )
+    escalate_after = IntegerField(
+        _l("Escalate to discipline officers after overdue days"),
+        validators=[InputRequired(), NumberRange(1, 60)],
+    )
 
     def validate_talk(self, field):
         from wtforms.validators import ValidationError

@@ -20,8 +20,16 @@ OPEN_STATUSES = ("open", "responded", "rejected")
 AWAITING_RESPONSE = ("open", "rejected")
 SOURCES = ("finding", "complaint")
 EVENT_KINDS = (
-    "opened", "responded", "verified", "rejected", "fixed_on_spot", "reassigned", "comment",
-    "reminded", "overdue", "escalated",
+    "opened",
+    "responded",
+    "verified",
+    "rejected",
+    "fixed_on_spot",
+    "reassigned",
+    "comment",
+    "reminded",
+    "overdue",
+    "escalated",
 )
 OFFENCE_LEVELS = ("reminder", "written_notice", "talk")
 HOLIDAY_KINDS = ("holiday", "workday")  # workday: an adjusted working day (调休) on a weekend
@@ -43,8 +51,7 @@ class Rectification(Base):
         enum_check("source", SOURCES),
         enum_check("severity", SEVERITIES),
         enum_check("category", CATEGORIES),
-        sa.CheckConstraint("finding_id IS NOT NULL OR complaint_id IS NOT NULL",
-                           name="has_origin"),
+        sa.CheckConstraint("finding_id IS NOT NULL OR complaint_id IS NOT NULL", name="has_origin"),
         sa.CheckConstraint("rejection_count >= 0", name="rejections_non_negative"),
         sa.Index("ix_rectification_status_deadline", "status", "deadline_on"),
         sa.Index("ix_rectification_site_opened", "site_id", "opened_at"),
@@ -55,16 +62,18 @@ class Rectification(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(sa.String(16), default="finding")
     finding_id: Mapped[int | None] = mapped_column(sa.ForeignKey("finding.id"), unique=True)
-    complaint_id: Mapped[int | None] = mapped_column(sa.ForeignKey("conduct_record.id"),
-                                                     unique=True)
+    complaint_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("conduct_record.id"), unique=True
+    )
     site_id: Mapped[int] = mapped_column(sa.ForeignKey("site.id"))
     window_id: Mapped[int | None] = mapped_column(sa.ForeignKey("window.id"))
     category: Mapped[str] = mapped_column(sa.String(16), index=True)
     severity: Mapped[str] = mapped_column(sa.String(8), index=True)
     title: Mapped[str] = mapped_column(sa.String(300))
     responsible_staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_member.id"))
-    supervisor_staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_member.id"),
-                                                            index=True)
+    supervisor_staff_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("staff_member.id"), index=True
+    )
     status: Mapped[str] = mapped_column(sa.String(16), default="open")
     opened_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     opened_on: Mapped[date] = mapped_column(sa.Date)  # local date the clock started
@@ -89,13 +98,14 @@ class Rectification(Base):
     site: Mapped[Site] = relationship()
     window: Mapped[Window | None] = relationship()
     responsible_staff: Mapped[StaffMember | None] = relationship(
-        foreign_keys=[responsible_staff_id])
-    supervisor_staff: Mapped[StaffMember | None] = relationship(
-        foreign_keys=[supervisor_staff_id])
+        foreign_keys=[responsible_staff_id]
+    )
+    supervisor_staff: Mapped[StaffMember | None] = relationship(foreign_keys=[supervisor_staff_id])
     responded_by: Mapped[User | None] = relationship(foreign_keys=[responded_by_id])
     verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
     events: Mapped[list[RectificationEvent]] = relationship(
-        back_populates="rectification", order_by="RectificationEvent.id")
+        back_populates="rectification", order_by="RectificationEvent.id"
+    )
 
     @property
     def is_open(self) -> bool:
@@ -126,8 +136,9 @@ class RectificationEvent(Base):
 
     rectification: Mapped[Rectification] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
-    photos: Mapped[list[Photo]] = relationship(secondary="rectification_event_photo",
-                                               order_by="Photo.id")
+    photos: Mapped[list[Photo]] = relationship(
+        secondary="rectification_event_photo", order_by="Photo.id"
+    )
 
 
 class RectificationEventPhoto(Base):
@@ -135,10 +146,8 @@ class RectificationEventPhoto(Base):
 
     __tablename__ = "rectification_event_photo"
 
-    event_id: Mapped[int] = mapped_column(sa.ForeignKey("rectification_event.id"),
-                                          primary_key=True)
-    photo_id: Mapped[int] = mapped_column(sa.ForeignKey("photo.id"), primary_key=True,
-                                          index=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("rectification_event.id"), primary_key=True)
+    photo_id: Mapped[int] = mapped_column(sa.ForeignKey("photo.id"), primary_key=True, index=True)
 
 
 class WindowKeeper(Base):

@@ -18,28 +18,54 @@ from .models import OPEN_STATUSES, Rectification
 def staff_panel(user) -> Markup | None:
     if not user.staff_member_id:
         return None
-    rects = list(db.session.scalars(
-        sa.select(Rectification)
-        .where(Rectification.responsible_staff_id == user.staff_member_id,
-               Rectification.status.in_(OPEN_STATUSES))
-        .order_by(Rectification.deadline_on, Rectification.id).limit(10)))
-    return Markup(render_template("inspections/rectification/_panel_staff.html", rects=rects,
-                                  today=local_today()))
+    rects = list(
+        db.session.scalars(
+            sa.select(Rectification)
+            .where(
+                Rectification.responsible_staff_id == user.staff_member_id,
+                Rectification.status.in_(OPEN_STATUSES),
+            )
+            .order_by(Rectification.deadline_on, Rectification.id)
+            .limit(10)
+        )
+    )
+    return Markup(
+        render_template(
+            "inspections/rectification/_panel_staff.html", rects=rects, today=local_today()
+        )
+    )
 
 
 def inspector_panel(user) -> Markup | None:
-    count = db.session.scalar(
-        sa.select(sa.func.count()).select_from(
-            svc.verification_queue(db.session, user).order_by(None).subquery())) or 0
+    count = (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(
+                svc.verification_queue(db.session, user).order_by(None).subquery()
+            )
+        )
+        or 0
+    )
     return Markup(render_template("inspections/rectification/_panel_inspector.html", count=count))
 
 
 def discipline_panel(user) -> Markup | None:
     today = local_today()
-    overdue = db.session.scalar(
-        sa.select(sa.func.count(Rectification.id)).where(
-            Rectification.status.in_(OPEN_STATUSES), Rectification.deadline_on < today,
-            scope_filter(user, Rectification.site_id))) or 0
+    overdue = (
+        db.session.scalar(
+            sa.select(sa.func.count(Rectification.id)).where(
+                Rectification.status.in_(OPEN_STATUSES),
+                Rectification.deadline_on < today,
+                scope_filter(user, Rectification.site_id),
+            )
+        )
+        or 0
+    )
     flagged = svc.flagged_staff(db.session, user, today)
-    return Markup(render_template("inspections/rectification/_panel_discipline.html",
-                                  overdue=overdue, flagged=flagged[:10], flagged_total=len(flagged)))
+    return Markup(
+        render_template(
+            "inspections/rectification/_panel_discipline.html",
+            overdue=overdue,
+            flagged=flagged[:10],
+            flagged_total=len(flagged),
+        )
+    )

@@ -81,11 +81,16 @@ class RectificationChanged(RectificationConflict):
     """Someone else changed the rectification since it was loaded."""
 
     def __init__(self) -> None:
-        super().__init__(_l("This rectification has changed in the meantime; reload the page "
-                           "to see its current state."))
+        super().__init__(
+            _l(
+                "This rectification has changed in the meantime; reload the page "
+                "to see its current state."
+            )
+        )
 
 
 # --- working-day calendar -------------------------------------------------------------------
+
 
 def calendar_overrides(session: Session, start: date, end: date) -> dict[date, str]:
     """Holidays and adjusted working days between two dates (inclusive)."""
@@ -140,13 +145,17 @@ def deadline_for(session: Session, severity: str, start: date) -> date:
 
 # --- who is responsible ---------------------------------------------------------------------
 
+
 def window_assignee_id(session: Session, window_id: int) -> int | None:
     """The staff member currently assigned to a window (the longest-serving one if several)."""
     return session.scalar(
         sa.select(Assignment.staff_member_id)
         .join(StaffMember, StaffMember.id == Assignment.staff_member_id)
-        .where(Assignment.window_id == window_id, Assignment.ended_on.is_(None),
-               StaffMember.status == "active")
+        .where(
+            Assignment.window_id == window_id,
+            Assignment.ended_on.is_(None),
+            StaffMember.status == "active",
+        )
         .order_by(Assignment.started_on, Assignment.id)
         .limit(1)
     )
@@ -159,14 +168,24 @@ def window_assignees(session: Session, window_ids: Sequence[int]) -> dict[int, i
     rows = session.execute(
         sa.select(Assignment.window_id, Assignment.staff_member_id)
         .join(StaffMember, StaffMember.id == Assignment.staff_member_id)
-        .where(Assignment.window_id.in_(window_ids), Assignment.ended_on.is_(None),
-               StaffMember.status == "active")
-        .order_by(Assignment.started_on.desc(), Assignment.id.desc())).all()
+        .where(
+            Assignment.window_id.in_(window_ids),
+            Assignment.ended_on.is_(None),
+            StaffMember.status == "active",
+        )
+        .order_by(Assignment.started_on.desc(), Assignment.id.desc())
+    ).all()
     return {window_id: staff_id for window_id, staff_id in rows}  # the earliest start wins
 
 
-def responsible_for(session: Session, *, target: str, site_id: int, window_id: int | None,
-                    staff_member_id: int | None) -> tuple[int | None, int | None]:
+def responsible_for(
+    session: Session,
+    *,
+    target: str,
+    site_id: int,
+    window_id: int | None,
+    staff_member_id: int | None,
+) -> tuple[int | None, int | None]:
     """(responsible staff id, supervisor staff id) for a finding's target.
 
     A staff finding is the staff member's own; a window finding goes to the window's keeper (or,
@@ -176,19 +195,23 @@ def responsible_for(session: Session, *, target: str, site_id: int, window_id: i
     if target == "staff" and staff_member_id and not window_id:
         # The supervisor of a staff finding follows the window the person works at.
         window_id = session.scalar(
-            sa.select(Assignment.window_id).where(Assignment.staff_member_id == staff_member_id,
-                                                  Assignment.ended_on.is_(None)))
+            sa.select(Assignment.window_id).where(
+                Assignment.staff_member_id == staff_member_id, Assignment.ended_on.is_(None)
+            )
+        )
     window_keeper = session.get(WindowKeeper, window_id) if window_id else None
     area_keeper = session.get(AreaKeeper, site_id)
     if target == "staff" and staff_member_id:
         responsible = staff_member_id
     elif window_id:
-        responsible = (window_keeper.keeper_staff_id if window_keeper else None) \
-            or window_assignee_id(session, window_id)
+        responsible = (
+            window_keeper.keeper_staff_id if window_keeper else None
+        ) or window_assignee_id(session, window_id)
     else:
         responsible = area_keeper.keeper_staff_id if area_keeper else None
-    supervisor = (window_keeper.supervisor_staff_id if window_keeper else None) \
-        or (area_keeper.supervisor_staff_id if area_keeper else None)
+    supervisor = (window_keeper.supervisor_staff_id if window_keeper else None) or (
+        area_keeper.supervisor_staff_id if area_keeper else None
+    )
     if supervisor == responsible:
         supervisor = None
     return responsible, supervisor
@@ -204,18 +227,24 @@ def users_for_staff(session: Session, staff_ids: Iterable[int | None]) -> dict[i
     return {u.staff_member_id: u for u in users}
 
 
-def users_with_role_for_site(session: Session, role: str, site_id: int,
-                             _cache: dict | None = None) -> list[User]:
+def users_with_role_for_site(
+    session: Session, role: str, site_id: int, _cache: dict | None = None
+) -> list[User]:
     """Active users holding `role` whose scope includes the site."""
     cache = _cache if _cache is not None else {}
     key = ("role", role)
     if key not in cache:
-        users = list(session.scalars(
-            sa.select(User).join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == role, User.active.is_(True)).order_by(User.id)
-        ))
-        cache[key] = [(u, None if u.all_sites else site_tree_ids(session, u.scope_site_ids))
-                      for u in users]
+        users = list(
+            session.scalars(
+                sa.select(User)
+                .join(UserRole, UserRole.user_id == User.id)
+                .where(UserRole.role == role, User.active.is_(True))
+                .order_by(User.id)
+            )
+        )
+        cache[key] = [
+            (u, None if u.all_sites else site_tree_ids(session, u.scope_site_ids)) for u in users
+        ]
     return [u for u, ids in cache[key] if ids is None or site_id in ids]
 
 
@@ -226,8 +255,10 @@ VERIFYING_ROLES = ("admin", "inspector")
 
 
 def can_view(user: User, rect: Rectification, session: Session | None = None) -> bool:
-    if user.staff_member_id and user.staff_member_id in (rect.responsible_staff_id,
-                                                         rect.supervisor_staff_id):
+    if user.staff_member_id and user.staff_member_id in (
+        rect.responsible_staff_id,
+        rect.supervisor_staff_id,
+    ):
         return True
     return user.has_role(*SUPERVISING_ROLES) and in_scope(user, rect.site_id, session)
 
@@ -236,28 +267,34 @@ def respond_refusal(user: User, rect: Rectification) -> RectificationError | Non
     """Why `user` may not respond now (None when they may)."""
     if not user.staff_member_id or user.staff_member_id != rect.responsible_staff_id:
         return RectificationForbidden(
-            _l("Only the responsible staff member can respond to this rectification."))
+            _l("Only the responsible staff member can respond to this rectification.")
+        )
     if rect.status not in AWAITING_RESPONSE:
         return RectificationConflict(_l("This rectification is not waiting for a response."))
     return None
 
 
-def verify_refusal(user: User, rect: Rectification,
-                   session: Session | None = None) -> RectificationError | None:
+def verify_refusal(
+    user: User, rect: Rectification, session: Session | None = None
+) -> RectificationError | None:
     """Why `user` may not verify or reject now (None when they may)."""
     if not user.has_role(*VERIFYING_ROLES) or not in_scope(user, rect.site_id, session):
         return RectificationForbidden(_l("Only an inspector can verify a rectification."))
     if rect.responded_by_id == user.id or (
-            user.staff_member_id and user.staff_member_id == rect.responsible_staff_id):
+        user.staff_member_id and user.staff_member_id == rect.responsible_staff_id
+    ):
         return RectificationForbidden(
-            _l("You responded to this rectification yourself; another inspector must verify it."))
+            _l("You responded to this rectification yourself; another inspector must verify it.")
+        )
     if rect.status != "responded":
         return RectificationConflict(
-            _l("This rectification has no response waiting for verification."))
+            _l("This rectification has no response waiting for verification.")
+        )
     return None
 
 
 # --- the workflow ---------------------------------------------------------------------------
+
 
 def _check_version(rect: Rectification, expected_version: int | None) -> None:
     if expected_version is not None and int(expected_version) != rect.version:
@@ -291,12 +328,24 @@ def _clean_text(text: str | None, required_message: str | None = None) -> str | 
     return text
 
 
-def _add_event(session: Session, actor: User | None, rect: Rectification, kind: str,
-               text: str | None = None, photos: Sequence[Photo] = (), data: dict | None = None,
-               before: dict | None = None) -> RectificationEvent:
+def _add_event(
+    session: Session,
+    actor: User | None,
+    rect: Rectification,
+    kind: str,
+    text: str | None = None,
+    photos: Sequence[Photo] = (),
+    data: dict | None = None,
+    before: dict | None = None,
+) -> RectificationEvent:
     event = RectificationEvent(
-        rectification_id=rect.id, kind=kind, actor_id=actor.id if actor else None, text=text,
-        status_after=rect.status, deadline_after=rect.deadline_on, data=data,
+        rectification_id=rect.id,
+        kind=kind,
+        actor_id=actor.id if actor else None,
+        text=text,
+        status_after=rect.status,
+        deadline_after=rect.deadline_on,
+        data=data,
     )
     event.photos = list(photos)
     session.add(event)
@@ -304,8 +353,7 @@ def _add_event(session: Session, actor: User | None, rect: Rectification, kind: 
     after = snapshot(rect)
     if photos:
         after["photo_ids"] = [p.id for p in photos]
-    record(session, actor, f"rectification.{kind}", rect, before=before, after=after,
-           reason=text)
+    record(session, actor, f"rectification.{kind}", rect, before=before, after=after, reason=text)
     return event
 
 
@@ -313,8 +361,16 @@ def _local_date(value: datetime | None) -> date:
     return to_local(value).date() if value else local_today()
 
 
-def _notify_each(session: Session, users: Iterable[User | None], kind: str, message,
-                 link: str | None, entity, dedupe_key: str | None, **params) -> int:
+def _notify_each(
+    session: Session,
+    users: Iterable[User | None],
+    kind: str,
+    message,
+    link: str | None,
+    entity,
+    dedupe_key: str | None,
+    **params,
+) -> int:
     """Notify each user in their own language; returns how many notices were created."""
     created = 0
     seen: set[int] = set()
@@ -324,8 +380,9 @@ def _notify_each(session: Session, users: Iterable[User | None], kind: str, mess
         seen.add(user.id)
         with force_locale(user.locale or "zh"):
             title = str(message) % params if params else str(message)
-        created += len(notify(session, user, kind, title, link=link, entity=entity,
-                              dedupe_key=dedupe_key))
+        created += len(
+            notify(session, user, kind, title, link=link, entity=entity, dedupe_key=dedupe_key)
+        )
     return created
 
 
@@ -338,20 +395,35 @@ def open_for_finding(session: Session, actor: User | None, finding: Finding) -> 
 
     The deadline counts working days from the local date the finding was made.
     """
-    existing = session.scalar(sa.select(Rectification).where(Rectification.finding_id == finding.id))
+    existing = session.scalar(
+        sa.select(Rectification).where(Rectification.finding_id == finding.id)
+    )
     if existing is not None:
         return existing
     responsible, supervisor = responsible_for(
-        session, target=finding.target, site_id=finding.site_id, window_id=finding.window_id,
-        staff_member_id=finding.staff_member_id)
+        session,
+        target=finding.target,
+        site_id=finding.site_id,
+        window_id=finding.window_id,
+        staff_member_id=finding.staff_member_id,
+    )
     opened_on = _local_date(finding.found_at)
     deadline = deadline_for(session, finding.severity, opened_on)
     rect = Rectification(
-        source="finding", finding_id=finding.id, site_id=finding.site_id,
-        window_id=finding.window_id, category=finding.category, severity=finding.severity,
-        title=finding.description[:300], responsible_staff_id=responsible,
-        supervisor_staff_id=supervisor, status="open", opened_at=utcnow(), opened_on=opened_on,
-        first_deadline_on=deadline, deadline_on=deadline,
+        source="finding",
+        finding_id=finding.id,
+        site_id=finding.site_id,
+        window_id=finding.window_id,
+        category=finding.category,
+        severity=finding.severity,
+        title=finding.description[:300],
+        responsible_staff_id=responsible,
+        supervisor_staff_id=supervisor,
+        status="open",
+        opened_at=utcnow(),
+        opened_on=opened_on,
+        first_deadline_on=deadline,
+        deadline_on=deadline,
     )
     session.add(rect)
     session.flush()
@@ -360,33 +432,51 @@ def open_for_finding(session: Session, actor: User | None, finding: Finding) -> 
         session.flush()
     _add_event(session, actor, rect, "opened", data={"finding_id": finding.id})
     _notify_opened(session, rect)
-    logger.info("rectification %s opened for finding %s (deadline %s)", rect.id, finding.id,
-                deadline)
+    logger.info(
+        "rectification %s opened for finding %s (deadline %s)", rect.id, finding.id, deadline
+    )
     return rect
 
 
-def open_for_complaint(session: Session, actor: User | None,
-                       complaint: ConductRecord) -> Rectification:
+def open_for_complaint(
+    session: Session, actor: User | None, complaint: ConductRecord
+) -> Rectification:
     """Open the rectification of an upheld complaint; its clock starts on the decision date."""
     existing = session.scalar(
-        sa.select(Rectification).where(Rectification.complaint_id == complaint.id))
+        sa.select(Rectification).where(Rectification.complaint_id == complaint.id)
+    )
     if existing is not None:
         return existing
     assignment = session.scalar(
-        sa.select(Assignment).where(Assignment.staff_member_id == complaint.staff_member_id,
-                                    Assignment.ended_on.is_(None)))
+        sa.select(Assignment).where(
+            Assignment.staff_member_id == complaint.staff_member_id, Assignment.ended_on.is_(None)
+        )
+    )
     window_id = assignment.window_id if assignment else None
     _responsible, supervisor = responsible_for(
-        session, target="staff", site_id=complaint.site_id, window_id=window_id,
-        staff_member_id=complaint.staff_member_id)
+        session,
+        target="staff",
+        site_id=complaint.site_id,
+        window_id=window_id,
+        staff_member_id=complaint.staff_member_id,
+    )
     opened_on = local_today()
     deadline = deadline_for(session, complaint.severity, opened_on)
     rect = Rectification(
-        source="complaint", complaint_id=complaint.id, site_id=complaint.site_id,
-        window_id=window_id, category="conduct", severity=complaint.severity,
-        title=complaint.text[:300], responsible_staff_id=complaint.staff_member_id,
-        supervisor_staff_id=supervisor, status="open", opened_at=utcnow(), opened_on=opened_on,
-        first_deadline_on=deadline, deadline_on=deadline,
+        source="complaint",
+        complaint_id=complaint.id,
+        site_id=complaint.site_id,
+        window_id=window_id,
+        category="conduct",
+        severity=complaint.severity,
+        title=complaint.text[:300],
+        responsible_staff_id=complaint.staff_member_id,
+        supervisor_staff_id=supervisor,
+        status="open",
+        opened_at=utcnow(),
+        opened_on=opened_on,
+        first_deadline_on=deadline,
+        deadline_on=deadline,
     )
     session.add(rect)
     session.flush()
@@ -399,14 +489,27 @@ def open_for_complaint(session: Session, actor: User | None,
 
 def _notify_opened(session: Session, rect: Rectification) -> None:
     users = users_for_staff(session, [rect.responsible_staff_id])
-    _notify_each(session, [users.get(rect.responsible_staff_id)], "rectification.opened",
-                 _l("A rectification was opened for you: %(title)s (deadline %(deadline)s)"),
-                 rect_link(rect), rect, None, title=rect.title[:80],
-                 deadline=rect.deadline_on.isoformat())
+    _notify_each(
+        session,
+        [users.get(rect.responsible_staff_id)],
+        "rectification.opened",
+        _l("A rectification was opened for you: %(title)s (deadline %(deadline)s)"),
+        rect_link(rect),
+        rect,
+        None,
+        title=rect.title[:80],
+        deadline=rect.deadline_on.isoformat(),
+    )
 
 
-def respond(session: Session, actor: User, rect: Rectification, text: str | None,
-            photos: Sequence[Photo] = (), expected_version: int | None = None) -> RectificationEvent:
+def respond(
+    session: Session,
+    actor: User,
+    rect: Rectification,
+    text: str | None,
+    photos: Sequence[Photo] = (),
+    expected_version: int | None = None,
+) -> RectificationEvent:
     """The responsible staff member says what was done, with photos.
 
     Raises RectificationError (not the responsible person, not waiting for a response, no
@@ -436,8 +539,14 @@ def _close(rect: Rectification, actor: User | None, today: date) -> None:
     rect.closed_on_time = today <= rect.deadline_on
 
 
-def verify(session: Session, actor: User, rect: Rectification, note: str | None = None,
-           expected_version: int | None = None, today: date | None = None) -> RectificationEvent:
+def verify(
+    session: Session,
+    actor: User,
+    rect: Rectification,
+    note: str | None = None,
+    expected_version: int | None = None,
+    today: date | None = None,
+) -> RectificationEvent:
     """An inspector accepts the response; the rectification is closed.
 
     Raises RectificationError (not an inspector, nothing to verify, own response) or
@@ -453,15 +562,28 @@ def verify(session: Session, actor: User, rect: Rectification, note: str | None 
     _flush_change(session, rect)
     event = _add_event(session, actor, rect, "verified", note, before=before)
     users = users_for_staff(session, [rect.responsible_staff_id])
-    _notify_each(session, [users.get(rect.responsible_staff_id)], "rectification.verified",
-                 _l("Your rectification was accepted: %(title)s"), rect_link(rect), rect, None,
-                 title=rect.title[:80])
+    _notify_each(
+        session,
+        [users.get(rect.responsible_staff_id)],
+        "rectification.verified",
+        _l("Your rectification was accepted: %(title)s"),
+        rect_link(rect),
+        rect,
+        None,
+        title=rect.title[:80],
+    )
     logger.info("rectification %s verified by %s", rect.id, actor.id)
     return event
 
 
-def reject(session: Session, actor: User, rect: Rectification, reason: str | None,
-           expected_version: int | None = None, today: date | None = None) -> RectificationEvent:
+def reject(
+    session: Session,
+    actor: User,
+    rect: Rectification,
+    reason: str | None,
+    expected_version: int | None = None,
+    today: date | None = None,
+) -> RectificationEvent:
     """An inspector rejects the response with a reason; the rectification reopens with a new
     deadline counted from today, and its rejection count goes up.
 
@@ -480,20 +602,40 @@ def reject(session: Session, actor: User, rect: Rectification, reason: str | Non
     rect.rejection_count = (rect.rejection_count or 0) + 1
     rect.deadline_on = new_deadline
     _flush_change(session, rect)
-    event = _add_event(session, actor, rect, "rejected", reason, before=before,
-                       data={"previous_deadline": before["deadline_on"]})
+    event = _add_event(
+        session,
+        actor,
+        rect,
+        "rejected",
+        reason,
+        before=before,
+        data={"previous_deadline": before["deadline_on"]},
+    )
     users = users_for_staff(session, [rect.responsible_staff_id])
-    _notify_each(session, [users.get(rect.responsible_staff_id)], "rectification.rejected",
-                 _l("Your rectification response was rejected; new deadline %(deadline)s"),
-                 rect_link(rect), rect, None, deadline=rect.deadline_on.isoformat())
+    _notify_each(
+        session,
+        [users.get(rect.responsible_staff_id)],
+        "rectification.rejected",
+        _l("Your rectification response was rejected; new deadline %(deadline)s"),
+        rect_link(rect),
+        rect,
+        None,
+        deadline=rect.deadline_on.isoformat(),
+    )
     logger.info("rectification %s rejected by %s", rect.id, actor.id)
     return event
 
 
-def fix_on_spot(session: Session, actor: User, rect: Rectification, text: str | None,
-                photos: Sequence[Photo], witness: str | None = None,
-                expected_version: int | None = None, today: date | None = None
-                ) -> RectificationEvent:
+def fix_on_spot(
+    session: Session,
+    actor: User,
+    rect: Rectification,
+    text: str | None,
+    photos: Sequence[Photo],
+    witness: str | None = None,
+    expected_version: int | None = None,
+    today: date | None = None,
+) -> RectificationEvent:
     """An inspector records that the problem was fixed on the spot (现场整改), with a photo:
     the rectification is rectified and verified at once, with who saw it.
 
@@ -515,34 +657,57 @@ def fix_on_spot(session: Session, actor: User, rect: Rectification, text: str | 
     rect.responded_at = now
     _close(rect, actor, today or local_today())
     _flush_change(session, rect)
-    return _add_event(session, actor, rect, "fixed_on_spot", text, photos, before=before,
-                      data={"witness": witness})
+    return _add_event(
+        session,
+        actor,
+        rect,
+        "fixed_on_spot",
+        text,
+        photos,
+        before=before,
+        data={"witness": witness},
+    )
 
 
-def add_comment(session: Session, actor: User, rect: Rectification, text: str | None
-                ) -> RectificationEvent:
+def add_comment(
+    session: Session, actor: User, rect: Rectification, text: str | None
+) -> RectificationEvent:
     """A note or a correction on the timeline (earlier events are never edited). Open to the
     supervising roles in scope and to the responsible person. Raises RectificationError."""
-    if not (actor.has_role(*SUPERVISING_ROLES) and in_scope(actor, rect.site_id, session)) and \
-            not (actor.staff_member_id and actor.staff_member_id == rect.responsible_staff_id):
+    if not (actor.has_role(*SUPERVISING_ROLES) and in_scope(actor, rect.site_id, session)) and not (
+        actor.staff_member_id and actor.staff_member_id == rect.responsible_staff_id
+    ):
         raise RectificationForbidden(_l("You may not comment on this rectification."))
     text = _clean_text(text, _l("Write the comment."))
     return _add_event(session, actor, rect, "comment", text)
 
 
-def fix_finding_on_spot(session: Session, actor: User, finding: Finding, text: str | None,
-                        photos: Sequence[Photo], witness: str | None = None) -> Rectification:
+def fix_finding_on_spot(
+    session: Session,
+    actor: User,
+    finding: Finding,
+    text: str | None,
+    photos: Sequence[Photo],
+    witness: str | None = None,
+) -> Rectification:
     """For the patrol form: record a finding as fixed on the spot (现场整改) in the same
     transaction that created it. Raises RectificationError as `fix_on_spot`."""
     rect = open_for_finding(session, actor, finding)
-    fix_on_spot(session, actor, rect, text, photos, witness=witness,
-                today=_local_date(finding.found_at))
+    fix_on_spot(
+        session, actor, rect, text, photos, witness=witness, today=_local_date(finding.found_at)
+    )
     return rect
 
 
-def reassign(session: Session, actor: User, rect: Rectification,
-             responsible_staff_id: int | None, supervisor_staff_id: int | None, reason: str | None,
-             expected_version: int | None = None) -> RectificationEvent:
+def reassign(
+    session: Session,
+    actor: User,
+    rect: Rectification,
+    responsible_staff_id: int | None,
+    supervisor_staff_id: int | None,
+    reason: str | None,
+    expected_version: int | None = None,
+) -> RectificationEvent:
     """An administrator corrects who is responsible (a new event; nothing is overwritten
     silently). Raises RectificationError or RectificationChanged."""
     _check_version(rect, expected_version)
@@ -558,16 +723,25 @@ def reassign(session: Session, actor: User, rect: Rectification,
         raise RectificationError(_l("Choose the responsible staff member."))
     before = snapshot(rect)
     rect.responsible_staff_id = responsible_staff_id
-    rect.supervisor_staff_id = supervisor_staff_id if supervisor_staff_id != responsible_staff_id \
-        else None
+    rect.supervisor_staff_id = (
+        supervisor_staff_id if supervisor_staff_id != responsible_staff_id else None
+    )
     _flush_change(session, rect)
-    event = _add_event(session, actor, rect, "reassigned", reason, before=before,
-                       data={"from": before["responsible_staff_id"], "to": responsible_staff_id})
+    event = _add_event(
+        session,
+        actor,
+        rect,
+        "reassigned",
+        reason,
+        before=before,
+        data={"from": before["responsible_staff_id"], "to": responsible_staff_id},
+    )
     _notify_opened(session, rect)
     return event
 
 
 # --- repeat offences ------------------------------------------------------------------------
+
 
 def ladder_thresholds(session: Session) -> dict[str, int]:
     raw = get_setting(session, THRESHOLDS_KEY) or {}
@@ -596,16 +770,21 @@ def _window_bounds(session: Session, on: date) -> tuple[date, datetime, datetime
     return first_day, local_day_bounds_utc(first_day)[0], local_day_bounds_utc(on)[1]
 
 
-def offence_counts(session: Session, on: date, staff_ids: Iterable[int] | None = None
-                   ) -> dict[int, int]:
+def offence_counts(
+    session: Session, on: date, staff_ids: Iterable[int] | None = None
+) -> dict[int, int]:
     """Findings about each staff member plus upheld complaints, in the rolling window ending on
     `on` (inclusive)."""
     first_day, start, end = _window_bounds(session, on)
     q1 = sa.select(Finding.staff_member_id, sa.func.count(Finding.id)).where(
-        Finding.staff_member_id.is_not(None), Finding.found_at >= start, Finding.found_at < end)
+        Finding.staff_member_id.is_not(None), Finding.found_at >= start, Finding.found_at < end
+    )
     q2 = sa.select(ConductRecord.staff_member_id, sa.func.count(ConductRecord.id)).where(
-        ConductRecord.kind == "complaint", ConductRecord.outcome == "upheld",
-        ConductRecord.received_on >= first_day, ConductRecord.received_on <= on)
+        ConductRecord.kind == "complaint",
+        ConductRecord.outcome == "upheld",
+        ConductRecord.received_on >= first_day,
+        ConductRecord.received_on <= on,
+    )
     if staff_ids is not None:
         ids = list(staff_ids)
         q1 = q1.where(Finding.staff_member_id.in_(ids))
@@ -624,30 +803,57 @@ def _apply_ladder(session: Session, rect: Rectification, staff_id: int, on: date
     if level is None:
         return None
     first_day, start, end = _window_bounds(session, on)
-    first_id = session.scalar(
-        sa.select(sa.func.min(Finding.id)).where(
-            Finding.staff_member_id == staff_id, Finding.found_at >= start,
-            Finding.found_at < end)) or 0
+    first_id = (
+        session.scalar(
+            sa.select(sa.func.min(Finding.id)).where(
+                Finding.staff_member_id == staff_id,
+                Finding.found_at >= start,
+                Finding.found_at < end,
+            )
+        )
+        or 0
+    )
     key = f"rect-ladder:{staff_id}:{level}:{first_id}"
     staff = session.get(StaffMember, staff_id)
     users = users_for_staff(session, [staff_id, rect.supervisor_staff_id])
     link = rect_link(rect)
     if level == "reminder":
-        _notify_each(session, [users.get(staff_id)], "rectification.ladder",
-                     _l("Reminder: a finding was recorded about you; please rectify it."),
-                     link, rect, f"{key}:{rect.id}")
+        _notify_each(
+            session,
+            [users.get(staff_id)],
+            "rectification.ladder",
+            _l("Reminder: a finding was recorded about you; please rectify it."),
+            link,
+            rect,
+            f"{key}:{rect.id}",
+        )
     elif level == "written_notice":
-        _notify_each(session, [users.get(staff_id), users.get(rect.supervisor_staff_id)],
-                     "rectification.ladder",
-                     _l("Written notice (书面提醒): %(name)s has %(n)s findings in %(days)s days."),
-                     link, rect, key, name=staff.name, n=count,
-                     days=get_setting(session, WINDOW_KEY))
+        _notify_each(
+            session,
+            [users.get(staff_id), users.get(rect.supervisor_staff_id)],
+            "rectification.ladder",
+            _l("Written notice (书面提醒): %(name)s has %(n)s findings in %(days)s days."),
+            link,
+            rect,
+            key,
+            name=staff.name,
+            n=count,
+            days=get_setting(session, WINDOW_KEY),
+        )
     else:
         officers = users_with_role_for_site(session, "discipline", staff.site_id)
-        _notify_each(session, officers, "rectification.ladder",
-                     _l("Candidate for a formal talk (约谈): %(name)s has %(n)s findings in "
-                        "%(days)s days."), "/rectifications/flagged", staff, key, name=staff.name, n=count,
-                     days=get_setting(session, WINDOW_KEY))
+        _notify_each(
+            session,
+            officers,
+            "rectification.ladder",
+            _l("Candidate for a formal talk (约谈): %(name)s has %(n)s findings in %(days)s days."),
+            "/rectifications/flagged",
+            staff,
+            key,
+            name=staff.name,
+            n=count,
+            days=get_setting(session, WINDOW_KEY),
+        )
     return level
 
 
@@ -659,8 +865,9 @@ class FlaggedRow:
     open_count: int
 
 
-def flagged_staff(session: Session, user: User, on: date | None = None,
-                  min_level: str = "talk") -> list[FlaggedRow]:
+def flagged_staff(
+    session: Session, user: User, on: date | None = None, min_level: str = "talk"
+) -> list[FlaggedRow]:
     """Staff members in the user's scope at or above `min_level` of the ladder, most offences
     first."""
     on = on or local_today()
@@ -669,21 +876,39 @@ def flagged_staff(session: Session, user: User, on: date | None = None,
     wanted = {sid: n for sid, n in counts.items() if n >= thresholds[min_level]}
     if not wanted:
         return []
-    staff = {s.id: s for s in session.scalars(
-        sa.select(StaffMember).where(StaffMember.id.in_(wanted),
-                                     scope_filter(user, StaffMember.site_id, session)))}
-    open_counts = dict(session.execute(
-        sa.select(Rectification.responsible_staff_id, sa.func.count(Rectification.id))
-        .where(Rectification.responsible_staff_id.in_(staff),
-               Rectification.status.in_(OPEN_STATUSES))
-        .group_by(Rectification.responsible_staff_id)).all()) if staff else {}
-    rows = [FlaggedRow(staff[sid], n, level_for(n, thresholds), open_counts.get(sid, 0))
-            for sid, n in wanted.items() if sid in staff]
+    staff = {
+        s.id: s
+        for s in session.scalars(
+            sa.select(StaffMember).where(
+                StaffMember.id.in_(wanted), scope_filter(user, StaffMember.site_id, session)
+            )
+        )
+    }
+    open_counts = (
+        dict(
+            session.execute(
+                sa.select(Rectification.responsible_staff_id, sa.func.count(Rectification.id))
+                .where(
+                    Rectification.responsible_staff_id.in_(staff),
+                    Rectification.status.in_(OPEN_STATUSES),
+                )
+                .group_by(Rectification.responsible_staff_id)
+            ).all()
+        )
+        if staff
+        else {}
+    )
+    rows = [
+        FlaggedRow(staff[sid], n, level_for(n, thresholds), open_counts.get(sid, 0))
+        for sid, n in wanted.items()
+        if sid in staff
+    ]
     rows.sort(key=lambda r: (-r.count, r.staff.name))
     return rows
 
 
 # --- queries --------------------------------------------------------------------------------
+
 
 @dataclass
 class Filters:
@@ -698,8 +923,9 @@ class Filters:
     source: str | None = None
 
 
-def filtered_query(session: Session, user: User, filters: Filters, today: date | None = None
-                   ) -> sa.Select:
+def filtered_query(
+    session: Session, user: User, filters: Filters, today: date | None = None
+) -> sa.Select:
     """Rectifications the user may see (supervising roles: their sites; others: their own),
     narrowed by the filters. Not ordered."""
     today = today or local_today()
@@ -708,15 +934,20 @@ def filtered_query(session: Session, user: User, filters: Filters, today: date |
         query = query.where(scope_filter(user, Rectification.site_id, session))
     else:
         mine = user.staff_member_id or -1
-        query = query.where(sa.or_(Rectification.responsible_staff_id == mine,
-                                   Rectification.supervisor_staff_id == mine))
+        query = query.where(
+            sa.or_(
+                Rectification.responsible_staff_id == mine,
+                Rectification.supervisor_staff_id == mine,
+            )
+        )
     if filters.status == "open":
         query = query.where(Rectification.status.in_(OPEN_STATUSES))
     elif filters.status:
         query = query.where(Rectification.status == filters.status)
     if filters.overdue:
-        query = query.where(Rectification.status.in_(OPEN_STATUSES),
-                            Rectification.deadline_on < today)
+        query = query.where(
+            Rectification.status.in_(OPEN_STATUSES), Rectification.deadline_on < today
+        )
     if filters.site_id:
         query = query.where(Rectification.site_id == filters.site_id)
     if filters.category:
@@ -737,41 +968,61 @@ def filtered_query(session: Session, user: User, filters: Filters, today: date |
 def counts_for(session: Session, query: sa.Select, today: date | None = None) -> dict[str, int]:
     """Counts by status, overdue and on-time closure over a filtered query."""
     today = today or local_today()
-    sub = query.with_only_columns(Rectification.status, Rectification.deadline_on,
-                                  Rectification.closed_on_time,
-                                  Rectification.days_to_close).subquery()
-    row = session.execute(sa.select(
-        sa.func.count(),
-        sa.func.count().filter(sub.c.status == "open"),
-        sa.func.count().filter(sub.c.status == "responded"),
-        sa.func.count().filter(sub.c.status == "rejected"),
-        sa.func.count().filter(sub.c.status == "verified"),
-        sa.func.count().filter(sub.c.status.in_(OPEN_STATUSES), sub.c.deadline_on < today),
-        sa.func.count().filter(sub.c.closed_on_time.is_(True)),
-        sa.func.avg(sub.c.days_to_close),
-    )).one()
+    sub = query.with_only_columns(
+        Rectification.status,
+        Rectification.deadline_on,
+        Rectification.closed_on_time,
+        Rectification.days_to_close,
+    ).subquery()
+    row = session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.count().filter(sub.c.status == "open"),
+            sa.func.count().filter(sub.c.status == "responded"),
+            sa.func.count().filter(sub.c.status == "rejected"),
+            sa.func.count().filter(sub.c.status == "verified"),
+            sa.func.count().filter(sub.c.status.in_(OPEN_STATUSES), sub.c.deadline_on < today),
+            sa.func.count().filter(sub.c.closed_on_time.is_(True)),
+            sa.func.avg(sub.c.days_to_close),
+        )
+    ).one()
     total, open_, responded, rejected, verified, overdue, on_time, avg_days = row
-    return {"total": total, "open": open_, "responded": responded, "rejected": rejected,
-            "verified": verified, "overdue": overdue, "on_time": on_time,
-            "on_time_rate": round(100 * on_time / verified) if verified else None,
-            "avg_days_to_close": round(float(avg_days), 1) if avg_days is not None else None}
+    return {
+        "total": total,
+        "open": open_,
+        "responded": responded,
+        "rejected": rejected,
+        "verified": verified,
+        "overdue": overdue,
+        "on_time": on_time,
+        "on_time_rate": round(100 * on_time / verified) if verified else None,
+        "avg_days_to_close": round(float(avg_days), 1) if avg_days is not None else None,
+    }
 
 
 def with_people():
     """Loader options for list pages (no N+1)."""
-    return (selectinload(Rectification.responsible_staff), selectinload(Rectification.site),
-            selectinload(Rectification.window), selectinload(Rectification.supervisor_staff))
+    return (
+        selectinload(Rectification.responsible_staff),
+        selectinload(Rectification.site),
+        selectinload(Rectification.window),
+        selectinload(Rectification.supervisor_staff),
+    )
 
 
 def verification_queue(session: Session, user: User) -> sa.Select:
     """Responses waiting for verification in the user's scope, oldest response first."""
-    return (sa.select(Rectification)
-            .where(Rectification.status == "responded",
-                   scope_filter(user, Rectification.site_id, session))
-            .order_by(Rectification.responded_at, Rectification.id))
+    return (
+        sa.select(Rectification)
+        .where(
+            Rectification.status == "responded", scope_filter(user, Rectification.site_id, session)
+        )
+        .order_by(Rectification.responded_at, Rectification.id)
+    )
 
 
 # --- escalation -----------------------------------------------------------------------------
+
 
 def escalate(session: Session, run_on: date) -> dict[str, int]:
     """Reminders the day before the deadline, overdue notices to the responsible person and the
@@ -779,14 +1030,20 @@ def escalate(session: Session, run_on: date) -> dict[str, int]:
     rectification has been overdue for the configured number of days. Idempotent per run date
     (every notice carries a dedupe key)."""
     after_days = int(get_setting(session, ESCALATE_KEY) or 3)
-    rects = list(session.scalars(
-        sa.select(Rectification)
-        .where(Rectification.status.in_(OPEN_STATUSES),
-               Rectification.deadline_on <= run_on + timedelta(days=1),
-               Rectification.opened_on <= run_on)
-        .order_by(Rectification.id)))
-    users = users_for_staff(session, [sid for r in rects
-                                      for sid in (r.responsible_staff_id, r.supervisor_staff_id)])
+    rects = list(
+        session.scalars(
+            sa.select(Rectification)
+            .where(
+                Rectification.status.in_(OPEN_STATUSES),
+                Rectification.deadline_on <= run_on + timedelta(days=1),
+                Rectification.opened_on <= run_on,
+            )
+            .order_by(Rectification.id)
+        )
+    )
+    users = users_for_staff(
+        session, [sid for r in rects for sid in (r.responsible_staff_id, r.supervisor_staff_id)]
+    )
     role_cache: dict = {}
     counts = {"reminded": 0, "overdue": 0, "escalated": 0, "notices": 0}
     for rect in rects:
@@ -796,10 +1053,17 @@ def escalate(session: Session, run_on: date) -> dict[str, int]:
         overdue = (run_on - rect.deadline_on).days
         if overdue == -1:
             if rect.status in AWAITING_RESPONSE:
-                n = _notify_each(session, [responsible], "rectification.reminder",
-                                 _l("Reminder: rectification due tomorrow (%(deadline)s): %(title)s"),
-                                 link, rect, f"rect-remind:{rect.id}:{rect.deadline_on}",
-                                 deadline=rect.deadline_on.isoformat(), title=rect.title[:80])
+                n = _notify_each(
+                    session,
+                    [responsible],
+                    "rectification.reminder",
+                    _l("Reminder: rectification due tomorrow (%(deadline)s): %(title)s"),
+                    link,
+                    rect,
+                    f"rect-remind:{rect.id}:{rect.deadline_on}",
+                    deadline=rect.deadline_on.isoformat(),
+                    title=rect.title[:80],
+                )
                 if n:
                     counts["reminded"] += 1
                     counts["notices"] += n
@@ -807,10 +1071,18 @@ def escalate(session: Session, run_on: date) -> dict[str, int]:
             continue
         if overdue < 1:
             continue
-        n = _notify_each(session, [responsible, supervisor], "rectification.overdue",
-                         _l("Overdue by %(days)s days (deadline %(deadline)s): %(title)s"),
-                         link, rect, f"rect-overdue:{rect.id}:{run_on}", days=overdue,
-                         deadline=rect.deadline_on.isoformat(), title=rect.title[:80])
+        n = _notify_each(
+            session,
+            [responsible, supervisor],
+            "rectification.overdue",
+            _l("Overdue by %(days)s days (deadline %(deadline)s): %(title)s"),
+            link,
+            rect,
+            f"rect-overdue:{rect.id}:{run_on}",
+            days=overdue,
+            deadline=rect.deadline_on.isoformat(),
+            title=rect.title[:80],
+        )
         if n:
             counts["overdue"] += 1
             counts["notices"] += n
@@ -818,33 +1090,57 @@ def escalate(session: Session, run_on: date) -> dict[str, int]:
                 _job_event(session, rect, "overdue", {"on": run_on.isoformat()})
         if overdue >= after_days:
             officers = users_with_role_for_site(session, "discipline", rect.site_id, role_cache)
-            n = _notify_each(session, officers, "rectification.escalated",
-                             _l("Escalated: rectification overdue by %(days)s days: %(title)s"),
-                             link, rect, f"rect-escalate:{rect.id}:{rect.deadline_on}",
-                             days=overdue, title=rect.title[:80])
+            n = _notify_each(
+                session,
+                officers,
+                "rectification.escalated",
+                _l("Escalated: rectification overdue by %(days)s days: %(title)s"),
+                link,
+                rect,
+                f"rect-escalate:{rect.id}:{rect.deadline_on}",
+                days=overdue,
+                title=rect.title[:80],
+            )
             if n:
                 counts["escalated"] += 1
                 counts["notices"] += n
                 if not _has_event(session, rect, "escalated"):
-                    _job_event(session, rect, "escalated",
-                               {"on": run_on.isoformat(), "officers": len(officers)})
+                    _job_event(
+                        session,
+                        rect,
+                        "escalated",
+                        {"on": run_on.isoformat(), "officers": len(officers)},
+                    )
     return counts
 
 
 def _has_event(session: Session, rect: Rectification, kind: str) -> bool:
     """Whether an event of this kind exists for the current deadline."""
-    return session.scalar(
-        sa.select(sa.func.count(RectificationEvent.id)).where(
-            RectificationEvent.rectification_id == rect.id, RectificationEvent.kind == kind,
-            RectificationEvent.deadline_after == rect.deadline_on)) > 0
+    return (
+        session.scalar(
+            sa.select(sa.func.count(RectificationEvent.id)).where(
+                RectificationEvent.rectification_id == rect.id,
+                RectificationEvent.kind == kind,
+                RectificationEvent.deadline_after == rect.deadline_on,
+            )
+        )
+        > 0
+    )
 
 
 def _job_event(session: Session, rect: Rectification, kind: str, data: dict) -> None:
     # Timeline entries written by the job; the rectification row itself is not changed, so an
     # inspector acting at the same moment is not disturbed.
-    session.add(RectificationEvent(rectification_id=rect.id, kind=kind, actor_id=None,
-                                   status_after=rect.status, deadline_after=rect.deadline_on,
-                                   data=data))
+    session.add(
+        RectificationEvent(
+            rectification_id=rect.id,
+            kind=kind,
+            actor_id=None,
+            status_after=rect.status,
+            deadline_after=rect.deadline_on,
+            data=data,
+        )
+    )
     session.flush()
 
 

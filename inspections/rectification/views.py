@@ -76,10 +76,18 @@ PER_PAGE = 30
 
 @bp.app_context_processor
 def _labels():
-    return {"rect_labels": {"severity": SEVERITY_LABELS, "category": CATEGORY_LABELS,
-                            "status": STATUS_LABELS, "source": SOURCE_LABELS,
-                            "kind": KIND_LABELS, "event": EVENT_LABELS, "outcome": OUTCOME_LABELS,
-                            "level": svc.LEVEL_LABELS}}
+    return {
+        "rect_labels": {
+            "severity": SEVERITY_LABELS,
+            "category": CATEGORY_LABELS,
+            "status": STATUS_LABELS,
+            "source": SOURCE_LABELS,
+            "kind": KIND_LABELS,
+            "event": EVENT_LABELS,
+            "outcome": OUTCOME_LABELS,
+            "level": svc.LEVEL_LABELS,
+        }
+    }
 
 
 @bp.errorhandler(sa.exc.OperationalError)
@@ -90,11 +98,16 @@ def _write_conflict(error):
     if db.engine.dialect.name != "sqlite" or "locked" not in str(error.orig):
         raise error
     logger.info("write conflict on %s", request.path)
-    return render_template("errors/error.html", status=409, title=_("Please reload"),
-                           message=str(svc.RectificationChanged().message)), 409
+    return render_template(
+        "errors/error.html",
+        status=409,
+        title=_("Please reload"),
+        message=str(svc.RectificationChanged().message),
+    ), 409
 
 
 # --- helpers --------------------------------------------------------------------------------
+
 
 def _int_arg(name: str) -> int | None:
     try:
@@ -146,9 +159,15 @@ def _store_photos(files, rect: Rectification) -> list[Photo]:
         raise PhotoError(_("At most %(n)s photos.", n=MAX_PHOTOS))
     photos = []
     for f in files:
-        photos.append(store_photo(db.session, current_user, f.read(),
-                                  upload_folder=current_app.config["UPLOAD_FOLDER"],
-                                  finding_id=rect.finding_id))
+        photos.append(
+            store_photo(
+                db.session,
+                current_user,
+                f.read(),
+                upload_folder=current_app.config["UPLOAD_FOLDER"],
+                finding_id=rect.finding_id,
+            )
+        )
     return photos
 
 
@@ -159,8 +178,11 @@ def _version(form) -> int | None:
         return None
 
 
-STATUS_FOR = {svc.RectificationChanged: 409, svc.RectificationConflict: 409,
-              svc.RectificationForbidden: 403}
+STATUS_FOR = {
+    svc.RectificationChanged: 409,
+    svc.RectificationConflict: 409,
+    svc.RectificationForbidden: 403,
+}
 
 
 def _run_action(rect: Rectification, action) -> tuple[bool, int]:
@@ -177,7 +199,9 @@ def _run_action(rect: Rectification, action) -> tuple[bool, int]:
         return False, 400
     except svc.RectificationError as exc:
         db.session.rollback()
-        flash(str(exc.message), "warning" if isinstance(exc, svc.RectificationConflict) else "danger")
+        flash(
+            str(exc.message), "warning" if isinstance(exc, svc.RectificationConflict) else "danger"
+        )
         return False, STATUS_FOR.get(type(exc), 400)
 
 
@@ -191,9 +215,11 @@ def _form_errors(form) -> None:
 
 
 def _staff_choices(site_id: int | None = None, blank: str | None = None) -> list[tuple[int, str]]:
-    query = (sa.select(StaffMember).where(StaffMember.status == "active",
-                                          scope_filter(current_user, StaffMember.site_id))
-             .order_by(StaffMember.name))
+    query = (
+        sa.select(StaffMember)
+        .where(StaffMember.status == "active", scope_filter(current_user, StaffMember.site_id))
+        .order_by(StaffMember.name)
+    )
     if site_id:
         query = query.where(StaffMember.site_id == site_id)
     choices = [(s.id, f"{s.name} ({s.staff_no})") for s in db.session.scalars(query)]
@@ -202,6 +228,7 @@ def _staff_choices(site_id: int | None = None, blank: str | None = None) -> list
 
 # --- lists ----------------------------------------------------------------------------------
 
+
 @bp.route("/rectifications/mine")
 @login_required
 def mine():
@@ -209,25 +236,48 @@ def mine():
     staff_id = current_user.staff_member_id
     open_rects, closed, commendations, level, count = [], [], [], None, 0
     if staff_id:
-        base = (sa.select(Rectification).where(Rectification.responsible_staff_id == staff_id)
-                .options(selectinload(Rectification.site), selectinload(Rectification.window)))
-        open_rects = list(db.session.scalars(
-            base.where(Rectification.status.in_(OPEN_STATUSES))
-            .order_by(Rectification.deadline_on, Rectification.id)))
-        closed = list(db.session.scalars(
-            base.where(Rectification.status == "verified")
-            .order_by(Rectification.closed_at.desc()).limit(20)))
-        commendations = list(db.session.scalars(
-            sa.select(ConductRecord).where(ConductRecord.staff_member_id == staff_id,
-                                           ConductRecord.kind == "commendation")
-            .order_by(ConductRecord.received_on.desc()).limit(20)))
+        base = (
+            sa.select(Rectification)
+            .where(Rectification.responsible_staff_id == staff_id)
+            .options(selectinload(Rectification.site), selectinload(Rectification.window))
+        )
+        open_rects = list(
+            db.session.scalars(
+                base.where(Rectification.status.in_(OPEN_STATUSES)).order_by(
+                    Rectification.deadline_on, Rectification.id
+                )
+            )
+        )
+        closed = list(
+            db.session.scalars(
+                base.where(Rectification.status == "verified")
+                .order_by(Rectification.closed_at.desc())
+                .limit(20)
+            )
+        )
+        commendations = list(
+            db.session.scalars(
+                sa.select(ConductRecord)
+                .where(
+                    ConductRecord.staff_member_id == staff_id, ConductRecord.kind == "commendation"
+                )
+                .order_by(ConductRecord.received_on.desc())
+                .limit(20)
+            )
+        )
         count = svc.offence_counts(db.session, today, [staff_id]).get(staff_id, 0)
         level = svc.level_for(count, svc.ladder_thresholds(db.session))
-    return render_template("inspections/rectification/mine.html", open_rects=open_rects,
-                           closed=closed, commendations=commendations, today=today,
-                           level=level, offence_count=count,
-                           window_days=get_setting(db.session, svc.WINDOW_KEY),
-                           linked=bool(staff_id))
+    return render_template(
+        "inspections/rectification/mine.html",
+        open_rects=open_rects,
+        closed=closed,
+        commendations=commendations,
+        today=today,
+        level=level,
+        offence_count=count,
+        window_days=get_setting(db.session, svc.WINDOW_KEY),
+        linked=bool(staff_id),
+    )
 
 
 @bp.route("/rectifications/queue")
@@ -246,13 +296,23 @@ def board():
     query = svc.filtered_query(db.session, current_user, filters, today)
     counts = svc.counts_for(db.session, query, today)
     ordered = query.options(*svc.with_people()).order_by(
-        Rectification.opened_at.desc(), Rectification.id.desc())
+        Rectification.opened_at.desc(), Rectification.id.desc()
+    )
     page = db.paginate(ordered, page=_int_arg("page") or 1, per_page=PER_PAGE, error_out=False)
     sites = sites_in_scope(current_user)
     staff = _staff_choices(filters.site_id)
-    return render_template("inspections/rectification/board.html", page=page, counts=counts,
-                           filters=filters, sites=sites, staff=staff, today=today,
-                           statuses=STATUSES, categories=CATEGORIES, severities=SEVERITIES)
+    return render_template(
+        "inspections/rectification/board.html",
+        page=page,
+        counts=counts,
+        filters=filters,
+        sites=sites,
+        staff=staff,
+        today=today,
+        statuses=STATUSES,
+        categories=CATEGORIES,
+        severities=SEVERITIES,
+    )
 
 
 @bp.route("/rectifications/flagged")
@@ -260,24 +320,39 @@ def board():
 def flagged():
     today = local_today()
     rows = svc.flagged_staff(db.session, current_user, today, min_level="written_notice")
-    return render_template("inspections/rectification/flagged.html", rows=rows, today=today,
-                           thresholds=svc.ladder_thresholds(db.session),
-                           window_days=get_setting(db.session, svc.WINDOW_KEY))
+    return render_template(
+        "inspections/rectification/flagged.html",
+        rows=rows,
+        today=today,
+        thresholds=svc.ladder_thresholds(db.session),
+        window_days=get_setting(db.session, svc.WINDOW_KEY),
+    )
 
 
 # --- one rectification ----------------------------------------------------------------------
 
+
 def _timeline_context(rect: Rectification) -> dict:
-    events = list(db.session.scalars(
-        sa.select(RectificationEvent).where(RectificationEvent.rectification_id == rect.id)
-        .options(selectinload(RectificationEvent.photos), selectinload(RectificationEvent.actor))
-        .order_by(RectificationEvent.at, RectificationEvent.id)))
+    events = list(
+        db.session.scalars(
+            sa.select(RectificationEvent)
+            .where(RectificationEvent.rectification_id == rect.id)
+            .options(
+                selectinload(RectificationEvent.photos), selectinload(RectificationEvent.actor)
+            )
+            .order_by(RectificationEvent.at, RectificationEvent.id)
+        )
+    )
     event_photo_ids = {p.id for e in events for p in e.photos}
     before_photos = []
     if rect.finding_id:
-        before_photos = [p for p in db.session.scalars(
-            sa.select(Photo).where(Photo.finding_id == rect.finding_id).order_by(Photo.id))
-            if p.id not in event_photo_ids]
+        before_photos = [
+            p
+            for p in db.session.scalars(
+                sa.select(Photo).where(Photo.finding_id == rect.finding_id).order_by(Photo.id)
+            )
+            if p.id not in event_photo_ids
+        ]
     offence_count = 0
     subject = rect.finding.staff_member_id if rect.finding else None
     subject = subject or (rect.complaint.staff_member_id if rect.complaint else None)
@@ -285,18 +360,29 @@ def _timeline_context(rect: Rectification) -> dict:
     if subject:
         offence_count = svc.offence_counts(db.session, local_today(), [subject]).get(subject, 0)
         level = svc.level_for(offence_count, svc.ladder_thresholds(db.session))
-    return {"rect": rect, "events": events, "before_photos": before_photos,
-            "today": local_today(), "offence_count": offence_count, "level": level,
-            "can_respond": svc.respond_refusal(current_user, rect) is None,
-            "can_verify": svc.verify_refusal(current_user, rect, db.session) is None,
-            "verify_blocked": (rect.status == "responded"
-                               and current_user.has_role(*svc.VERIFYING_ROLES)
-                               and svc.verify_refusal(current_user, rect, db.session)),
-            "can_fix": (rect.status in ("open", "rejected")
-                        and current_user.has_role(*svc.VERIFYING_ROLES)),
-            "can_reassign": rect.is_open and current_user.has_role("admin"),
-            "can_comment": (current_user.has_role(*svc.SUPERVISING_ROLES)
-                            or current_user.staff_member_id == rect.responsible_staff_id)}
+    return {
+        "rect": rect,
+        "events": events,
+        "before_photos": before_photos,
+        "today": local_today(),
+        "offence_count": offence_count,
+        "level": level,
+        "can_respond": svc.respond_refusal(current_user, rect) is None,
+        "can_verify": svc.verify_refusal(current_user, rect, db.session) is None,
+        "verify_blocked": (
+            rect.status == "responded"
+            and current_user.has_role(*svc.VERIFYING_ROLES)
+            and svc.verify_refusal(current_user, rect, db.session)
+        ),
+        "can_fix": (
+            rect.status in ("open", "rejected") and current_user.has_role(*svc.VERIFYING_ROLES)
+        ),
+        "can_reassign": rect.is_open and current_user.has_role("admin"),
+        "can_comment": (
+            current_user.has_role(*svc.SUPERVISING_ROLES)
+            or current_user.staff_member_id == rect.responsible_staff_id
+        ),
+    }
 
 
 def _render_timeline(rect: Rectification, status: int = 200, **forms):
@@ -309,8 +395,12 @@ def _render_timeline(rect: Rectification, status: int = 200, **forms):
     ctx["comment_form"] = forms.get("comment_form") or CommentForm()
     if ctx["can_reassign"]:
         form = forms.get("reassign_form") or ReassignForm(
-            data={"version": rect.version, "responsible": rect.responsible_staff_id or 0,
-                  "supervisor": rect.supervisor_staff_id or 0})
+            data={
+                "version": rect.version,
+                "responsible": rect.responsible_staff_id or 0,
+                "supervisor": rect.supervisor_staff_id or 0,
+            }
+        )
         form.responsible.choices = select_choices(_staff_choices(rect.site_id))
         form.supervisor.choices = select_choices(_staff_choices(rect.site_id, blank=_("(none)")))
         ctx["reassign_form"] = form
@@ -351,10 +441,19 @@ def respond(rect_id: int):
     if not form.validate_on_submit():
         _form_errors(form)
         return _render_timeline(rect, 400, respond_form=form)
-    ok, status = _run_action(rect, lambda: svc.respond(
-        db.session, current_user, rect, form.text.data,
-        _store_photos(request.files.getlist("photos"), rect) if svc.respond_refusal(
-            current_user, rect) is None else (), expected_version=_version(form)))
+    ok, status = _run_action(
+        rect,
+        lambda: svc.respond(
+            db.session,
+            current_user,
+            rect,
+            form.text.data,
+            _store_photos(request.files.getlist("photos"), rect)
+            if svc.respond_refusal(current_user, rect) is None
+            else (),
+            expected_version=_version(form),
+        ),
+    )
     return _after_action(rect_id, ok, status, _("Your response has been sent for verification."))
 
 
@@ -366,8 +465,12 @@ def verify(rect_id: int):
     if not form.validate_on_submit():
         _form_errors(form)
         return _render_timeline(rect, 400, verify_form=form)
-    ok, status = _run_action(rect, lambda: svc.verify(
-        db.session, current_user, rect, form.note.data, expected_version=_version(form)))
+    ok, status = _run_action(
+        rect,
+        lambda: svc.verify(
+            db.session, current_user, rect, form.note.data, expected_version=_version(form)
+        ),
+    )
     return _after_action(rect_id, ok, status, _("The rectification is verified and closed."))
 
 
@@ -379,10 +482,15 @@ def reject(rect_id: int):
     if not form.validate_on_submit():
         _form_errors(form)
         return _render_timeline(rect, 400, reject_form=form)
-    ok, status = _run_action(rect, lambda: svc.reject(
-        db.session, current_user, rect, form.reason.data, expected_version=_version(form)))
-    return _after_action(rect_id, ok, status,
-                         _("The response was rejected; the rectification is open again."))
+    ok, status = _run_action(
+        rect,
+        lambda: svc.reject(
+            db.session, current_user, rect, form.reason.data, expected_version=_version(form)
+        ),
+    )
+    return _after_action(
+        rect_id, ok, status, _("The response was rejected; the rectification is open again.")
+    )
 
 
 @bp.route("/rectifications/<int:rect_id>/fix-on-spot", methods=["POST"])
@@ -393,10 +501,18 @@ def fix_on_spot(rect_id: int):
     if not form.validate_on_submit():
         _form_errors(form)
         return _render_timeline(rect, 400, fix_form=form)
-    ok, status = _run_action(rect, lambda: svc.fix_on_spot(
-        db.session, current_user, rect, form.text.data,
-        _store_photos(request.files.getlist("photos"), rect), witness=form.witness.data,
-        expected_version=_version(form)))
+    ok, status = _run_action(
+        rect,
+        lambda: svc.fix_on_spot(
+            db.session,
+            current_user,
+            rect,
+            form.text.data,
+            _store_photos(request.files.getlist("photos"), rect),
+            witness=form.witness.data,
+            expected_version=_version(form),
+        ),
+    )
     return _after_action(rect_id, ok, status, _("Recorded as fixed on the spot and closed."))
 
 
@@ -408,8 +524,9 @@ def comment(rect_id: int):
     if not form.validate_on_submit():
         _form_errors(form)
         return _render_timeline(rect, 400, comment_form=form)
-    ok, status = _run_action(rect, lambda: svc.add_comment(db.session, current_user, rect,
-                                                           form.text.data))
+    ok, status = _run_action(
+        rect, lambda: svc.add_comment(db.session, current_user, rect, form.text.data)
+    )
     return _after_action(rect_id, ok, status, _("The comment has been added."))
 
 
@@ -423,9 +540,18 @@ def reassign(rect_id: int):
     if not form.validate_on_submit():
         _form_errors(form)
         return _render_timeline(rect, 400, reassign_form=form)
-    ok, status = _run_action(rect, lambda: svc.reassign(
-        db.session, current_user, rect, form.responsible.data or None,
-        form.supervisor.data or None, form.reason.data, expected_version=_version(form)))
+    ok, status = _run_action(
+        rect,
+        lambda: svc.reassign(
+            db.session,
+            current_user,
+            rect,
+            form.responsible.data or None,
+            form.supervisor.data or None,
+            form.reason.data,
+            expected_version=_version(form),
+        ),
+    )
     return _after_action(rect_id, ok, status, _("The responsible person has been changed."))
 
 
@@ -441,14 +567,22 @@ def photo(photo_id: int, variant: str):
     ph = db.session.get(Photo, photo_id)
     if ph is None:
         abort(404)
-    rects = list(db.session.scalars(
-        sa.select(Rectification).join(RectificationEvent,
-                                      RectificationEvent.rectification_id == Rectification.id)
-        .join(RectificationEventPhoto, RectificationEventPhoto.event_id == RectificationEvent.id)
-        .where(RectificationEventPhoto.photo_id == ph.id)))
+    rects = list(
+        db.session.scalars(
+            sa.select(Rectification)
+            .join(RectificationEvent, RectificationEvent.rectification_id == Rectification.id)
+            .join(
+                RectificationEventPhoto, RectificationEventPhoto.event_id == RectificationEvent.id
+            )
+            .where(RectificationEventPhoto.photo_id == ph.id)
+        )
+    )
     if ph.finding_id:
-        rects += list(db.session.scalars(
-            sa.select(Rectification).where(Rectification.finding_id == ph.finding_id)))
+        rects += list(
+            db.session.scalars(
+                sa.select(Rectification).where(Rectification.finding_id == ph.finding_id)
+            )
+        )
     if not any(svc.can_view(current_user, r, db.session) for r in rects):
         abort(404)
     path = photo_path(current_app.config["UPLOAD_FOLDER"], ph, variant)
@@ -462,15 +596,18 @@ def photo(photo_id: int, variant: str):
 
 # --- conduct records ------------------------------------------------------------------------
 
+
 @bp.route("/conduct")
 @roles_required(*RECORDING_ROLES)
 def conduct_list():
     kind = _choice_arg("kind", ("complaint", "commendation"))
     outcome = _choice_arg("outcome", ("pending", "upheld", "not_upheld"))
-    query = (sa.select(ConductRecord)
-             .where(scope_filter(current_user, ConductRecord.site_id))
-             .options(selectinload(ConductRecord.staff_member), selectinload(ConductRecord.site))
-             .order_by(ConductRecord.received_on.desc(), ConductRecord.id.desc()))
+    query = (
+        sa.select(ConductRecord)
+        .where(scope_filter(current_user, ConductRecord.site_id))
+        .options(selectinload(ConductRecord.staff_member), selectinload(ConductRecord.site))
+        .order_by(ConductRecord.received_on.desc(), ConductRecord.id.desc())
+    )
     if kind:
         query = query.where(ConductRecord.kind == kind)
     if outcome:
@@ -479,8 +616,9 @@ def conduct_list():
     if staff_id:
         query = query.where(ConductRecord.staff_member_id == staff_id)
     page = db.paginate(query, page=_int_arg("page") or 1, per_page=PER_PAGE, error_out=False)
-    return render_template("inspections/rectification/conduct_list.html", page=page, kind=kind,
-                           outcome=outcome)
+    return render_template(
+        "inspections/rectification/conduct_list.html", page=page, kind=kind, outcome=outcome
+    )
 
 
 @bp.route("/conduct/new", methods=["GET", "POST"])
@@ -495,17 +633,25 @@ def conduct_new():
     if form.validate_on_submit():
         try:
             row = record_conduct(
-                db.session, current_user, kind=form.kind.data, source=form.source.data,
-                staff_member_id=form.staff_member.data, received_on=form.received_on.data,
-                text=form.text.data, reference=form.reference.data, severity=form.severity.data)
+                db.session,
+                current_user,
+                kind=form.kind.data,
+                source=form.source.data,
+                staff_member_id=form.staff_member.data,
+                received_on=form.received_on.data,
+                text=form.text.data,
+                reference=form.reference.data,
+                severity=form.severity.data,
+            )
             db.session.commit()
             flash(_("The record has been saved."), "success")
             return redirect(url_for(".conduct_detail", record_id=row.id))
         except svc.RectificationError as exc:
             db.session.rollback()
             form.text.errors = [*form.text.errors, str(exc.message)]
-    return render_template("inspections/rectification/conduct_form.html", form=form), \
-        400 if form.errors else 200
+    return render_template(
+        "inspections/rectification/conduct_form.html", form=form
+    ), 400 if form.errors else 200
 
 
 def _load_conduct(record_id: int) -> ConductRecord:
@@ -520,16 +666,23 @@ def _load_conduct(record_id: int) -> ConductRecord:
 def conduct_detail(record_id: int):
     row = _load_conduct(record_id)
     form = DecideForm()
-    can_decide = (row.kind == "complaint" and row.outcome == "pending"
-                  and current_user.has_role(*DECIDING_ROLES))
+    can_decide = (
+        row.kind == "complaint"
+        and row.outcome == "pending"
+        and current_user.has_role(*DECIDING_ROLES)
+    )
     if request.method == "POST":
         if not can_decide:
             abort(403 if not current_user.has_role(*DECIDING_ROLES) else 409)
         if form.validate_on_submit():
             try:
-                rect = decide_complaint(db.session, current_user, row,
-                                        upheld=form.outcome.data == "upheld",
-                                        reason=form.reason.data)
+                rect = decide_complaint(
+                    db.session,
+                    current_user,
+                    row,
+                    upheld=form.outcome.data == "upheld",
+                    reason=form.reason.data,
+                )
                 db.session.commit()
             except svc.RectificationError as exc:
                 db.session.rollback()
@@ -541,29 +694,47 @@ def conduct_detail(record_id: int):
             flash(_("The complaint is recorded as not upheld."), "success")
             return redirect(url_for(".conduct_detail", record_id=record_id))
     rect = db.session.scalar(sa.select(Rectification).where(Rectification.complaint_id == row.id))
-    return render_template("inspections/rectification/conduct_detail.html", row=row, form=form,
-                           can_decide=can_decide, rect=rect), 400 if form.errors else 200
+    return render_template(
+        "inspections/rectification/conduct_detail.html",
+        row=row,
+        form=form,
+        can_decide=can_decide,
+        rect=rect,
+    ), 400 if form.errors else 200
 
 
 # --- administration -------------------------------------------------------------------------
+
 
 @bp.route("/rectifications/settings", methods=["GET", "POST"])
 @roles_required("admin")
 def settings():
     thresholds = svc.ladder_thresholds(db.session)
-    form = DeadlineForm(data={
-        "critical": svc.deadline_days(db.session, "critical"),
-        "major": svc.deadline_days(db.session, "major"),
-        "minor": svc.deadline_days(db.session, "minor"), **thresholds,
-        "window_days": get_setting(db.session, svc.WINDOW_KEY),
-        "escalate_after": get_setting(db.session, svc.ESCALATE_KEY)})
+    form = DeadlineForm(
+        data={
+            "critical": svc.deadline_days(db.session, "critical"),
+            "major": svc.deadline_days(db.session, "major"),
+            "minor": svc.deadline_days(db.session, "minor"),
+            **thresholds,
+            "window_days": get_setting(db.session, svc.WINDOW_KEY),
+            "escalate_after": get_setting(db.session, svc.ESCALATE_KEY),
+        }
+    )
     holiday_form = HolidayForm(prefix="h")
     if request.method == "POST" and request.form.get("which") == "settings":
         if form.validate_on_submit():
-            set_setting(db.session, current_user, svc.DEADLINE_KEY,
-                        {s: getattr(form, s).data for s in SEVERITIES})
-            set_setting(db.session, current_user, svc.THRESHOLDS_KEY,
-                        {k: getattr(form, k).data for k in ("reminder", "written_notice", "talk")})
+            set_setting(
+                db.session,
+                current_user,
+                svc.DEADLINE_KEY,
+                {s: getattr(form, s).data for s in SEVERITIES},
+            )
+            set_setting(
+                db.session,
+                current_user,
+                svc.THRESHOLDS_KEY,
+                {k: getattr(form, k).data for k in ("reminder", "written_notice", "talk")},
+            )
             set_setting(db.session, current_user, svc.WINDOW_KEY, form.window_days.data)
             set_setting(db.session, current_user, svc.ESCALATE_KEY, form.escalate_after.data)
             db.session.commit()
@@ -580,9 +751,15 @@ def settings():
             existing.kind = holiday_form.kind.data
             existing.name = holiday_form.name.data.strip()
             db.session.flush()
-            record(db.session, current_user, "holiday.update" if before else "holiday.create",
-                   entity_type="Holiday", entity_id=day.isoformat(), before=before,
-                   after={"kind": existing.kind, "name": existing.name})
+            record(
+                db.session,
+                current_user,
+                "holiday.update" if before else "holiday.create",
+                entity_type="Holiday",
+                entity_id=day.isoformat(),
+                before=before,
+                after={"kind": existing.kind, "name": existing.name},
+            )
             db.session.commit()
             flash(_("The calendar has been updated."), "success")
             return redirect(url_for(".settings"))
@@ -596,17 +773,32 @@ def settings():
             before = {"kind": existing.kind, "name": existing.name}
             db.session.delete(existing)
             db.session.flush()
-            record(db.session, current_user, "holiday.delete", entity_type="Holiday",
-                   entity_id=day.isoformat(), before=before)
+            record(
+                db.session,
+                current_user,
+                "holiday.delete",
+                entity_type="Holiday",
+                entity_id=day.isoformat(),
+                before=before,
+            )
             db.session.commit()
             flash(_("The day has been removed from the calendar."), "success")
         return redirect(url_for(".settings"))
     today = local_today()
-    holidays = list(db.session.scalars(
-        sa.select(Holiday).where(Holiday.day >= date(today.year - 1, 1, 1)).order_by(Holiday.day)))
+    holidays = list(
+        db.session.scalars(
+            sa.select(Holiday)
+            .where(Holiday.day >= date(today.year - 1, 1, 1))
+            .order_by(Holiday.day)
+        )
+    )
     status = 400 if (form.errors or holiday_form.errors) else 200
-    return render_template("inspections/rectification/settings.html", form=form,
-                           holiday_form=holiday_form, holidays=holidays), status
+    return render_template(
+        "inspections/rectification/settings.html",
+        form=form,
+        holiday_form=holiday_form,
+        holidays=holidays,
+    ), status
 
 
 @bp.route("/rectifications/keepers", methods=["GET", "POST"])
@@ -639,25 +831,52 @@ def keepers():
             entity_id = f"site:{site_id}"
         else:
             abort(400)
-        before = {"keeper": row.keeper_staff_id, "supervisor": row.supervisor_staff_id} \
-            if row.keeper_staff_id or row.supervisor_staff_id else None
+        before = (
+            {"keeper": row.keeper_staff_id, "supervisor": row.supervisor_staff_id}
+            if row.keeper_staff_id or row.supervisor_staff_id
+            else None
+        )
         row.keeper_staff_id, row.supervisor_staff_id = keeper_id, supervisor_id
         db.session.add(row)
         db.session.flush()
-        record(db.session, current_user, "keeper.update", entity_type="Keeper",
-               entity_id=entity_id, before=before,
-               after={"keeper": keeper_id, "supervisor": supervisor_id})
+        record(
+            db.session,
+            current_user,
+            "keeper.update",
+            entity_type="Keeper",
+            entity_id=entity_id,
+            before=before,
+            after={"keeper": keeper_id, "supervisor": supervisor_id},
+        )
         db.session.commit()
         flash(_("The keeper has been saved."), "success")
         return redirect(url_for(".keepers", site=site_id))
-    windows = list(db.session.scalars(
-        sa.select(Window).where(Window.site_id == site_id).order_by(Window.code))) if site_id else []
-    window_rows = {k.window_id: k for k in db.session.scalars(
-        sa.select(WindowKeeper).where(WindowKeeper.window_id.in_([w.id for w in windows])))}
+    windows = (
+        list(
+            db.session.scalars(
+                sa.select(Window).where(Window.site_id == site_id).order_by(Window.code)
+            )
+        )
+        if site_id
+        else []
+    )
+    window_rows = {
+        k.window_id: k
+        for k in db.session.scalars(
+            sa.select(WindowKeeper).where(WindowKeeper.window_id.in_([w.id for w in windows]))
+        )
+    }
     area = db.session.get(AreaKeeper, site_id) if site_id else None
     assignees = svc.window_assignees(db.session, [w.id for w in windows])
     staff_names = dict(choices)
-    return render_template("inspections/rectification/keepers.html", sites=sites,
-                           site=db.session.get(Site, site_id) if site_id else None,
-                           windows=windows, window_rows=window_rows, area=area,
-                           choices=choices, assignees=assignees, staff_names=staff_names)
+    return render_template(
+        "inspections/rectification/keepers.html",
+        sites=sites,
+        site=db.session.get(Site, site_id) if site_id else None,
+        windows=windows,
+        window_rows=window_rows,
+        area=area,
+        choices=choices,
+        assignees=assignees,
+        staff_names=staff_names,
+    )

@@ -34,10 +34,16 @@ def execute_due_moves(session: Session, run_on: date, actor: User | None = None)
     """
     from training.services import TrainingError, create_handover_pairing
 
-    query = (sa.select(RotationMove).join(RotationPlan)
-             .where(RotationPlan.status == "approved", RotationMove.status == "planned",
-                    RotationMove.effective_on <= run_on)
-             .order_by(RotationMove.plan_id, RotationMove.effective_on, RotationMove.id))
+    query = (
+        sa.select(RotationMove)
+        .join(RotationPlan)
+        .where(
+            RotationPlan.status == "approved",
+            RotationMove.status == "planned",
+            RotationMove.effective_on <= run_on,
+        )
+        .order_by(RotationMove.plan_id, RotationMove.effective_on, RotationMove.id)
+    )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=RotationMove, skip_locked=True)
     moves = list(session.scalars(query))
@@ -51,8 +57,12 @@ def execute_due_moves(session: Session, run_on: date, actor: User | None = None)
     touched_plans = set()
     for (plan_id, effective_on), group in groups.items():
         touched_plans.add(plan_id)
-        stale = [m for m in group if m.from_assignment.ended_on is not None
-                 or m.from_assignment.staff_member_id != m.staff_member_id]
+        stale = [
+            m
+            for m in group
+            if m.from_assignment.ended_on is not None
+            or m.from_assignment.staff_member_id != m.staff_member_id
+        ]
         if stale:
             for m in group:
                 m.status = "blocked"
@@ -67,9 +77,14 @@ def execute_due_moves(session: Session, run_on: date, actor: User | None = None)
             record(session, actor, "assignment.end", old, before=before)
         session.flush()
         for m in group:
-            new = Assignment(staff_member_id=m.staff_member_id, post_id=m.to_post_id,
-                             site_id=m.to_site_id, window_id=m.to_window_id, started_on=effective_on,
-                             note=f"rotation plan #{plan_id}")
+            new = Assignment(
+                staff_member_id=m.staff_member_id,
+                post_id=m.to_post_id,
+                site_id=m.to_site_id,
+                window_id=m.to_window_id,
+                started_on=effective_on,
+                note=f"rotation plan #{plan_id}",
+            )
             session.add(new)
             session.flush()
             record(session, actor, "assignment.create", new)
@@ -84,9 +99,15 @@ def execute_due_moves(session: Session, run_on: date, actor: User | None = None)
             m.executed_at = utcnow()
             try:
                 with session.begin_nested():
-                    pairing = create_handover_pairing(session, actor, mentor=m.predecessor,
-                                                      mentee=member, starts_on=effective_on,
-                                                      weeks=weeks, post=m.to_post)
+                    pairing = create_handover_pairing(
+                        session,
+                        actor,
+                        mentor=m.predecessor,
+                        mentee=member,
+                        starts_on=effective_on,
+                        weeks=weeks,
+                        post=m.to_post,
+                    )
                 m.handover_pairing_id = pairing.id
                 counts["pairings"] += 1
             except TrainingError as exc:
@@ -119,25 +140,49 @@ def send_due_alerts(session: Session, run_on: date) -> dict:
     rows = [r for r in tenure_board(session, run_on) if r.exemption is None and r.days_left <= 90]
     if not rows:
         return {"notified": 0}
-    hr_users = list(session.scalars(sa.select(User).join(UserRole).where(
-        UserRole.role == "hr", User.active).distinct()))
-    scopes = {u.id: None if u.all_sites else site_tree_ids(session, u.scope_site_ids) for u in hr_users}
+    hr_users = list(
+        session.scalars(
+            sa.select(User).join(UserRole).where(UserRole.role == "hr", User.active).distinct()
+        )
+    )
+    scopes = {
+        u.id: None if u.all_sites else site_tree_ids(session, u.scope_site_ids) for u in hr_users
+    }
     created = 0
     for r in rows:
         threshold = 30 if r.days_left <= 30 else 90
         users = [u for u in hr_users if scopes[u.id] is None or r.site.id in scopes[u.id]]
-        params = {"name": r.staff.name, "post": r.post.name, "due": r.due_on.isoformat(),
-                  "site": r.site.name, "months": r.months}
+        params = {
+            "name": r.staff.name,
+            "post": r.post.name,
+            "due": r.due_on.isoformat(),
+            "site": r.site.name,
+            "months": r.months,
+        }
         key = f"rotation-due{threshold}:{r.assignment.id}:{r.due_on}"
         for user in users:
             with force_locale(user.locale or "zh"):
                 if r.days_left > 0:
-                    title = gettext("Rotation due: %(name)s (%(post)s) reaches the tenure limit on "
-                                    "%(due)s", **params)
+                    title = gettext(
+                        "Rotation due: %(name)s (%(post)s) reaches the tenure limit on %(due)s",
+                        **params,
+                    )
                 else:
-                    title = gettext("Rotation overdue: %(name)s (%(post)s) reached the tenure limit "
-                                    "on %(due)s", **params)
+                    title = gettext(
+                        "Rotation overdue: %(name)s (%(post)s) reached the tenure limit on %(due)s",
+                        **params,
+                    )
                 body = gettext("%(site)s, %(months)s months in post", **params)
-            created += len(notify(session, user, "rotation.due", title, body=body, link="/rotation/",
-                                  entity=r.assignment, dedupe_key=key))
+            created += len(
+                notify(
+                    session,
+                    user,
+                    "rotation.due",
+                    title,
+                    body=body,
+                    link="/rotation/",
+                    entity=r.assignment,
+                    dedupe_key=key,
+                )
+            )
     return {"notified": created}

@@ -34,9 +34,13 @@ class MoveSpec:
     reason: str | None = None
 
 
-def validate_moves(session: Session, planning_on: date, specs: list[MoveSpec],
-                   required_ids: set[int] = frozenset(), plan_id: int | None = None
-                   ) -> list[Violation]:
+def validate_moves(
+    session: Session,
+    planning_on: date,
+    specs: list[MoveSpec],
+    required_ids: set[int] = frozenset(),
+    plan_id: int | None = None,
+) -> list[Violation]:
     """Check a whole set of moves against every hard rule. Returns the violations (empty: valid).
 
     `required_ids` are people who are due and were in the plan: they must stay in it.
@@ -58,59 +62,103 @@ def validate_moves(session: Session, planning_on: date, specs: list[MoveSpec],
             if person.block is not None and person.block[0] == planner.RULE_INTERVAL:
                 person.block = None
     out.extend(ctx.warnings)
-    for staff_id, other_plan in people_in_open_plans(session, movers, exclude_plan_id=plan_id).items():
-        out.append(Violation(planner.RULE_ONE_POST,
-                             _("%(name)s already has a move in plan #%(plan)s"),
-                             {"name": inst.name(staff_id), "plan": other_plan}))
+    for staff_id, other_plan in people_in_open_plans(
+        session, movers, exclude_plan_id=plan_id
+    ).items():
+        out.append(
+            Violation(
+                planner.RULE_ONE_POST,
+                _("%(name)s already has a move in plan #%(plan)s"),
+                {"name": inst.name(staff_id), "plan": other_plan},
+            )
+        )
     seats_taken: dict[int, int] = {}
     seat_objs: dict[int, Seat] = {}
     seat_ids = [s.seat_assignment_id for s in specs]
-    seat_rows = {a.id: a for a in session.scalars(
-        sa.select(Assignment).where(Assignment.id.in_(seat_ids)).options(
-            joinedload(Assignment.post), joinedload(Assignment.site), joinedload(Assignment.window),
-            joinedload(Assignment.staff_member)))}
+    seat_rows = {
+        a.id: a
+        for a in session.scalars(
+            sa.select(Assignment)
+            .where(Assignment.id.in_(seat_ids))
+            .options(
+                joinedload(Assignment.post),
+                joinedload(Assignment.site),
+                joinedload(Assignment.window),
+                joinedload(Assignment.staff_member),
+            )
+        )
+    }
     outgoing = {s.staff_member_id: s for s in specs}
     for spec in specs:
         person = people.get(spec.staff_member_id)
         if person is None:
             continue
         if spec.effective_on < planning_on:
-            out.append(Violation(planner.RULE_DATE, _("The move of %(name)s is dated before the planning date"),
-                                 {"name": person.name}))
+            out.append(
+                Violation(
+                    planner.RULE_DATE,
+                    _("The move of %(name)s is dated before the planning date"),
+                    {"name": person.name},
+                )
+            )
         a = seat_rows.get(spec.seat_assignment_id)
         if a is None or a.ended_on is not None:
-            out.append(Violation(planner.RULE_STAFFED,
-                                 _("The seat chosen for %(name)s is no longer held by anyone"),
-                                 {"name": person.name}))
+            out.append(
+                Violation(
+                    planner.RULE_STAFFED,
+                    _("The seat chosen for %(name)s is no longer held by anyone"),
+                    {"name": person.name},
+                )
+            )
             continue
         seat = _seat_of(a)
         seat_objs[spec.staff_member_id] = seat
         if seat.id in seats_taken:
-            out.append(Violation(planner.RULE_ONE_POST, _("Two people would take the seat %(seat)s"),
-                                 {"seat": seat.label}))
+            out.append(
+                Violation(
+                    planner.RULE_ONE_POST,
+                    _("Two people would take the seat %(seat)s"),
+                    {"seat": seat.label},
+                )
+            )
         seats_taken[seat.id] = spec.staff_member_id
         if seat.holder_id == person.id:
-            out.append(Violation(planner.RULE_SAME_POST, _("%(name)s would move to their own seat"),
-                                 {"name": person.name}))
+            out.append(
+                Violation(
+                    planner.RULE_SAME_POST,
+                    _("%(name)s would move to their own seat"),
+                    {"name": person.name},
+                )
+            )
             continue
         holder_move = outgoing.get(seat.holder_id)
         if holder_move is None:
-            out.append(Violation(planner.RULE_ONE_POST,
-                                 _("%(seat)s is still held by %(holder)s, who does not move"),
-                                 {"seat": seat.label, "holder": a.staff_member.name}))
+            out.append(
+                Violation(
+                    planner.RULE_ONE_POST,
+                    _("%(seat)s is still held by %(holder)s, who does not move"),
+                    {"seat": seat.label, "holder": a.staff_member.name},
+                )
+            )
         elif holder_move.effective_on != spec.effective_on:
-            out.append(Violation(planner.RULE_STAFFED,
-                                 _("%(name)s takes %(seat)s on a different day than %(holder)s "
-                                   "leaves it"),
-                                 {"name": person.name, "seat": seat.label,
-                                  "holder": a.staff_member.name}))
+            out.append(
+                Violation(
+                    planner.RULE_STAFFED,
+                    _("%(name)s takes %(seat)s on a different day than %(holder)s leaves it"),
+                    {"name": person.name, "seat": seat.label, "holder": a.staff_member.name},
+                )
+            )
         out.extend(planner.arc_violations(inst, person, seat))
     # Every vacated key seat is filled.
     for person in inst.people:
         if person.seat.is_key and person.seat.id not in seats_taken:
-            out.append(Violation(planner.RULE_STAFFED,
-                                 _("%(seat)s would be left empty when %(name)s leaves"),
-                                 {"seat": person.seat.label, "name": person.name}))
+            out.append(
+                Violation(
+                    planner.RULE_STAFFED,
+                    _("%(seat)s would be left empty when %(name)s leaves"),
+                    {"seat": person.seat.label, "name": person.name},
+                )
+            )
     # Recorded conflicts between two people of the plan.
     final = {p.id: seat_objs.get(p.id, p.seat) for p in inst.people}
     for p in inst.people:
@@ -119,24 +167,38 @@ def validate_moves(session: Session, planning_on: date, specs: list[MoveSpec],
                 if seat_objs.get(p.id) is None and seat_objs.get(other) is None:
                     continue
                 if planner.seats_clash(inst, final[p.id], final[other]):
-                    out.append(Violation(planner.RULE_CONFLICT,
-                                         _("%(name)s and %(other)s have a recorded conflict and would "
-                                           "hold %(where)s"),
-                                         {"name": p.name, "other": people[other].name,
-                                          "where": final[other].label}))
+                    out.append(
+                        Violation(
+                            planner.RULE_CONFLICT,
+                            _(
+                                "%(name)s and %(other)s have a recorded conflict and would "
+                                "hold %(where)s"
+                            ),
+                            {
+                                "name": p.name,
+                                "other": people[other].name,
+                                "where": final[other].label,
+                            },
+                        )
+                    )
     for staff_id in required_ids:
         if staff_id not in outgoing and staff_id in ctx.due:
             row = ctx.due[staff_id]
-            out.append(Violation(planner.RULE_MUST_MOVE,
-                                 _("%(name)s is due for rotation (since %(due)s) and must stay in "
-                                   "the plan"),
-                                 {"name": row.staff.name, "due": row.due_on.isoformat()}))
+            out.append(
+                Violation(
+                    planner.RULE_MUST_MOVE,
+                    _("%(name)s is due for rotation (since %(due)s) and must stay in the plan"),
+                    {"name": row.staff.name, "due": row.due_on.isoformat()},
+                )
+            )
     return out
 
 
 def plan_specs(plan: RotationPlan) -> list[MoveSpec]:
-    return [MoveSpec(m.staff_member_id, m.seat_assignment_id, m.effective_on, m.reason)
-            for m in plan.moves]
+    return [
+        MoveSpec(m.staff_member_id, m.seat_assignment_id, m.effective_on, m.reason)
+        for m in plan.moves
+    ]
 
 
 def plan_violations(session: Session, plan: RotationPlan) -> list[Violation]:
@@ -146,8 +208,9 @@ def plan_violations(session: Session, plan: RotationPlan) -> list[Violation]:
     return validate_moves(session, plan.planning_on, plan_specs(plan), plan_id=plan.id)
 
 
-def create_reversal_plan(session: Session, actor: User, plan: RotationPlan,
-                         effective_on: date) -> RotationPlan:
+def create_reversal_plan(
+    session: Session, actor: User, plan: RotationPlan, effective_on: date
+) -> RotationPlan:
     """Draft a new plan that puts everyone an executed plan moved back where they were.
 
     The draft is checked like any plan when it is submitted (the interval between moves and the
@@ -160,34 +223,55 @@ def create_reversal_plan(session: Session, actor: User, plan: RotationPlan,
     if not executed:
         raise RotationError(_("This plan has no executed move to reverse."))
     taker_of_seat = {m.seat_assignment_id: m for m in executed}
-    reversal = RotationPlan(title=f"撤销 #{plan.id} {plan.title}"[:120], planning_on=effective_on,
-                            status="draft", author_id=actor.id if actor else None)
+    reversal = RotationPlan(
+        title=f"撤销 #{plan.id} {plan.title}"[:120],
+        planning_on=effective_on,
+        status="draft",
+        author_id=actor.id if actor else None,
+    )
     session.add(reversal)
     session.flush()
     for m in executed:
         new = session.get(Assignment, m.new_assignment_id)
         if new is None or new.ended_on is not None:
-            raise RotationError(_("%(name)s has moved again since the plan was executed."),
-                                name=m.staff_member.name)
+            raise RotationError(
+                _("%(name)s has moved again since the plan was executed."), name=m.staff_member.name
+            )
         taker = taker_of_seat.get(m.from_assignment_id)
         if taker is None:  # the seat they left was not taken inside the plan
-            raise RotationError(_("The seat %(name)s left is no longer part of the plan."),
-                                name=m.staff_member.name)
+            raise RotationError(
+                _("The seat %(name)s left is no longer part of the plan."), name=m.staff_member.name
+            )
         back = m.from_assignment
-        reversal.moves.append(RotationMove(
-            staff_member_id=m.staff_member_id, from_assignment_id=new.id,
-            seat_assignment_id=taker.new_assignment_id, predecessor_id=taker.staff_member_id,
-            to_post_id=back.post_id, to_site_id=back.site_id, to_window_id=back.window_id,
-            effective_on=effective_on, reason=f"reversal:{plan.id}", status="planned"))
+        reversal.moves.append(
+            RotationMove(
+                staff_member_id=m.staff_member_id,
+                from_assignment_id=new.id,
+                seat_assignment_id=taker.new_assignment_id,
+                predecessor_id=taker.staff_member_id,
+                to_post_id=back.post_id,
+                to_site_id=back.site_id,
+                to_window_id=back.window_id,
+                effective_on=effective_on,
+                reason=f"reversal:{plan.id}",
+                status="planned",
+            )
+        )
     session.flush()
-    record(session, actor, "rotation_plan.create", reversal,
-           after=snapshot(reversal) | {"reverses": plan.id,
-                                       "moves": [_move_state(m) for m in reversal.moves]})
+    record(
+        session,
+        actor,
+        "rotation_plan.create",
+        reversal,
+        after=snapshot(reversal)
+        | {"reverses": plan.id, "moves": [_move_state(m) for m in reversal.moves]},
+    )
     return reversal
 
 
-def update_plan_moves(session: Session, actor: User, plan: RotationPlan,
-                      specs: list[MoveSpec]) -> RotationPlan:
+def update_plan_moves(
+    session: Session, actor: User, plan: RotationPlan, specs: list[MoveSpec]
+) -> RotationPlan:
     """Replace the moves of a draft (or returned) plan after re-checking every rule.
 
     Raises RotationError when the plan is not editable, has no move left, or the edit breaks a
@@ -198,29 +282,47 @@ def update_plan_moves(session: Session, actor: User, plan: RotationPlan,
     if not specs:
         raise RotationError(_("A plan needs at least one move."))
     due_in_plan = {m.staff_member_id for m in plan.moves if (m.reason or "").startswith("due:")}
-    violations = validate_moves(session, plan.planning_on, specs, required_ids=due_in_plan,
-                                plan_id=plan.id)
+    violations = validate_moves(
+        session, plan.planning_on, specs, required_ids=due_in_plan, plan_id=plan.id
+    )
     if violations:
         raise RotationError(_("The change breaks the rules."), violations)
     before = {"moves": [_move_state(m) for m in plan.moves]}
     existing = {m.staff_member_id: m for m in plan.moves}
-    seats = {a.id: a for a in session.scalars(
-        sa.select(Assignment).where(Assignment.id.in_([s.seat_assignment_id for s in specs])))}
-    currents = {a.staff_member_id: a for a in session.scalars(
-        sa.select(Assignment).where(Assignment.staff_member_id.in_([s.staff_member_id for s in specs]),
-                                    Assignment.ended_on.is_(None)))}
+    seats = {
+        a.id: a
+        for a in session.scalars(
+            sa.select(Assignment).where(Assignment.id.in_([s.seat_assignment_id for s in specs]))
+        )
+    }
+    currents = {
+        a.staff_member_id: a
+        for a in session.scalars(
+            sa.select(Assignment).where(
+                Assignment.staff_member_id.in_([s.staff_member_id for s in specs]),
+                Assignment.ended_on.is_(None),
+            )
+        )
+    }
     keep = set()
     for spec in specs:
         seat = seats[spec.seat_assignment_id]
         move = existing.get(spec.staff_member_id)
         if move is None:
-            move = RotationMove(staff_member_id=spec.staff_member_id, status="planned",
-                                reason=spec.reason or "candidate")
+            move = RotationMove(
+                staff_member_id=spec.staff_member_id,
+                status="planned",
+                reason=spec.reason or "candidate",
+            )
             plan.moves.append(move)
         move.from_assignment_id = currents[spec.staff_member_id].id
         move.seat_assignment_id = seat.id
         move.predecessor_id = seat.staff_member_id
-        move.to_post_id, move.to_site_id, move.to_window_id = seat.post_id, seat.site_id, seat.window_id
+        move.to_post_id, move.to_site_id, move.to_window_id = (
+            seat.post_id,
+            seat.site_id,
+            seat.window_id,
+        )
         move.effective_on = spec.effective_on
         keep.add(spec.staff_member_id)
     for staff_id, move in existing.items():
@@ -229,8 +331,14 @@ def update_plan_moves(session: Session, actor: User, plan: RotationPlan,
     if plan.status == "returned":
         plan.status = "draft"
     session.flush()
-    record(session, actor, "rotation_plan.edit", plan, before=before,
-           after={"moves": [_move_state(m) for m in plan.moves]})
+    record(
+        session,
+        actor,
+        "rotation_plan.edit",
+        plan,
+        before=before,
+        after={"moves": [_move_state(m) for m in plan.moves]},
+    )
     return plan
 
 
@@ -257,12 +365,16 @@ def _check_decider(actor: User, plan: RotationPlan) -> None:
     if plan.status != "submitted":
         raise RotationError(_("Only a submitted plan can be approved or returned."))
     if not actor.has_role(*APPROVER_ROLES):
-        raise RotationError(_("Only a discipline officer or an administrator can decide on a plan."))
+        raise RotationError(
+            _("Only a discipline officer or an administrator can decide on a plan.")
+        )
     if plan.author_id == actor.id:
         raise RotationError(_("The author of a plan cannot approve or return it."))
 
 
-def approve_plan(session: Session, actor: User, plan: RotationPlan, note: str | None = None) -> None:
+def approve_plan(
+    session: Session, actor: User, plan: RotationPlan, note: str | None = None
+) -> None:
     """Approve a submitted plan. Raises RotationError if the actor is its author, lacks the role,
     the plan is not submitted, or its moves no longer satisfy the rules."""
     _check_decider(actor, plan)

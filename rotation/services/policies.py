@@ -37,9 +37,13 @@ class Policy:
 
 
 def default_policy(session: Session, post_id: int) -> Policy:
-    return Policy(post_id, int(get_setting(session, "rotation.max_tenure_months")),
-                  int(get_setting(session, "rotation.min_interval_months")),
-                  int(get_setting(session, "rotation.cooling_off_months")), True)
+    return Policy(
+        post_id,
+        int(get_setting(session, "rotation.max_tenure_months")),
+        int(get_setting(session, "rotation.min_interval_months")),
+        int(get_setting(session, "rotation.cooling_off_months")),
+        True,
+    )
 
 
 def policies(session: Session) -> dict[int, Policy]:
@@ -50,12 +54,22 @@ def policies(session: Session) -> dict[int, Policy]:
     for post_id in session.scalars(sa.select(Post.id).where(Post.is_key)):
         row = rows.get(post_id)
         if row is not None:
-            out[post_id] = Policy(post_id, row.max_tenure_months, row.min_interval_months,
-                                  row.cooling_off_months, False)
+            out[post_id] = Policy(
+                post_id,
+                row.max_tenure_months,
+                row.min_interval_months,
+                row.cooling_off_months,
+                False,
+            )
         else:
             default = default or default_policy(session, 0)
-            out[post_id] = Policy(post_id, default.max_tenure_months, default.min_interval_months,
-                                  default.cooling_off_months, True)
+            out[post_id] = Policy(
+                post_id,
+                default.max_tenure_months,
+                default.min_interval_months,
+                default.cooling_off_months,
+                True,
+            )
     return out
 
 
@@ -67,14 +81,17 @@ def completed_courses(session: Session, staff_ids) -> dict[int, frozenset[int]]:
     out: dict[int, set[int]] = defaultdict(set)
     staff_ids = list(staff_ids)
     for start in range(0, len(staff_ids), 5000):
-        chunk = staff_ids[start:start + 5000]
+        chunk = staff_ids[start : start + 5000]
         rows = session.execute(
             sa.select(SessionAttendee.staff_member_id, TrainingSession.course_id)
             .join(TrainingSession, SessionAttendee.session_id == TrainingSession.id)
-            .where(SessionAttendee.staff_member_id.in_(chunk),
-                   SessionAttendee.status.in_(ATTENDED_STATUSES),
-                   TrainingSession.status != "cancelled")
-            .distinct())
+            .where(
+                SessionAttendee.staff_member_id.in_(chunk),
+                SessionAttendee.status.in_(ATTENDED_STATUSES),
+                TrainingSession.status != "cancelled",
+            )
+            .distinct()
+        )
         for staff_id, course_id in rows:
             out[staff_id].add(course_id)
     return {staff_id: frozenset(out.get(staff_id, ())) for staff_id in staff_ids}
@@ -82,16 +99,25 @@ def completed_courses(session: Session, staff_ids) -> dict[int, frozenset[int]]:
 
 def qualifications(session: Session) -> dict[int, dict[str, set[int]]]:
     """post id -> {"required": course ids, "recommended": course ids}."""
-    out: dict[int, dict[str, set[int]]] = defaultdict(lambda: {"required": set(), "recommended": set()})
+    out: dict[int, dict[str, set[int]]] = defaultdict(
+        lambda: {"required": set(), "recommended": set()}
+    )
     for q in session.scalars(sa.select(PostQualification)):
         out[q.post_id][q.kind].add(q.course_id)
     return out
 
 
-def update_policy(session: Session, actor: User, post: Post, *, max_tenure_months: int,
-                  min_interval_months: int, cooling_off_months: int,
-                  required_course_ids: list[int] | None = None,
-                  recommended_course_ids: list[int] | None = None) -> RotationPolicy:
+def update_policy(
+    session: Session,
+    actor: User,
+    post: Post,
+    *,
+    max_tenure_months: int,
+    min_interval_months: int,
+    cooling_off_months: int,
+    required_course_ids: list[int] | None = None,
+    recommended_course_ids: list[int] | None = None,
+) -> RotationPolicy:
     """Create or change the policy and qualifications of a key post (audited).
 
     Raises RotationError if the post is not a key post, a number is out of range or a course
@@ -119,8 +145,12 @@ def update_policy(session: Session, actor: User, post: Post, *, max_tenure_month
     row.min_interval_months = min_interval_months
     row.cooling_off_months = cooling_off_months
     row.updated_by_id = actor.id if actor else None
-    existing = {q.course_id: q for q in session.scalars(
-        sa.select(PostQualification).where(PostQualification.post_id == post.id))}
+    existing = {
+        q.course_id: q
+        for q in session.scalars(
+            sa.select(PostQualification).where(PostQualification.post_id == post.id)
+        )
+    }
     wanted = {c: "required" for c in required} | {c: "recommended" for c in recommended}
     for course_id, q in existing.items():
         if course_id not in wanted:
@@ -143,19 +173,27 @@ def _qualification_state(session: Session, post_id: int) -> dict:
     return {str(q.course_id): q.kind for q in rows}
 
 
-def add_check_pair(session: Session, actor: User, post_a: Post, post_b: Post,
-                   reason: str | None = None) -> PostCheckPair:
+def add_check_pair(
+    session: Session, actor: User, post_a: Post, post_b: Post, reason: str | None = None
+) -> PostCheckPair:
     """Record that two posts check each other. Raises RotationError for the same post twice or
     an existing pair."""
     if post_a.id == post_b.id:
         raise RotationError(_("Choose two different posts."))
     low, high = sorted((post_a.id, post_b.id))
-    exists = session.scalar(sa.select(PostCheckPair.id).where(
-        PostCheckPair.post_a_id == low, PostCheckPair.post_b_id == high))
+    exists = session.scalar(
+        sa.select(PostCheckPair.id).where(
+            PostCheckPair.post_a_id == low, PostCheckPair.post_b_id == high
+        )
+    )
     if exists:
         raise RotationError(_("These posts are already recorded as checking each other."))
-    pair = PostCheckPair(post_a_id=low, post_b_id=high, reason=reason or None,
-                         created_by_id=actor.id if actor else None)
+    pair = PostCheckPair(
+        post_a_id=low,
+        post_b_id=high,
+        reason=reason or None,
+        created_by_id=actor.id if actor else None,
+    )
     session.add(pair)
     session.flush()
     record(session, actor, "post_check_pair.create", pair)
@@ -171,21 +209,37 @@ def remove_check_pair(session: Session, actor: User, pair: PostCheckPair) -> Non
 
 
 def check_pairs(session: Session) -> set[frozenset[int]]:
-    return {frozenset((a, b)) for a, b in session.execute(
-        sa.select(PostCheckPair.post_a_id, PostCheckPair.post_b_id))}
+    return {
+        frozenset((a, b))
+        for a, b in session.execute(sa.select(PostCheckPair.post_a_id, PostCheckPair.post_b_id))
+    }
 
 
 # --- exemptions ----------------------------------------------------------------------------
 
 
 def approver_candidates(session: Session) -> list[User]:
-    return list(session.scalars(
-        sa.select(User).join(UserRole).where(UserRole.role.in_(APPROVER_ROLES), User.active)
-        .distinct().order_by(User.username)))
+    return list(
+        session.scalars(
+            sa.select(User)
+            .join(UserRole)
+            .where(UserRole.role.in_(APPROVER_ROLES), User.active)
+            .distinct()
+            .order_by(User.username)
+        )
+    )
 
 
-def create_exemption(session: Session, actor: User, staff: StaffMember, *, reason: str,
-                     approver: User, ends_on: date, starts_on: date) -> RotationExemption:
+def create_exemption(
+    session: Session,
+    actor: User,
+    staff: StaffMember,
+    *,
+    reason: str,
+    approver: User,
+    ends_on: date,
+    starts_on: date,
+) -> RotationExemption:
     """暂缓轮岗: postpone one person's rotation until `ends_on`.
 
     Raises RotationError without a reason, when the approver is not an active discipline
@@ -195,14 +249,21 @@ def create_exemption(session: Session, actor: User, staff: StaffMember, *, reaso
     if not reason:
         raise RotationError(_("Give a reason for the exemption."))
     if approver is None or not approver.active or not approver.has_role(*APPROVER_ROLES):
-        raise RotationError(_("The approver must be an active discipline officer or administrator."))
+        raise RotationError(
+            _("The approver must be an active discipline officer or administrator.")
+        )
     if actor is not None and approver.id == actor.id:
         raise RotationError(_("The approver must be someone other than you."))
     if ends_on < starts_on:
         raise RotationError(_("The end date must not be before the start date."))
-    exemption = RotationExemption(staff_member_id=staff.id, reason=reason[:500],
-                                  approved_by_id=approver.id, starts_on=starts_on, ends_on=ends_on,
-                                  created_by_id=actor.id if actor else None)
+    exemption = RotationExemption(
+        staff_member_id=staff.id,
+        reason=reason[:500],
+        approved_by_id=approver.id,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        created_by_id=actor.id if actor else None,
+    )
     session.add(exemption)
     session.flush()
     record(session, actor, "rotation_exemption.create", exemption)
@@ -224,8 +285,10 @@ def revoke_exemption(session: Session, actor: User, exemption: RotationExemption
 
 def active_exemptions(session: Session, on: date, staff_ids=None) -> dict[int, RotationExemption]:
     query = sa.select(RotationExemption).where(
-        RotationExemption.revoked_at.is_(None), RotationExemption.starts_on <= on,
-        RotationExemption.ends_on >= on)
+        RotationExemption.revoked_at.is_(None),
+        RotationExemption.starts_on <= on,
+        RotationExemption.ends_on >= on,
+    )
     if staff_ids is not None:
         query = query.where(RotationExemption.staff_member_id.in_(list(staff_ids)))
     out: dict[int, RotationExemption] = {}

@@ -31,8 +31,15 @@ logger = logging.getLogger(__name__)
 
 def _seat_of(a: Assignment) -> Seat:
     where = a.site.name + (f" {a.window.code}" if a.window is not None else "")
-    return Seat(id=a.id, holder_id=a.staff_member_id, post_id=a.post_id, site_id=a.site_id,
-                window_id=a.window_id, is_key=a.post.is_key, label=f"{a.post.name} · {where}")
+    return Seat(
+        id=a.id,
+        holder_id=a.staff_member_id,
+        post_id=a.post_id,
+        site_id=a.site_id,
+        window_id=a.window_id,
+        is_key=a.post.is_key,
+        label=f"{a.post.name} · {where}",
+    )
 
 
 @dataclass
@@ -43,8 +50,9 @@ class Context:
     warnings: list[Violation]
 
 
-def build_instance(session: Session, planning_on: date, candidate_ids=(), site_ids=None,
-                   movable_ids=None) -> Context:
+def build_instance(
+    session: Session, planning_on: date, candidate_ids=(), site_ids=None, movable_ids=None
+) -> Context:
     """The planner's facts at `planning_on`: must-movers (key holders in scope due by then and not
     exempted), the candidates, their seats, and every rule that applies to them.
 
@@ -61,9 +69,13 @@ def build_instance(session: Session, planning_on: date, candidate_ids=(), site_i
         planned = people_in_open_plans(session, [*due, *candidate_ids])
         for staff_id, plan_id in planned.items():
             name = due[staff_id].staff.name if staff_id in due else f"#{staff_id}"
-            warnings.append(Violation(planner.RULE_ONE_POST,
-                                      _("%(name)s is already in plan #%(plan)s and was left out"),
-                                      {"name": name, "plan": plan_id}))
+            warnings.append(
+                Violation(
+                    planner.RULE_ONE_POST,
+                    _("%(name)s is already in plan #%(plan)s and was left out"),
+                    {"name": name, "plan": plan_id},
+                )
+            )
             due.pop(staff_id, None)
         ids = list(dict.fromkeys([*due, *(c for c in candidate_ids if c not in planned)]))
     # Key-post holders were read with the board; only the others are read here.
@@ -73,23 +85,36 @@ def build_instance(session: Session, planning_on: date, candidate_ids=(), site_i
     staff = {r.staff.id: r.staff for r in board if r.staff.id in hist}
     missing_staff = [i for i in ids if i not in staff]
     if missing_staff:
-        staff.update((s.id, s) for s in session.scalars(
-            sa.select(StaffMember).where(StaffMember.id.in_(missing_staff))))
+        staff.update(
+            (s.id, s)
+            for s in session.scalars(
+                sa.select(StaffMember).where(StaffMember.id.in_(missing_staff))
+            )
+        )
     current_ids = [h.current.id for h in hist.values() if h.current is not None]
     assignments = {i: by_seat[i] for i in current_ids if i in by_seat}
     missing_seats = [i for i in current_ids if i not in assignments]
     if missing_seats:
-        assignments.update((a.id, a) for a in session.scalars(
-            sa.select(Assignment).where(Assignment.id.in_(missing_seats)).options(
-                joinedload(Assignment.post), joinedload(Assignment.site),
-                joinedload(Assignment.window))))
+        assignments.update(
+            (a.id, a)
+            for a in session.scalars(
+                sa.select(Assignment)
+                .where(Assignment.id.in_(missing_seats))
+                .options(
+                    joinedload(Assignment.post),
+                    joinedload(Assignment.site),
+                    joinedload(Assignment.window),
+                )
+            )
+        )
     pols = policies(session)
     quals = qualifications(session)
     posts = {}
     for p in session.scalars(sa.select(Post)):
         q = quals.get(p.id) or {"required": set(), "recommended": set()}
-        posts[p.id] = PostInfo(p.id, p.name, p.is_key, frozenset(q["required"]),
-                               frozenset(q["recommended"]))
+        posts[p.id] = PostInfo(
+            p.id, p.name, p.is_key, frozenset(q["required"]), frozenset(q["recommended"])
+        )
     exemptions = active_exemptions(session, planning_on, ids)
     need_courses = bool(quals)
     completed: dict[int, frozenset[int]] = {}
@@ -104,13 +129,22 @@ def build_instance(session: Session, planning_on: date, candidate_ids=(), site_i
         if member is None:
             continue
         if h is None or h.current is None:
-            warnings.append(Violation(planner.RULE_ONE_POST,
-                                      _("%(name)s has no current assignment and was left out"),
-                                      {"name": member.name}))
+            warnings.append(
+                Violation(
+                    planner.RULE_ONE_POST,
+                    _("%(name)s has no current assignment and was left out"),
+                    {"name": member.name},
+                )
+            )
             continue
         a = assignments[h.current.id]
-        person = Person(id=staff_id, name=member.name, seat=_seat_of(a),
-                        must_move=staff_id in due, completed=completed.get(staff_id, frozenset()))
+        person = Person(
+            id=staff_id,
+            name=member.name,
+            seat=_seat_of(a),
+            must_move=staff_id in due,
+            completed=completed.get(staff_id, frozenset()),
+        )
         if staff_id in due:
             row = due[staff_id]
             person.reason = "due"
@@ -118,22 +152,30 @@ def build_instance(session: Session, planning_on: date, candidate_ids=(), site_i
         else:
             person.reason = "candidate"
         if member.status != "active":
-            person.block = (planner.RULE_INACTIVE, _("%(name)s is not an active staff member"),
-                            {"name": member.name})
+            person.block = (
+                planner.RULE_INACTIVE,
+                _("%(name)s is not an active staff member"),
+                {"name": member.name},
+            )
         elif staff_id in exemptions and staff_id not in due:
             e = exemptions[staff_id]
-            person.block = (planner.RULE_EXEMPTION,
-                            _("%(name)s has a rotation exemption until %(until)s"),
-                            {"name": member.name, "until": e.ends_on.isoformat()})
+            person.block = (
+                planner.RULE_EXEMPTION,
+                _("%(name)s has a rotation exemption until %(until)s"),
+                {"name": member.name, "until": e.ends_on.isoformat()},
+            )
         else:
-            interval = pols[a.post_id].min_interval_months if a.post_id in pols else default_interval
+            interval = (
+                pols[a.post_id].min_interval_months if a.post_id in pols else default_interval
+            )
             since = h.tenure_start or a.started_on
             until = add_months(since, interval)
             if until > planning_on:
-                person.block = (planner.RULE_INTERVAL,
-                                _("%(name)s moved on %(since)s: no new move before %(until)s"),
-                                {"name": member.name, "since": since.isoformat(),
-                                 "until": until.isoformat()})
+                person.block = (
+                    planner.RULE_INTERVAL,
+                    _("%(name)s moved on %(since)s: no new move before %(until)s"),
+                    {"name": member.name, "since": since.isoformat(), "until": until.isoformat()},
+                )
         for post_id, last in h.last_held.items():
             cooling = pols[post_id].cooling_off_months if post_id in pols else default_cooling
             if post_id in pols:
@@ -141,18 +183,27 @@ def build_instance(session: Session, planning_on: date, candidate_ids=(), site_i
         people.append(person)
     movable = {p.id for p in people}
     conflicts: dict[int, set[int]] = defaultdict(set)
-    for a_id, b_id in session.execute(sa.select(Conflict.staff_a_id, Conflict.staff_b_id).where(
-            sa.or_(Conflict.staff_a_id.in_(list(movable)), Conflict.staff_b_id.in_(list(movable))))):
+    for a_id, b_id in session.execute(
+        sa.select(Conflict.staff_a_id, Conflict.staff_b_id).where(
+            sa.or_(Conflict.staff_a_id.in_(list(movable)), Conflict.staff_b_id.in_(list(movable)))
+        )
+    ):
         conflicts[a_id].add(b_id)
         conflicts[b_id].add(a_id)
     others = {o for p in movable for o in conflicts.get(p, ())} - movable
     fixed: dict[int, Seat] = {}
     names = {p.id: p.name for p in people}
     if others:
-        for a in session.scalars(sa.select(Assignment).where(
-                Assignment.staff_member_id.in_(list(others)), Assignment.ended_on.is_(None))
-                .options(joinedload(Assignment.post), joinedload(Assignment.site),
-                         joinedload(Assignment.window), joinedload(Assignment.staff_member))):
+        for a in session.scalars(
+            sa.select(Assignment)
+            .where(Assignment.staff_member_id.in_(list(others)), Assignment.ended_on.is_(None))
+            .options(
+                joinedload(Assignment.post),
+                joinedload(Assignment.site),
+                joinedload(Assignment.window),
+                joinedload(Assignment.staff_member),
+            )
+        ):
             fixed[a.staff_member_id] = _seat_of(a)
             names[a.staff_member_id] = a.staff_member.name
     course_names = {}
@@ -160,21 +211,36 @@ def build_instance(session: Session, planning_on: date, candidate_ids=(), site_i
     if all_courses:
         from training.models import Course
 
-        course_names = dict(session.execute(sa.select(Course.id, Course.title)
-                                            .where(Course.id.in_(list(all_courses)))).all())
-    inst = Instance(planning_on, people, posts, check_pairs(session), dict(conflicts), fixed, names,
-                    course_names)
+        course_names = dict(
+            session.execute(
+                sa.select(Course.id, Course.title).where(Course.id.in_(list(all_courses)))
+            ).all()
+        )
+    inst = Instance(
+        planning_on,
+        people,
+        posts,
+        check_pairs(session),
+        dict(conflicts),
+        fixed,
+        names,
+        course_names,
+    )
     return Context(inst, due, assignments, warnings)
 
 
 OPEN_PLAN_STATUSES = ("submitted", "approved")
 
 
-def people_in_open_plans(session: Session, staff_ids=None, exclude_plan_id: int | None = None
-                         ) -> dict[int, int]:
+def people_in_open_plans(
+    session: Session, staff_ids=None, exclude_plan_id: int | None = None
+) -> dict[int, int]:
     """staff id -> plan id, for people with a planned move in a submitted or approved plan."""
-    query = (sa.select(RotationMove.staff_member_id, RotationMove.plan_id).join(RotationPlan)
-             .where(RotationPlan.status.in_(OPEN_PLAN_STATUSES), RotationMove.status == "planned"))
+    query = (
+        sa.select(RotationMove.staff_member_id, RotationMove.plan_id)
+        .join(RotationPlan)
+        .where(RotationPlan.status.in_(OPEN_PLAN_STATUSES), RotationMove.status == "planned")
+    )
     if staff_ids is not None:
         query = query.where(RotationMove.staff_member_id.in_(list(staff_ids)))
     if exclude_plan_id is not None:
@@ -199,8 +265,14 @@ def propose(session: Session, planning_on: date, candidate_ids=(), site_ids=None
     return Proposal(planning_on, context, planner.solve(context.instance))
 
 
-def create_plan_from_proposal(session: Session, actor: User, planning_on: date, candidate_ids=(),
-                              site_ids=None, title: str | None = None) -> RotationPlan:
+def create_plan_from_proposal(
+    session: Session,
+    actor: User,
+    planning_on: date,
+    candidate_ids=(),
+    site_ids=None,
+    title: str | None = None,
+) -> RotationPlan:
     """Compute a proposal and save it as a draft plan.
 
     Raises RotationError (with the blocking violations) when no plan satisfies the rules, or
@@ -211,25 +283,41 @@ def create_plan_from_proposal(session: Session, actor: User, planning_on: date, 
         raise RotationError(_("No plan satisfies the rules."), proposal.result.violations)
     if not proposal.result.moves:
         raise RotationError(_("Nobody needs to move on %(day)s."), day=planning_on.isoformat())
-    plan = RotationPlan(title=(title or "").strip()[:120] or f"轮岗计划 {planning_on.isoformat()}",
-                        planning_on=planning_on, status="draft",
-                        candidate_ids=sorted(set(int(c) for c in candidate_ids)),
-                        author_id=actor.id if actor else None)
+    plan = RotationPlan(
+        title=(title or "").strip()[:120] or f"轮岗计划 {planning_on.isoformat()}",
+        planning_on=planning_on,
+        status="draft",
+        candidate_ids=sorted(set(int(c) for c in candidate_ids)),
+        author_id=actor.id if actor else None,
+    )
     session.add(plan)
     session.flush()
     for group in planner.chains(proposal.result.moves):
         for m in group:
             seat_a = proposal.context.assignments[m.seat.id]
-            plan.moves.append(RotationMove(
-                staff_member_id=m.person.id, from_assignment_id=m.person.seat.id,
-                seat_assignment_id=m.seat.id, predecessor_id=m.seat.holder_id,
-                to_post_id=seat_a.post_id, to_site_id=seat_a.site_id, to_window_id=seat_a.window_id,
-                effective_on=planning_on,
-                reason=_move_reason(m.person), status="planned"))
+            plan.moves.append(
+                RotationMove(
+                    staff_member_id=m.person.id,
+                    from_assignment_id=m.person.seat.id,
+                    seat_assignment_id=m.seat.id,
+                    predecessor_id=m.seat.holder_id,
+                    to_post_id=seat_a.post_id,
+                    to_site_id=seat_a.site_id,
+                    to_window_id=seat_a.window_id,
+                    effective_on=planning_on,
+                    reason=_move_reason(m.person),
+                    status="planned",
+                )
+            )
     session.flush()
-    record(session, actor, "rotation_plan.create", plan,
-           after=snapshot(plan) | {"moves": [_move_state(m) for m in plan.moves],
-                                   "cost": proposal.result.cost})
+    record(
+        session,
+        actor,
+        "rotation_plan.create",
+        plan,
+        after=snapshot(plan)
+        | {"moves": [_move_state(m) for m in plan.moves], "cost": proposal.result.cost},
+    )
     logger.info("rotation plan %s drafted with %s moves", plan.id, len(plan.moves))
     return plan
 
@@ -241,5 +329,11 @@ def _move_reason(person: Person) -> str:
 
 
 def _move_state(m: RotationMove) -> dict:
-    return {"staff": m.staff_member_id, "seat": m.seat_assignment_id, "post": m.to_post_id,
-            "site": m.to_site_id, "window": m.to_window_id, "on": m.effective_on.isoformat()}
+    return {
+        "staff": m.staff_member_id,
+        "seat": m.seat_assignment_id,
+        "post": m.to_post_id,
+        "site": m.to_site_id,
+        "window": m.to_window_id,
+        "on": m.effective_on.isoformat(),
+    }

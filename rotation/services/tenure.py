@@ -39,8 +39,10 @@ def histories(session: Session, staff_ids) -> dict[int, History]:
     staff_ids = list(staff_ids)
     by_staff: dict[int, list[Assignment]] = defaultdict(list)
     for start in range(0, len(staff_ids), 5000):
-        chunk = staff_ids[start:start + 5000]
-        for a in session.scalars(sa.select(Assignment).where(Assignment.staff_member_id.in_(chunk))):
+        chunk = staff_ids[start : start + 5000]
+        for a in session.scalars(
+            sa.select(Assignment).where(Assignment.staff_member_id.in_(chunk))
+        ):
             by_staff[a.staff_member_id].append(a)
     out = {}
     for staff_id in staff_ids:
@@ -50,10 +52,14 @@ def histories(session: Session, staff_ids) -> dict[int, History]:
         if current is not None:
             tenure_start = current.started_on
             # Consecutive assignments on the same post count together.
-            for a in sorted((a for a in rows if a.ended_on is not None), key=lambda a: a.ended_on,
-                            reverse=True):
-                if a.post_id == current.post_id and a.ended_on >= tenure_start - timedelta(days=1) \
-                        and a.started_on < tenure_start:
+            for a in sorted(
+                (a for a in rows if a.ended_on is not None), key=lambda a: a.ended_on, reverse=True
+            ):
+                if (
+                    a.post_id == current.post_id
+                    and a.ended_on >= tenure_start - timedelta(days=1)
+                    and a.started_on < tenure_start
+                ):
                     tenure_start = a.started_on
         last_held: dict[int, date] = {}
         for a in rows:
@@ -79,18 +85,26 @@ class TenureRow:
 
 
 def key_assignments(session: Session, site_ids: set[int] | None = None) -> list[Assignment]:
-    query = (sa.select(Assignment).join(Post, Post.id == Assignment.post_id)
-             .join(StaffMember, StaffMember.id == Assignment.staff_member_id)
-             .where(Post.is_key, Assignment.ended_on.is_(None), StaffMember.status == "active")
-             .options(joinedload(Assignment.staff_member), joinedload(Assignment.post),
-                      joinedload(Assignment.site), joinedload(Assignment.window)))
+    query = (
+        sa.select(Assignment)
+        .join(Post, Post.id == Assignment.post_id)
+        .join(StaffMember, StaffMember.id == Assignment.staff_member_id)
+        .where(Post.is_key, Assignment.ended_on.is_(None), StaffMember.status == "active")
+        .options(
+            joinedload(Assignment.staff_member),
+            joinedload(Assignment.post),
+            joinedload(Assignment.site),
+            joinedload(Assignment.window),
+        )
+    )
     if site_ids is not None:
         query = query.where(Assignment.site_id.in_(list(site_ids)))
     return list(session.scalars(query))
 
 
-def tenure_board(session: Session, on: date, site_ids: set[int] | None = None,
-                 hist_out: dict | None = None) -> list[TenureRow]:
+def tenure_board(
+    session: Session, on: date, site_ids: set[int] | None = None, hist_out: dict | None = None
+) -> list[TenureRow]:
     """Every key seat in scope with its holder, time in post and due date; most urgent first.
 
     `hist_out`, when given, receives the assignment histories read on the way (for reuse)."""
@@ -108,8 +122,20 @@ def tenure_board(session: Session, on: date, site_ids: set[int] | None = None,
         due = add_months(start, policy.max_tenure_months)
         days_left = (due - on).days
         status = "overdue" if days_left <= 0 else "due_soon" if days_left <= amber else "ok"
-        rows.append(TenureRow(a, a.staff_member, a.post, a.site, a.window, start,
-                              months_between(start, on), due, days_left, status,
-                              exemptions.get(a.staff_member_id)))
+        rows.append(
+            TenureRow(
+                a,
+                a.staff_member,
+                a.post,
+                a.site,
+                a.window,
+                start,
+                months_between(start, on),
+                due,
+                days_left,
+                status,
+                exemptions.get(a.staff_member_id),
+            )
+        )
     rows.sort(key=lambda r: (r.due_on, r.post.code, r.staff.staff_no))
     return rows

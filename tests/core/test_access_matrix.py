@@ -49,11 +49,18 @@ _ORG_READ = {"admin", "hr", "discipline", "inspector"}  # compliance.org.api.REA
 _INSPECTION_READ = {"admin", "discipline", "inspector"}  # inspections.access.READER_ROLES
 _ROTATION_READ = {"hr", "discipline", "admin"}  # rotation READERS
 INNER_ROLES: dict[str, set[str]] = {
-    **{f"org_{name}_api.{view}": _ORG_READ for name, views in {
-        "sites": ("SitesView", "SiteView"), "windows": ("WindowsView", "WindowView"),
-        "posts": ("PostsView", "PostView"), "staff": ("StaffListView", "StaffView"),
-        "assignments": ("AssignmentsView", "AssignmentView"), "leave": ("LeaveListView", "LeaveView"),
-    }.items() for view in views},
+    **{
+        f"org_{name}_api.{view}": _ORG_READ
+        for name, views in {
+            "sites": ("SitesView", "SiteView"),
+            "windows": ("WindowsView", "WindowView"),
+            "posts": ("PostsView", "PostView"),
+            "staff": ("StaffListView", "StaffView"),
+            "assignments": ("AssignmentsView", "AssignmentView"),
+            "leave": ("LeaveListView", "LeaveView"),
+        }.items()
+        for view in views
+    },
     "inspections_api.InspectionsView": _INSPECTION_READ,
     "inspections_api.InspectionView": _INSPECTION_READ,
     "inspections_api.InspectionPhotosView": _INSPECTION_READ,
@@ -98,12 +105,14 @@ class Case:
 
 
 def _collect() -> list[Case]:
-    collector = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "matrix",
-        "SQLALCHEMY_DATABASE_URI": "sqlite://",
-        "INSTANCE_PATH": tempfile.gettempdir(),
-    })
+    collector = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "matrix",
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "INSTANCE_PATH": tempfile.gettempdir(),
+        }
+    )
     cases = []
     for rule in sorted(collector.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
         params = []
@@ -157,23 +166,38 @@ def _world(make_site, make_window, make_post, make_staff, make_user) -> World:
     post = make_post()
     member = make_staff(site=site, post=post, window=window)
     target = make_user(roles=("inspector",))
-    event = record(db.session, None, "matrix.check", entity_type="Site", entity_id=site.id,
-                   after={"code": site.code})
+    event = record(
+        db.session,
+        None,
+        "matrix.check",
+        entity_type="Site",
+        entity_id=site.id,
+        after={"code": site.code},
+    )
     db.session.commit()
-    return World({
-        "admin.user_edit": {"user_id": target.id},
-        "audit.event": {"event_id": event.id},
-        "org.site_edit": {"site_id": site.id},
-        "org.window_edit": {"window_id": window.id},
-        "org.post_edit": {"post_id": post.id},
-        "org.staff_detail": {"staff_id": member.id},
-        "org.staff_edit": {"staff_id": member.id},
-    })
+    return World(
+        {
+            "admin.user_edit": {"user_id": target.id},
+            "audit.event": {"event_id": event.id},
+            "org.site_edit": {"site_id": site.id},
+            "org.window_edit": {"window_id": window.id},
+            "org.post_edit": {"post_id": post.id},
+            "org.staff_detail": {"staff_id": member.id},
+            "org.staff_edit": {"staff_id": member.id},
+        }
+    )
 
 
 # Routes whose parameters are filled with real records (expected 200 for allowed roles).
-FILLED = {"admin.user_edit", "audit.event", "org.site_edit", "org.window_edit", "org.post_edit",
-          "org.staff_detail", "org.staff_edit"}
+FILLED = {
+    "admin.user_edit",
+    "audit.event",
+    "org.site_edit",
+    "org.window_edit",
+    "org.post_edit",
+    "org.staff_detail",
+    "org.staff_edit",
+}
 
 
 def _url(app, case: Case, world: World | None) -> str:
@@ -192,7 +216,9 @@ def _url(app, case: Case, world: World | None) -> str:
             values[name] = "missing"
     if case.endpoint == "static":
         values = {"filename": "app.css"}
-    rule = next(r for r in app.url_map.iter_rules() if r.rule == case.rule and r.endpoint == case.endpoint)
+    rule = next(
+        r for r in app.url_map.iter_rules() if r.rule == case.rule and r.endpoint == case.endpoint
+    )
     return rule.build(values)[1]
 
 
@@ -247,12 +273,16 @@ def test_anonymous_is_sent_to_sign_in(app, client, case):
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.endpoint not in PUBLIC], ids=_case_id)
-def test_role_matrix(app, signed_in, make_site, make_window, make_post, make_staff, make_user,
-                     case):
+def test_role_matrix(
+    app, signed_in, make_site, make_window, make_post, make_staff, make_user, case
+):
     """One row of the matrix: the route as each of the five roles."""
     roles = required_roles(app, case)
-    world = _world(make_site, make_window, make_post, make_staff, make_user) \
-        if case.endpoint in FILLED else None
+    world = (
+        _world(make_site, make_window, make_post, make_staff, make_user)
+        if case.endpoint in FILLED
+        else None
+    )
     url = _url(app, case, world)
     wrong = []
     for role in ALL_ROLES:
@@ -275,7 +305,9 @@ def test_role_matrix(app, signed_in, make_site, make_window, make_post, make_sta
         else:
             expected = {404}  # the parameters name records that do not exist
         if status not in expected:
-            wrong.append(f"{role}: expected {' or '.join(map(str, sorted(expected)))}, got {status}")
+            wrong.append(
+                f"{role}: expected {' or '.join(map(str, sorted(expected)))}, got {status}"
+            )
         elif case.is_api and status >= 400:
             if not (response.is_json and response.json.get("status") == status):
                 wrong.append(f"{role}: {status} is not a JSON error")
@@ -291,15 +323,19 @@ def test_every_non_public_route_is_role_checked_or_login_protected(app, client):
         if case.endpoint in PUBLIC or required_roles(app, case):
             continue
         response = _request(client, case, _url(app, case, None))
-        refused = (response.status_code == 401 if case.is_api else
-                   response.status_code == 302 and "/login" in response.headers.get("Location", ""))
+        refused = (
+            response.status_code == 401
+            if case.is_api
+            else response.status_code == 302 and "/login" in response.headers.get("Location", "")
+        )
         if not refused:
             open_routes.append(f"{_case_id(case)} -> {response.status_code}")
     assert not open_routes, "routes reachable without signing in: " + ", ".join(open_routes)
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.endpoint in PUBLIC and c.method == "GET"],
-                         ids=_case_id)
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c.endpoint in PUBLIC and c.method == "GET"], ids=_case_id
+)
 def test_public_routes_need_no_sign_in(app, client, case):
     response = client.get(_url(app, case, None))
     assert response.status_code in (200, 302)
@@ -335,8 +371,9 @@ CORE_ROWS: list[tuple[str, str, str | None, int]] = [
 ]
 
 
-@pytest.mark.parametrize("method,path,role,expected", CORE_ROWS,
-                         ids=[f"{m} {p} {r or ANON}" for m, p, r, _ in CORE_ROWS])
+@pytest.mark.parametrize(
+    "method,path,role,expected", CORE_ROWS, ids=[f"{m} {p} {r or ANON}" for m, p, r, _ in CORE_ROWS]
+)
 def test_core_routes(client, signed_in, method, path, role, expected):
     c = signed_in(role) if role else client
     response = c.open(path, method=method)
@@ -363,8 +400,15 @@ def two_sites(make_site, make_window, make_staff, make_user, login, app):
         login(c, user)
         return c
 
-    return {"client": client, "staff_a": staff_a, "staff_b": staff_b, "window_b": window_b,
-            "event_a": event_a, "event_b": event_b, "site_b": site_b}
+    return {
+        "client": client,
+        "staff_a": staff_a,
+        "staff_b": staff_b,
+        "window_b": window_b,
+        "event_a": event_a,
+        "event_b": event_b,
+        "site_b": site_b,
+    }
 
 
 SCOPE_ROWS: list[tuple[str, str, str, str, int]] = [
@@ -381,8 +425,11 @@ SCOPE_ROWS: list[tuple[str, str, str, str, int]] = [
 ]
 
 
-@pytest.mark.parametrize("role,template,key,expected", SCOPE_ROWS,
-                         ids=[f"{r} {t.format(id=k)}" for r, t, k, _ in SCOPE_ROWS])
+@pytest.mark.parametrize(
+    "role,template,key,expected",
+    SCOPE_ROWS,
+    ids=[f"{r} {t.format(id=k)}" for r, t, k, _ in SCOPE_ROWS],
+)
 def test_out_of_scope_objects_are_not_found(app, two_sites, role, template, key, expected):
     c = two_sites["client"](role)
     url = template.format(id=two_sites[key].id)

@@ -18,10 +18,13 @@ def _user(username: str) -> User | None:
 
 
 def _events(action: str, entity_id) -> list[AuditEvent]:
-    return list(db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == action,
-                                    AuditEvent.entity_id == str(entity_id))
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent).where(
+                AuditEvent.action == action, AuditEvent.entity_id == str(entity_id)
+            )
+        )
+    )
 
 
 def _create_form(**overrides) -> dict:
@@ -42,13 +45,16 @@ def _create_form(**overrides) -> dict:
     return data
 
 
-def test_admin_creates_user_with_several_roles_and_chosen_sites(client_for, make_site, make_staff,
-                                                                 app, login):
+def test_admin_creates_user_with_several_roles_and_chosen_sites(
+    client_for, make_site, make_staff, app, login
+):
     admin = client_for("admin")
     site_a, site_b = make_site(), make_site()
     member = make_staff(site=site_a)
-    response = admin.post("/admin/users/new", data=_create_form(
-        sites=[str(site_a.id), str(site_b.id)], staff_no=member.staff_no))
+    response = admin.post(
+        "/admin/users/new",
+        data=_create_form(sites=[str(site_a.id), str(site_b.id)], staff_no=member.staff_no),
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     user = _user("wangfang")
     assert user.roles == {"inspector", "hr"}
@@ -66,7 +72,9 @@ def test_admin_creates_user_with_several_roles_and_chosen_sites(client_for, make
 
 def test_admin_creates_user_for_all_sites(client_for):
     admin = client_for("admin")
-    response = admin.post("/admin/users/new", data=_create_form(all_sites="y", roles=["discipline"]))
+    response = admin.post(
+        "/admin/users/new", data=_create_form(all_sites="y", roles=["discipline"])
+    )
     assert response.status_code == 302
     user = _user("wangfang")
     assert user.all_sites and user.roles == {"discipline"}
@@ -75,21 +83,30 @@ def test_admin_creates_user_for_all_sites(client_for):
 def test_duplicate_username_is_a_form_error(client_for, make_user):
     admin = client_for("admin")
     existing = make_user(username="lisi")
-    response = admin.post("/admin/users/new", data=_create_form(username=existing.username, all_sites="y"))
+    response = admin.post(
+        "/admin/users/new", data=_create_form(username=existing.username, all_sites="y")
+    )
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     assert "已存在" in text  # "A user with this username already exists."
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)
-                             .where(User.username == "lisi")) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(User).where(User.username == "lisi")
+        )
+        == 1
+    )
 
 
 def test_weak_passwords_are_form_errors(client_for):
     admin = client_for("admin")
-    short = admin.post("/admin/users/new", data=_create_form(all_sites="y", password="short-1",
-                                                             confirm="short-1"))
+    short = admin.post(
+        "/admin/users/new", data=_create_form(all_sites="y", password="short-1", confirm="short-1")
+    )
     assert "至少 10 个字符" in short.get_data(as_text=True)
-    common = admin.post("/admin/users/new", data=_create_form(all_sites="y", password="password123",
-                                                              confirm="password123"))
+    common = admin.post(
+        "/admin/users/new",
+        data=_create_form(all_sites="y", password="password123", confirm="password123"),
+    )
     assert "过于常见" in common.get_data(as_text=True) or "常见" in common.get_data(as_text=True)
     assert _user("wangfang") is None
 
@@ -110,7 +127,9 @@ def test_unknown_staff_number_and_double_link_are_refused(client_for, make_staff
     assert "没有工作人员使用此工号" in response.get_data(as_text=True)
     member = make_staff()
     make_user(staff_member=member)
-    response = admin.post("/admin/users/new", data=_create_form(all_sites="y", staff_no=member.staff_no))
+    response = admin.post(
+        "/admin/users/new", data=_create_form(all_sites="y", staff_no=member.staff_no)
+    )
     assert "已关联到另一个用户" in response.get_data(as_text=True)
     assert _user("wangfang") is None
 
@@ -122,10 +141,16 @@ def test_admin_edits_roles_scope_and_link(client_for, make_user, make_site, make
     user = make_user(roles=("inspector",))
     page = admin.get(f"/admin/users/{user.id}")
     assert page.status_code == 200 and user.username in page.get_data(as_text=True)
-    response = admin.post(f"/admin/users/{user.id}", data={
-        "display_name": "新名字", "email": "", "roles": ["staff"], "sites": [str(site.id)],
-        "staff_no": member.staff_no,
-    })
+    response = admin.post(
+        f"/admin/users/{user.id}",
+        data={
+            "display_name": "新名字",
+            "email": "",
+            "roles": ["staff"],
+            "sites": [str(site.id)],
+            "staff_no": member.staff_no,
+        },
+    )
     assert response.status_code == 302
     user = db.session.get(User, user.id)
     assert user.roles == {"staff"} and not user.all_sites
@@ -137,16 +162,22 @@ def test_admin_edits_roles_scope_and_link(client_for, make_user, make_site, make
 
 def test_admin_cannot_remove_own_admin_role(client_for):
     admin = client_for("admin")
-    response = admin.post(f"/admin/users/{admin.user.id}", data={
-        "display_name": "x", "roles": ["inspector"], "all_sites": "y",
-    })
+    response = admin.post(
+        f"/admin/users/{admin.user.id}",
+        data={
+            "display_name": "x",
+            "roles": ["inspector"],
+            "all_sites": "y",
+        },
+    )
     assert response.status_code == 400
     assert "不能取消自己的系统管理员角色" in response.get_data(as_text=True)
     assert db.session.get(User, admin.user.id).roles == {"admin"}
 
 
 def test_deactivation_ends_sessions_at_once_and_reactivation_allows_sign_in(
-        client_for, make_user, app, login):
+    client_for, make_user, app, login
+):
     admin = client_for("admin")
     user = make_user()
     victim = login(app.test_client(), user)
@@ -154,10 +185,17 @@ def test_deactivation_ends_sessions_at_once_and_reactivation_allows_sign_in(
     assert admin.post(f"/admin/users/{user.id}/deactivate").status_code == 302
     response = victim.get("/dashboard")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(UserSession).where(
-        UserSession.user_id == user.id, UserSession.ended_at.is_(None))) == 0
-    refused = app.test_client().post("/login", data={"username": user.username,
-                                                     "password": "correct-horse-42"})
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        )
+        == 0
+    )
+    refused = app.test_client().post(
+        "/login", data={"username": user.username, "password": "correct-horse-42"}
+    )
     assert refused.status_code == 200
     assert _events("user.deactivate", user.id)
     admin.post(f"/admin/users/{user.id}/activate")
@@ -176,12 +214,15 @@ def test_reset_password_checks_policy_and_ends_sessions(client_for, make_user, a
     admin = client_for("admin")
     user = make_user()
     other = login(app.test_client(), user)
-    weak = admin.post(f"/admin/users/{user.id}/password",
-                      data={"pw-password": "abc", "pw-confirm": "abc"})
+    weak = admin.post(
+        f"/admin/users/{user.id}/password", data={"pw-password": "abc", "pw-confirm": "abc"}
+    )
     assert weak.status_code == 400 and "至少 10 个字符" in weak.get_data(as_text=True)
     assert other.get("/dashboard").status_code == 200
-    ok = admin.post(f"/admin/users/{user.id}/password",
-                    data={"pw-password": NEW_PASSWORD, "pw-confirm": NEW_PASSWORD})
+    ok = admin.post(
+        f"/admin/users/{user.id}/password",
+        data={"pw-password": NEW_PASSWORD, "pw-confirm": NEW_PASSWORD},
+    )
     assert ok.status_code == 302
     assert other.get("/dashboard").status_code == 302
     login(app.test_client(), user, NEW_PASSWORD)
@@ -239,7 +280,9 @@ def test_personal_token_is_shown_once_works_and_can_be_revoked(client_for, app):
     row = db.session.scalar(sa.select(ApiToken).where(ApiToken.user_id == user_client.user.id))
     assert row.name == "导出脚本"
     assert user_client.post(f"/account/tokens/{row.id}/revoke").status_code == 302
-    assert api.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert (
+        api.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    )
     assert _events("api_token.revoke", row.id)
 
 
@@ -265,7 +308,9 @@ def test_admin_lists_and_revokes_tokens(client_for, make_user, app):
     row = db.session.scalar(sa.select(ApiToken).where(ApiToken.user_id == user.id))
     assert admin.post(f"/admin/tokens/{row.id}/revoke").status_code == 302
     assert db.session.get(ApiToken, row.id).revoked_at is not None
-    response = app.test_client().get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})
+    response = app.test_client().get(
+        "/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 401
     admin.get("/admin/tokens")  # shows (and consumes) the "revoked" flash message
     assert "nightly" not in admin.get("/admin/tokens").get_data(as_text=True)
@@ -284,7 +329,9 @@ def test_dashboard_panel_shows_role_counts_locked_accounts_and_failures(client_f
     assert "locked_out" in text and "锁定至" in text
     assert "nobody-here" in text
     # Once the failures are older than the lock, the account is no longer listed as locked.
-    for attempt in db.session.scalars(sa.select(LoginAttempt).where(LoginAttempt.user_id == victim.id)):
+    for attempt in db.session.scalars(
+        sa.select(LoginAttempt).where(LoginAttempt.user_id == victim.id)
+    ):
         attempt.at = utcnow() - timedelta(minutes=40)
     db.session.commit()
     text = admin.get("/dashboard").get_data(as_text=True)
@@ -298,6 +345,8 @@ def test_panel_is_only_for_admins(client_for):
 def test_user_page_lists_recent_sign_in_attempts(client_for, make_user, app):
     admin = client_for("admin")
     user = make_user()
-    app.test_client().post("/login", data={"username": user.username, "password": "wrong-password-9"})
+    app.test_client().post(
+        "/login", data={"username": user.username, "password": "wrong-password-9"}
+    )
     text = admin.get(f"/admin/users/{user.id}").get_data(as_text=True)
     assert "最近的登录尝试" in text and "密码错误" in text

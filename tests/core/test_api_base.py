@@ -63,8 +63,12 @@ def test_cookie_session_write_without_csrf_header_is_refused(client_for):
     assert response.is_json
     assert response.json == {"status": 400, "code": "csrf", "reason": response.json["reason"]}
     assert "X-CSRFToken" in response.json["reason"]
-    bad = c.patch("/api/v1/users/me", json={"display_name": "新名字"}, csrf=False,
-                  headers={"X-CSRFToken": "forged"})
+    bad = c.patch(
+        "/api/v1/users/me",
+        json={"display_name": "新名字"},
+        csrf=False,
+        headers={"X-CSRFToken": "forged"},
+    )
     assert bad.status_code == 400 and bad.json["code"] == "csrf"
     assert c.get("/api/v1/users/me").json["display_name"] != "新名字"
 
@@ -110,11 +114,14 @@ def test_pages_keep_html_errors(client_for):
     assert response.mimetype == "text/html"
 
 
-@pytest.mark.parametrize("params,expected", [
-    ({}, {"adm_a", "insp_b"}),
-    ({"role": "inspector"}, {"insp_b"}),
-    ({"q": "ADM_"}, {"adm_a"}),
-])
+@pytest.mark.parametrize(
+    "params,expected",
+    [
+        ({}, {"adm_a", "insp_b"}),
+        ({"role": "inspector"}, {"insp_b"}),
+        ({"q": "ADM_"}, {"adm_a"}),
+    ],
+)
 def test_admin_user_list_api_filters_and_paginates(client_for, make_user, params, expected):
     admin = client_for("admin", username="adm_a")
     make_user(roles=("inspector",), username="insp_b")

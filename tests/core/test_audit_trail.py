@@ -27,9 +27,16 @@ def test_event_is_written_in_the_same_transaction(app, make_user):
 
     admin = make_user(roles=("admin",))
     before = _count_events()
-    user = create_user(db.session, admin, username="rolled_back", display_name="x",
-                       roles=["staff"], password="correct-horse-42", all_sites=True,
-                       hash_method=app.config["PASSWORD_HASH_METHOD"])
+    user = create_user(
+        db.session,
+        admin,
+        username="rolled_back",
+        display_name="x",
+        roles=["staff"],
+        password="correct-horse-42",
+        all_sites=True,
+        hash_method=app.config["PASSWORD_HASH_METHOD"],
+    )
     assert _count_events() == before + 1
     db.session.rollback()
     assert _count_events() == before
@@ -52,18 +59,23 @@ def test_rollback_removes_the_event_on_a_real_database(fresh_app):
         assert verify_chain(db.session).ok
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_event SET action = 'forged'",
-    "DELETE FROM audit_event",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_event SET action = 'forged'",
+        "DELETE FROM audit_event",
+    ],
+)
 def test_database_refuses_update_and_delete(app, statement):
     record(db.session, None, "thing.create", entity_type="Thing", entity_id=1, after={"a": 1})
     db.session.commit()
     with pytest.raises(sa.exc.DatabaseError, match="append-only"):
         with db.session.begin_nested():
             db.session.execute(sa.text(statement))
-    assert db.session.scalar(sa.select(AuditEvent.action).where(AuditEvent.entity_type == "Thing")) \
+    assert (
+        db.session.scalar(sa.select(AuditEvent.action).where(AuditEvent.entity_type == "Thing"))
         == "thing.create"
+    )
 
 
 def _tamper(app, event_id: int) -> None:
@@ -71,13 +83,19 @@ def _tamper(app, event_id: int) -> None:
     with app.app_context(), db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_change")
-            conn.execute(sa.update(AuditEvent).where(AuditEvent.id == event_id)
-                         .values(after={"display_name": "forged"}))
+            conn.execute(
+                sa.update(AuditEvent)
+                .where(AuditEvent.id == event_id)
+                .values(after={"display_name": "forged"})
+            )
             conn.exec_driver_sql("ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_change")
         else:
             conn.exec_driver_sql("DROP TRIGGER audit_event_no_update")
-            conn.execute(sa.update(AuditEvent).where(AuditEvent.id == event_id)
-                         .values(after={"display_name": "forged"}))
+            conn.execute(
+                sa.update(AuditEvent)
+                .where(AuditEvent.id == event_id)
+                .values(after={"display_name": "forged"})
+            )
             from compliance.models import install_audit_guards
 
             install_audit_guards(conn)
@@ -87,8 +105,15 @@ def _fill(app) -> list[int]:
     with app.app_context():
         ids = []
         for n in range(5):
-            event = record(db.session, None, "thing.update", entity_type="Thing", entity_id=n,
-                           before={"n": n}, after={"n": n + 1})
+            event = record(
+                db.session,
+                None,
+                "thing.update",
+                entity_type="Thing",
+                entity_id=n,
+                before={"n": n},
+                after={"n": n + 1},
+            )
             ids.append(event.id)
         db.session.commit()
         return ids
@@ -118,9 +143,16 @@ def test_verify_button_shows_intact_and_broken_chain(fresh_app):
     from compliance.accounts import create_user
 
     with app.app_context():
-        create_user(db.session, None, username="root", display_name="root", roles=["admin"],
-                    password=TEST_PASSWORD, all_sites=True,
-                    hash_method=app.config["PASSWORD_HASH_METHOD"])
+        create_user(
+            db.session,
+            None,
+            username="root",
+            display_name="root",
+            roles=["admin"],
+            password=TEST_PASSWORD,
+            all_sites=True,
+            hash_method=app.config["PASSWORD_HASH_METHOD"],
+        )
         db.session.commit()
     client = app.test_client()
     with app.app_context():  # the test client expires the test session after each request
@@ -139,22 +171,35 @@ def test_verify_button_shows_intact_and_broken_chain(fresh_app):
 def test_audit_pages_filter_paginate_and_show_the_diff(client_for, make_user, app):
     admin = client_for("admin")
     target = make_user(username="diff_target", roles=("inspector",))
-    admin.post(f"/admin/users/{target.id}", data={
-        "display_name": "改过的名字", "roles": ["inspector", "hr"], "all_sites": "y",
-    })
-    event = db.session.scalar(sa.select(AuditEvent).where(
-        AuditEvent.action == "user.update", AuditEvent.entity_id == str(target.id)))
-    listing = admin.get("/audit", query_string={"action": "user.update", "actor": admin.user.username})
+    admin.post(
+        f"/admin/users/{target.id}",
+        data={
+            "display_name": "改过的名字",
+            "roles": ["inspector", "hr"],
+            "all_sites": "y",
+        },
+    )
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(
+            AuditEvent.action == "user.update", AuditEvent.entity_id == str(target.id)
+        )
+    )
+    listing = admin.get(
+        "/audit", query_string={"action": "user.update", "actor": admin.user.username}
+    )
     assert listing.status_code == 200
     assert f'/audit/{event.id}"' in listing.get_data(as_text=True)
     assert f'/audit/{event.id}"' not in admin.get(
-        "/audit", query_string={"actor": "system"}).get_data(as_text=True)
-    assert "<code>" not in admin.get(
-        "/audit", query_string={"actor": "no-such-user"}).get_data(as_text=True)
+        "/audit", query_string={"actor": "system"}
+    ).get_data(as_text=True)
+    assert "<code>" not in admin.get("/audit", query_string={"actor": "no-such-user"}).get_data(
+        as_text=True
+    )
     system_event = record(db.session, None, "thing.create", entity_type="Thing", entity_id=1)
     db.session.commit()
     assert f'/audit/{system_event.id}"' in admin.get(
-        "/audit", query_string={"actor": "system"}).get_data(as_text=True)
+        "/audit", query_string={"actor": "system"}
+    ).get_data(as_text=True)
     other = admin.get("/audit", query_string={"action": "user.create"})
     assert f'/audit/{event.id}"' not in other.get_data(as_text=True)
     prefix = admin.get("/audit", query_string={"action": "user."})
@@ -178,12 +223,19 @@ def test_audit_date_filter_uses_local_days(client_for, app):
     # Events cannot be back-dated (the table is append-only), so the event of today must be found
     # by a filter on today and missed by a filter ending yesterday.
     today = local_today()
-    hit = admin.get("/audit", query_string={"date_from": today.isoformat(), "date_to": today.isoformat()})
+    hit = admin.get(
+        "/audit", query_string={"date_from": today.isoformat(), "date_to": today.isoformat()}
+    )
     assert f'/audit/{old.id}"' in hit.get_data(as_text=True)
     miss = admin.get("/audit", query_string={"date_to": (today - timedelta(days=1)).isoformat()})
     assert f'/audit/{old.id}"' not in miss.get_data(as_text=True)
-    bad = admin.get("/audit", query_string={"date_from": today.isoformat(),
-                                            "date_to": (today - timedelta(days=1)).isoformat()})
+    bad = admin.get(
+        "/audit",
+        query_string={
+            "date_from": today.isoformat(),
+            "date_to": (today - timedelta(days=1)).isoformat(),
+        },
+    )
     assert bad.status_code == 400 and "结束日期早于开始日期" in bad.get_data(as_text=True)
 
 
@@ -193,7 +245,9 @@ def test_audit_list_paginates(client_for):
         record(db.session, None, "bulk.create", entity_type="Bulk", entity_id=n)
     db.session.commit()
     first = admin.get("/audit", query_string={"action": "bulk.create"}).get_data(as_text=True)
-    second = admin.get("/audit", query_string={"action": "bulk.create", "page": 2}).get_data(as_text=True)
+    second = admin.get("/audit", query_string={"action": "bulk.create", "page": 2}).get_data(
+        as_text=True
+    )
     assert first.count("<code>bulk.create</code>") == 50 and "page=2" in first
     assert second.count("<code>bulk.create</code>") == 5
 
@@ -229,9 +283,16 @@ def test_nightly_job_notifies_admins_once_when_the_chain_is_broken(fresh_app):
     app = fresh_app()
     with app.app_context():
         for name, roles in (("root", ["admin"]), ("auditor", ["discipline"])):
-            create_user(db.session, None, username=name, display_name=name, roles=roles,
-                        password=TEST_PASSWORD, all_sites=True,
-                        hash_method=app.config["PASSWORD_HASH_METHOD"])
+            create_user(
+                db.session,
+                None,
+                username=name,
+                display_name=name,
+                roles=roles,
+                password=TEST_PASSWORD,
+                all_sites=True,
+                hash_method=app.config["PASSWORD_HASH_METHOD"],
+            )
         db.session.commit()
     ids = _fill(app)
     intact = run_job(app, "audit.verify_chain", date(2026, 5, 1))
@@ -259,8 +320,9 @@ def test_audit_page_says_the_chain_is_checked_nightly(client_for):
     assert "每晚自动校验" not in client_for("discipline").get("/audit").get_data(as_text=True)
 
 
-def test_audit_ledger_exports_the_events_with_their_changes(client_for, make_user, make_site,
-                                                            make_staff):
+def test_audit_ledger_exports_the_events_with_their_changes(
+    client_for, make_user, make_site, make_staff
+):
     import io
 
     from openpyxl import load_workbook
@@ -269,19 +331,30 @@ def test_audit_ledger_exports_the_events_with_their_changes(client_for, make_use
 
     admin = client_for("admin")
     target = make_user(username="ledger_target", display_name="旧名字")
-    admin.post(f"/admin/users/{target.id}", data={
-        "display_name": "新名字", "roles": ["staff"], "all_sites": "y"})
+    admin.post(
+        f"/admin/users/{target.id}",
+        data={"display_name": "新名字", "roles": ["staff"], "all_sites": "y"},
+    )
     site_a, site_b = make_site(), make_site()
     staff_a, staff_b = make_staff(site=site_a), make_staff(site=site_b)
-    ev_a = record(db.session, None, "staff.update", staff_a, before={"name": "x"},
-                  after={"name": "y"}, reason="更正")
+    ev_a = record(
+        db.session,
+        None,
+        "staff.update",
+        staff_a,
+        before={"name": "x"},
+        after={"name": "y"},
+        reason="更正",
+    )
     ev_b = record(db.session, None, "staff.update", staff_b)
     db.session.commit()
     today = local_today().isoformat()
     officer = client_for("discipline")
     response = officer.post("/reports/audit_trail/export", data={"from": today, "to": today})
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
-    rows = list(load_workbook(io.BytesIO(response.data)).worksheets[0].iter_rows(values_only=True))[2:]
+    rows = list(load_workbook(io.BytesIO(response.data)).worksheets[0].iter_rows(values_only=True))[
+        2:
+    ]
     by_id = {r[0]: r for r in rows}
     update = next(r for r in rows if r[3] == "user.update" and r[5] == str(target.id))
     assert update[2] == admin.user.username
@@ -290,10 +363,20 @@ def test_audit_ledger_exports_the_events_with_their_changes(client_for, make_use
     assert by_id[ev_a.id][8] == ev_a.hash
     # A reader limited to site A exports only the events of site A's records (and their own).
     scoped = client_for("discipline", sites=[site_a])
-    rows = list(load_workbook(io.BytesIO(scoped.post(
-        "/reports/audit_trail/export", data={"from": today, "to": today}).data
-    )).worksheets[0].iter_rows(values_only=True))[2:]
+    rows = list(
+        load_workbook(
+            io.BytesIO(
+                scoped.post("/reports/audit_trail/export", data={"from": today, "to": today}).data
+            )
+        )
+        .worksheets[0]
+        .iter_rows(values_only=True)
+    )[2:]
     ids = {r[0] for r in rows}
     assert ev_a.id in ids and ev_b.id not in ids
-    assert client_for("hr").post("/reports/audit_trail/export",
-                                 data={"from": today, "to": today}).status_code == 403
+    assert (
+        client_for("hr")
+        .post("/reports/audit_trail/export", data={"from": today, "to": today})
+        .status_code
+        == 403
+    )

@@ -18,21 +18,43 @@ def _user(username: str) -> User | None:
 
 
 def test_create_user_with_all_sites(runner):
-    result = runner.invoke(cli, ["create-user", "root", "--role", "admin", "--all-sites",
-                                 "--password", STRONG])
+    result = runner.invoke(
+        cli, ["create-user", "root", "--role", "admin", "--all-sites", "--password", STRONG]
+    )
     assert result.exit_code == 0, result.output
     assert "root" in result.output
     user = _user("root")
     assert user.roles == {"admin"} and user.all_sites and user.active
     assert user.password_hash.startswith("scrypt:")
-    assert db.session.scalar(sa.select(AuditEvent).where(
-        AuditEvent.action == "user.create", AuditEvent.entity_id == str(user.id))).actor_name == "system"
+    assert (
+        db.session.scalar(
+            sa.select(AuditEvent).where(
+                AuditEvent.action == "user.create", AuditEvent.entity_id == str(user.id)
+            )
+        ).actor_name
+        == "system"
+    )
 
 
 def test_create_user_with_sites_and_several_roles(runner, make_site):
     site = make_site(code="DMX")
-    result = runner.invoke(cli, ["create-user", "li", "--role", "inspector", "--role", "hr",
-                                 "--site", "DMX", "--password", STRONG, "--name", "李督查"])
+    result = runner.invoke(
+        cli,
+        [
+            "create-user",
+            "li",
+            "--role",
+            "inspector",
+            "--role",
+            "hr",
+            "--site",
+            "DMX",
+            "--password",
+            STRONG,
+            "--name",
+            "李督查",
+        ],
+    )
     assert result.exit_code == 0, result.output
     user = _user("li")
     assert user.roles == {"inspector", "hr"} and user.scope_site_ids == {site.id}
@@ -40,34 +62,41 @@ def test_create_user_with_sites_and_several_roles(runner, make_site):
 
 
 def test_weak_password_is_refused(runner):
-    result = runner.invoke(cli, ["create-user", "weak", "--role", "admin", "--all-sites",
-                                 "--password", "short"])
+    result = runner.invoke(
+        cli, ["create-user", "weak", "--role", "admin", "--all-sites", "--password", "short"]
+    )
     assert result.exit_code != 0
     assert "at least 10 characters" in result.output
-    common = runner.invoke(cli, ["create-user", "weak", "--role", "admin", "--all-sites",
-                                 "--password", "password123"])
+    common = runner.invoke(
+        cli, ["create-user", "weak", "--role", "admin", "--all-sites", "--password", "password123"]
+    )
     assert common.exit_code != 0 and "too common" in common.output
     assert _user("weak") is None
 
 
 def test_unknown_site_code_is_refused(runner):
-    result = runner.invoke(cli, ["create-user", "lost", "--role", "inspector", "--site", "NOWHERE",
-                                 "--password", STRONG])
+    result = runner.invoke(
+        cli,
+        ["create-user", "lost", "--role", "inspector", "--site", "NOWHERE", "--password", STRONG],
+    )
     assert result.exit_code != 0
     assert "NOWHERE" in result.output
     assert _user("lost") is None
 
 
 def test_scope_is_required(runner):
-    result = runner.invoke(cli, ["create-user", "noscope", "--role", "inspector", "--password", STRONG])
+    result = runner.invoke(
+        cli, ["create-user", "noscope", "--role", "inspector", "--password", STRONG]
+    )
     assert result.exit_code != 0 and "--all-sites" in result.output
     assert _user("noscope") is None
 
 
 def test_duplicate_username_is_refused(runner, make_user):
     make_user(username="twice")
-    result = runner.invoke(cli, ["create-user", "twice", "--role", "admin", "--all-sites",
-                                 "--password", STRONG])
+    result = runner.invoke(
+        cli, ["create-user", "twice", "--role", "admin", "--all-sites", "--password", STRONG]
+    )
     assert result.exit_code != 0 and "already exists" in result.output
 
 
@@ -86,8 +115,10 @@ def test_created_token_authenticates_api_calls_until_revoked(runner, make_user, 
     patched = client.patch("/api/v1/users/me", json={"locale": "en"}, headers=headers, csrf=False)
     assert patched.status_code == 200 and patched.json["locale"] == "en"
     # A wrong token is refused.
-    assert client.get("/api/v1/users/me",
-                      headers={"Authorization": "Bearer cmp_wrong"}).status_code == 401
+    assert (
+        client.get("/api/v1/users/me", headers={"Authorization": "Bearer cmp_wrong"}).status_code
+        == 401
+    )
     revoked = runner.invoke(cli, ["revoke-tokens", "script_user"])
     assert revoked.exit_code == 0 and "1" in revoked.output
     response = client.get("/api/v1/users/me", headers=headers)
@@ -104,7 +135,9 @@ def test_token_of_deactivated_user_stops_working(runner, make_user, app):
     token = runner.invoke(cli, ["create-token", "gone"]).output.strip().splitlines()[-1]
     set_active(db.session, admin, _user("gone"), False)
     db.session.commit()
-    response = app.test_client().get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})
+    response = app.test_client().get(
+        "/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 401
 
 

@@ -12,7 +12,9 @@ from compliance.migrate import upgrade
 
 
 def _include(obj, name, type_, reflected, compare_to):
-    return not (type_ == "table" and name and (name.startswith("sqlite_") or name == "alembic_version"))
+    return not (
+        type_ == "table" and name and (name.startswith("sqlite_") or name == "alembic_version")
+    )
 
 
 def test_migrations_match_the_models(fresh_app):
@@ -33,10 +35,12 @@ def test_upgrade_is_repeatable_and_installs_audit_guards(fresh_app):
         upgrade()
         upgrade()  # already at head: nothing to do, no error
         with db.engine.begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO audit_event (at, actor_name, action, entity_type, prev_hash, hash) "
-                "VALUES (CURRENT_TIMESTAMP, 'system', 'x', 'y', 'p', 'h')"
-            ))
+            conn.execute(
+                sa.text(
+                    "INSERT INTO audit_event (at, actor_name, action, entity_type, prev_hash, hash) "
+                    "VALUES (CURRENT_TIMESTAMP, 'system', 'x', 'y', 'p', 'h')"
+                )
+            )
         with pytest.raises(sa.exc.DatabaseError), db.engine.begin() as conn:
             conn.execute(sa.text("UPDATE audit_event SET action = 'changed'"))
         with pytest.raises(sa.exc.DatabaseError), db.engine.begin() as conn:

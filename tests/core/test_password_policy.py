@@ -16,15 +16,18 @@ from compliance.config import Config
 DEFAULT_METHOD = "scrypt:131072:8:1"
 
 
-@pytest.mark.parametrize("password,reason", [
-    ("", "too_short"),
-    ("abc-12345", "too_short"),  # 9 characters
-    ("password123", "common"),
-    ("PASSWORD123", "common"),  # the list is case-insensitive
-    ("1234567890", "common"),
-    ("aaaaaaaaaaaa", "common"),  # too few distinct characters
-    ("my-zhangsan-pass", "username"),
-])
+@pytest.mark.parametrize(
+    "password,reason",
+    [
+        ("", "too_short"),
+        ("abc-12345", "too_short"),  # 9 characters
+        ("password123", "common"),
+        ("PASSWORD123", "common"),  # the list is case-insensitive
+        ("1234567890", "common"),
+        ("aaaaaaaaaaaa", "common"),  # too few distinct characters
+        ("my-zhangsan-pass", "username"),
+    ],
+)
 def test_weak_passwords_are_refused(password, reason):
     with pytest.raises(PasswordPolicyError) as info:
         check_password_policy(password, "zhangsan")
@@ -54,9 +57,14 @@ def test_tests_use_a_cheaper_hash(app, make_user):
 
 def test_account_page_refuses_a_weak_new_password(client_for):
     c = client_for("staff")
-    response = c.post("/account", data={
-        "which": "password", "pw-current_password": "correct-horse-42",
-        "pw-new_password": "password123", "pw-confirm": "password123",
-    })
+    response = c.post(
+        "/account",
+        data={
+            "which": "password",
+            "pw-current_password": "correct-horse-42",
+            "pw-new_password": "password123",
+            "pw-confirm": "password123",
+        },
+    )
     assert response.status_code == 200
     assert "常见" in response.get_data(as_text=True)

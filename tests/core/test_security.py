@@ -44,16 +44,20 @@ def test_security_headers_on_every_response(client, path):
     assert directives["frame-ancestors"] == "frame-ancestors 'none'"
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] in {"same-origin", "strict-origin-when-cross-origin",
-                                                   "no-referrer"}
+    assert response.headers["Referrer-Policy"] in {
+        "same-origin",
+        "strict-origin-when-cross-origin",
+        "no-referrer",
+    }
     # Plain HTTP (HTTPS=False, the test default): no HSTS.
     assert "Strict-Transport-Security" not in response.headers
 
 
 def test_session_cookie_is_httponly_and_lax_without_secure_on_http(client):
     response = client.get("/login")  # the CSRF token puts something in the session
-    cookie = next(c for c in response.headers.getlist("Set-Cookie")
-                  if c.startswith("compliance_session="))
+    cookie = next(
+        c for c in response.headers.getlist("Set-Cookie") if c.startswith("compliance_session=")
+    )
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
     assert "Secure" not in cookie
@@ -68,8 +72,9 @@ def test_https_adds_hsts_and_secure_cookie(tmp_path, monkeypatch):
         assert response.status_code == 200
         hsts = response.headers["Strict-Transport-Security"]
         assert "max-age=" in hsts and int(hsts.split("max-age=")[1].split(";")[0]) >= 15552000
-        cookie = next(c for c in response.headers.getlist("Set-Cookie")
-                      if c.startswith("compliance_session="))
+        cookie = next(
+            c for c in response.headers.getlist("Set-Cookie") if c.startswith("compliance_session=")
+        )
         assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     finally:
         _dispose(app)
@@ -90,7 +95,9 @@ def test_healthz_reports_a_reachable_database(client):
 
 def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
     # Nothing listens on port 1: the connection is refused at once.
-    app = _bare_app(tmp_path, SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    app = _bare_app(
+        tmp_path, SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/none"
+    )
     try:
         response = app.test_client().get("/healthz")
         assert response.status_code == 503

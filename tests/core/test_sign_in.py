@@ -22,7 +22,9 @@ def test_wrong_password_is_refused_and_logged(client, make_user):
     user = make_user()
     response = client.post("/login", data={"username": user.username, "password": "nope-nope-nope"})
     assert response.status_code == 200
-    attempts = db.session.scalars(sa.select(LoginAttempt).where(LoginAttempt.user_id == user.id)).all()
+    attempts = db.session.scalars(
+        sa.select(LoginAttempt).where(LoginAttempt.user_id == user.id)
+    ).all()
     assert [a.outcome for a in attempts] == ["bad_password"]
 
 
@@ -32,7 +34,9 @@ def test_five_failures_lock_only_that_account(client, app, make_user, login):
     for _ in range(5):
         client.post("/login", data={"username": victim.username, "password": "wrong-password-1"})
     # Even the right password is refused while locked, with a message that says so.
-    response = client.post("/login", data={"username": victim.username, "password": "correct-horse-42"})
+    response = client.post(
+        "/login", data={"username": victim.username, "password": "correct-horse-42"}
+    )
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     assert "锁定" in text or "locked" in text
@@ -45,7 +49,9 @@ def test_lock_expires_after_fifteen_minutes(client, app, make_user, login):
     user = make_user()
     for _ in range(5):
         client.post("/login", data={"username": user.username, "password": "wrong-password-1"})
-    for attempt in db.session.scalars(sa.select(LoginAttempt).where(LoginAttempt.user_id == user.id)):
+    for attempt in db.session.scalars(
+        sa.select(LoginAttempt).where(LoginAttempt.user_id == user.id)
+    ):
         attempt.at -= timedelta(minutes=16)
     db.session.commit()
     login(client, user)
@@ -111,13 +117,16 @@ def test_session_cookie_is_renewed_at_sign_in(app, make_user, login):
 
 def test_form_without_csrf_token_is_refused(client, make_user):
     user = make_user()
-    response = client.post("/login", data={"username": user.username, "password": "correct-horse-42"},
-                           csrf=False)
+    response = client.post(
+        "/login", data={"username": user.username, "password": "correct-horse-42"}, csrf=False
+    )
     assert response.status_code == 400
 
 
 def test_next_parameter_cannot_redirect_off_site(client, make_user):
     user = make_user()
-    response = client.post("/login?next=https://evil.example/", data={"username": user.username,
-                                                                       "password": "correct-horse-42"})
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={"username": user.username, "password": "correct-horse-42"},
+    )
     assert response.headers["Location"].endswith("/dashboard")

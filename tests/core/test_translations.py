@@ -45,8 +45,11 @@ def test_extraction_finds_the_strings_of_every_package():
 
 def test_every_string_has_chinese():
     zh = _as_dict(_po("zh"))
-    missing = [f"{msgid!r} ({where[0]})" for msgid, where in sorted(_messages().items())
-               if not zh.get(msgid)]
+    missing = [
+        f"{msgid!r} ({where[0]})"
+        for msgid, where in sorted(_messages().items())
+        if not zh.get(msgid)
+    ]
     assert not missing, (
         f"{len(missing)} strings have no Chinese in the zh catalogue; add them to "
         "compliance/translations/src/<area>.json and run `python -m compliance.i18n_tools update`: "
@@ -64,8 +67,11 @@ def test_every_string_is_in_the_english_catalogue():
 
 def test_chinese_keeps_the_placeholders():
     zh = _as_dict(_po("zh"))
-    wrong = [msgid for msgid in _messages()
-             if zh.get(msgid) and placeholders(zh[msgid]) != placeholders(msgid)]
+    wrong = [
+        msgid
+        for msgid in _messages()
+        if zh.get(msgid) and placeholders(zh[msgid]) != placeholders(msgid)
+    ]
     assert not wrong, f"placeholders differ in the Chinese of: {wrong[:20]}"
 
 

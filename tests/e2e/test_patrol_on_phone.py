@@ -54,17 +54,35 @@ def _seed(app) -> dict:
             window = Window(site=site, code=f"A{n + 1:02d}", name=f"窗口{n + 1}")
             db.session.add(window)
             for letter in "AB":
-                member = StaffMember(staff_no=f"E{n:02d}{letter}", name=f"员工{n + 1}{letter}",
-                                     hired_on=date(2020, 1, 1), site=site)
+                member = StaffMember(
+                    staff_no=f"E{n:02d}{letter}",
+                    name=f"员工{n + 1}{letter}",
+                    hired_on=date(2020, 1, 1),
+                    site=site,
+                )
                 db.session.add(member)
                 db.session.flush()
-                db.session.add(Assignment(staff_member=member, post=post, site=site,
-                                          window=window, started_on=date(2020, 1, 1)))
+                db.session.add(
+                    Assignment(
+                        staff_member=member,
+                        post=post,
+                        site=site,
+                        window=window,
+                        started_on=date(2020, 1, 1),
+                    )
+                )
                 staff.append(member.id)
         load_standard_catalogue(db.session, None)
-        create_user(db.session, None, username="walker", display_name="督查员", roles=["inspector"],
-                    password=PASSWORD, hash_method=app.config["PASSWORD_HASH_METHOD"],
-                    site_ids=[site.id])
+        create_user(
+            db.session,
+            None,
+            username="walker",
+            display_name="督查员",
+            roles=["inspector"],
+            password=PASSWORD,
+            hash_method=app.config["PASSWORD_HASH_METHOD"],
+            site_ids=[site.id],
+        )
         db.session.commit()
         return {"site_id": site.id, "staff": staff}
 
@@ -72,8 +90,10 @@ def _seed(app) -> dict:
 @pytest.fixture
 def live_server(backend, fresh_app):
     if backend != "sqlite":
-        pytest.skip("browser journeys run on SQLite only (the same code is covered on "
-                    "PostgreSQL by the request tests)")
+        pytest.skip(
+            "browser journeys run on SQLite only (the same code is covered on "
+            "PostgreSQL by the request tests)"
+        )
     _chromium_or_skip()
     from werkzeug.serving import make_server
 
@@ -94,12 +114,24 @@ def phone(live_server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        context = browser.new_context(viewport={"width": 360, "height": 740},
-                                      device_scale_factor=2, is_mobile=True, has_touch=True,
-                                      locale="zh-CN")
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        context = browser.new_context(
+            viewport={"width": 360, "height": 740},
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            locale="zh-CN",
+        )
         page = context.new_page()
         page.set_default_timeout(15000)
         try:
@@ -134,8 +166,10 @@ def test_inspector_completes_a_round_with_two_photo_failures(live_server, phone,
     _no_horizontal_scroll(page)
 
     first, second = data["staff"][4], data["staff"][15]
-    photos = [_photo(tmp_path / "badge.jpg", (180, 40, 40)),
-              _photo(tmp_path / "counter.jpg", (40, 40, 180))]
+    photos = [
+        _photo(tmp_path / "badge.jpg", (180, 40, 40)),
+        _photo(tmp_path / "counter.jpg", (40, 40, 180)),
+    ]
     for staff_id, item, photo in ((first, "B02", photos[0]), (second, "D05", photos[1])):
         page.click(f'a.btn.fail[href$="target=s{staff_id}"]')  # tap: fail this person
         page.wait_for_url("**/fail?target=*")
@@ -167,8 +201,9 @@ def test_inspector_completes_a_round_with_two_photo_failures(live_server, phone,
     assert thumbs.count() == 2
     for i in range(2):
         thumbs.nth(i).scroll_into_view_if_needed()
-        assert page.evaluate("(img) => img.complete && img.naturalWidth > 0",
-                             thumbs.nth(i).element_handle())
+        assert page.evaluate(
+            "(img) => img.complete && img.naturalWidth > 0", thumbs.nth(i).element_handle()
+        )
     _no_horizontal_scroll(page)
 
     from inspections.models import CheckResult, Finding, Inspection, Photo
@@ -179,8 +214,15 @@ def test_inspector_completes_a_round_with_two_photo_failures(live_server, phone,
         findings = db.session.scalars(sa.select(Finding)).all()
         assert sorted(f.staff_member_id for f in findings) == sorted([first, second])
         assert db.session.scalar(sa.select(sa.func.count(Photo.id))) == 2
-        assert db.session.scalar(sa.select(sa.func.count(Photo.id)).where(
-            Photo.finding_id.is_(None))) == 0
-        assert db.session.scalar(sa.select(sa.func.count(CheckResult.id)).where(
-            CheckResult.staff_member_id == data["staff"][30],
-            CheckResult.result == "fail")) == 0
+        assert (
+            db.session.scalar(sa.select(sa.func.count(Photo.id)).where(Photo.finding_id.is_(None)))
+            == 0
+        )
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(CheckResult.id)).where(
+                    CheckResult.staff_member_id == data["staff"][30], CheckResult.result == "fail"
+                )
+            )
+            == 0
+        )

@@ -33,8 +33,10 @@ def _chromium_or_skip():
 @pytest.fixture
 def demo_server(backend, fresh_app):
     if backend != "sqlite":
-        pytest.skip("browser checks run on SQLite only (the same pages are covered on "
-                    "PostgreSQL by the request tests)")
+        pytest.skip(
+            "browser checks run on SQLite only (the same pages are covered on "
+            "PostgreSQL by the request tests)"
+        )
     _chromium_or_skip()
     from werkzeug.serving import make_server
 
@@ -59,9 +61,17 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         try:
             yield chromium
         finally:
@@ -70,9 +80,13 @@ def browser():
 
 def _check_role(browser, base: str, username: str) -> tuple[list[str], list[str]]:
     """Sign in as `username` on a phone; return (pages visited, problems found)."""
-    context = browser.new_context(viewport={"width": PHONE_WIDTH, "height": 740},
-                                  device_scale_factor=2, is_mobile=True, has_touch=True,
-                                  locale="zh-CN")
+    context = browser.new_context(
+        viewport={"width": PHONE_WIDTH, "height": 740},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+    )
     page = context.new_page()
     page.set_default_timeout(15000)
     console: list[str] = []
@@ -86,7 +100,9 @@ def _check_role(browser, base: str, username: str) -> tuple[list[str], list[str]
         page.fill("input[name=password]", DEMO_PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url("**/dashboard")
-        menu = page.eval_on_selector_all("nav.mainnav a", "els => els.map(e => e.getAttribute('href'))")
+        menu = page.eval_on_selector_all(
+            "nav.mainnav a", "els => els.map(e => e.getAttribute('href'))"
+        )
         assert "/dashboard" in menu, f"{username}: the menu has no dashboard link"
         for href in menu:
             console.clear()
@@ -97,8 +113,9 @@ def _check_role(browser, base: str, username: str) -> tuple[list[str], list[str]
                 continue
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > PHONE_WIDTH:
-                problems.append(f"{username} {href}: page is {width}px wide on a "
-                                f"{PHONE_WIDTH}px screen")
+                problems.append(
+                    f"{username} {href}: page is {width}px wide on a {PHONE_WIDTH}px screen"
+                )
             problems.extend(f"{username} {href}: console error: {text}" for text in console)
     finally:
         context.close()

@@ -23,17 +23,33 @@ def at_local(day: date, hour: int = 10) -> datetime:
     return local_to_utc(datetime.combine(day, time(hour, 0)))
 
 
-def make_finding(*, site, staff=None, window=None, target=None, severity="minor",
-                 category="attire", found_on: date | None = None, found_by=None,
-                 description="未按规定着装") -> Finding:
+def make_finding(
+    *,
+    site,
+    staff=None,
+    window=None,
+    target=None,
+    severity="minor",
+    category="attire",
+    found_on: date | None = None,
+    found_by=None,
+    description="未按规定着装",
+) -> Finding:
     """Create a finding, fire the hook (opens the rectification) and commit."""
-    target = target or ("staff" if staff is not None else "window" if window is not None else "area")
+    target = target or (
+        "staff" if staff is not None else "window" if window is not None else "area"
+    )
     found_at = at_local(found_on) if found_on else None
-    finding = Finding(category=category, target=target, site_id=site.id,
-                      window_id=window.id if window is not None else None,
-                      staff_member_id=staff.id if staff is not None else None,
-                      severity=severity, description=description,
-                      found_by_id=found_by.id if found_by is not None else None)
+    finding = Finding(
+        category=category,
+        target=target,
+        site_id=site.id,
+        window_id=window.id if window is not None else None,
+        staff_member_id=staff.id if staff is not None else None,
+        severity=severity,
+        description=description,
+        found_by_id=found_by.id if found_by is not None else None,
+    )
     if found_at:
         finding.found_at = found_at
     db.session.add(finding)

@@ -16,14 +16,23 @@ from inspections.rectification.models import ConductRecord, Rectification
 def scene(make_site, make_staff, make_user):
     site = make_site()
     member = make_staff(site=site, name="赵六")
-    return {"site": site, "member": member,
-            "staff_user": make_user(roles=("staff",), sites=[site], staff_member=member)}
+    return {
+        "site": site,
+        "member": member,
+        "staff_user": make_user(roles=("staff",), sites=[site], staff_member=member),
+    }
 
 
 def _record(c, scene, **extra):
-    data = {"kind": "complaint", "source": "rating", "staff_member": scene["member"].id,
-            "received_on": local_today().isoformat(), "text": "差评：态度冷淡",
-            "reference": "HCP-1", "severity": "major"}
+    data = {
+        "kind": "complaint",
+        "source": "rating",
+        "staff_member": scene["member"].id,
+        "received_on": local_today().isoformat(),
+        "text": "差评：态度冷淡",
+        "reference": "HCP-1",
+        "severity": "major",
+    }
     data.update(extra)
     return c.post("/conduct/new", data=data)
 
@@ -35,13 +44,19 @@ def test_upheld_complaint_opens_a_rectification(app, scene, client_for, login):
     row = db.session.scalars(sa.select(ConductRecord)).one()
     assert row.kind == "complaint" and row.outcome == "pending" and row.site_id == scene["site"].id
     # HR records but does not decide.
-    assert hr.post(f"/conduct/{row.id}", data={"outcome": "upheld", "reason": "x"}).status_code == 403
+    assert (
+        hr.post(f"/conduct/{row.id}", data={"outcome": "upheld", "reason": "x"}).status_code == 403
+    )
     officer = client_for("discipline", sites=[scene["site"]])
-    assert officer.post(f"/conduct/{row.id}", data={"outcome": "upheld", "reason": ""}).status_code == 400
+    assert (
+        officer.post(f"/conduct/{row.id}", data={"outcome": "upheld", "reason": ""}).status_code
+        == 400
+    )
     r = officer.post(f"/conduct/{row.id}", data={"outcome": "upheld", "reason": "录像核实属实"})
     assert r.status_code == 302
-    rect = db.session.scalars(sa.select(Rectification).where(
-        Rectification.complaint_id == row.id)).one()
+    rect = db.session.scalars(
+        sa.select(Rectification).where(Rectification.complaint_id == row.id)
+    ).one()
     assert r.headers["Location"].endswith(f"/rectifications/{rect.id}")
     assert rect.source == "complaint" and rect.status == "open"
     assert rect.responsible_staff_id == scene["member"].id
@@ -49,16 +64,23 @@ def test_upheld_complaint_opens_a_rectification(app, scene, client_for, login):
     # The staff member sees it and can respond on the same loop.
     staff = login(app.test_client(), scene["staff_user"])
     assert "态度冷淡" in staff.get("/rectifications/mine").get_data(as_text=True)
-    r = staff.post(f"/rectifications/{rect.id}/respond", data={"text": "已道歉并学习服务规范",
-                                                               "version": rect.version},
-                   content_type="multipart/form-data")
+    r = staff.post(
+        f"/rectifications/{rect.id}/respond",
+        data={"text": "已道歉并学习服务规范", "version": rect.version},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 302
     assert db.session.get(Rectification, rect.id).status == "responded"
     # Deciding twice is refused.
-    assert officer.post(f"/conduct/{row.id}",
-                        data={"outcome": "not_upheld", "reason": "x"}).status_code == 409
-    actions = db.session.scalars(sa.select(AuditEvent.action).where(
-        AuditEvent.entity_type == "ConductRecord")).all()
+    assert (
+        officer.post(
+            f"/conduct/{row.id}", data={"outcome": "not_upheld", "reason": "x"}
+        ).status_code
+        == 409
+    )
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.entity_type == "ConductRecord")
+    ).all()
     assert actions == ["conduct.complaint.create", "conduct.complaint.decide"]
 
 
@@ -100,5 +122,7 @@ def test_conduct_records_outside_scope_are_404(app, scene, client_for, make_site
     officer = client_for("discipline", sites=[scene["site"]])
     _record(officer, scene)
     row = db.session.scalars(sa.select(ConductRecord)).one()
-    assert client_for("discipline", sites=[make_site()]).get(f"/conduct/{row.id}").status_code == 404
+    assert (
+        client_for("discipline", sites=[make_site()]).get(f"/conduct/{row.id}").status_code == 404
+    )
     assert client_for("staff", sites=[scene["site"]]).get(f"/conduct/{row.id}").status_code == 403

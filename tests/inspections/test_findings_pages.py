@@ -16,8 +16,9 @@ from inspections.services import Target, record_failure, start_round, submit_rou
 def _round(user, site, failures):
     inspection = start_round(db.session, user, site)
     for target, code, severity in failures:
-        record_failure(db.session, user, inspection, target=target, item_code=code,
-                       severity=severity)
+        record_failure(
+            db.session, user, inspection, target=target, item_code=code, severity=severity
+        )
     submit_round(db.session, user, inspection, require_photos=False)
     db.session.commit()
     return inspection
@@ -28,9 +29,15 @@ def test_finding_filters_narrow_the_list(app, client_for, catalogue, make_hall):
     other_site, _w, other_staff = make_hall(windows=1, per_window=1)
     client = client_for("discipline")
     inspector = client_for("inspector", sites=[site, other_site]).user
-    _round(inspector, site, [(Target("staff", staff[0].id), "D06", None),
-                             (Target("window", windows[1].id), "C02", "major"),
-                             (Target("area"), "C05", None)])
+    _round(
+        inspector,
+        site,
+        [
+            (Target("staff", staff[0].id), "D06", None),
+            (Target("window", windows[1].id), "C02", "major"),
+            (Target("area"), "C05", None),
+        ],
+    )
     _round(inspector, other_site, [(Target("staff", other_staff[0].id), "B01", None)])
 
     def rows(query: str) -> int:
@@ -51,14 +58,17 @@ def test_finding_filters_narrow_the_list(app, client_for, catalogue, make_hall):
     assert inspections.count('href="/inspections/') == 1
 
 
-def test_finding_detail_shows_photos_taken_at_the_inspection(app, client_for, catalogue,
-                                                             make_hall, jpeg):
+def test_finding_detail_shows_photos_taken_at_the_inspection(
+    app, client_for, catalogue, make_hall, jpeg
+):
     site, windows, staff = make_hall(windows=1, per_window=1)
     client = client_for("inspector", sites=[site])
     url = client.post("/patrols/start", data={"site_id": site.id}).headers["Location"]
-    client.post(f"{url}/fail?target=s{staff[0].id}",
-                data={"item": "B02", "photos": [(io.BytesIO(jpeg), "x.jpg")]},
-                content_type="multipart/form-data")
+    client.post(
+        f"{url}/fail?target=s{staff[0].id}",
+        data={"item": "B02", "photos": [(io.BytesIO(jpeg), "x.jpg")]},
+        content_type="multipart/form-data",
+    )
     client.post(f"{url}/submit")
     finding = db.session.scalars(sa.select(Finding)).one()
     page = client.get(f"/findings/{finding.id}").get_data(as_text=True)

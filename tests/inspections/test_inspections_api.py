@@ -15,13 +15,20 @@ from inspections.models import CheckResult, Finding, Inspection, Photo
 
 def _payload(site, staff, **extra):
     body = {
-        "uuid": str(uuid.uuid4()), "site_id": site.id,
+        "uuid": str(uuid.uuid4()),
+        "site_id": site.id,
         "device_started_at": "2026-11-26T09:00:00+08:00",
         "device_submitted_at": "2026-11-26T09:12:00+08:00",
-        "latitude": 30.56, "longitude": 104.27, "location_accuracy_m": 12,
+        "latitude": 30.56,
+        "longitude": 104.27,
+        "location_accuracy_m": 12,
         "failures": [
-            {"target": f"s{staff[0].id}", "item_code": "D05", "reason": "玩手机",
-             "photos": ["ab" * 32]},
+            {
+                "target": f"s{staff[0].id}",
+                "item_code": "D05",
+                "reason": "玩手机",
+                "photos": ["ab" * 32],
+            },
             {"target": "a", "item_code": "C07", "severity": "major", "photos": ["cd" * 32]},
         ],
     }
@@ -50,8 +57,9 @@ def test_the_same_inspection_posted_twice_exists_once(app, client_for, catalogue
     assert got.status_code == 200 and got.get_json()["failure_count"] == 2
 
 
-def test_photos_upload_separately_and_a_retry_is_harmless(app, client_for, catalogue, make_hall,
-                                                          jpeg, png):
+def test_photos_upload_separately_and_a_retry_is_harmless(
+    app, client_for, catalogue, make_hall, jpeg, png
+):
     site, windows, staff = make_hall(windows=1, per_window=1)
     client = client_for("inspector", sites=[site])
     body = _payload(site, staff)
@@ -61,15 +69,20 @@ def test_photos_upload_separately_and_a_retry_is_harmless(app, client_for, catal
     body["failures"][1]["photos"] = [sha_png]
     # one photo before the inspection, one after; the first is retried
     url = f"/api/v1/inspections/{body['uuid']}/photos"
-    r1 = client.post(url, data={"file": (io.BytesIO(jpeg), "x.jpg"), "sha256": sha_jpeg},
-                     content_type="multipart/form-data")
+    r1 = client.post(
+        url,
+        data={"file": (io.BytesIO(jpeg), "x.jpg"), "sha256": sha_jpeg},
+        content_type="multipart/form-data",
+    )
     assert r1.status_code == 201, r1.get_json()
-    r1b = client.post(url, data={"file": (io.BytesIO(jpeg), "x.jpg")},
-                      content_type="multipart/form-data")
+    r1b = client.post(
+        url, data={"file": (io.BytesIO(jpeg), "x.jpg")}, content_type="multipart/form-data"
+    )
     assert r1b.status_code == 200 and r1b.get_json()["id"] == r1.get_json()["id"]
     assert client.post("/api/v1/inspections", json=body).status_code == 201
-    r2 = client.post(url, data={"file": (io.BytesIO(png), "y.png")},
-                     content_type="multipart/form-data")
+    r2 = client.post(
+        url, data={"file": (io.BytesIO(png), "y.png")}, content_type="multipart/form-data"
+    )
     assert r2.status_code == 201
     findings = {f.target: f for f in db.session.scalars(sa.select(Finding))}
     photos = {p.sha256: p for p in db.session.scalars(sa.select(Photo))}
@@ -80,18 +93,23 @@ def test_photos_upload_separately_and_a_retry_is_harmless(app, client_for, catal
     assert [p["sha256"] for p in detail["photos"]] == [sha_png]
 
 
-def test_api_refuses_bad_photos_and_bad_failures_with_reasons(app, client_for, catalogue,
-                                                              make_hall, jpeg):
+def test_api_refuses_bad_photos_and_bad_failures_with_reasons(
+    app, client_for, catalogue, make_hall, jpeg
+):
     site, windows, staff = make_hall(windows=1, per_window=1)
     client = client_for("inspector", sites=[site])
     key = str(uuid.uuid4())
-    r = client.post(f"/api/v1/inspections/{key}/photos",
-                    data={"file": (io.BytesIO(b"GIF89a not really"), "x.jpg")},
-                    content_type="multipart/form-data")
+    r = client.post(
+        f"/api/v1/inspections/{key}/photos",
+        data={"file": (io.BytesIO(b"GIF89a not really"), "x.jpg")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 422 and "JPEG" in r.get_json()["reason"]
-    r = client.post(f"/api/v1/inspections/{key}/photos",
-                    data={"file": (io.BytesIO(jpeg), "x.jpg"), "sha256": "0" * 64},
-                    content_type="multipart/form-data")
+    r = client.post(
+        f"/api/v1/inspections/{key}/photos",
+        data={"file": (io.BytesIO(jpeg), "x.jpg"), "sha256": "0" * 64},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 422
     body = _payload(site, staff, failures=[{"target": "s999999", "item_code": "D06"}])
     r = client.post("/api/v1/inspections", json=body)
@@ -109,15 +127,22 @@ def test_api_refuses_bad_photos_and_bad_failures_with_reasons(app, client_for, c
     other_site = make_hall(windows=1)[0]
     r = client.post("/api/v1/inspections", json=_payload(other_site, staff, failures=[]))
     assert r.status_code == 404
-    assert client_for("hr").post("/api/v1/inspections", json=_payload(site, staff)).status_code == 403
+    assert (
+        client_for("hr").post("/api/v1/inspections", json=_payload(site, staff)).status_code == 403
+    )
 
 
 def test_staff_see_only_their_own_findings(app, client_for, catalogue, make_hall, make_user, login):
     site, windows, staff = make_hall(windows=2, per_window=1)
     inspector = client_for("inspector", sites=[site])
-    body = _payload(site, staff, failures=[
-        {"target": f"s{staff[0].id}", "item_code": "D06"},
-        {"target": f"s{staff[1].id}", "item_code": "D06"}])
+    body = _payload(
+        site,
+        staff,
+        failures=[
+            {"target": f"s{staff[0].id}", "item_code": "D06"},
+            {"target": f"s{staff[1].id}", "item_code": "D06"},
+        ],
+    )
     assert inspector.post("/api/v1/inspections", json=body).status_code == 201
     own = make_user(roles=("staff",), sites=[site], staff_member=staff[0])
     client = app.test_client()
@@ -126,8 +151,9 @@ def test_staff_see_only_their_own_findings(app, client_for, catalogue, make_hall
     assert [f["staff_member_id"] for f in listed] == [staff[0].id]
     page = client.get("/findings")
     assert page.status_code == 200
-    mine, theirs = sorted(db.session.scalars(sa.select(Finding)), key=lambda f: f.staff_member_id
-                          != staff[0].id)
+    mine, theirs = sorted(
+        db.session.scalars(sa.select(Finding)), key=lambda f: f.staff_member_id != staff[0].id
+    )
     assert client.get(f"/findings/{mine.id}").status_code == 200
     assert client.get(f"/findings/{theirs.id}").status_code == 404
     assert client.get(f"/api/v1/findings/{theirs.id}").status_code == 404
@@ -158,24 +184,46 @@ def test_concurrent_posts_of_one_inspection_create_it_once(fresh_app):
         site = Site(code="C1", name="并发")
         post = Post(code="CP", name="岗位")
         window = Window(site=site, code="W1", name="窗口")
-        member = StaffMember(staff_no="C001", name="员工", hired_on=__import__("datetime").date(2020, 1, 1),
-                             site=site)
+        member = StaffMember(
+            staff_no="C001",
+            name="员工",
+            hired_on=__import__("datetime").date(2020, 1, 1),
+            site=site,
+        )
         db.session.add_all([site, post, window, member])
         db.session.flush()
-        db.session.add(Assignment(staff_member=member, post=post, site=site, window=window,
-                                  started_on=member.hired_on))
+        db.session.add(
+            Assignment(
+                staff_member=member, post=post, site=site, window=window, started_on=member.hired_on
+            )
+        )
         load_standard_catalogue(db.session, None)
-        create_user(db.session, None, username="racer", display_name="督查", roles=["inspector"],
-                    password="correct-horse-42", hash_method="scrypt:1024:8:1", all_sites=True)
+        create_user(
+            db.session,
+            None,
+            username="racer",
+            display_name="督查",
+            roles=["inspector"],
+            password="correct-horse-42",
+            hash_method="scrypt:1024:8:1",
+            all_sites=True,
+        )
         db.session.commit()
-        body = {"uuid": str(uuid.uuid4()), "site_id": site.id,
-                "failures": [{"target": f"s{member.id}", "item_code": "D06"}]}
+        body = {
+            "uuid": str(uuid.uuid4()),
+            "site_id": site.id,
+            "failures": [{"target": f"s{member.id}", "item_code": "D06"}],
+        }
     clients = []
     with fresh.app_context():
         for _ in range(4):
             c = fresh.test_client()
-            assert c.post("/login", data={"username": "racer", "password": "correct-horse-42"}
-                          ).status_code == 302
+            assert (
+                c.post(
+                    "/login", data={"username": "racer", "password": "correct-horse-42"}
+                ).status_code
+                == 302
+            )
             clients.append(c)
     statuses = []
     barrier = threading.Barrier(len(clients))

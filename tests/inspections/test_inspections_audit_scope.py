@@ -12,8 +12,13 @@ from inspections.models import Finding
 
 
 def _finding(site, user):
-    finding = Finding(category="attire", target="area", site_id=site.id, severity="minor",
-                      description="地面有垃圾")
+    finding = Finding(
+        category="attire",
+        target="area",
+        site_id=site.id,
+        severity="minor",
+        description="地面有垃圾",
+    )
     db.session.add(finding)
     db.session.flush()
     record(db.session, user, "finding.create", finding)
@@ -26,8 +31,12 @@ def test_scoped_reader_sees_findings_of_their_sites_only(app, make_site, make_us
     admin = make_user(roles=("admin",))
     mine, other = _finding(here, admin), _finding(there, admin)
     reader = make_user(roles=("discipline",), sites=[here])
-    visible = set(db.session.scalars(
-        sa.select(AuditEvent.entity_id).where(AuditEvent.entity_type == "Finding", scope_clause(reader))
-    ))
+    visible = set(
+        db.session.scalars(
+            sa.select(AuditEvent.entity_id).where(
+                AuditEvent.entity_type == "Finding", scope_clause(reader)
+            )
+        )
+    )
     assert str(mine.id) in visible
     assert str(other.id) not in visible

@@ -38,8 +38,14 @@ def finding_spy():
 
 def test_roster_shows_who_is_on_duty_and_flags_approved_leave(app, make_hall):
     site, windows, staff = make_hall(windows=2, per_window=2)
-    db.session.add(Leave(staff_member_id=staff[1].id, starts_on=local_today() - timedelta(days=1),
-                         ends_on=local_today() + timedelta(days=1), reason="年休假"))
+    db.session.add(
+        Leave(
+            staff_member_id=staff[1].id,
+            starts_on=local_today() - timedelta(days=1),
+            ends_on=local_today() + timedelta(days=1),
+            reason="年休假",
+        )
+    )
     db.session.commit()
     roster = site_roster(db.session, site, local_today())
     assert [w.id for w in roster.windows] == [w.id for w in windows]
@@ -48,31 +54,56 @@ def test_roster_shows_who_is_on_duty_and_flags_approved_leave(app, make_hall):
 
 
 def test_submit_turns_each_failure_into_a_finding_and_everything_else_passes(
-        app, catalogue, make_hall, make_user, finding_spy):
+    app, catalogue, make_hall, make_user, finding_spy
+):
     site, windows, staff = make_hall(windows=2, per_window=1)
-    db.session.add(Leave(staff_member_id=staff[1].id, starts_on=local_today(),
-                         ends_on=local_today(), reason="病假"))
+    db.session.add(
+        Leave(
+            staff_member_id=staff[1].id,
+            starts_on=local_today(),
+            ends_on=local_today(),
+            reason="病假",
+        )
+    )
     inspector = make_user(roles=("inspector",), sites=[site])
     db.session.commit()
     inspection = start_round(db.session, inspector, site)
-    record_failure(db.session, inspector, inspection, target=Target("staff", staff[0].id),
-                   item_code="D06", reason="闲聊", severity="major")
+    record_failure(
+        db.session,
+        inspector,
+        inspection,
+        target=Target("staff", staff[0].id),
+        item_code="D06",
+        reason="闲聊",
+        severity="major",
+    )
     record_failure(db.session, inspector, inspection, target=Target("area"), item_code="C05")
     with pytest.raises(InspectionError):  # on approved leave: excused, never a finding
-        record_failure(db.session, inspector, inspection, target=Target("staff", staff[1].id),
-                       item_code="A04")
+        record_failure(
+            db.session, inspector, inspection, target=Target("staff", staff[1].id), item_code="A04"
+        )
     with pytest.raises(InspectionError):  # severity can be raised, not lowered
-        record_failure(db.session, inspector, inspection, target=Target("staff", staff[0].id),
-                       item_code="A04", severity="minor")
+        record_failure(
+            db.session,
+            inspector,
+            inspection,
+            target=Target("staff", staff[0].id),
+            item_code="A04",
+            severity="minor",
+        )
     findings = submit_round(db.session, inspector, inspection, require_photos=False)
     db.session.commit()
     assert sorted(finding_spy) == sorted(f.id for f in findings) and len(findings) == 2
     chat = next(f for f in findings if f.staff_member_id == staff[0].id)
     assert chat.severity == "major" and chat.reason == "闲聊" and chat.window_id == windows[0].id
     assert chat.description.startswith("D06") and chat.found_by_id == inspector.id
-    counts = dict(db.session.execute(
-        sa.select(CheckResult.result, sa.func.count()).where(
-            CheckResult.inspection_id == inspection.id).group_by(CheckResult.result)).all())
+    counts = dict(
+        db.session.execute(
+            sa.select(CheckResult.result, sa.func.count())
+            .where(CheckResult.inspection_id == inspection.id)
+            .group_by(CheckResult.result)
+        ).all()
+    )
     staff_items, window_items, area_items = 17, 6, 3
     assert counts["fail"] == 2
     assert counts["excused"] == staff_items  # the one on leave
@@ -82,13 +113,15 @@ def test_submit_turns_each_failure_into_a_finding_and_everything_else_passes(
         submit_round(db.session, inspector, inspection)
 
 
-def test_items_requiring_a_photo_cannot_be_submitted_without_one(app, catalogue, make_hall,
-                                                                 make_user):
+def test_items_requiring_a_photo_cannot_be_submitted_without_one(
+    app, catalogue, make_hall, make_user
+):
     site, windows, staff = make_hall(windows=1, per_window=1)
     inspector = make_user(roles=("inspector",), sites=[site])
     inspection = start_round(db.session, inspector, site)
-    record_failure(db.session, inspector, inspection, target=Target("staff", staff[0].id),
-                   item_code="B02")
+    record_failure(
+        db.session, inspector, inspection, target=Target("staff", staff[0].id), item_code="B02"
+    )
     with pytest.raises(InspectionError, match="B02"):
         submit_round(db.session, inspector, inspection)
 
@@ -105,12 +138,19 @@ def _fail_links(html: str) -> list[str]:
 
 
 def test_round_on_the_web_marks_failures_with_photos_and_submits_once(
-        app, client_for, catalogue, make_hall, jpeg, png, webp, finding_spy):
+    app, client_for, catalogue, make_hall, jpeg, png, webp, finding_spy
+):
     site, windows, staff = make_hall(windows=3, per_window=2)
     client = client_for("inspector", sites=[site])
-    response = client.post("/patrols/start", data={"site_id": site.id,
-                                                   "device_time": "2026-11-26T02:00:00.000Z",
-                                                   "latitude": "30.6", "longitude": "104.2"})
+    response = client.post(
+        "/patrols/start",
+        data={
+            "site_id": site.id,
+            "device_time": "2026-11-26T02:00:00.000Z",
+            "latitude": "30.6",
+            "longitude": "104.2",
+        },
+    )
     assert response.status_code == 302
     round_url = response.headers["Location"]
     page = client.get(round_url).get_data(as_text=True)
@@ -118,15 +158,25 @@ def test_round_on_the_web_marks_failures_with_photos_and_submits_once(
     assert len(links) == 1 + 3 + 6  # area, windows, staff
     staff_link = next(link for link in links if link.endswith(f"target=s{staff[2].id}"))
     assert client.get(staff_link).status_code == 200
-    r = client.post(staff_link, data={"item": "B02", "reason": "未佩戴工牌",
-                                      "photos": [(__import__("io").BytesIO(jpeg), "a.jpg"),
-                                                 (__import__("io").BytesIO(png), "b.png")]},
-                    content_type="multipart/form-data")
+    r = client.post(
+        staff_link,
+        data={
+            "item": "B02",
+            "reason": "未佩戴工牌",
+            "photos": [
+                (__import__("io").BytesIO(jpeg), "a.jpg"),
+                (__import__("io").BytesIO(png), "b.png"),
+            ],
+        },
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 302
     window_link = next(link for link in links if link.endswith(f"target=w{windows[0].id}"))
-    r = client.post(window_link, data={"item": "C01", "note": "杂物",
-                                       "photos": [(__import__("io").BytesIO(webp), "c.jpg")]},
-                    content_type="multipart/form-data")
+    r = client.post(
+        window_link,
+        data={"item": "C01", "note": "杂物", "photos": [(__import__("io").BytesIO(webp), "c.jpg")]},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 302
     # resume: the round page lists what was marked
     page = client.get(round_url).get_data(as_text=True)
@@ -149,21 +199,27 @@ def test_round_on_the_web_marks_failures_with_photos_and_submits_once(
 
 
 @pytest.mark.parametrize("bad", ["text", "bomb", "oversized"])
-def test_a_refused_photo_saves_nothing_and_says_why(app, client_for, catalogue, make_hall, bomb,
-                                                    bad, make_image):
+def test_a_refused_photo_saves_nothing_and_says_why(
+    app, client_for, catalogue, make_hall, bomb, bad, make_image
+):
     import io
 
     site, windows, staff = make_hall(windows=1, per_window=1)
     client = client_for("inspector", sites=[site])
     round_url = client.post("/patrols/start", data={"site_id": site.id}).headers["Location"]
-    data = {"text": b"%PDF-1.4 not an image" * 20, "bomb": bomb,
-            "oversized": make_image("JPEG", size=(4000, 4000))}[bad]
+    data = {
+        "text": b"%PDF-1.4 not an image" * 20,
+        "bomb": bomb,
+        "oversized": make_image("JPEG", size=(4000, 4000)),
+    }[bad]
     app.config["PHOTO_MAX_BYTES"] = 20_000 if bad == "oversized" else 12 * 1024 * 1024
     before = _files(app)
     try:
-        r = client.post(f"{round_url}/fail?target=s{staff[0].id}",
-                        data={"item": "B01", "photos": [(io.BytesIO(data), "evidence.jpg")]},
-                        content_type="multipart/form-data")
+        r = client.post(
+            f"{round_url}/fail?target=s{staff[0].id}",
+            data={"item": "B01", "photos": [(io.BytesIO(data), "evidence.jpg")]},
+            content_type="multipart/form-data",
+        )
     finally:
         app.config.pop("PHOTO_MAX_BYTES", None)
     assert r.status_code == 422
@@ -186,16 +242,18 @@ def test_window_qr_entry_opens_the_round_at_that_window(app, client_for, catalog
     assert qr.count('<figure class="qr">') == 2 and "A01" in qr and "A02" in qr
 
 
-def test_patrol_page_issues_a_fixed_number_of_statements(app, client_for, catalogue, make_hall,
-                                                         make_user, count_queries):
+def test_patrol_page_issues_a_fixed_number_of_statements(
+    app, client_for, catalogue, make_hall, make_user, count_queries
+):
     counts = []
     for windows in (5, 40):
         site, _w, staff = make_hall(windows=windows, per_window=2)
         client = client_for("inspector", sites=[site])
         # a past round with findings at the site, and a failure in the open round
         past = start_round(db.session, client.user, site)
-        record_failure(db.session, client.user, past, target=Target("staff", staff[0].id),
-                       item_code="D06")
+        record_failure(
+            db.session, client.user, past, target=Target("staff", staff[0].id), item_code="D06"
+        )
         submit_round(db.session, client.user, past)
         db.session.commit()
         url = client.post("/patrols/start", data={"site_id": site.id}).headers["Location"]
@@ -225,16 +283,32 @@ def test_submitting_a_40_window_round_with_5_failures_is_one_transaction(fresh_a
         staff_ids = []
         for n in range(40):
             window = Window(site=site, code=f"A{n:02d}", name=f"窗口{n}")
-            member = StaffMember(staff_no=f"T{n:03d}", name=f"员工{n}", site=site,
-                                 hired_on=date(2020, 1, 1))
+            member = StaffMember(
+                staff_no=f"T{n:03d}", name=f"员工{n}", site=site, hired_on=date(2020, 1, 1)
+            )
             db.session.add_all([window, member])
             db.session.flush()
-            db.session.add(Assignment(staff_member=member, post=post, site=site, window=window,
-                                      started_on=date(2020, 1, 1)))
+            db.session.add(
+                Assignment(
+                    staff_member=member,
+                    post=post,
+                    site=site,
+                    window=window,
+                    started_on=date(2020, 1, 1),
+                )
+            )
             staff_ids.append(member.id)
         load_standard_catalogue(db.session, None)
-        create_user(db.session, None, username="t40", display_name="督查", roles=["inspector"],
-                    password="correct-horse-42", hash_method="scrypt:1024:8:1", all_sites=True)
+        create_user(
+            db.session,
+            None,
+            username="t40",
+            display_name="督查",
+            roles=["inspector"],
+            password="correct-horse-42",
+            hash_method="scrypt:1024:8:1",
+            all_sites=True,
+        )
         db.session.commit()
         site_id = site.id
         client = fresh.test_client()
@@ -243,8 +317,10 @@ def test_submitting_a_40_window_round_with_5_failures_is_one_transaction(fresh_a
         for n in range(5):
             client.post(f"{url}/fail", data={"target": f"s{staff_ids[n * 8]}", "item": "D06"})
         events = []
-        listeners = {"commit": lambda conn: events.append("commit"),
-                     "rollback": lambda conn: events.append("rollback")}
+        listeners = {
+            "commit": lambda conn: events.append("commit"),
+            "rollback": lambda conn: events.append("rollback"),
+        }
         for name, fn in listeners.items():
             sa.event.listen(db.engine, name, fn)
         try:

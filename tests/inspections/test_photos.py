@@ -12,12 +12,17 @@ from inspections.photos import PhotoError, photo_path, store_photo
 
 
 def _files(folder):
-    return sorted(p for p in (folder / "photos").rglob("*") if p.is_file()) if (folder / "photos").exists() else []
+    return (
+        sorted(p for p in (folder / "photos").rglob("*") if p.is_file())
+        if (folder / "photos").exists()
+        else []
+    )
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
-def test_accepted_formats_are_stored_with_hash_display_copy_and_thumbnail(app, make_user, fmt, tmp_path,
-                                                                      make_image):
+def test_accepted_formats_are_stored_with_hash_display_copy_and_thumbnail(
+    app, make_user, fmt, tmp_path, make_image
+):
     user = make_user(roles=("inspector",))
     data = make_image(fmt, size=(2000, 1000))
     photo = store_photo(db.session, user, data, upload_folder=str(tmp_path), inspection_uuid="u-1")
@@ -55,7 +60,9 @@ def test_refused_uploads_leave_nothing_behind(app, make_user, bomb, tmp_path, ki
     }[kind]
     kwargs = {"max_bytes": 100} if kind == "oversized" else {}
     with pytest.raises(PhotoError) as err:
-        store_photo(db.session, user, data, upload_folder=str(tmp_path), inspection_uuid="u-3", **kwargs)
+        store_photo(
+            db.session, user, data, upload_folder=str(tmp_path), inspection_uuid="u-3", **kwargs
+        )
     assert err.value.message
     assert db.session.query(Photo).count() == 0
     assert _files(tmp_path) == []
@@ -69,18 +76,30 @@ def test_files_are_removed_when_the_transaction_rolls_back(app, make_user, jpeg,
     assert _files(tmp_path) == []
 
 
-def test_photo_route_serves_only_to_allowed_users(app, client_for, make_site, make_staff, make_user,
-                                                  login, jpeg):
+def test_photo_route_serves_only_to_allowed_users(
+    app, client_for, make_site, make_staff, make_user, login, jpeg
+):
     site, other = make_site(), make_site()
     member = make_staff(site=site)
     inspector = client_for("inspector", sites=[site])
-    finding = Finding(category="attire", target="staff", site_id=site.id,
-                      staff_member_id=member.id, severity="minor", description="工牌",
-                      found_by_id=inspector.user.id)
+    finding = Finding(
+        category="attire",
+        target="staff",
+        site_id=site.id,
+        staff_member_id=member.id,
+        severity="minor",
+        description="工牌",
+        found_by_id=inspector.user.id,
+    )
     db.session.add(finding)
     db.session.commit()
-    photo = store_photo(db.session, inspector.user, jpeg, upload_folder=app.config["UPLOAD_FOLDER"],
-                        finding_id=finding.id)
+    photo = store_photo(
+        db.session,
+        inspector.user,
+        jpeg,
+        upload_folder=app.config["UPLOAD_FOLDER"],
+        finding_id=finding.id,
+    )
     db.session.commit()
     for variant in ("display", "thumb", "original"):
         r = inspector.get(f"/photos/{photo.id}/{variant}")
@@ -94,15 +113,22 @@ def test_photo_route_serves_only_to_allowed_users(app, client_for, make_site, ma
     c = app.test_client()
     login(c, own)
     assert c.get(f"/photos/{photo.id}/display").status_code == 200
-    assert client_for("inspector", sites=[other]).get(f"/photos/{photo.id}/display").status_code == 404
+    assert (
+        client_for("inspector", sites=[other]).get(f"/photos/{photo.id}/display").status_code == 404
+    )
     assert client_for("staff", sites=[site]).get(f"/photos/{photo.id}/display").status_code == 404
     assert app.test_client().get(f"/photos/{photo.id}/display").status_code in (302, 401)
 
 
 def test_unattached_photo_is_visible_to_its_uploader_only(app, client_for, jpeg):
     uploader = client_for("inspector")
-    photo = store_photo(db.session, uploader.user, jpeg, upload_folder=app.config["UPLOAD_FOLDER"],
-                        inspection_uuid="u-5")
+    photo = store_photo(
+        db.session,
+        uploader.user,
+        jpeg,
+        upload_folder=app.config["UPLOAD_FOLDER"],
+        inspection_uuid="u-5",
+    )
     db.session.commit()
     assert uploader.get(f"/photos/{photo.id}/thumb").status_code == 200
     assert client_for("inspector").get(f"/photos/{photo.id}/thumb").status_code == 404

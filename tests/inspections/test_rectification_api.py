@@ -20,9 +20,13 @@ def scene(make_site, make_staff, make_user, login, app):
     member = make_staff(site=site)
     staff_user = make_user(roles=("staff",), sites=[site], staff_member=member)
     inspector = make_user(roles=("inspector",), sites=[site])
-    return {"site": site, "member": member,
-            "staff": login(app.test_client(), staff_user),
-            "inspector": login(app.test_client(), inspector), "inspector_user": inspector}
+    return {
+        "site": site,
+        "member": member,
+        "staff": login(app.test_client(), staff_user),
+        "inspector": login(app.test_client(), inspector),
+        "inspector_user": inspector,
+    }
 
 
 def test_list_and_read_with_filters(app, scene, client_for, make_site, make_staff):
@@ -37,9 +41,16 @@ def test_list_and_read_with_filters(app, scene, client_for, make_site, make_staf
     r = scene["inspector"].get("/api/v1/rectifications?severity=major")
     assert [x["severity"] for x in r.json] == ["major"]
     assert r.json[0]["deadline_on"] == "2026-11-26"
-    assert scene["inspector"].get("/api/v1/rectifications?category=hygiene").json[0]["category"] == "hygiene"
-    assert scene["inspector"].get(
-        "/api/v1/rectifications?date_from=2026-11-23&date_to=2026-11-23").json[0]["severity"] == "major"
+    assert (
+        scene["inspector"].get("/api/v1/rectifications?category=hygiene").json[0]["category"]
+        == "hygiene"
+    )
+    assert (
+        scene["inspector"]
+        .get("/api/v1/rectifications?date_from=2026-11-23&date_to=2026-11-23")
+        .json[0]["severity"]
+        == "major"
+    )
     assert scene["inspector"].get("/api/v1/rectifications?overdue=true&status=verified").json == []
     bad = scene["inspector"].get("/api/v1/rectifications?severity=huge")
     assert bad.status_code == 422 and bad.json["code"]
@@ -52,39 +63,52 @@ def test_list_and_read_with_filters(app, scene, client_for, make_site, make_staf
     assert detail.status_code == 200
     assert [e["kind"] for e in detail.json["events"]] == ["opened"]
     assert other.get(f"/api/v1/rectifications/{rid}").status_code == 404
-    assert client_for("inspector", sites=[other_site]).get(
-        f"/api/v1/rectifications/{rid}").status_code == 404
+    assert (
+        client_for("inspector", sites=[other_site]).get(f"/api/v1/rectifications/{rid}").status_code
+        == 404
+    )
 
 
 def test_respond_verify_and_reject_through_the_api(app, scene, make_user, login):
     rect = rect_for(make_finding(site=scene["site"], staff=scene["member"]))
     base = f"/api/v1/rectifications/{rect.id}"
     # Photos are uploaded first, then referenced by id.
-    up = scene["staff"].post(base + "/photos", data={"photo": (io.BytesIO(png_bytes()), "a.png")},
-                             content_type="multipart/form-data")
+    up = scene["staff"].post(
+        base + "/photos",
+        data={"photo": (io.BytesIO(png_bytes()), "a.png")},
+        content_type="multipart/form-data",
+    )
     assert up.status_code == 201, up.json
-    bad_up = scene["staff"].post(base + "/photos",
-                                 data={"photo": (io.BytesIO(b"nope"), "a.png")},
-                                 content_type="multipart/form-data", headers=EN)
+    bad_up = scene["staff"].post(
+        base + "/photos",
+        data={"photo": (io.BytesIO(b"nope"), "a.png")},
+        content_type="multipart/form-data",
+        headers=EN,
+    )
     assert bad_up.status_code == 422 and "image" in bad_up.json["reason"]
     r = scene["inspector"].post(base + "/respond", json={"text": "x", "version": rect.version})
     assert r.status_code == 403
-    r = scene["staff"].post(base + "/respond", json={"text": "已整改", "version": rect.version,
-                                                     "photo_ids": [up.json["id"]]})
+    r = scene["staff"].post(
+        base + "/respond",
+        json={"text": "已整改", "version": rect.version, "photo_ids": [up.json["id"]]},
+    )
     assert r.status_code == 200, r.json
     assert r.json["status"] == "responded"
     assert r.json["events"][-1]["photo_ids"] == [up.json["id"]]
     version = r.json["version"]
     # A stale version is a 409 with a clear reason.
-    stale = scene["inspector"].post(base + "/reject", json={"reason": "no", "version": version - 1},
-                                headers=EN)
+    stale = scene["inspector"].post(
+        base + "/reject", json={"reason": "no", "version": version - 1}, headers=EN
+    )
     assert stale.status_code == 409 and "changed" in stale.json["reason"]
     missing = scene["inspector"].post(base + "/reject", json={"version": version})
     assert missing.status_code == 422
     r = scene["inspector"].post(base + "/reject", json={"reason": "不合格", "version": version})
     assert r.status_code == 200 and r.json["status"] == "rejected"
     assert r.json["rejection_count"] == 1
-    r = scene["staff"].post(base + "/respond", json={"text": "再次整改", "version": r.json["version"]})
+    r = scene["staff"].post(
+        base + "/respond", json={"text": "再次整改", "version": r.json["version"]}
+    )
     assert r.status_code == 200
     r = scene["inspector"].post(base + "/verify", json={"version": r.json["version"]})
     assert r.status_code == 200 and r.json["status"] == "verified"

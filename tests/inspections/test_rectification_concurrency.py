@@ -25,30 +25,69 @@ def _setup(app) -> dict:
         post = Post(code="PC", name="岗位")
         db.session.add_all([site, post])
         db.session.flush()
-        member = StaffMember(staff_no="C0001", name="张三", site_id=site.id,
-                             hired_on=date.today() - timedelta(days=400))
+        member = StaffMember(
+            staff_no="C0001",
+            name="张三",
+            site_id=site.id,
+            hired_on=date.today() - timedelta(days=400),
+        )
         db.session.add(member)
         db.session.flush()
-        db.session.add(Assignment(staff_member_id=member.id, post_id=post.id, site_id=site.id,
-                                  started_on=member.hired_on))
+        db.session.add(
+            Assignment(
+                staff_member_id=member.id,
+                post_id=post.id,
+                site_id=site.id,
+                started_on=member.hired_on,
+            )
+        )
         method = app.config["PASSWORD_HASH_METHOD"]
-        staff_user = create_user(db.session, None, username="cstaff", display_name="张三",
-                                 roles=["staff"], password=PASSWORD, hash_method=method,
-                                 site_ids=[site.id], staff_member_id=member.id)
-        inspectors = [create_user(db.session, None, username=f"cinsp{i}", display_name=f"督查{i}",
-                                  roles=["inspector"], password=PASSWORD, hash_method=method,
-                                  site_ids=[site.id]) for i in (1, 2)]
-        finding = Finding(category="attire", target="staff", site_id=site.id,
-                          staff_member_id=member.id, severity="minor", description="未着工装")
+        staff_user = create_user(
+            db.session,
+            None,
+            username="cstaff",
+            display_name="张三",
+            roles=["staff"],
+            password=PASSWORD,
+            hash_method=method,
+            site_ids=[site.id],
+            staff_member_id=member.id,
+        )
+        inspectors = [
+            create_user(
+                db.session,
+                None,
+                username=f"cinsp{i}",
+                display_name=f"督查{i}",
+                roles=["inspector"],
+                password=PASSWORD,
+                hash_method=method,
+                site_ids=[site.id],
+            )
+            for i in (1, 2)
+        ]
+        finding = Finding(
+            category="attire",
+            target="staff",
+            site_id=site.id,
+            staff_member_id=member.id,
+            severity="minor",
+            description="未着工装",
+        )
         db.session.add(finding)
         db.session.flush()
         fire_finding_created(db.session, inspectors[0], finding)
-        rect = db.session.scalar(sa.select(Rectification).where(
-            Rectification.finding_id == finding.id))
+        rect = db.session.scalar(
+            sa.select(Rectification).where(Rectification.finding_id == finding.id)
+        )
         svc.respond(db.session, staff_user, rect, "已整改")
         db.session.commit()
-        return {"rect_id": rect.id, "version": rect.version,
-                "inspectors": [u.id for u in inspectors], "usernames": [u.username for u in inspectors]}
+        return {
+            "rect_id": rect.id,
+            "version": rect.version,
+            "inspectors": [u.id for u in inspectors],
+            "usernames": [u.username for u in inspectors],
+        }
 
 
 def _race(app, data, actions) -> list[str]:
@@ -78,8 +117,10 @@ def _race(app, data, actions) -> list[str]:
             with lock:
                 results.append(outcome)
 
-    threads = [threading.Thread(target=worker, args=(uid, act))
-               for uid, act in zip(data["inspectors"], actions, strict=True)]
+    threads = [
+        threading.Thread(target=worker, args=(uid, act))
+        for uid, act in zip(data["inspectors"], actions, strict=True)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -97,8 +138,9 @@ def test_two_inspectors_verifying_at_once_exactly_one_succeeds(fresh_app):
     with app.app_context():
         rect = db.session.get(Rectification, data["rect_id"])
         assert rect.status == "verified"
-        kinds = db.session.scalars(sa.select(RectificationEvent.kind).where(
-            RectificationEvent.rectification_id == rect.id)).all()
+        kinds = db.session.scalars(
+            sa.select(RectificationEvent.kind).where(RectificationEvent.rectification_id == rect.id)
+        ).all()
         assert kinds.count("verified") == 1
 
 
@@ -111,8 +153,9 @@ def test_verify_and_reject_at_once_leave_one_outcome(fresh_app):
     assert sorted(r.split(":")[0] for r in results) == ["changed", "ok"], results
     with app.app_context():
         rect = db.session.get(Rectification, data["rect_id"])
-        kinds = db.session.scalars(sa.select(RectificationEvent.kind).where(
-            RectificationEvent.rectification_id == rect.id)).all()
+        kinds = db.session.scalars(
+            sa.select(RectificationEvent.kind).where(RectificationEvent.rectification_id == rect.id)
+        ).all()
         assert (kinds.count("verified"), kinds.count("rejected")) in ((1, 0), (0, 1))
         assert rect.status in ("verified", "rejected")
         assert rect.rejection_count == (1 if rect.status == "rejected" else 0)
@@ -136,8 +179,9 @@ def test_second_inspector_on_the_page_sees_that_it_changed(fresh_app):
         url = f"/rectifications/{data['rect_id']}/verify"
         first = clients[0].post(url, data={"version": data["version"]})
         assert first.status_code == 302
-        second = clients[1].post(url, data={"version": data["version"]},
-                                 headers={"Accept-Language": "en"})
+        second = clients[1].post(
+            url, data={"version": data["version"]}, headers={"Accept-Language": "en"}
+        )
         assert second.status_code == 409
         assert "has changed in the meantime" in second.get_data(as_text=True)
         rect = db.session.get(Rectification, data["rect_id"])
@@ -151,8 +195,10 @@ def test_two_pages_posting_at_the_same_moment_give_one_success_and_one_409(fresh
         clients = []
         for username in data["usernames"]:
             c = app.test_client()
-            assert c.post("/login", data={"username": username,
-                                          "password": PASSWORD}).status_code == 302
+            assert (
+                c.post("/login", data={"username": username, "password": PASSWORD}).status_code
+                == 302
+            )
             c.fetch_csrf_token()
             clients.append(c)
     url = f"/rectifications/{data['rect_id']}/verify"
@@ -165,12 +211,21 @@ def test_two_pages_posting_at_the_same_moment_give_one_success_and_one_409(fresh
         with app.app_context():
             token = c._token
             barrier.wait(timeout=10)
-            response = c.post(url, data={"version": data["version"], "csrf_token": token},
-                              headers={"X-CSRFToken": token}, csrf=False)
+            response = c.post(
+                url,
+                data={"version": data["version"], "csrf_token": token},
+                headers={"X-CSRFToken": token},
+                csrf=False,
+            )
             with lock:
                 statuses.append(response.status_code)
-                details.append((response.status_code, response.headers.get("Location"),
-                                response.get_data(as_text=True)[-3000:]))
+                details.append(
+                    (
+                        response.status_code,
+                        response.headers.get("Location"),
+                        response.get_data(as_text=True)[-3000:],
+                    )
+                )
 
     threads = [threading.Thread(target=post, args=(c,)) for c in clients]
     for t in threads:
@@ -179,6 +234,9 @@ def test_two_pages_posting_at_the_same_moment_give_one_success_and_one_409(fresh
         t.join(timeout=60)
     assert sorted(statuses) == [302, 409], details
     with app.app_context():
-        kinds = db.session.scalars(sa.select(RectificationEvent.kind).where(
-            RectificationEvent.rectification_id == data["rect_id"])).all()
+        kinds = db.session.scalars(
+            sa.select(RectificationEvent.kind).where(
+                RectificationEvent.rectification_id == data["rect_id"]
+            )
+        ).all()
         assert kinds.count("verified") == 1

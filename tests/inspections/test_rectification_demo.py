@@ -14,9 +14,17 @@ def test_demo_has_each_state(app):
     db.session.commit()
     statuses = set(db.session.scalars(sa.select(Rectification.status)))
     assert {"open", "responded", "verified"} <= statuses
-    assert db.session.scalar(sa.select(sa.func.count(Rectification.id)).where(
-        Rectification.fixed_on_spot.is_(True))) >= 1
-    assert db.session.scalar(sa.select(sa.func.count(Rectification.id)).where(
-        Rectification.source == "complaint")) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(Rectification.id)).where(Rectification.fixed_on_spot.is_(True))
+        )
+        >= 1
+    )
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(Rectification.id)).where(Rectification.source == "complaint")
+        )
+        == 1
+    )
     kinds = set(db.session.scalars(sa.select(ConductRecord.kind)))
     assert kinds == {"complaint", "commendation"}

@@ -48,8 +48,9 @@ def notices(user, kind=None) -> list[Notification]:
 
 
 def test_escalation_notifies_the_right_people_once_per_date(app, scene):
-    finding = make_finding(site=scene["site"], staff=scene["member"], severity="minor",
-                           found_on=MONDAY)
+    finding = make_finding(
+        site=scene["site"], staff=scene["member"], severity="minor", found_on=MONDAY
+    )
     rect = rect_for(finding)
     assert rect.supervisor_staff_id is not None
     deadline = rect.deadline_on

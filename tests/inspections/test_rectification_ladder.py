@@ -19,22 +19,29 @@ from tests.inspections.rect_factories import MONDAY, make_finding, rect_for
 def scene(make_site, make_staff, make_user):
     site = make_site()
     member = make_staff(site=site)
-    return {"site": site, "member": member,
-            "staff_user": make_user(roles=("staff",), sites=[site], staff_member=member),
-            "officer": make_user(roles=("discipline",), sites=[site]),
-            "other_officer": make_user(roles=("discipline",), sites=[make_site()])}
+    return {
+        "site": site,
+        "member": member,
+        "staff_user": make_user(roles=("staff",), sites=[site], staff_member=member),
+        "officer": make_user(roles=("discipline",), sites=[site]),
+        "other_officer": make_user(roles=("discipline",), sites=[make_site()]),
+    }
 
 
 def _kinds(user):
-    return db.session.scalars(sa.select(Notification.title).where(
-        Notification.user_id == user.id, Notification.kind == "rectification.ladder")).all()
+    return db.session.scalars(
+        sa.select(Notification.title).where(
+            Notification.user_id == user.id, Notification.kind == "rectification.ladder"
+        )
+    ).all()
 
 
 def test_ladder_steps_up_with_findings_in_the_window(app, scene):
     levels = []
     for i in range(4):
-        f = make_finding(site=scene["site"], staff=scene["member"],
-                         found_on=MONDAY + timedelta(days=i))
+        f = make_finding(
+            site=scene["site"], staff=scene["member"], found_on=MONDAY + timedelta(days=i)
+        )
         levels.append(rect_for(f).offence_level)
     assert levels == ["reminder", "written_notice", "talk", "talk"]
     # Discipline officers of the site are told once, not for every further finding.
@@ -56,11 +63,19 @@ def test_findings_older_than_the_window_do_not_count(app, scene):
 
 
 def test_thresholds_are_settings(app, scene, make_user):
-    set_setting(db.session, make_user(roles=("admin",)), svc.THRESHOLDS_KEY,
-                {"reminder": 1, "written_notice": 3, "talk": 5})
+    set_setting(
+        db.session,
+        make_user(roles=("admin",)),
+        svc.THRESHOLDS_KEY,
+        {"reminder": 1, "written_notice": 3, "talk": 5},
+    )
     db.session.commit()
-    levels = [rect_for(make_finding(site=scene["site"], staff=scene["member"],
-                                    found_on=MONDAY)).offence_level for _ in range(3)]
+    levels = [
+        rect_for(
+            make_finding(site=scene["site"], staff=scene["member"], found_on=MONDAY)
+        ).offence_level
+        for _ in range(3)
+    ]
     assert levels == ["reminder", "reminder", "written_notice"]
 
 
@@ -76,7 +91,9 @@ def test_discipline_officers_see_the_flagged_list(app, scene, client_for, make_s
     assert scene["member"].name in html and 'data-level="talk"' in html
     assert "安静" not in html  # one finding: below the written-notice step
     elsewhere = client_for("discipline", sites=[scene["officer"] and _other_site(scene)])
-    assert scene["member"].name not in elsewhere.get("/rectifications/flagged").get_data(as_text=True)
+    assert scene["member"].name not in elsewhere.get("/rectifications/flagged").get_data(
+        as_text=True
+    )
     staff_client = client_for("staff", sites=[scene["site"]])
     assert staff_client.get("/rectifications/flagged").status_code == 403
 

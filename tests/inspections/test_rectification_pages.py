@@ -21,15 +21,26 @@ def scene(make_site, make_window, make_staff, make_user):
     site = make_site()
     window = make_window(site=site)
     member = make_staff(site=site, window=window, name="李四")
-    return {"site": site, "window": window, "member": member,
-            "staff_user": make_user(roles=("staff",), sites=[site], staff_member=member),
-            "inspector": make_user(roles=("inspector",), sites=[site]),
-            "inspector2": make_user(roles=("inspector",), sites=[site])}
+    return {
+        "site": site,
+        "window": window,
+        "member": member,
+        "staff_user": make_user(roles=("staff",), sites=[site], staff_member=member),
+        "inspector": make_user(roles=("inspector",), sites=[site]),
+        "inspector2": make_user(roles=("inspector",), sites=[site]),
+    }
 
 
-PAGES = ["/rectifications/mine", "/rectifications/queue", "/rectifications",
-         "/rectifications/flagged", "/rectifications/settings", "/rectifications/keepers",
-         "/conduct", "/conduct/new"]
+PAGES = [
+    "/rectifications/mine",
+    "/rectifications/queue",
+    "/rectifications",
+    "/rectifications/flagged",
+    "/rectifications/settings",
+    "/rectifications/keepers",
+    "/conduct",
+    "/conduct/new",
+]
 ALLOWED = {
     "/rectifications/mine": {"admin", "inspector", "hr", "discipline", "staff"},
     "/rectifications/queue": {"admin", "inspector"},
@@ -56,8 +67,9 @@ def test_signed_out_users_are_sent_to_sign_in(client):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_rectification_outside_scope_or_someone_elses_is_404(app, scene, client_for, make_site,
-                                                             make_staff, make_user, login):
+def test_rectification_outside_scope_or_someone_elses_is_404(
+    app, scene, client_for, make_site, make_staff, make_user, login
+):
     rect = rect_for(make_finding(site=scene["site"], staff=scene["member"]))
     elsewhere = client_for("inspector", sites=[make_site()])
     assert elsewhere.get(f"/rectifications/{rect.id}").status_code == 404
@@ -66,20 +78,30 @@ def test_rectification_outside_scope_or_someone_elses_is_404(app, scene, client_
     c = app.test_client()
     login(c, other_user)
     assert c.get(f"/rectifications/{rect.id}").status_code == 404
-    assert c.post(f"/rectifications/{rect.id}/respond",
-                  data={"text": "x", "version": rect.version}).status_code == 404
+    assert (
+        c.post(
+            f"/rectifications/{rect.id}/respond", data={"text": "x", "version": rect.version}
+        ).status_code
+        == 404
+    )
     mine = app.test_client()
     login(mine, scene["staff_user"])
     assert mine.get(f"/rectifications/{rect.id}").status_code == 200
 
 
 def test_full_loop_through_the_pages_with_photos_on_the_timeline(app, scene, login):
-    finding = make_finding(site=scene["site"], staff=scene["member"], severity="major",
-                           found_by=scene["inspector"])
+    finding = make_finding(
+        site=scene["site"], staff=scene["member"], severity="major", found_by=scene["inspector"]
+    )
     from inspections.photos import store_photo
 
-    before = store_photo(db.session, scene["inspector"], png_bytes((200, 0, 0)),
-                         upload_folder=app.config["UPLOAD_FOLDER"], finding_id=finding.id)
+    before = store_photo(
+        db.session,
+        scene["inspector"],
+        png_bytes((200, 0, 0)),
+        upload_folder=app.config["UPLOAD_FOLDER"],
+        finding_id=finding.id,
+    )
     db.session.commit()
     rect = rect_for(finding)
     staff = login(app.test_client(), scene["staff_user"])
@@ -89,30 +111,43 @@ def test_full_loop_through_the_pages_with_photos_on_the_timeline(app, scene, log
     r = staff.get(f"/rectifications/finding/{finding.id}")
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/rectifications/{rect.id}")
 
-    r = staff.post(f"/rectifications/{rect.id}/respond", data={
-        "text": "已重新着装", "version": str(rect.version),
-        "photos": [(io.BytesIO(png_bytes((0, 200, 0))), "after.png")]},
-        content_type="multipart/form-data")
+    r = staff.post(
+        f"/rectifications/{rect.id}/respond",
+        data={
+            "text": "已重新着装",
+            "version": str(rect.version),
+            "photos": [(io.BytesIO(png_bytes((0, 200, 0))), "after.png")],
+        },
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 302, r.get_data(as_text=True)[:2000]
     rect = rect_for(finding)
     assert rect.status == "responded"
 
     # The responder cannot verify (they are not an inspector); an inspector rejects.
-    assert staff.post(f"/rectifications/{rect.id}/verify",
-                      data={"version": rect.version}).status_code == 403
+    assert (
+        staff.post(f"/rectifications/{rect.id}/verify", data={"version": rect.version}).status_code
+        == 403
+    )
     r = insp.post(f"/rectifications/{rect.id}/reject", data={"reason": "", "version": rect.version})
     assert r.status_code == 400  # a reason is required
-    r = insp.post(f"/rectifications/{rect.id}/reject",
-                  data={"reason": "工牌仍未佩戴", "version": rect.version})
+    r = insp.post(
+        f"/rectifications/{rect.id}/reject",
+        data={"reason": "工牌仍未佩戴", "version": rect.version},
+    )
     assert r.status_code == 302
     rect = rect_for(finding)
     assert rect.status == "rejected" and rect.rejection_count == 1
-    r = staff.post(f"/rectifications/{rect.id}/respond",
-                   data={"text": "已佩戴工牌", "version": rect.version},
-                   content_type="multipart/form-data")
+    r = staff.post(
+        f"/rectifications/{rect.id}/respond",
+        data={"text": "已佩戴工牌", "version": rect.version},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 302
     rect = rect_for(finding)
-    r = insp.post(f"/rectifications/{rect.id}/verify", data={"note": "合格", "version": rect.version})
+    r = insp.post(
+        f"/rectifications/{rect.id}/verify", data={"note": "合格", "version": rect.version}
+    )
     assert r.status_code == 302
     rect = rect_for(finding)
     assert rect.status == "verified"
@@ -121,8 +156,9 @@ def test_full_loop_through_the_pages_with_photos_on_the_timeline(app, scene, log
     for kind in ("opened", "responded", "rejected", "verified"):
         assert f'data-kind="{kind}"' in html
     assert "工牌仍未佩戴" in html and "已重新着装" in html
-    after = db.session.scalars(sa.select(Photo).where(Photo.finding_id == finding.id,
-                                                      Photo.id != before.id)).one()
+    after = db.session.scalars(
+        sa.select(Photo).where(Photo.finding_id == finding.id, Photo.id != before.id)
+    ).one()
     for photo in (before, after):
         assert f"/rectifications/photos/{photo.id}/thumb" in html
         for client in (staff, insp):
@@ -134,9 +170,15 @@ def test_full_loop_through_the_pages_with_photos_on_the_timeline(app, scene, log
 def test_bad_photo_is_refused_with_a_message(app, scene, login):
     rect = rect_for(make_finding(site=scene["site"], staff=scene["member"]))
     staff = login(app.test_client(), scene["staff_user"])
-    r = staff.post(f"/rectifications/{rect.id}/respond", data={
-        "text": "done", "version": rect.version,
-        "photos": [(io.BytesIO(b"not an image"), "x.jpg")]}, content_type="multipart/form-data")
+    r = staff.post(
+        f"/rectifications/{rect.id}/respond",
+        data={
+            "text": "done",
+            "version": rect.version,
+            "photos": [(io.BytesIO(b"not an image"), "x.jpg")],
+        },
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 400
     assert rect_for(rect.finding_id).status == "open"
 
@@ -144,23 +186,42 @@ def test_bad_photo_is_refused_with_a_message(app, scene, login):
 def test_fix_on_spot_through_the_page(app, scene, login):
     rect = rect_for(make_finding(site=scene["site"], staff=scene["member"]))
     insp = login(app.test_client(), scene["inspector"])
-    r = insp.post(f"/rectifications/{rect.id}/fix-on-spot",
-                  data={"text": "当场整改", "version": rect.version},
-                  content_type="multipart/form-data")
+    r = insp.post(
+        f"/rectifications/{rect.id}/fix-on-spot",
+        data={"text": "当场整改", "version": rect.version},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 400  # no photo
-    r = insp.post(f"/rectifications/{rect.id}/fix-on-spot", data={
-        "text": "当场整改", "witness": "值班长", "version": rect.version,
-        "photos": [(io.BytesIO(png_bytes()), "fix.png")]}, content_type="multipart/form-data")
+    r = insp.post(
+        f"/rectifications/{rect.id}/fix-on-spot",
+        data={
+            "text": "当场整改",
+            "witness": "值班长",
+            "version": rect.version,
+            "photos": [(io.BytesIO(png_bytes()), "fix.png")],
+        },
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 302
     rect = rect_for(rect.finding_id)
     assert rect.status == "verified" and rect.fixed_on_spot
 
 
 def test_my_rectifications_lists_what_to_do_by_when(app, scene, login):
-    f1 = make_finding(site=scene["site"], staff=scene["member"], severity="minor",
-                      description="桌面杂乱", found_on=MONDAY)
-    make_finding(site=scene["site"], staff=scene["member"], severity="critical",
-                 description="离岗", found_on=MONDAY)
+    f1 = make_finding(
+        site=scene["site"],
+        staff=scene["member"],
+        severity="minor",
+        description="桌面杂乱",
+        found_on=MONDAY,
+    )
+    make_finding(
+        site=scene["site"],
+        staff=scene["member"],
+        severity="critical",
+        description="离岗",
+        found_on=MONDAY,
+    )
     c = login(app.test_client(), scene["staff_user"])
     html = c.get("/rectifications/mine").get_data(as_text=True)
     assert html.index("离岗") < html.index("桌面杂乱")  # earliest deadline first
@@ -190,8 +251,13 @@ def test_verification_queue_is_oldest_first(app, scene, login, make_staff, make_
 def test_board_filters_and_counts(app, scene, client_for, make_site, make_staff):
     other_site = make_site()
     other = make_staff(site=other_site)
-    make_finding(site=scene["site"], staff=scene["member"], severity="critical",
-                 category="attendance", found_on=MONDAY - timedelta(days=30))
+    make_finding(
+        site=scene["site"],
+        staff=scene["member"],
+        severity="critical",
+        category="attendance",
+        found_on=MONDAY - timedelta(days=30),
+    )
     make_finding(site=scene["site"], staff=scene["member"], severity="minor", category="attire")
     make_finding(site=other_site, staff=other, severity="minor", category="hygiene")
     c = client_for("discipline", sites=None)
@@ -208,7 +274,12 @@ def test_board_filters_and_counts(app, scene, client_for, make_site, make_staff)
     assert count(f"?responsible={scene['member'].id}") == 2
     assert count("?overdue=1") == 1  # the critical one from 30 days ago
     assert count("", "overdue") == 1
-    assert count(f"?from={(MONDAY - timedelta(days=31)).isoformat()}&to={(MONDAY - timedelta(days=29)).isoformat()}") == 1
+    assert (
+        count(
+            f"?from={(MONDAY - timedelta(days=31)).isoformat()}&to={(MONDAY - timedelta(days=29)).isoformat()}"
+        )
+        == 1
+    )
     assert count("?status=verified") == 0
     # Bad filter values are ignored, never a 500.
     assert c.get("/rectifications?site=abc&from=notadate&status=zzz&page=-3").status_code == 200
@@ -220,18 +291,42 @@ def test_board_filters_and_counts(app, scene, client_for, make_site, make_staff)
 def test_admin_keeps_the_holiday_calendar_and_deadlines(app, client_for):
     c = client_for("admin")
     day = MONDAY + timedelta(days=1)
-    r = c.post("/rectifications/settings", data={
-        "which": "holiday", "h-day": day.isoformat(), "h-kind": "holiday", "h-name": "假日"})
+    r = c.post(
+        "/rectifications/settings",
+        data={"which": "holiday", "h-day": day.isoformat(), "h-kind": "holiday", "h-name": "假日"},
+    )
     assert r.status_code == 302
     assert db.session.get(Holiday, day).kind == "holiday"
-    r = c.post("/rectifications/settings", data={
-        "which": "settings", "critical": 1, "major": 4, "minor": 8, "reminder": 1,
-        "written_notice": 2, "talk": 3, "window_days": 90, "escalate_after": 3})
+    r = c.post(
+        "/rectifications/settings",
+        data={
+            "which": "settings",
+            "critical": 1,
+            "major": 4,
+            "minor": 8,
+            "reminder": 1,
+            "written_notice": 2,
+            "talk": 3,
+            "window_days": 90,
+            "escalate_after": 3,
+        },
+    )
     assert r.status_code == 302
     assert svc.deadline_days(db.session, "major") == 4
-    r = c.post("/rectifications/settings", data={
-        "which": "settings", "critical": 1, "major": 4, "minor": 8, "reminder": 3,
-        "written_notice": 2, "talk": 1, "window_days": 90, "escalate_after": 3})
+    r = c.post(
+        "/rectifications/settings",
+        data={
+            "which": "settings",
+            "critical": 1,
+            "major": 4,
+            "minor": 8,
+            "reminder": 3,
+            "written_notice": 2,
+            "talk": 1,
+            "window_days": 90,
+            "escalate_after": 3,
+        },
+    )
     assert r.status_code == 400
     r = c.post("/rectifications/settings", data={"which": "remove", "day": day.isoformat()})
     assert r.status_code == 302 and db.session.get(Holiday, day) is None
@@ -240,12 +335,20 @@ def test_admin_keeps_the_holiday_calendar_and_deadlines(app, client_for):
 def test_admin_names_window_and_area_keepers(app, scene, client_for, make_staff):
     keeper = make_staff(site=scene["site"], name="王五")
     c = client_for("admin")
-    r = c.post(f"/rectifications/keepers?site={scene['site'].id}", data={
-        "target": f"w{scene['window'].id}", "keeper": keeper.id, "supervisor": 0})
+    r = c.post(
+        f"/rectifications/keepers?site={scene['site'].id}",
+        data={"target": f"w{scene['window'].id}", "keeper": keeper.id, "supervisor": 0},
+    )
     assert r.status_code == 302
     assert db.session.get(WindowKeeper, scene["window"].id).keeper_staff_id == keeper.id
-    r = c.post(f"/rectifications/keepers?site={scene['site'].id}", data={
-        "target": f"s{scene['site'].id}", "keeper": keeper.id, "supervisor": scene["member"].id})
+    r = c.post(
+        f"/rectifications/keepers?site={scene['site'].id}",
+        data={
+            "target": f"s{scene['site'].id}",
+            "keeper": keeper.id,
+            "supervisor": scene["member"].id,
+        },
+    )
     assert r.status_code == 302
     assert db.session.get(AreaKeeper, scene["site"].id).supervisor_staff_id == scene["member"].id
     page = c.get(f"/rectifications/keepers?site={scene['site'].id}")
@@ -256,8 +359,15 @@ def test_admin_reassigns_with_a_reason_as_a_new_event(app, scene, client_for, ma
     rect = rect_for(make_finding(site=scene["site"], window=scene["window"]))
     new = make_staff(site=scene["site"])
     c = client_for("admin")
-    r = c.post(f"/rectifications/{rect.id}/reassign", data={
-        "responsible": new.id, "supervisor": 0, "reason": "窗口已换人", "version": rect.version})
+    r = c.post(
+        f"/rectifications/{rect.id}/reassign",
+        data={
+            "responsible": new.id,
+            "supervisor": 0,
+            "reason": "窗口已换人",
+            "version": rect.version,
+        },
+    )
     assert r.status_code == 302
     rect = db.session.get(Rectification, rect.id)
     assert rect.responsible_staff_id == new.id
@@ -285,7 +395,6 @@ def test_board_shows_average_days_to_close(app, scene, client_for):
     html = client_for("discipline").get("/rectifications").get_data(as_text=True)
     assert 'data-count="avg_days">3.0<' in html
     assert 'data-count="on_time">1 (100%)<' in html
-
 
 
 def test_finding_page_shows_its_rectification_and_links_to_the_timeline(app, scene, client_for):

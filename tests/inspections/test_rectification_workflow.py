@@ -31,18 +31,32 @@ def people(make_site, make_window, make_staff, make_user):
     staff_user = make_user(roles=("staff",), sites=[site], staff_member=member)
     inspector = make_user(roles=("inspector",), sites=[site])
     inspector2 = make_user(roles=("inspector",), sites=[site])
-    return {"site": site, "window": window, "member": member, "staff_user": staff_user,
-            "inspector": inspector, "inspector2": inspector2}
+    return {
+        "site": site,
+        "window": window,
+        "member": member,
+        "staff_user": staff_user,
+        "inspector": inspector,
+        "inspector2": inspector2,
+    }
 
 
-@pytest.mark.parametrize("severity,expected", [
-    ("critical", MONDAY),                       # same day
-    ("major", MONDAY + timedelta(days=3)),      # Thursday
-    ("minor", MONDAY + timedelta(days=9)),      # 7 working days: Wednesday next week
-])
+@pytest.mark.parametrize(
+    "severity,expected",
+    [
+        ("critical", MONDAY),  # same day
+        ("major", MONDAY + timedelta(days=3)),  # Thursday
+        ("minor", MONDAY + timedelta(days=9)),  # 7 working days: Wednesday next week
+    ],
+)
 def test_failed_item_opens_rectification_with_severity_deadline(app, people, severity, expected):
-    finding = make_finding(site=people["site"], staff=people["member"], severity=severity,
-                           found_on=MONDAY, found_by=people["inspector"])
+    finding = make_finding(
+        site=people["site"],
+        staff=people["member"],
+        severity=severity,
+        found_on=MONDAY,
+        found_by=people["inspector"],
+    )
     rect = rect_for(finding)
     assert rect.status == "open"
     assert rect.responsible_staff_id == people["member"].id
@@ -68,20 +82,28 @@ def test_deadline_settings_per_severity_are_used(app, people, make_user):
     admin = make_user(roles=("admin",))
     set_setting(db.session, admin, svc.DEADLINE_KEY, {"critical": 1, "major": 5, "minor": 10})
     db.session.commit()
-    finding = make_finding(site=people["site"], staff=people["member"], severity="major",
-                           found_on=MONDAY)
+    finding = make_finding(
+        site=people["site"], staff=people["member"], severity="major", found_on=MONDAY
+    )
     assert rect_for(finding).deadline_on == MONDAY + timedelta(days=7)
 
 
 def test_response_then_verification_closes_and_records_on_time(app, people):
-    finding = make_finding(site=people["site"], staff=people["member"], severity="major",
-                           found_on=MONDAY)
+    finding = make_finding(
+        site=people["site"], staff=people["member"], severity="major", found_on=MONDAY
+    )
     rect = rect_for(finding)
     svc.respond(db.session, people["staff_user"], rect, "已整改", expected_version=rect.version)
     db.session.commit()
     assert rect.status == "responded"
-    svc.verify(db.session, people["inspector"], rect, "ok", expected_version=rect.version,
-               today=MONDAY + timedelta(days=2))
+    svc.verify(
+        db.session,
+        people["inspector"],
+        rect,
+        "ok",
+        expected_version=rect.version,
+        today=MONDAY + timedelta(days=2),
+    )
     db.session.commit()
     rect = rect_for(finding)
     assert rect.status == "verified"
@@ -92,8 +114,9 @@ def test_response_then_verification_closes_and_records_on_time(app, people):
 
 
 def test_late_closure_is_recorded_as_not_on_time(app, people):
-    finding = make_finding(site=people["site"], staff=people["member"], severity="critical",
-                           found_on=MONDAY)
+    finding = make_finding(
+        site=people["site"], staff=people["member"], severity="critical", found_on=MONDAY
+    )
     rect = rect_for(finding)
     svc.respond(db.session, people["staff_user"], rect, "已整改")
     svc.verify(db.session, people["inspector"], rect, today=MONDAY + timedelta(days=4))
@@ -103,8 +126,9 @@ def test_late_closure_is_recorded_as_not_on_time(app, people):
 
 
 def test_rejection_reopens_with_new_deadline_and_counts(app, people):
-    finding = make_finding(site=people["site"], staff=people["member"], severity="major",
-                           found_on=MONDAY)
+    finding = make_finding(
+        site=people["site"], staff=people["member"], severity="major", found_on=MONDAY
+    )
     rect = rect_for(finding)
     svc.respond(db.session, people["staff_user"], rect, "已整改")
     wednesday = MONDAY + timedelta(days=2)
@@ -179,8 +203,11 @@ def test_window_finding_goes_to_keeper_else_current_assignee(app, people, make_s
     assert rect.responsible_staff_id == people["member"].id  # the assignee
     keeper = make_staff(site=people["site"])
     supervisor = make_staff(site=people["site"])
-    db.session.add(WindowKeeper(window_id=window.id, keeper_staff_id=keeper.id,
-                                supervisor_staff_id=supervisor.id))
+    db.session.add(
+        WindowKeeper(
+            window_id=window.id, keeper_staff_id=keeper.id, supervisor_staff_id=supervisor.id
+        )
+    )
     db.session.commit()
     rect = rect_for(make_finding(site=people["site"], window=window))
     assert rect.responsible_staff_id == keeper.id
@@ -203,10 +230,16 @@ def test_fix_on_spot_is_rectified_and_verified_at_once(app, people):
     rect = rect_for(finding)
     with pytest.raises(svc.RectificationError, match="photo"):
         svc.fix_on_spot(db.session, people["inspector"], rect, "fixed", [])
-    photo = store_photo(db.session, people["inspector"], png_bytes(),
-                        upload_folder=app.config["UPLOAD_FOLDER"], finding_id=finding.id)
-    svc.fix_on_spot(db.session, people["inspector"], rect, "当场整改", [photo], witness="值班长",
-                    today=MONDAY)
+    photo = store_photo(
+        db.session,
+        people["inspector"],
+        png_bytes(),
+        upload_folder=app.config["UPLOAD_FOLDER"],
+        finding_id=finding.id,
+    )
+    svc.fix_on_spot(
+        db.session, people["inspector"], rect, "当场整改", [photo], witness="值班长", today=MONDAY
+    )
     db.session.commit()
     rect = rect_for(finding)
     assert rect.status == "verified" and rect.fixed_on_spot
@@ -224,15 +257,25 @@ def test_every_transition_is_an_audit_event_and_nothing_is_deleted(app, people):
     svc.respond(db.session, people["staff_user"], rect, "c")
     svc.verify(db.session, people["inspector"], rect)
     db.session.commit()
-    actions = list(db.session.scalars(
-        sa.select(AuditEvent.action).where(AuditEvent.entity_type == "Rectification",
-                                           AuditEvent.entity_id == str(rect.id))
-        .order_by(AuditEvent.id)))
-    assert actions == ["rectification.opened", "rectification.responded",
-                       "rectification.rejected", "rectification.responded",
-                       "rectification.verified"]
-    events = db.session.scalars(sa.select(RectificationEvent.kind).where(
-        RectificationEvent.rectification_id == rect.id).order_by(RectificationEvent.id)).all()
+    actions = list(
+        db.session.scalars(
+            sa.select(AuditEvent.action)
+            .where(AuditEvent.entity_type == "Rectification", AuditEvent.entity_id == str(rect.id))
+            .order_by(AuditEvent.id)
+        )
+    )
+    assert actions == [
+        "rectification.opened",
+        "rectification.responded",
+        "rectification.rejected",
+        "rectification.responded",
+        "rectification.verified",
+    ]
+    events = db.session.scalars(
+        sa.select(RectificationEvent.kind)
+        .where(RectificationEvent.rectification_id == rect.id)
+        .order_by(RectificationEvent.id)
+    ).all()
     assert events == ["opened", "responded", "rejected", "responded", "verified"]
 
 
@@ -246,10 +289,10 @@ def test_responsible_person_is_notified_when_opened(app, people):
     from compliance.notifications.models import Notification
 
     make_finding(site=people["site"], staff=people["member"])
-    kinds = db.session.scalars(sa.select(Notification.kind).where(
-        Notification.user_id == people["staff_user"].id)).all()
+    kinds = db.session.scalars(
+        sa.select(Notification.kind).where(Notification.user_id == people["staff_user"].id)
+    ).all()
     assert "rectification.opened" in kinds
-
 
 
 def test_patrol_can_record_a_new_finding_as_fixed_on_the_spot(app, people):
@@ -257,13 +300,25 @@ def test_patrol_can_record_a_new_finding_as_fixed_on_the_spot(app, people):
     from inspections.photos import store_photo
     from tests.inspections.rect_factories import at_local, png_bytes
 
-    finding = Finding(category="hygiene", target="window", site_id=people["site"].id,
-                      window_id=people["window"].id, severity="minor", description="台面杂物",
-                      found_by_id=people["inspector"].id, found_at=at_local(MONDAY))
+    finding = Finding(
+        category="hygiene",
+        target="window",
+        site_id=people["site"].id,
+        window_id=people["window"].id,
+        severity="minor",
+        description="台面杂物",
+        found_by_id=people["inspector"].id,
+        found_at=at_local(MONDAY),
+    )
     db.session.add(finding)
     db.session.flush()
-    photo = store_photo(db.session, people["inspector"], png_bytes(),
-                        upload_folder=app.config["UPLOAD_FOLDER"], finding_id=finding.id)
+    photo = store_photo(
+        db.session,
+        people["inspector"],
+        png_bytes(),
+        upload_folder=app.config["UPLOAD_FOLDER"],
+        finding_id=finding.id,
+    )
     rect = svc.fix_finding_on_spot(db.session, people["inspector"], finding, "已清理", [photo])
     db.session.commit()
     rect = rect_for(finding)
@@ -274,4 +329,5 @@ def test_patrol_can_record_a_new_finding_as_fixed_on_the_spot(app, people):
 def test_window_assignees_in_one_query(app, people, make_window):
     empty = make_window(site=people["site"])
     assert svc.window_assignees(db.session, [people["window"].id, empty.id]) == {
-        people["window"].id: people["member"].id}
+        people["window"].id: people["member"].id
+    }

@@ -34,62 +34,141 @@ def build_scene(make_site, make_window, make_staff, make_user):
     item = CheckItem(code=f"ATT{uuid.uuid4().hex[:4]}", category="attire", target="staff")
     db.session.add(item)
     db.session.flush()
-    version = CheckItemVersion(item_id=item.id, version=1, text_zh="按规定着装佩戴工作牌",
-                               text_en="Uniform and badge worn", severity="major", points=2)
+    version = CheckItemVersion(
+        item_id=item.id,
+        version=1,
+        text_zh="按规定着装佩戴工作牌",
+        text_en="Uniform and badge worn",
+        severity="major",
+        points=2,
+    )
     db.session.add(version)
     db.session.flush()
     item.current_version_id = version.id
 
     made = {}
-    for site, window, staff, note, day in ((home, win_home, staff_home, HOSTILE_NOTE, 10),
-                                           (other, win_other, staff_other, "未佩戴工牌", 11)):
+    for site, window, staff, note, day in (
+        (home, win_home, staff_home, HOSTILE_NOTE, 10),
+        (other, win_other, staff_other, "未佩戴工牌", 11),
+    ):
         at = datetime(2026, 3, day, 1, 30)  # 09:30 in Shanghai
-        inspection = Inspection(uuid=str(uuid.uuid4()), kind="patrol", status="submitted",
-                                site_id=site.id, inspector_id=inspector.id, started_at=at,
-                                submitted_at=at)
+        inspection = Inspection(
+            uuid=str(uuid.uuid4()),
+            kind="patrol",
+            status="submitted",
+            site_id=site.id,
+            inspector_id=inspector.id,
+            started_at=at,
+            submitted_at=at,
+        )
         db.session.add(inspection)
         db.session.flush()
-        passed = CheckResult(inspection_id=inspection.id, item_version_id=version.id,
-                             window_id=window.id, staff_member_id=staff.id, result="pass",
-                             severity="major")
-        failed = CheckResult(inspection_id=inspection.id, item_version_id=version.id,
-                             window_id=window.id, staff_member_id=staff.id, result="fail",
-                             severity="major", reason="未佩戴", note=note)
+        passed = CheckResult(
+            inspection_id=inspection.id,
+            item_version_id=version.id,
+            window_id=window.id,
+            staff_member_id=staff.id,
+            result="pass",
+            severity="major",
+        )
+        failed = CheckResult(
+            inspection_id=inspection.id,
+            item_version_id=version.id,
+            window_id=window.id,
+            staff_member_id=staff.id,
+            result="fail",
+            severity="major",
+            reason="未佩戴",
+            note=note,
+        )
         db.session.add_all([passed, failed])
         db.session.flush()
-        finding = Finding(inspection_id=inspection.id, check_result_id=failed.id,
-                          item_version_id=version.id, category="attire", target="staff",
-                          site_id=site.id, window_id=window.id, staff_member_id=staff.id,
-                          severity="major", description="按规定着装佩戴工作牌", reason="未佩戴",
-                          note=note, found_by_id=inspector.id, found_at=at)
+        finding = Finding(
+            inspection_id=inspection.id,
+            check_result_id=failed.id,
+            item_version_id=version.id,
+            category="attire",
+            target="staff",
+            site_id=site.id,
+            window_id=window.id,
+            staff_member_id=staff.id,
+            severity="major",
+            description="按规定着装佩戴工作牌",
+            reason="未佩戴",
+            note=note,
+            found_by_id=inspector.id,
+            found_at=at,
+        )
         db.session.add(finding)
         db.session.flush()
-        photo = Photo(sha256=uuid.uuid4().hex * 2, storage_key=uuid.uuid4().hex,
-                      original_format="JPEG", width=10, height=10, size_bytes=100,
-                      inspection_uuid=inspection.uuid, finding_id=finding.id,
-                      check_result_id=failed.id, uploaded_by_id=inspector.id)
+        photo = Photo(
+            sha256=uuid.uuid4().hex * 2,
+            storage_key=uuid.uuid4().hex,
+            original_format="JPEG",
+            width=10,
+            height=10,
+            size_bytes=100,
+            inspection_uuid=inspection.uuid,
+            finding_id=finding.id,
+            check_result_id=failed.id,
+            uploaded_by_id=inspector.id,
+        )
         db.session.add(photo)
-        rect = Rectification(source="finding", finding_id=finding.id, site_id=site.id,
-                             window_id=window.id, category="attire", severity="major",
-                             title=finding.description, responsible_staff_id=staff.id,
-                             status="open", opened_at=at, opened_on=date(2026, 3, day),
-                             first_deadline_on=date(2026, 3, day + 3),
-                             deadline_on=date(2026, 3, day + 3))
+        rect = Rectification(
+            source="finding",
+            finding_id=finding.id,
+            site_id=site.id,
+            window_id=window.id,
+            category="attire",
+            severity="major",
+            title=finding.description,
+            responsible_staff_id=staff.id,
+            status="open",
+            opened_at=at,
+            opened_on=date(2026, 3, day),
+            first_deadline_on=date(2026, 3, day + 3),
+            deadline_on=date(2026, 3, day + 3),
+        )
         db.session.add(rect)
         db.session.flush()
-        db.session.add(RectificationEvent(rectification_id=rect.id, kind="opened",
-                                          status_after="open", at=at))
-        made[site.code] = {"inspection": inspection, "finding": finding, "photo": photo,
-                           "rect": rect, "staff": staff}
+        db.session.add(
+            RectificationEvent(rectification_id=rect.id, kind="opened", status_after="open", at=at)
+        )
+        made[site.code] = {
+            "inspection": inspection,
+            "finding": finding,
+            "photo": photo,
+            "rect": rect,
+            "staff": staff,
+        }
     # The home rectification: answered, rejected once, answered again, verified late.
     rect = made["HOME"]["rect"]
-    db.session.add(RectificationEvent(rectification_id=rect.id, kind="responded",
-                                      status_after="responded", text="已整改", at=datetime(2026, 3, 12)))
-    db.session.add(RectificationEvent(rectification_id=rect.id, kind="rejected",
-                                      status_after="rejected", at=datetime(2026, 3, 13)))
-    db.session.add(RectificationEvent(rectification_id=rect.id, kind="responded",
-                                      status_after="responded", text="@已重新佩戴",
-                                      at=datetime(2026, 3, 15, 2)))
+    db.session.add(
+        RectificationEvent(
+            rectification_id=rect.id,
+            kind="responded",
+            status_after="responded",
+            text="已整改",
+            at=datetime(2026, 3, 12),
+        )
+    )
+    db.session.add(
+        RectificationEvent(
+            rectification_id=rect.id,
+            kind="rejected",
+            status_after="rejected",
+            at=datetime(2026, 3, 13),
+        )
+    )
+    db.session.add(
+        RectificationEvent(
+            rectification_id=rect.id,
+            kind="responded",
+            status_after="responded",
+            text="@已重新佩戴",
+            at=datetime(2026, 3, 15, 2),
+        )
+    )
     rect.status = "verified"
     rect.rejection_count = 1
     rect.responded_at = datetime(2026, 3, 15, 2)
@@ -99,5 +178,11 @@ def build_scene(make_site, make_window, make_staff, make_user):
     rect.closed_on_time = False
     rect.days_to_close = 6
     db.session.commit()
-    return {"home": home, "other": other, "inspector": inspector, "verifier": verifier,
-            "made": made, "version": version}
+    return {
+        "home": home,
+        "other": other,
+        "inspector": inspector,
+        "verifier": verifier,
+        "made": made,
+        "version": version,
+    }

@@ -22,15 +22,22 @@ def two_sites(make_site, make_window, make_post, make_staff):
     home = make_site(code="HOME", name="本中心")
     other = make_site(code="OTHER", name="他中心")
     post = make_post(name="收费收款", is_key=True)
-    here = make_staff(site=home, post=post, window=make_window(site=home, code="A01", name="收费"),
-                      name="本站员工", started_on=date(2025, 1, 1), hired_on=date(2024, 6, 1))
+    here = make_staff(
+        site=home,
+        post=post,
+        window=make_window(site=home, code="A01", name="收费"),
+        name="本站员工",
+        started_on=date(2025, 1, 1),
+        hired_on=date(2024, 6, 1),
+    )
     there = make_staff(site=other, post=post, name="他站员工", started_on=date(2025, 1, 1))
     return home, other, here, there
 
 
 def exports(action="ledger.export"):
-    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)
-                              .order_by(AuditEvent.id)).all()
+    return db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+    ).all()
 
 
 FORM = {"from": "2025-01-01", "to": "2026-12-31"}
@@ -45,10 +52,16 @@ def test_reports_page_lists_only_ledgers_of_the_users_role(client_for, two_sites
     assert "/reports/assignments/export" in form
 
 
-@pytest.mark.parametrize("roles, status", [
-    (("discipline",), 200), (("admin",), 200), (("hr",), 200), (("inspector",), 200),
-    (("staff",), 403),
-])
+@pytest.mark.parametrize(
+    "roles, status",
+    [
+        (("discipline",), 200),
+        (("admin",), 200),
+        (("hr",), 200),
+        (("inspector",), 200),
+        (("staff",), 403),
+    ],
+)
 def test_reports_page_access_by_role(client_for, roles, status):
     assert client_for(*roles).get("/reports/").status_code == status
 
@@ -94,22 +107,38 @@ def test_officer_scoped_to_one_site_never_gets_another_sites_rows(client_for, tw
     assert response.status_code == 400
     assert "OTHER" in response.get_data(as_text=True)
     # ... and over the API ...
-    api = officer.post("/api/v1/ledgers/assignments/exports",
-                       json={"from": "2025-01-01", "to": "2026-12-31", "sites": ["OTHER"]})
+    api = officer.post(
+        "/api/v1/ledgers/assignments/exports",
+        json={"from": "2025-01-01", "to": "2026-12-31", "sites": ["OTHER"]},
+    )
     assert api.status_code == 422
     assert "sites" in api.get_json()["errors"]
-    api_rows = officer.post("/api/v1/ledgers/assignments/exports",
-                            json={"from": "2025-01-01", "to": "2026-12-31"})
+    api_rows = officer.post(
+        "/api/v1/ledgers/assignments/exports", json={"from": "2025-01-01", "to": "2026-12-31"}
+    )
     assert [r[2] for r in data_rows(api_rows.data)] == ["本站员工"]
 
 
-def test_cli_export_runs_as_the_given_user_with_their_scope(app, runner, make_user, two_sites,
-                                                            tmp_path):
+def test_cli_export_runs_as_the_given_user_with_their_scope(
+    app, runner, make_user, two_sites, tmp_path
+):
     home, other, here, there = two_sites
     user = make_user(roles=("hr",), sites=[home], username="hr_home")
     target = tmp_path / "out" / "ledger.xlsx"
-    result = runner.invoke(args=["export", "assignments", "--from", "2025-01-01", "--to",
-                                 "2026-12-31", "--user", "hr_home", "-o", str(target)])
+    result = runner.invoke(
+        args=[
+            "export",
+            "assignments",
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2026-12-31",
+            "--user",
+            "hr_home",
+            "-o",
+            str(target),
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "1 rows written" in result.output
     rows = data_rows(target.read_bytes())
@@ -123,34 +152,79 @@ def test_cli_refuses_without_user_and_for_a_role_without_the_ledger(runner, make
     out = str(tmp_path / "x.xlsx")
     no_user = runner.invoke(args=["export", "assignments", "--period", "2026", "-o", out])
     assert no_user.exit_code != 0 and "--user" in no_user.output
-    denied = runner.invoke(args=["export", "assignments", "--period", "2026", "--user",
-                                 "insp_cli", "-o", out])
+    denied = runner.invoke(
+        args=["export", "assignments", "--period", "2026", "--user", "insp_cli", "-o", out]
+    )
     assert denied.exit_code != 0 and "may not export" in denied.output
-    bad = runner.invoke(args=["export", "assignments", "--from", "2026-13-01", "--to",
-                              "2026-12-01", "--user", "insp_cli", "-o", out])
+    bad = runner.invoke(
+        args=[
+            "export",
+            "assignments",
+            "--from",
+            "2026-13-01",
+            "--to",
+            "2026-12-01",
+            "--user",
+            "insp_cli",
+            "-o",
+            out,
+        ]
+    )
     assert bad.exit_code != 0 and "2026-13-01" in bad.output
 
 
-def test_cli_filters_by_ledger_fields(runner, make_user, two_sites, tmp_path, make_staff,
-                                      make_post):
-    make_staff(site=two_sites[0], post=make_post(is_key=False), name="普通岗位",
-               started_on=date(2025, 1, 1))
+def test_cli_filters_by_ledger_fields(
+    runner, make_user, two_sites, tmp_path, make_staff, make_post
+):
+    make_staff(
+        site=two_sites[0],
+        post=make_post(is_key=False),
+        name="普通岗位",
+        started_on=date(2025, 1, 1),
+    )
     make_user(roles=("hr",), username="hr_all")
     target = tmp_path / "k.xlsx"
-    result = runner.invoke(args=["export", "assignments", "--period", "2026", "--filter",
-                                 "key_posts=1", "--site", "HOME", "--user", "hr_all",
-                                 "-o", str(target)])
+    result = runner.invoke(
+        args=[
+            "export",
+            "assignments",
+            "--period",
+            "2026",
+            "--filter",
+            "key_posts=1",
+            "--site",
+            "HOME",
+            "--user",
+            "hr_all",
+            "-o",
+            str(target),
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert [r[2] for r in data_rows(target.read_bytes())] == ["本站员工"]
-    wrong = runner.invoke(args=["export", "assignments", "--period", "2026", "--filter",
-                                "colour=red", "--user", "hr_all", "-o", str(target)])
+    wrong = runner.invoke(
+        args=[
+            "export",
+            "assignments",
+            "--period",
+            "2026",
+            "--filter",
+            "colour=red",
+            "--user",
+            "hr_all",
+            "-o",
+            str(target),
+        ]
+    )
     assert wrong.exit_code != 0 and "colour" in wrong.output
 
 
 def test_form_errors_are_shown_not_500(client_for):
     officer = client_for("discipline")
-    response = officer.post("/reports/assignments/export",
-                            data={"from": "2026-05-01", "to": "2026-04-01", "status": "nonsense"})
+    response = officer.post(
+        "/reports/assignments/export",
+        data={"from": "2026-05-01", "to": "2026-04-01", "status": "nonsense"},
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "nonsense" in page
@@ -161,14 +235,17 @@ def test_api_lists_ledgers_and_exports_with_english_headers(client_for, two_site
     listing = hr.get("/api/v1/ledgers").get_json()
     codes = [x["code"] for x in listing]
     assert "assignments" in codes and "summary" not in codes
-    response = hr.post("/api/v1/ledgers/assignments/exports",
-                       json={"period": "2026", "filters": {"key_posts": True}, "locale": "en"})
+    response = hr.post(
+        "/api/v1/ledgers/assignments/exports",
+        json={"period": "2026", "filters": {"key_posts": True}, "locale": "en"},
+    )
     assert response.status_code == 200
     header = sheet_rows(response.data)[1]
     assert header[:3] == ("No.", "Staff number", "Name")
     assert response.headers["X-Row-Count"] == "2"
-    unknown = hr.post("/api/v1/ledgers/assignments/exports",
-                      json={"period": "2026", "filters": {"nope": 1}})
+    unknown = hr.post(
+        "/api/v1/ledgers/assignments/exports", json={"period": "2026", "filters": {"nope": 1}}
+    )
     assert unknown.status_code == 422
     assert hr.post("/api/v1/ledgers/summary/exports", json={"period": "2026"}).status_code == 403
     assert hr.post("/api/v1/ledgers/missing/exports", json={"period": "2026"}).status_code == 404
@@ -192,11 +269,14 @@ def test_openapi_document_describes_the_ledger_endpoints(client):
     assert "/api/v1/ledgers/jobs/{job_id}" in spec["paths"]
 
 
-@pytest.mark.parametrize("roles, ledgers", [
-    (("staff",), set()),
-    (("inspector",), {"inspections", "rectifications"}),
-    (("hr",), {"training", "mentoring", "rotation", "rotation_moves", "assignments"}),
-])
+@pytest.mark.parametrize(
+    "roles, ledgers",
+    [
+        (("staff",), set()),
+        (("inspector",), {"inspections", "rectifications"}),
+        (("hr",), {"training", "mentoring", "rotation", "rotation_moves", "assignments"}),
+    ],
+)
 def test_api_lists_only_the_ledgers_a_role_may_read(client_for, roles, ledgers):
     listing = client_for(*roles).get("/api/v1/ledgers")
     assert listing.status_code == 200
@@ -205,19 +285,35 @@ def test_api_lists_only_the_ledgers_a_role_may_read(client_for, roles, ledgers):
 
 def test_api_needs_authentication(client):
     assert client.get("/api/v1/ledgers").status_code == 401
-    assert client.post("/api/v1/ledgers/inspections/exports", json={"period": "2026"},
-                       csrf=False).status_code == 401
+    assert (
+        client.post(
+            "/api/v1/ledgers/inspections/exports", json={"period": "2026"}, csrf=False
+        ).status_code
+        == 401
+    )
 
 
 def test_staff_cannot_export_through_any_route(client_for, runner, make_user, tmp_path):
     staff = client_for("staff")
     assert staff.get("/reports/").status_code == 403
     assert staff.post("/reports/inspections/export", data=FORM).status_code == 403
-    assert staff.post("/api/v1/ledgers/inspections/exports",
-                      json={"period": "2026"}).status_code == 403
+    assert (
+        staff.post("/api/v1/ledgers/inspections/exports", json={"period": "2026"}).status_code
+        == 403
+    )
     make_user(roles=("staff",), username="staff_cli")
-    result = runner.invoke(args=["export", "inspections", "--period", "2026", "--user",
-                                 "staff_cli", "-o", str(tmp_path / "x.xlsx")])
+    result = runner.invoke(
+        args=[
+            "export",
+            "inspections",
+            "--period",
+            "2026",
+            "--user",
+            "staff_cli",
+            "-o",
+            str(tmp_path / "x.xlsx"),
+        ]
+    )
     assert result.exit_code != 0
     assert not (tmp_path / "x.xlsx").exists()
     assert exports() == []

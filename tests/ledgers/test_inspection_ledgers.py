@@ -59,16 +59,22 @@ def test_findings_ledger_holds_the_database_values_and_hostile_note_as_text(clie
 
 def test_results_ledger_has_one_row_per_check_result(client_for, scene):
     officer = client_for("discipline")
-    response = officer.post("/reports/inspections/export",
-                            data=dict(MARCH, unit="results", sites="HOME"))
+    response = officer.post(
+        "/reports/inspections/export", data=dict(MARCH, unit="results", sites="HOME")
+    )
     from inspections.ledgers import RESULT_LABELS
 
     rows = data_rows(response.data)
-    assert sorted(r[9] for r in rows) == sorted([zh(RESULT_LABELS["fail"]), zh(RESULT_LABELS["pass"])])
+    assert sorted(r[9] for r in rows) == sorted(
+        [zh(RESULT_LABELS["fail"]), zh(RESULT_LABELS["pass"])]
+    )
     failed = next(r for r in rows if r[9] == zh(RESULT_LABELS["fail"]))
     assert failed[8] == "按规定着装佩戴工作牌" and failed[12] == HOSTILE_NOTE
-    only_fail = data_rows(officer.post("/reports/inspections/export",
-                                       data=dict(MARCH, unit="results", result="fail")).data)
+    only_fail = data_rows(
+        officer.post(
+            "/reports/inspections/export", data=dict(MARCH, unit="results", result="fail")
+        ).data
+    )
     assert len(only_fail) == 2
 
 
@@ -108,35 +114,57 @@ def test_rectification_ledger_values(client_for, scene):
 
 def test_rectification_filters_by_status_and_overdue(client_for, scene):
     officer = client_for("discipline")
-    open_rows = data_rows(officer.post("/reports/rectifications/export",
-                                       data=dict(MARCH, status="open")).data)
+    open_rows = data_rows(
+        officer.post("/reports/rectifications/export", data=dict(MARCH, status="open")).data
+    )
     assert [r[2] for r in open_rows] == ["他中心"]
-    overdue = data_rows(officer.post("/reports/rectifications/export",
-                                     data=dict(MARCH, overdue="1")).data)
+    overdue = data_rows(
+        officer.post("/reports/rectifications/export", data=dict(MARCH, overdue="1")).data
+    )
     assert len(overdue) == 2  # home closed late, other still open past its deadline
 
 
 @pytest.mark.parametrize("code", ["inspections", "rectifications"])
-def test_scoped_officer_gets_only_their_sites_rows_on_every_route(app, client_for, runner, scene,
-                                                                  make_user, tmp_path, code,
-                                                                  async_threshold):
+def test_scoped_officer_gets_only_their_sites_rows_on_every_route(
+    app, client_for, runner, scene, make_user, tmp_path, code, async_threshold
+):
     home = scene["home"]
     officer = client_for("discipline", sites=[home])
     page_rows = data_rows(officer.post(f"/reports/{code}/export", data=MARCH).data)
     assert [r[2] for r in page_rows] == ["本中心"]
-    api_rows = data_rows(officer.post(f"/api/v1/ledgers/{code}/exports",
-                                      json={"from": "2026-03-01", "to": "2026-03-31"}).data)
+    api_rows = data_rows(
+        officer.post(
+            f"/api/v1/ledgers/{code}/exports", json={"from": "2026-03-01", "to": "2026-03-31"}
+        ).data
+    )
     assert [r[2] for r in api_rows] == ["本中心"]
-    assert officer.post(f"/api/v1/ledgers/{code}/exports",
-                        json={"period": "2026-03", "sites": ["OTHER"]}).status_code == 422
+    assert (
+        officer.post(
+            f"/api/v1/ledgers/{code}/exports", json={"period": "2026-03", "sites": ["OTHER"]}
+        ).status_code
+        == 422
+    )
     make_user(roles=("discipline",), sites=[home], username=f"scoped_{code}")
     target = tmp_path / "cli.xlsx"
-    result = runner.invoke(args=["export", code, "--period", "2026-03", "--user",
-                                 f"scoped_{code}", "-o", str(target)])
+    result = runner.invoke(
+        args=["export", code, "--period", "2026-03", "--user", f"scoped_{code}", "-o", str(target)]
+    )
     assert result.exit_code == 0, result.output
     assert [r[2] for r in data_rows(target.read_bytes())] == ["本中心"]
-    refused = runner.invoke(args=["export", code, "--period", "2026-03", "--site", "OTHER",
-                                  "--user", f"scoped_{code}", "-o", str(target)])
+    refused = runner.invoke(
+        args=[
+            "export",
+            code,
+            "--period",
+            "2026-03",
+            "--site",
+            "OTHER",
+            "--user",
+            f"scoped_{code}",
+            "-o",
+            str(target),
+        ]
+    )
     assert refused.exit_code != 0
     # Queued: the background job runs with the same scope.
     async_threshold(0)
@@ -151,9 +179,14 @@ def test_scoped_officer_gets_only_their_sites_rows_on_every_route(app, client_fo
     assert status["status"] == "done", status
     download = officer.get(status["download_url"])
     assert [r[2] for r in data_rows(download.data)] == ["本中心"]
-    routes = [e.after["route"] for e in db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "ledger.export",
-                                    AuditEvent.entity_id == code)).all()]
+    routes = [
+        e.after["route"]
+        for e in db.session.scalars(
+            sa.select(AuditEvent).where(
+                AuditEvent.action == "ledger.export", AuditEvent.entity_id == code
+            )
+        ).all()
+    ]
     assert sorted(routes) == ["api", "cli", "web", "web"]
 
 

@@ -44,7 +44,12 @@ def test_summary_quotes_the_periods_figures_with_native_charts(client_for, scene
         from flask_babel import gettext as _
 
         patrols, findings, rectified, on_time, overdue = (
-            _("Patrols"), _("Findings"), _("Rectified"), _("Rectified on time"), _("Overdue"))
+            _("Patrols"),
+            _("Findings"),
+            _("Rectified"),
+            _("Rectified on time"),
+            _("Overdue"),
+        )
     figures = _figures(response.data)
     assert figures[patrols] == 2
     assert figures[findings] == 2
@@ -57,8 +62,10 @@ def test_summary_quotes_the_periods_figures_with_native_charts(client_for, scene
         assert any("<barChart>" in zf.read(n).decode() for n in charts)
         assert any("<lineChart>" in zf.read(n).decode() for n in charts)
     scoped = client_for("discipline", sites=[scene["home"]])
-    assert _figures(scoped.post("/reports/summary/export",
-                                data={"period": "2026-Q1"}).data)[patrols] == 1
+    assert (
+        _figures(scoped.post("/reports/summary/export", data={"period": "2026-Q1"}).data)[patrols]
+        == 1
+    )
 
 
 def test_monthly_job_writes_last_months_reports_once(app, scene, client_for):
@@ -67,8 +74,11 @@ def test_monthly_job_writes_last_months_reports_once(app, scene, client_for):
     assert first.counts == {"written": 2, "skipped": 0}
     again = run_job(app, "ledgers.monthly_reports", date(2026, 4, 1))
     assert again.counts == {"written": 0, "skipped": 2}
-    events = db.session.scalars(sa.select(AuditEvent).where(
-        AuditEvent.action == "ledger.export", AuditEvent.actor_id.is_(None))).all()
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(
+            AuditEvent.action == "ledger.export", AuditEvent.actor_id.is_(None)
+        )
+    ).all()
     assert sorted(e.entity_id for e in events) == ["rectifications", "summary"]
     assert all(e.actor_name == "system" and e.after["route"] == "monthly" for e in events)
     officer = client_for("discipline")
@@ -84,12 +94,15 @@ def test_monthly_job_writes_last_months_reports_once(app, scene, client_for):
     assert officer.get("/reports/monthly/..%2Fsecret_key").status_code == 404
 
 
-def test_api_queues_large_exports_and_serves_the_file_to_its_owner_only(app, client_for, scene,
-                                                                       async_threshold):
+def test_api_queues_large_exports_and_serves_the_file_to_its_owner_only(
+    app, client_for, scene, async_threshold
+):
     async_threshold(1)
     officer = client_for("discipline")
-    response = officer.post("/api/v1/ledgers/inspections/exports",
-                            json={"period": "2026-03", "filters": {"unit": "results"}})
+    response = officer.post(
+        "/api/v1/ledgers/inspections/exports",
+        json={"period": "2026-03", "filters": {"unit": "results"}},
+    )
     assert response.status_code == 202
     job = response.get_json()
     assert job["status"] == "queued" and job["total_rows"] == 4
@@ -153,9 +166,16 @@ def test_export_thread_runs_the_job_in_the_web_process(fresh_app, make_site):
     app = fresh_app(EXPORT_WORKER="thread")
     with app.app_context():
         db.session.remove()
-        user = create_user(db.session, None, username="thread_officer", display_name="纪检",
-                           roles=["discipline"], password="correct-horse-42",
-                           hash_method=app.config["PASSWORD_HASH_METHOD"], all_sites=True)
+        user = create_user(
+            db.session,
+            None,
+            username="thread_officer",
+            display_name="纪检",
+            roles=["discipline"],
+            password="correct-horse-42",
+            hash_method=app.config["PASSWORD_HASH_METHOD"],
+            all_sites=True,
+        )
         ledger = get_ledger("assignments")
         filters = parse_filters(db.session, user, ledger, {"period": "2026"})
         job = queue_export(db.session, user, ledger, filters, locale="zh", total=0)
@@ -176,9 +196,10 @@ def _soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-@pytest.mark.skipif(_soffice() is None,
-                    reason="LibreOffice (soffice) is not installed; .ci/run installs "
-                           "libreoffice-calc-nogui")
+@pytest.mark.skipif(
+    _soffice() is None,
+    reason="LibreOffice (soffice) is not installed; .ci/run installs libreoffice-calc-nogui",
+)
 def test_libreoffice_opens_every_ledger(client_for, scene, tmp_path):
     officer = client_for("discipline")
     names = []
@@ -190,12 +211,25 @@ def test_libreoffice_opens_every_ledger(client_for, scene, tmp_path):
         names.append(str(path))
     out = tmp_path / "converted"
     result = subprocess.run(
-        [_soffice(), "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
-         "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(out), *names],
-        capture_output=True, text=True, timeout=180)
+        [
+            _soffice(),
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76",
+            "--outdir",
+            str(out),
+            *names,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stderr
     for code in ("summary", "inspections", "rectifications"):
         csv = (out / f"{code}.csv").read_text(encoding="utf-8")
         assert csv.strip()
     # The note survives as text (CSV doubles the quotes), not as the formula's result "y".
-    assert '"=HYPERLINK(""http://x"",""y"")"' in (out / "inspections.csv").read_text(encoding="utf-8")
+    assert '"=HYPERLINK(""http://x"",""y"")"' in (out / "inspections.csv").read_text(
+        encoding="utf-8"
+    )

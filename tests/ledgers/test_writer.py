@@ -24,10 +24,15 @@ HOSTILE = ['=HYPERLINK("http://x","y")', "+1+2", "-3", "@SUM(A1)", "\tcmd", "\rc
 
 
 def write(rows, columns=COLUMNS, enum_labels=None) -> bytes:
-    info = ExportInfo("测试台账", [("从", "2026-01-01")], "督查 (discipline)",
-                      datetime(2026, 2, 1, 9, 30))
-    writer = LedgerWriter(columns, [c.label for c in columns], info,
-                          enum_labels=enum_labels or {"status": {"open": "未整改"}})
+    info = ExportInfo(
+        "测试台账", [("从", "2026-01-01")], "督查 (discipline)", datetime(2026, 2, 1, 9, 30)
+    )
+    writer = LedgerWriter(
+        columns,
+        [c.label for c in columns],
+        info,
+        enum_labels=enum_labels or {"status": {"open": "未整改"}},
+    )
     for row in rows:
         writer.append(row)
     buffer = io.BytesIO()
@@ -59,8 +64,12 @@ def test_characters_excel_cannot_hold_are_removed_instead_of_crashing():
 def test_cells_are_typed_dates_numbers_and_local_times():
     stored = datetime(2026, 3, 1, 1, 30)  # naive UTC as stored -> 09:30 in Shanghai
     aware = datetime(2026, 3, 1, 1, 30, tzinfo=UTC)
-    data = write([(1, stored, date(2026, 3, 5), "备注", 2.5, "open", ["http://a/1", "http://a/2"]),
-                  (2, aware, None, None, 3, None, "http://a/3")])
+    data = write(
+        [
+            (1, stored, date(2026, 3, 5), "备注", 2.5, "open", ["http://a/1", "http://a/2"]),
+            (2, aware, None, None, 3, None, "http://a/3"),
+        ]
+    )
     ws = load_workbook(io.BytesIO(data)).worksheets[0]
     assert ws.cell(row=3, column=1).value == 1
     assert ws.cell(row=3, column=1).data_type == "n"

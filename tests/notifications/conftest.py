@@ -12,8 +12,14 @@ def make_notification(app):
     counter = iter(range(1, 10_000))
 
     def make(user, title=None, link="/dashboard", **kw):
-        [row] = notify(db.session, user, kw.pop("kind", "test"), title or f"通知 {next(counter)}",
-                       link=link, **kw)
+        [row] = notify(
+            db.session,
+            user,
+            kw.pop("kind", "test"),
+            title or f"通知 {next(counter)}",
+            link=link,
+            **kw,
+        )
         db.session.commit()
         return row
 

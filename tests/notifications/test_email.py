@@ -28,8 +28,9 @@ class _Inbox:
         self.messages = []
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content,
-                                                                   policy=policy.default)))
+        self.messages.append(
+            (envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default))
+        )
         return "250 OK"
 
 
@@ -68,8 +69,14 @@ def _user(make_user, email="wang@example.org", opt_out=False):
 
 def test_a_notification_is_sent_by_mail_with_a_link_to_its_record(send, make_user, smtp_server):
     user = _user(make_user)
-    [note] = notify(db.session, user, "rect.assigned", "新的整改任务", body="A03 窗口着装不规范",
-                    link="/rectifications/7")
+    [note] = notify(
+        db.session,
+        user,
+        "rect.assigned",
+        "新的整改任务",
+        body="A03 窗口着装不规范",
+        link="/rectifications/7",
+    )
     db.session.commit()
     run = send()
     assert run.counts == {"sent": 1, "failed": 0, "not_emailed": 0}
@@ -100,12 +107,19 @@ def test_smtp_down_keeps_the_in_app_notification_and_marks_mail_failed(send, mak
     assert stored.email_attempts == 1
     # The inbox still has it, unread.
     assert stored.read_at is None
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
-        Notification.user_id == user.id)) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id)
+        )
+        == 1
+    )
 
 
-def test_failed_mail_is_retried_after_a_pause_a_bounded_number_of_times(send, make_user, smtp_down,
-                                                                        app, monkeypatch):
+def test_failed_mail_is_retried_after_a_pause_a_bounded_number_of_times(
+    send, make_user, smtp_down, app, monkeypatch
+):
     user = _user(make_user)
     [note] = notify(db.session, user, "x", "标题")
     db.session.commit()
@@ -120,8 +134,9 @@ def test_failed_mail_is_retried_after_a_pause_a_bounded_number_of_times(send, ma
     assert db.session.get(Notification, note.id).email_attempts == MAX_ATTEMPTS
 
 
-def test_mail_is_retried_and_sent_once_the_server_is_back(send, make_user, smtp_down, app,
-                                                          monkeypatch):
+def test_mail_is_retried_and_sent_once_the_server_is_back(
+    send, make_user, smtp_down, app, monkeypatch
+):
     user = _user(make_user)
     [note] = notify(db.session, user, "x", "稍后送达")
     db.session.commit()
@@ -132,8 +147,7 @@ def test_mail_is_retried_and_sent_once_the_server_is_back(send, make_user, smtp_
     controller.start()
     try:
         monkeypatch.setitem(app.config, "SMTP_PORT", port)
-        db.session.get(Notification, note.id).email_last_attempt_at = (
-            utcnow() - timedelta(hours=1))
+        db.session.get(Notification, note.id).email_last_attempt_at = utcnow() - timedelta(hours=1)
         db.session.commit()
         assert send().counts["sent"] == 1
     finally:

@@ -30,14 +30,18 @@ def test_notify_is_idempotent_with_a_dedupe_key_and_skips_inactive_users(app, ma
 
 
 def test_notify_marks_mail_pending_only_for_users_with_an_address_who_did_not_opt_out(
-        app, make_user):
+    app, make_user
+):
     with_mail = make_user(email="a@example.org")
     opted_out = make_user(email="b@example.org")
     opted_out.email_opt_out = True
     no_mail = make_user()
     rows = notify(db.session, [with_mail, opted_out, no_mail], "x", "标题")
     assert {r.user_id: r.email_status for r in rows} == {
-        with_mail.id: "pending", opted_out.id: "skipped", no_mail.id: "skipped"}
+        with_mail.id: "pending",
+        opted_out.id: "skipped",
+        no_mail.id: "skipped",
+    }
 
 
 def test_the_top_bar_shows_the_unread_count(client, login, make_user, make_notification):
@@ -50,8 +54,9 @@ def test_the_top_bar_shows_the_unread_count(client, login, make_user, make_notif
     assert _unread_badge(client.get("/dashboard").get_data(as_text=True)) == 2
 
 
-def test_the_inbox_lists_unread_first_and_only_my_notifications(client, login, make_user,
-                                                                make_notification):
+def test_the_inbox_lists_unread_first_and_only_my_notifications(
+    client, login, make_user, make_notification
+):
     user = make_user()
     old_unread = make_notification(user, title="较早的未读通知")
     read = make_notification(user, title="已读通知")
@@ -70,7 +75,8 @@ def test_the_inbox_lists_unread_first_and_only_my_notifications(client, login, m
 
 
 def test_following_a_notification_marks_it_read_and_leads_to_its_record(
-        client, login, make_user, make_notification):
+    client, login, make_user, make_notification
+):
     user = make_user()
     note = make_notification(user, link="/inspections/findings/42")
     login(client, user)
@@ -104,14 +110,14 @@ def test_mark_one_read_and_mark_all_read(client, login, make_user, make_notifica
     a, b, c = (make_notification(user) for _ in range(3))
     other = make_notification(make_user())
     login(client, user)
-    response = client.post(f"/notifications/{a.id}/read",
-                           data={"next": "/notifications/?page=1"})
+    response = client.post(f"/notifications/{a.id}/read", data={"next": "/notifications/?page=1"})
     assert response.status_code == 302
     assert response.headers["Location"] == "/notifications/?page=1"
     assert unread_count(db.session, db.session.get(Notification, a.id).user) == 2
     assert client.post("/notifications/read-all").status_code == 302
-    unread = db.session.scalars(sa.select(Notification.id).where(
-        Notification.read_at.is_(None))).all()
+    unread = db.session.scalars(
+        sa.select(Notification.id).where(Notification.read_at.is_(None))
+    ).all()
     assert unread == [other.id]
     assert {b.id, c.id}.isdisjoint(unread)
 
@@ -141,8 +147,9 @@ def test_the_inbox_is_paginated(client, login, make_user, make_notification):
     assert "第00条" in second
 
 
-def test_the_dashboard_shows_the_newest_unread_notifications(client, login, make_user,
-                                                            make_notification):
+def test_the_dashboard_shows_the_newest_unread_notifications(
+    client, login, make_user, make_notification
+):
     user = make_user()
     for i in range(7):
         make_notification(user, title=f"待办通知{i}")

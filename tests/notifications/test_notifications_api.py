@@ -9,7 +9,8 @@ from compliance.notifications import Notification
 
 
 def test_listing_my_notifications_with_unread_filter_and_pagination(
-        client, login, make_user, make_notification):
+    client, login, make_user, make_notification
+):
     user = make_user()
     notes = [make_notification(user, title=f"n{i}", link=f"/x/{i}") for i in range(5)]
     make_notification(make_user(), title="someone else's")
@@ -50,7 +51,8 @@ def test_marking_read_over_the_api(client, login, make_user, make_notification):
 
 
 def test_the_api_needs_authentication_and_csrf_for_session_writes(
-        client, login, make_user, make_notification):
+    client, login, make_user, make_notification
+):
     assert client.get("/api/v1/notifications").status_code == 401
     user = make_user()
     note = make_notification(user)

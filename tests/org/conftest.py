@@ -14,10 +14,15 @@ def org(make_site, make_window, make_post):
     hall = make_site(kind="hall", parent=centre)
     other = make_site(kind="centre")
     return SimpleNamespace(
-        centre=centre, hall=hall, other=other,
-        w1=make_window(site=centre, code="A01"), w2=make_window(site=centre, code="A02"),
-        hw=make_window(site=hall, code="B01"), ow=make_window(site=other, code="Z01"),
-        post=make_post(), key_post=make_post(is_key=True),
+        centre=centre,
+        hall=hall,
+        other=other,
+        w1=make_window(site=centre, code="A01"),
+        w2=make_window(site=centre, code="A02"),
+        hw=make_window(site=hall, code="B01"),
+        ow=make_window(site=other, code="Z01"),
+        post=make_post(),
+        key_post=make_post(is_key=True),
     )
 
 

@@ -11,20 +11,35 @@ import sqlalchemy as sa
 from compliance.db import db
 from compliance.models import Assignment, AuditEvent, Leave, Site, StaffMember
 
-LISTS = ["/org/sites", "/org/windows", "/org/posts", "/org/staff", "/org/assignments",
-         "/org/leave", "/org/conflicts"]
-HR_FORMS = ["/org/staff/new", "/org/assignments/new", "/org/leave/new", "/org/conflicts/new",
-            "/org/import"]
+LISTS = [
+    "/org/sites",
+    "/org/windows",
+    "/org/posts",
+    "/org/staff",
+    "/org/assignments",
+    "/org/leave",
+    "/org/conflicts",
+]
+HR_FORMS = [
+    "/org/staff/new",
+    "/org/assignments/new",
+    "/org/leave/new",
+    "/org/conflicts/new",
+    "/org/import",
+]
 ADMIN_FORMS = ["/org/sites/new", "/org/windows/new", "/org/posts/new"]
 
 
-@pytest.mark.parametrize("role, lists, hr_forms, admin_forms", [
-    ("admin", 200, 200, 200),
-    ("hr", 200, 200, 403),
-    ("discipline", 200, 403, 403),
-    ("inspector", 200, 403, 403),
-    ("staff", 403, 403, 403),
-])
+@pytest.mark.parametrize(
+    "role, lists, hr_forms, admin_forms",
+    [
+        ("admin", 200, 200, 200),
+        ("hr", 200, 200, 403),
+        ("discipline", 200, 403, 403),
+        ("inspector", 200, 403, 403),
+        ("staff", 403, 403, 403),
+    ],
+)
 def test_access_matrix(client_for, role, lists, hr_forms, admin_forms):
     client = client_for(role)
     for url in LISTS:
@@ -42,43 +57,84 @@ def test_signed_out_visitor_is_sent_to_sign_in(client):
 
 def test_hr_creates_a_staff_member_with_a_first_assignment(client_for, org):
     hr = client_for("hr")
-    response = hr.post("/org/staff/new", data={
-        "staff_no": "N0001", "name": "新同事", "phone": "13911112222", "hired_on": "2026-02-02",
-        "status": "active", "site_id": org.centre.id, "post_id": org.post.id,
-        "window_id": org.w1.id})
+    response = hr.post(
+        "/org/staff/new",
+        data={
+            "staff_no": "N0001",
+            "name": "新同事",
+            "phone": "13911112222",
+            "hired_on": "2026-02-02",
+            "status": "active",
+            "site_id": org.centre.id,
+            "post_id": org.post.id,
+            "window_id": org.w1.id,
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     member = db.session.scalar(sa.select(StaffMember).where(StaffMember.staff_no == "N0001"))
     assert member.name == "新同事"
-    current = db.session.scalar(sa.select(Assignment).where(Assignment.staff_member_id == member.id))
+    current = db.session.scalar(
+        sa.select(Assignment).where(Assignment.staff_member_id == member.id)
+    )
     assert (current.window_id, current.started_on, current.ended_on) == (
-        org.w1.id, date(2026, 2, 2), None)
+        org.w1.id,
+        date(2026, 2, 2),
+        None,
+    )
     assert response.headers["Location"].endswith(f"/org/staff/{member.id}")
     detail = hr.get(f"/org/staff/{member.id}").get_data(as_text=True)
     assert "新同事" in detail and org.w1.code in detail
-    actions = db.session.scalars(sa.select(AuditEvent.action).where(
-        AuditEvent.actor_id == hr.user.id).order_by(AuditEvent.id)).all()
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action)
+        .where(AuditEvent.actor_id == hr.user.id)
+        .order_by(AuditEvent.id)
+    ).all()
     assert actions == ["staff.create", "assignment.create"]
 
 
 def test_duplicate_staff_number_is_shown_on_the_form(client_for, org, make_staff):
     existing = make_staff(site=org.centre)
     hr = client_for("hr")
-    response = hr.post("/org/staff/new", data={
-        "staff_no": existing.staff_no, "name": "重复", "hired_on": "2026-02-02",
-        "status": "active", "site_id": org.centre.id, "post_id": 0, "window_id": 0})
+    response = hr.post(
+        "/org/staff/new",
+        data={
+            "staff_no": existing.staff_no,
+            "name": "重复",
+            "hired_on": "2026-02-02",
+            "status": "active",
+            "site_id": org.centre.id,
+            "post_id": 0,
+            "window_id": 0,
+        },
+    )
     assert response.status_code == 200
     assert existing.staff_no in response.get_data(as_text=True)
-    assert db.session.scalar(sa.select(sa.func.count(StaffMember.id))
-                             .where(StaffMember.name == "重复")) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(StaffMember.id)).where(StaffMember.name == "重复")
+        )
+        == 0
+    )
 
 
 def test_inspector_cannot_create_staff(client_for, org):
     inspector = client_for("inspector")
-    response = inspector.post("/org/staff/new", data={
-        "staff_no": "N0002", "name": "不应创建", "hired_on": "2026-02-02", "status": "active",
-        "site_id": org.centre.id, "post_id": 0, "window_id": 0})
+    response = inspector.post(
+        "/org/staff/new",
+        data={
+            "staff_no": "N0002",
+            "name": "不应创建",
+            "hired_on": "2026-02-02",
+            "status": "active",
+            "site_id": org.centre.id,
+            "post_id": 0,
+            "window_id": 0,
+        },
+    )
     assert response.status_code == 403
-    assert db.session.scalar(sa.select(StaffMember.id).where(StaffMember.staff_no == "N0002")) is None
+    assert (
+        db.session.scalar(sa.select(StaffMember.id).where(StaffMember.staff_no == "N0002")) is None
+    )
 
 
 def test_out_of_scope_staff_is_not_found(client_for, org, make_staff):
@@ -92,11 +148,19 @@ def test_out_of_scope_staff_is_not_found(client_for, org, make_staff):
     listing = hr.get("/org/staff").get_data(as_text=True)
     assert insider.staff_no in listing and outsider.staff_no not in listing
     # Naming an out-of-scope person by staff number is refused like an unknown number.
-    response = hr.post("/org/leave/new", data={"staff_no": outsider.staff_no,
-                                               "starts_on": "2026-03-01", "ends_on": "2026-03-02",
-                                               "reason": "年休假"})
+    response = hr.post(
+        "/org/leave/new",
+        data={
+            "staff_no": outsider.staff_no,
+            "starts_on": "2026-03-01",
+            "ends_on": "2026-03-02",
+            "reason": "年休假",
+        },
+    )
     assert response.status_code == 200
-    assert db.session.scalar(sa.select(Leave.id).where(Leave.staff_member_id == outsider.id)) is None
+    assert (
+        db.session.scalar(sa.select(Leave.id).where(Leave.staff_member_id == outsider.id)) is None
+    )
 
 
 def test_admin_scoped_to_a_centre_cannot_edit_another_centre(client_for, org):
@@ -128,9 +192,17 @@ def test_staff_list_filters_and_pages(client_for, org, make_staff):
 
 def test_admin_site_form_refuses_a_cycle(client_for, org):
     admin = client_for("admin")
-    response = admin.post(f"/org/sites/{org.centre.id}/edit", data={
-        "code": org.centre.code, "name": org.centre.name, "kind": "centre",
-        "parent_id": org.hall.id, "address": "", "is_active": "y"})
+    response = admin.post(
+        f"/org/sites/{org.centre.id}/edit",
+        data={
+            "code": org.centre.code,
+            "name": org.centre.name,
+            "kind": "centre",
+            "parent_id": org.hall.id,
+            "address": "",
+            "is_active": "y",
+        },
+    )
     assert response.status_code == 200
     assert db.session.get(Site, org.centre.id).parent_id is None
 
@@ -138,36 +210,59 @@ def test_admin_site_form_refuses_a_cycle(client_for, org):
 def test_hr_records_leave_and_overlap_is_refused(client_for, org, make_staff):
     member = make_staff(site=org.centre)
     hr = client_for("hr")
-    data = {"staff_no": member.staff_no, "starts_on": "2026-03-01", "ends_on": "2026-03-03",
-            "reason": "年休假"}
+    data = {
+        "staff_no": member.staff_no,
+        "starts_on": "2026-03-01",
+        "ends_on": "2026-03-03",
+        "reason": "年休假",
+    }
     assert hr.post("/org/leave/new", data=data).status_code == 302
     again = hr.post("/org/leave/new", data=dict(data, starts_on="2026-03-03", ends_on="2026-03-04"))
     assert again.status_code == 200
     assert "2026-03-01" in again.get_data(as_text=True)  # the clashing leave is named
-    assert db.session.scalar(sa.select(sa.func.count(Leave.id))
-                             .where(Leave.staff_member_id == member.id)) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(Leave.id)).where(Leave.staff_member_id == member.id)
+        )
+        == 1
+    )
 
 
 def test_hr_moves_a_staff_member_to_another_window(client_for, org, make_staff):
-    member = make_staff(site=org.centre, post=org.post, window=org.w1,
-                        started_on=date(2026, 1, 1))
+    member = make_staff(site=org.centre, post=org.post, window=org.w1, started_on=date(2026, 1, 1))
     hr = client_for("hr")
-    response = hr.post("/org/assignments/new", data={
-        "staff_no": member.staff_no, "post_id": org.key_post.id, "site_id": org.centre.id,
-        "window_id": org.w2.id, "started_on": "2026-02-01", "ended_on": "", "note": "轮岗"})
+    response = hr.post(
+        "/org/assignments/new",
+        data={
+            "staff_no": member.staff_no,
+            "post_id": org.key_post.id,
+            "site_id": org.centre.id,
+            "window_id": org.w2.id,
+            "started_on": "2026-02-01",
+            "ended_on": "",
+            "note": "轮岗",
+        },
+    )
     assert response.status_code == 302
-    rows = db.session.scalars(sa.select(Assignment).where(Assignment.staff_member_id == member.id)
-                              .order_by(Assignment.started_on)).all()
-    assert [(a.window_id, a.ended_on) for a in rows] == [(org.w1.id, date(2026, 1, 31)),
-                                                         (org.w2.id, None)]
+    rows = db.session.scalars(
+        sa.select(Assignment)
+        .where(Assignment.staff_member_id == member.id)
+        .order_by(Assignment.started_on)
+    ).all()
+    assert [(a.window_id, a.ended_on) for a in rows] == [
+        (org.w1.id, date(2026, 1, 31)),
+        (org.w2.id, None),
+    ]
 
 
 def test_hr_records_a_conflict_between_two_people(client_for, org, make_staff):
     a = make_staff(site=org.centre)
     b = make_staff(site=org.centre)
     hr = client_for("hr")
-    response = hr.post("/org/conflicts/new", data={"staff_a": b.staff_no, "staff_b": a.staff_no,
-                                                   "kind": "relative", "reason": "夫妻"})
+    response = hr.post(
+        "/org/conflicts/new",
+        data={"staff_a": b.staff_no, "staff_b": a.staff_no, "kind": "relative", "reason": "夫妻"},
+    )
     assert response.status_code == 302
     page = hr.get(f"/org/staff/{a.id}").get_data(as_text=True)
     assert b.name in page and "夫妻" in page
@@ -178,7 +273,9 @@ def test_hr_dashboard_panel_lists_leave_new_staff_and_unassigned(client_for, org
 
     today = local_today()
     on_leave = make_staff(site=org.centre, name="今天请假")
-    db.session.add(Leave(staff_member_id=on_leave.id, starts_on=today, ends_on=today, reason="事假"))
+    db.session.add(
+        Leave(staff_member_id=on_leave.id, starts_on=today, ends_on=today, reason="事假")
+    )
     newcomer = make_staff(site=org.centre, name="新入职", hired_on=today - timedelta(days=10))
     idle = make_staff(site=org.centre, name="待分配", assign=False)
     make_staff(site=org.other, name="别处待分配", assign=False)
@@ -195,20 +292,46 @@ def test_hr_dashboard_panel_lists_leave_new_staff_and_unassigned(client_for, org
 
 def test_scoped_admin_edits_their_centre_but_cannot_add_a_top_level_site(client_for, org):
     admin = client_for("admin", sites=[org.centre])
-    renamed = admin.post(f"/org/sites/{org.centre.id}/edit", data={
-        "code": org.centre.code, "name": "改名中心", "kind": "centre", "parent_id": 0,
-        "address": "", "is_active": "y"})
+    renamed = admin.post(
+        f"/org/sites/{org.centre.id}/edit",
+        data={
+            "code": org.centre.code,
+            "name": "改名中心",
+            "kind": "centre",
+            "parent_id": 0,
+            "address": "",
+            "is_active": "y",
+        },
+    )
     assert renamed.status_code == 302
     assert db.session.get(Site, org.centre.id).name == "改名中心"
-    lifted = admin.post(f"/org/sites/{org.hall.id}/edit", data={
-        "code": org.hall.code, "name": org.hall.name, "kind": "hall", "parent_id": 0,
-        "address": "", "is_active": "y"})
+    lifted = admin.post(
+        f"/org/sites/{org.hall.id}/edit",
+        data={
+            "code": org.hall.code,
+            "name": org.hall.name,
+            "kind": "hall",
+            "parent_id": 0,
+            "address": "",
+            "is_active": "y",
+        },
+    )
     assert lifted.status_code == 200
     assert db.session.get(Site, org.hall.id).parent_id == org.centre.id
-    top = admin.post("/org/sites/new", data={"code": "TOP9", "name": "顶级", "kind": "centre",
-                                             "parent_id": 0, "address": ""})
+    top = admin.post(
+        "/org/sites/new",
+        data={"code": "TOP9", "name": "顶级", "kind": "centre", "parent_id": 0, "address": ""},
+    )
     assert top.status_code == 200
     assert db.session.scalar(sa.select(Site.id).where(Site.code == "TOP9")) is None
-    below = admin.post("/org/sites/new", data={"code": "ST9", "name": "新驿站", "kind": "station",
-                                               "parent_id": org.hall.id, "address": ""})
+    below = admin.post(
+        "/org/sites/new",
+        data={
+            "code": "ST9",
+            "name": "新驿站",
+            "kind": "station",
+            "parent_id": org.hall.id,
+            "address": "",
+        },
+    )
     assert below.status_code == 302

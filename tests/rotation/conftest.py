@@ -38,10 +38,16 @@ def scenario(app, make_site, make_post, make_window, make_staff) -> Scenario:
     w2 = make_window(site=dm, code="A07", name="城管审批")
     w3 = make_window(site=dm, code="A01", name="综合受理")
     w4 = make_window(site=wx, code="B04", name="收费")
-    a = make_staff(site=dm, post=k1, window=w1, name="王伟", started_on=TODAY - timedelta(days=4 * 365))
-    b = make_staff(site=dm, post=k2, window=w2, name="李娜", started_on=TODAY - timedelta(days=3 * 365 + 180))
+    a = make_staff(
+        site=dm, post=k1, window=w1, name="王伟", started_on=TODAY - timedelta(days=4 * 365)
+    )
+    b = make_staff(
+        site=dm, post=k2, window=w2, name="李娜", started_on=TODAY - timedelta(days=3 * 365 + 180)
+    )
     c = make_staff(site=wx, post=k1, window=w4, name="张敏", started_on=TODAY - timedelta(days=365))
-    d = make_staff(site=dm, post=n1, window=w3, name="刘洋", started_on=TODAY - timedelta(days=2 * 365))
+    d = make_staff(
+        site=dm, post=n1, window=w3, name="刘洋", started_on=TODAY - timedelta(days=2 * 365)
+    )
     return Scenario(dm, wx, k1, k2, n1, w1, w2, w3, w4, a, b, c, d)
 
 
@@ -53,4 +59,3 @@ def hr(make_user):
 @pytest.fixture
 def discipline(make_user):
     return make_user(roles=("discipline",), display_name="纪检")
-

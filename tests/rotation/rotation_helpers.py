@@ -15,5 +15,8 @@ def current(staff_id: int):
     """The staff member's current assignment, read fresh."""
     from compliance.models import Assignment
 
-    return db.session.scalar(sa.select(Assignment).where(Assignment.staff_member_id == staff_id,
-                                                         Assignment.ended_on.is_(None)))
+    return db.session.scalar(
+        sa.select(Assignment).where(
+            Assignment.staff_member_id == staff_id, Assignment.ended_on.is_(None)
+        )
+    )

@@ -28,22 +28,35 @@ def test_posts_access(client_for, scenario, role, expected):
 
 def test_proposal_and_plan_workflow(client_for, scenario):
     hr = client_for("hr")
-    r = hr.post("/api/v1/rotation/proposals", json={"planning_on": TODAY.isoformat(),
-                                                    "candidate_ids": [scenario.d.id]})
+    r = hr.post(
+        "/api/v1/rotation/proposals",
+        json={"planning_on": TODAY.isoformat(), "candidate_ids": [scenario.d.id]},
+    )
     assert r.status_code == 200, r.get_json()
     body = r.get_json()
     assert body["feasible"] is True and body["plan_id"] is None
     assert {m["staff_member_id"] for m in body["moves"]} == {scenario.a.id, scenario.b.id}
-    r = hr.post("/api/v1/rotation/proposals", json={"planning_on": TODAY.isoformat(), "create_plan": True})
+    r = hr.post(
+        "/api/v1/rotation/proposals", json={"planning_on": TODAY.isoformat(), "create_plan": True}
+    )
     plan_id = r.get_json()["plan_id"]
     assert plan_id
     plan = hr.get(f"/api/v1/rotation/plans/{plan_id}").get_json()
     assert plan["status"] == "draft" and len(plan["moves"]) == 2
     # An edit that drops a due person is refused with the rule.
     first = plan["moves"][0]
-    r = hr.put(f"/api/v1/rotation/plans/{plan_id}/moves", json={"moves": [{
-        "staff_member_id": first["staff_member_id"], "seat_assignment_id": first["seat_assignment_id"],
-        "effective_on": TODAY.isoformat()}]})
+    r = hr.put(
+        f"/api/v1/rotation/plans/{plan_id}/moves",
+        json={
+            "moves": [
+                {
+                    "staff_member_id": first["staff_member_id"],
+                    "seat_assignment_id": first["seat_assignment_id"],
+                    "effective_on": TODAY.isoformat(),
+                }
+            ]
+        },
+    )
     assert r.status_code == 409
     assert {v["rule"] for v in r.get_json()["errors"]["violations"]} >= {"tenure"}
     assert hr.post(f"/api/v1/rotation/plans/{plan_id}/submit").status_code == 200
@@ -62,11 +75,21 @@ def test_infeasible_proposal_names_person_and_rule(client_for, scenario, hr, dis
 
     from rotation import services
 
-    services.create_exemption(db.session, hr, scenario.b, reason="病休", approver=discipline,
-                              starts_on=TODAY, ends_on=TODAY + timedelta(days=30))
+    services.create_exemption(
+        db.session,
+        hr,
+        scenario.b,
+        reason="病休",
+        approver=discipline,
+        starts_on=TODAY,
+        ends_on=TODAY + timedelta(days=30),
+    )
     db.session.commit()
-    body = client_for("hr").post("/api/v1/rotation/proposals",
-                                 json={"planning_on": TODAY.isoformat()}).get_json()
+    body = (
+        client_for("hr")
+        .post("/api/v1/rotation/proposals", json={"planning_on": TODAY.isoformat()})
+        .get_json()
+    )
     assert body["feasible"] is False
     assert any("王伟" in v["message"] for v in body["violations"])
     assert all(v["rule"] for v in body["violations"])
@@ -75,14 +98,21 @@ def test_infeasible_proposal_names_person_and_rule(client_for, scenario, hr, dis
 def test_bad_input_is_422_not_500(client_for, scenario):
     hr = client_for("hr")
     assert hr.post("/api/v1/rotation/proposals", json={"planning_on": "nope"}).status_code == 422
-    assert hr.post("/api/v1/rotation/proposals", json={"planning_on": TODAY.isoformat(),
-                                                       "candidate_ids": [999999]}).status_code == 422
+    assert (
+        hr.post(
+            "/api/v1/rotation/proposals",
+            json={"planning_on": TODAY.isoformat(), "candidate_ids": [999999]},
+        ).status_code
+        == 422
+    )
     assert hr.get("/api/v1/rotation/plans/999999").status_code == 404
     assert db.session.scalar(sa.select(sa.func.count(RotationPlan.id))) == 0
 
 
 def test_discipline_cannot_request_a_proposal(client_for, scenario):
-    r = client_for("discipline").post("/api/v1/rotation/proposals", json={"planning_on": TODAY.isoformat()})
+    r = client_for("discipline").post(
+        "/api/v1/rotation/proposals", json={"planning_on": TODAY.isoformat()}
+    )
     assert r.status_code == 403
 
 
@@ -93,12 +123,18 @@ def test_create_plan_and_reversal_through_the_api(app, client_for, scenario):
     r = hr.post("/api/v1/rotation/plans", json={"planning_on": TODAY.isoformat(), "title": "API"})
     assert r.status_code == 201, r.get_json()
     plan_id = r.get_json()["id"]
-    assert hr.post(f"/api/v1/rotation/plans/{plan_id}/reversal",
-                   json={"effective_on": TODAY.isoformat()}).status_code == 409
+    assert (
+        hr.post(
+            f"/api/v1/rotation/plans/{plan_id}/reversal", json={"effective_on": TODAY.isoformat()}
+        ).status_code
+        == 409
+    )
     hr.post(f"/api/v1/rotation/plans/{plan_id}/submit")
     client_for("discipline").post(f"/api/v1/rotation/plans/{plan_id}/approve", json={})
     run_job(app, "rotation.execute_moves", TODAY)
-    r = hr.post(f"/api/v1/rotation/plans/{plan_id}/reversal", json={"effective_on": TODAY.isoformat()})
+    r = hr.post(
+        f"/api/v1/rotation/plans/{plan_id}/reversal", json={"effective_on": TODAY.isoformat()}
+    )
     assert r.status_code == 201 and r.get_json()["status"] == "draft"
     assert {m["reason"] for m in r.get_json()["moves"]} == {f"reversal:{plan_id}"}
 
@@ -106,6 +142,11 @@ def test_create_plan_and_reversal_through_the_api(app, client_for, scenario):
 def test_openapi_documents_the_rotation_endpoints(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     paths = set(spec["paths"])
-    assert {"/api/v1/rotation/posts", "/api/v1/rotation/proposals", "/api/v1/rotation/plans",
-            "/api/v1/rotation/plans/{plan_id}/submit", "/api/v1/rotation/plans/{plan_id}/approve"} <= paths
+    assert {
+        "/api/v1/rotation/posts",
+        "/api/v1/rotation/proposals",
+        "/api/v1/rotation/plans",
+        "/api/v1/rotation/plans/{plan_id}/submit",
+        "/api/v1/rotation/plans/{plan_id}/approve",
+    } <= paths
     assert "RotationPlan" in spec["components"]["schemas"]

@@ -28,9 +28,16 @@ TODAY = date(2026, 6, 1)
 
 def random_instance(rng: random.Random, n: int, conflicts: int = 0) -> Instance:
     posts = {
-        1: PostInfo(1, "K1", True, required=frozenset({100}) if rng.random() < 0.5 else frozenset(),
-                    recommended=frozenset({101})),
-        2: PostInfo(2, "K2", True, recommended=frozenset({102}) if rng.random() < 0.7 else frozenset()),
+        1: PostInfo(
+            1,
+            "K1",
+            True,
+            required=frozenset({100}) if rng.random() < 0.5 else frozenset(),
+            recommended=frozenset({101}),
+        ),
+        2: PostInfo(
+            2, "K2", True, recommended=frozenset({102}) if rng.random() < 0.7 else frozenset()
+        ),
         3: PostInfo(3, "K3", True),
         4: PostInfo(4, "N1", False),
         5: PostInfo(5, "N2", False),
@@ -40,11 +47,23 @@ def random_instance(rng: random.Random, n: int, conflicts: int = 0) -> Instance:
         post = rng.choice([1, 2, 3, 1, 2, 3, 4, 5])
         site = rng.choice([10, 11])
         window = rng.choice([None, 20, 21, 22, 23, 24])
-        seat = Seat(id=1000 + i, holder_id=i + 1, post_id=post, site_id=site, window_id=window,
-                    is_key=posts[post].is_key, label=f"s{i}")
+        seat = Seat(
+            id=1000 + i,
+            holder_id=i + 1,
+            post_id=post,
+            site_id=site,
+            window_id=window,
+            is_key=posts[post].is_key,
+            label=f"s{i}",
+        )
         must = posts[post].is_key and rng.random() < 0.5
-        person = Person(id=i + 1, name=f"p{i + 1}", seat=seat, must_move=must,
-                        completed=frozenset(c for c in (100, 101, 102) if rng.random() < 0.6))
+        person = Person(
+            id=i + 1,
+            name=f"p{i + 1}",
+            seat=seat,
+            must_move=must,
+            completed=frozenset(c for c in (100, 101, 102) if rng.random() < 0.6),
+        )
         if not must and rng.random() < 0.15:
             person.block = ("interval", "%(name)s moved recently", {"name": person.name})
         if rng.random() < 0.3:
@@ -101,13 +120,23 @@ def test_exact_methods_match_brute_force_when_conflicts_couple_people(seed, meth
 
 
 def _seat(i, post, site=10, window=None, key=True):
-    return Seat(id=100 + i, holder_id=i, post_id=post, site_id=site, window_id=window, is_key=key,
-                label=f"seat{i}")
+    return Seat(
+        id=100 + i,
+        holder_id=i,
+        post_id=post,
+        site_id=site,
+        window_id=window,
+        is_key=key,
+        label=f"seat{i}",
+    )
 
 
 def _posts():
-    return {1: PostInfo(1, "收费收款", True), 2: PostInfo(2, "城管审批", True),
-            3: PostInfo(3, "综合受理", False)}
+    return {
+        1: PostInfo(1, "收费收款", True),
+        2: PostInfo(2, "城管审批", True),
+        3: PostInfo(3, "综合受理", False),
+    }
 
 
 def test_two_overdue_holders_swap_and_nobody_else_moves():
@@ -125,15 +154,19 @@ def test_prefers_same_site_then_trained_person():
     mover = Person(1, "mover", _seat(1, 1, site=10), must_move=True)
     far = Person(2, "far", _seat(2, 3, site=11, key=False), completed=frozenset({7}))
     near_untrained = Person(3, "near", _seat(3, 3, site=10, key=False))
-    near_trained = Person(4, "near-trained", _seat(4, 3, site=10, key=False), completed=frozenset({7}))
+    near_trained = Person(
+        4, "near-trained", _seat(4, 3, site=10, key=False), completed=frozenset({7})
+    )
     result = solve(Instance(TODAY, [mover, far, near_untrained, near_trained], posts))
     assert isinstance(result, Solution)
     assert {m.person.name for m in result.moves} == {"mover", "near-trained"}
 
 
 def test_infeasible_names_person_and_blocking_rule():
-    posts = {1: PostInfo(1, "收费收款", True),
-             2: PostInfo(2, "城管审批", True, required=frozenset({5}))}
+    posts = {
+        1: PostInfo(1, "收费收款", True),
+        2: PostInfo(2, "城管审批", True, required=frozenset({5})),
+    }
     a = Person(1, "王伟", _seat(1, 1), must_move=True)
     b = Person(2, "李娜", _seat(2, 2), must_move=True, completed=frozenset({5}))
     inst = Instance(TODAY, [a, b], posts, course_names={5: "城管业务"})

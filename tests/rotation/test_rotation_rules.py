@@ -26,7 +26,9 @@ def test_tenure_board_marks_overdue_and_due_soon(scenario):
     assert scenario.d.id not in rows  # non-key post
     # 90 days before C's due date C is amber.
     due_c = rows[scenario.c.id].due_on
-    rows_later = {r.staff.id: r for r in services.tenure_board(db.session, due_c - timedelta(days=90))}
+    rows_later = {
+        r.staff.id: r for r in services.tenure_board(db.session, due_c - timedelta(days=90))
+    }
     assert rows_later[scenario.c.id].status == "due_soon"
     assert rows_later[scenario.c.id].days_left == 90
 
@@ -34,9 +36,14 @@ def test_tenure_board_marks_overdue_and_due_soon(scenario):
 def test_consecutive_assignments_on_the_same_post_count_together(scenario, make_staff):
     c_assignment = db.session.get(Assignment, scenario.c.assignments[0].id)
     started = c_assignment.started_on
-    earlier = Assignment(staff_member_id=scenario.c.id, post_id=scenario.k1.id, site_id=scenario.dm.id,
-                         window_id=scenario.w1.id, started_on=started - timedelta(days=800),
-                         ended_on=started - timedelta(days=1))
+    earlier = Assignment(
+        staff_member_id=scenario.c.id,
+        post_id=scenario.k1.id,
+        site_id=scenario.dm.id,
+        window_id=scenario.w1.id,
+        started_on=started - timedelta(days=800),
+        ended_on=started - timedelta(days=1),
+    )
     db.session.add(earlier)
     db.session.commit()
     row = next(r for r in services.tenure_board(db.session, TODAY) if r.staff.id == scenario.c.id)
@@ -46,8 +53,14 @@ def test_consecutive_assignments_on_the_same_post_count_together(scenario, make_
 
 def test_policy_row_overrides_default(scenario, make_user):
     admin = make_user(roles=("admin",))
-    services.update_policy(db.session, admin, scenario.k2, max_tenure_months=60,
-                           min_interval_months=12, cooling_off_months=24)
+    services.update_policy(
+        db.session,
+        admin,
+        scenario.k2,
+        max_tenure_months=60,
+        min_interval_months=12,
+        cooling_off_months=24,
+    )
     rows = {r.staff.id: r for r in services.tenure_board(db.session, TODAY)}
     assert rows[scenario.b.id].status == "ok"
     assert rows[scenario.a.id].status == "overdue"
@@ -64,8 +77,15 @@ def test_proposal_moves_exactly_the_due_people(scenario):
 
 
 def test_exempted_holder_is_not_due_and_not_moved(scenario, hr, discipline):
-    services.create_exemption(db.session, hr, scenario.b, reason="临近退休", approver=discipline,
-                              starts_on=TODAY - timedelta(days=1), ends_on=TODAY + timedelta(days=200))
+    services.create_exemption(
+        db.session,
+        hr,
+        scenario.b,
+        reason="临近退休",
+        approver=discipline,
+        starts_on=TODAY - timedelta(days=1),
+        ends_on=TODAY + timedelta(days=200),
+    )
     proposal = services.propose(db.session, TODAY, candidate_ids=[scenario.d.id])
     assert proposal.ok
     moved = {m.person.id for m in proposal.result.moves}
@@ -78,13 +98,21 @@ def test_exemption_needs_an_approver_other_than_the_recorder(scenario, hr):
     import pytest
 
     with pytest.raises(services.RotationError):
-        services.create_exemption(db.session, hr, scenario.b, reason="x", approver=hr,
-                                  starts_on=TODAY, ends_on=TODAY)
+        services.create_exemption(
+            db.session, hr, scenario.b, reason="x", approver=hr, starts_on=TODAY, ends_on=TODAY
+        )
 
 
 def test_only_one_due_person_and_no_candidate_is_infeasible_and_says_why(scenario, hr, discipline):
-    services.create_exemption(db.session, hr, scenario.b, reason="病休", approver=discipline,
-                              starts_on=TODAY, ends_on=TODAY + timedelta(days=30))
+    services.create_exemption(
+        db.session,
+        hr,
+        scenario.b,
+        reason="病休",
+        approver=discipline,
+        starts_on=TODAY,
+        ends_on=TODAY + timedelta(days=30),
+    )
     proposal = services.propose(db.session, TODAY)
     assert not proposal.ok
     texts = [v.text() for v in proposal.result.violations]
@@ -94,12 +122,24 @@ def test_only_one_due_person_and_no_candidate_is_infeasible_and_says_why(scenari
 def test_cooling_off_blocks_a_return_to_a_former_post(scenario, make_user):
     # B held K1 before K2; with a 60-month cooling-off on K1, B may not go back to it yet.
     b_now = db.session.get(Assignment, scenario.b.assignments[0].id)
-    db.session.add(Assignment(staff_member_id=scenario.b.id, post_id=scenario.k1.id,
-                              site_id=scenario.dm.id, started_on=b_now.started_on - timedelta(days=900),
-                              ended_on=b_now.started_on - timedelta(days=1)))
+    db.session.add(
+        Assignment(
+            staff_member_id=scenario.b.id,
+            post_id=scenario.k1.id,
+            site_id=scenario.dm.id,
+            started_on=b_now.started_on - timedelta(days=900),
+            ended_on=b_now.started_on - timedelta(days=1),
+        )
+    )
     db.session.commit()
-    services.update_policy(db.session, make_user(roles=("admin",)), scenario.k1, max_tenure_months=36,
-                           min_interval_months=12, cooling_off_months=60)
+    services.update_policy(
+        db.session,
+        make_user(roles=("admin",)),
+        scenario.k1,
+        max_tenure_months=36,
+        min_interval_months=12,
+        cooling_off_months=60,
+    )
     proposal = services.propose(db.session, TODAY)
     assert not proposal.ok
     texts = [v.text() for v in proposal.result.violations]
@@ -115,8 +155,15 @@ def test_qualification_blocks_unqualified_person(scenario, make_user):
     db.session.add(course)
     db.session.commit()
     admin = make_user(roles=("admin",))
-    services.update_policy(db.session, admin, scenario.k1, max_tenure_months=36, min_interval_months=12,
-                           cooling_off_months=36, required_course_ids=[course.id])
+    services.update_policy(
+        db.session,
+        admin,
+        scenario.k1,
+        max_tenure_months=36,
+        min_interval_months=12,
+        cooling_off_months=36,
+        required_course_ids=[course.id],
+    )
     proposal = services.propose(db.session, TODAY)
     assert not proposal.ok
     v = proposal.result.violations[0]
@@ -126,7 +173,9 @@ def test_qualification_blocks_unqualified_person(scenario, make_user):
 
 def test_conflict_with_someone_in_a_checking_post_forbids_the_seat(scenario, make_staff, make_user):
     # E, a relative of A, sits at window A07's neighbour post that checks K2.
-    checker = make_staff(site=scenario.dm, post=scenario.n1, name="赵强", started_on=TODAY - timedelta(days=100))
+    checker = make_staff(
+        site=scenario.dm, post=scenario.n1, name="赵强", started_on=TODAY - timedelta(days=100)
+    )
     admin = make_user(roles=("admin",))
     services.add_check_pair(db.session, admin, scenario.k2, scenario.n1, "相互制约")
     low, high = sorted((scenario.a.id, checker.id))
@@ -134,12 +183,15 @@ def test_conflict_with_someone_in_a_checking_post_forbids_the_seat(scenario, mak
     db.session.commit()
     proposal = services.propose(db.session, TODAY)
     assert not proposal.ok
-    assert any(v.rule == planner.RULE_CONFLICT or "赵强" in v.text() for v in proposal.result.violations)
+    assert any(
+        v.rule == planner.RULE_CONFLICT or "赵强" in v.text() for v in proposal.result.violations
+    )
 
 
 def test_interval_blocks_a_candidate_who_moved_recently(scenario, make_staff):
-    newcomer = make_staff(site=scenario.dm, post=scenario.n1, name="新人",
-                          started_on=TODAY - timedelta(days=100))
+    newcomer = make_staff(
+        site=scenario.dm, post=scenario.n1, name="新人", started_on=TODAY - timedelta(days=100)
+    )
     ctx = services.build_instance(db.session, TODAY, candidate_ids=[newcomer.id])
     person = next(p for p in ctx.instance.people if p.id == newcomer.id)
     assert person.block is not None and person.block[0] == planner.RULE_INTERVAL

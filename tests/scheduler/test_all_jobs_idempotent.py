@@ -16,17 +16,43 @@ IGNORED_TABLES = {"job_run"}
 
 # Counts that name work done (the registry asks jobs to name work with a past participle);
 # other counts ("checked", "sites_due", "missed_weeks") describe what the job looked at.
-WORK_WORDS = ("created", "notified", "sent", "emailed", "escalated", "reminded", "executed",
-              "deleted", "purged", "inserted", "updated", "generated", "exported", "drawn",
-              "added", "closed", "reopened", "moved", "recorded", "scheduled", "published",
-              "flagged", "assigned", "paired", "written")
+WORK_WORDS = (
+    "created",
+    "notified",
+    "sent",
+    "emailed",
+    "escalated",
+    "reminded",
+    "executed",
+    "deleted",
+    "purged",
+    "inserted",
+    "updated",
+    "generated",
+    "exported",
+    "drawn",
+    "added",
+    "closed",
+    "reopened",
+    "moved",
+    "recorded",
+    "scheduled",
+    "published",
+    "flagged",
+    "assigned",
+    "paired",
+    "written",
+)
 
 
 def reported_work(counts: dict | None) -> dict:
     return {
-        key: value for key, value in (counts or {}).items()
+        key: value
+        for key, value in (counts or {}).items()
         if any(word in key for word in WORK_WORDS)
-        and isinstance(value, int | float) and not isinstance(value, bool) and value
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and value
     }
 
 
@@ -45,8 +71,10 @@ def _diff(before: dict, after: dict) -> list[str]:
     for name in before:
         if before[name] != after[name]:
             added = len(after[name]) - len(before[name])
-            problems.append(f"{name}: {len(before[name])} -> {len(after[name])} rows"
-                            + ("" if added else " (rows changed)"))
+            problems.append(
+                f"{name}: {len(before[name])} -> {len(after[name])} rows"
+                + ("" if added else " (rows changed)")
+            )
     return problems
 
 

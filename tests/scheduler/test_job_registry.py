@@ -124,8 +124,7 @@ def test_a_failing_job_is_recorded_with_its_error_and_its_changes_rolled_back(ap
     assert db.session.get(Setting, "test.half_done") is None
 
 
-def test_a_quiet_job_keeps_scheduled_runs_in_the_history_only_when_it_did_work(
-        app, isolated_jobs):
+def test_a_quiet_job_keeps_scheduled_runs_in_the_history_only_when_it_did_work(app, isolated_jobs):
     result = {"sent": 0, "not_emailed": 0}
     register_job(app, "test.quiet", lambda a, d: dict(result), quiet=True, minute="*")
     count = sa.select(sa.func.count()).select_from(JobRun).where(JobRun.job == "test.quiet")

@@ -69,31 +69,53 @@ def test_purge_sessions_deletes_only_old_ended_sessions_and_is_idempotent(app, m
 
     user = make_user()
     now = utcnow()
-    old = UserSession(token_hash="a" * 64, user_id=user.id, created_at=now - timedelta(days=45),
-                      last_seen_at=now - timedelta(days=45), ended_at=now - timedelta(days=40))
-    stale = UserSession(token_hash="b" * 64, user_id=user.id, created_at=now - timedelta(days=50),
-                        last_seen_at=now - timedelta(days=50))
-    recent = UserSession(token_hash="c" * 64, user_id=user.id, created_at=now - timedelta(days=12),
-                         last_seen_at=now - timedelta(days=12), ended_at=now - timedelta(days=10))
+    old = UserSession(
+        token_hash="a" * 64,
+        user_id=user.id,
+        created_at=now - timedelta(days=45),
+        last_seen_at=now - timedelta(days=45),
+        ended_at=now - timedelta(days=40),
+    )
+    stale = UserSession(
+        token_hash="b" * 64,
+        user_id=user.id,
+        created_at=now - timedelta(days=50),
+        last_seen_at=now - timedelta(days=50),
+    )
+    recent = UserSession(
+        token_hash="c" * 64,
+        user_id=user.id,
+        created_at=now - timedelta(days=12),
+        last_seen_at=now - timedelta(days=12),
+        ended_at=now - timedelta(days=10),
+    )
     live = UserSession(token_hash="d" * 64, user_id=user.id)
     db.session.add_all([old, stale, recent, live])
     db.session.commit()
     assert run_job(app, "core.purge_sessions", local_today()).counts == {"deleted_sessions": 2}
     assert run_job(app, "core.purge_sessions", local_today()).counts == {"deleted_sessions": 0}
-    left = set(db.session.scalars(sa.select(UserSession.token_hash).where(
-        UserSession.user_id == user.id)))
+    left = set(
+        db.session.scalars(sa.select(UserSession.token_hash).where(UserSession.user_id == user.id))
+    )
     assert left == {"c" * 64, "d" * 64}
 
 
-@pytest.mark.parametrize("roles,status", [(("admin",), 200), (("inspector",), 403),
-                                          (("hr",), 403), (("discipline",), 403),
-                                          (("staff",), 403)])
+@pytest.mark.parametrize(
+    "roles,status",
+    [
+        (("admin",), 200),
+        (("inspector",), 403),
+        (("hr",), 403),
+        (("discipline",), 403),
+        (("staff",), 403),
+    ],
+)
 def test_job_history_page_is_for_administrators(client_for, roles, status):
     client = client_for(*roles)
     assert client.get("/admin/jobs/").status_code == status
-    assert client.post("/admin/jobs/run", data={"job": "core.purge_sessions",
-                                                "run_on": "2026-01-01"}).status_code in (
-        (302,) if status == 200 else (status,))
+    assert client.post(
+        "/admin/jobs/run", data={"job": "core.purge_sessions", "run_on": "2026-01-01"}
+    ).status_code in ((302,) if status == 200 else (status,))
 
 
 def test_job_history_page_needs_sign_in(client):
@@ -133,19 +155,26 @@ def test_history_shows_schedule_next_run_and_filters_runs(app, client_for, isola
 def test_admin_queues_a_run_that_only_the_scheduler_executes(app, client_for):
     admin = client_for("admin")
     day = local_today() - timedelta(days=3)
-    response = admin.post("/admin/jobs/run", data={"job": "core.purge_sessions",
-                                                   "run_on": day.isoformat()})
+    response = admin.post(
+        "/admin/jobs/run", data={"job": "core.purge_sessions", "run_on": day.isoformat()}
+    )
     assert response.status_code == 302
     [run] = _runs("core.purge_sessions")
     # The web request only queued it.
     assert (run.outcome, run.trigger, run.run_on, run.requested_by_id) == (
-        "queued", "admin", day, admin.user.id)
-    audit = db.session.scalars(sa.select(AuditEvent).where(
-        AuditEvent.action == "job_run.request")).all()
+        "queued",
+        "admin",
+        day,
+        admin.user.id,
+    )
+    audit = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "job_run.request")
+    ).all()
     assert [(a.actor_id, a.entity_id) for a in audit] == [(admin.user.id, str(run.id))]
     # Asking again while it is queued is refused.
-    again = admin.post("/admin/jobs/run", data={"job": "core.purge_sessions",
-                                                "run_on": day.isoformat()})
+    again = admin.post(
+        "/admin/jobs/run", data={"job": "core.purge_sessions", "run_on": day.isoformat()}
+    )
     assert again.status_code == 409
     # The scheduler process claims and runs it.
     assert claim_queued(db.session) == [run.id]
@@ -159,8 +188,9 @@ def test_admin_queues_a_run_that_only_the_scheduler_executes(app, client_for):
 def test_queueing_refuses_future_dates_and_unknown_jobs(client_for):
     admin = client_for("admin")
     tomorrow = (local_today() + timedelta(days=1)).isoformat()
-    response = admin.post("/admin/jobs/run", data={"job": "core.purge_sessions",
-                                                   "run_on": tomorrow})
+    response = admin.post(
+        "/admin/jobs/run", data={"job": "core.purge_sessions", "run_on": tomorrow}
+    )
     assert response.status_code == 422
     response = admin.post("/admin/jobs/run", data={"job": "nope", "run_on": "2026-01-01"})
     assert response.status_code == 422

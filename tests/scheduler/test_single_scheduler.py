@@ -68,8 +68,12 @@ def test_a_second_scheduler_refuses_to_run_jobs_with_a_clear_log_line(fresh_app,
         with caplog.at_level(logging.INFO, logger="compliance.scheduler"):
             assert second.run(wait=False) == 1
         refusal = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
-        assert any("Another scheduler is running" in m and "first-host:111" in m
-                   and "will not run jobs" in m for m in refusal), refusal
+        assert any(
+            "Another scheduler is running" in m
+            and "first-host:111" in m
+            and "will not run jobs" in m
+            for m in refusal
+        ), refusal
         assert second.scheduler is None and not second.holding.is_set()
     finally:
         first.stop()
@@ -112,11 +116,21 @@ def test_embedded_scheduler_starts_once_per_process(fresh_app):
 
 
 def _start(url: str, tmp_path, *args) -> subprocess.Popen:
-    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="test-secret",
-               INSTANCE_PATH=str(tmp_path / "instance"), PYTHONUNBUFFERED="1")
-    return subprocess.Popen([sys.executable, "-m", "compliance.cli", "scheduler", *args],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        SECRET_KEY="test-secret",
+        INSTANCE_PATH=str(tmp_path / "instance"),
+        PYTHONUNBUFFERED="1",
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "compliance.cli", "scheduler", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _read_until(proc: subprocess.Popen, needle: str, timeout: float = 60) -> str:
@@ -138,7 +152,8 @@ def _read_until(proc: subprocess.Popen, needle: str, timeout: float = 60) -> str
 
 
 def test_scheduler_command_refuses_a_second_copy_and_stops_cleanly_on_sigterm(
-        fresh_app, tmp_path, caplog):
+    fresh_app, tmp_path, caplog
+):
     app = fresh_app()
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     first = _start(url, tmp_path)
@@ -186,5 +201,7 @@ def test_a_database_outage_during_a_scheduler_step_is_logged_not_fatal(caplog):
 
     with caplog.at_level(logging.WARNING, logger="compliance.scheduler"):
         SchedulerService._safely(poll_queue)
-    assert any("poll_queue failed" in r.getMessage() and "retrying later" in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        "poll_queue failed" in r.getMessage() and "retrying later" in r.getMessage()
+        for r in caplog.records
+    )

@@ -44,19 +44,28 @@ def make_session(app, make_course, make_site):
     statuses={staff: status}) -> TrainingSession, bypassing the scheduling rules (fixtures)."""
     from training.models import SessionAttendee, TrainingSession
 
-    def make(course=None, site=None, day=None, hour=9, hours=2, invite=(), statuses=None,
-             **kw):
+    def make(course=None, site=None, day=None, hour=9, hours=2, invite=(), statuses=None, **kw):
         course = course or make_course()
         site = site or make_site()
         starts, ends = local_slot(day or local_today() + timedelta(days=1), hour, hours)
-        ts = TrainingSession(course_id=course.id, site_id=site.id, place="培训室",
-                             starts_at=starts, ends_at=ends, trainer="王老师", **kw)
+        ts = TrainingSession(
+            course_id=course.id,
+            site_id=site.id,
+            place="培训室",
+            starts_at=starts,
+            ends_at=ends,
+            trainer="王老师",
+            **kw,
+        )
         db.session.add(ts)
         db.session.flush()
         statuses = statuses or {}
         for person in list(invite) + [p for p in statuses if p not in invite]:
-            db.session.add(SessionAttendee(session_id=ts.id, staff_member_id=person.id,
-                                           status=statuses.get(person)))
+            db.session.add(
+                SessionAttendee(
+                    session_id=ts.id, staff_member_id=person.id, status=statuses.get(person)
+                )
+            )
         db.session.commit()
         return ts
 

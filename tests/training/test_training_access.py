@@ -60,9 +60,13 @@ def test_out_of_scope_records_are_not_found(client_for, world, make_site):
     assert hr.get(f"/training/sessions/{world['session'].id}").status_code == 404
     assert hr.get(f"/training/plans/{world['plan'].id}").status_code == 404
     assert hr.get(f"/training/pairings/{world['pairing'].id}").status_code == 404
-    assert hr.post(f"/training/sessions/{world['session'].id}/attendance",
-                   data={"staff_member_id": world["mentee"].id,
-                         "status": "present"}).status_code == 404
+    assert (
+        hr.post(
+            f"/training/sessions/{world['session'].id}/attendance",
+            data={"staff_member_id": world["mentee"].id, "status": "present"},
+        ).status_code
+        == 404
+    )
     assert hr.post(f"/training/pairings/{world['pairing'].id}/approve").status_code == 404
 
 
@@ -72,37 +76,54 @@ def test_pairing_is_visible_to_its_people_only(app, client_for, world, user_for,
     assert mentee.get(f"/training/pairings/{world['pairing'].id}").status_code == 200
     assert client_for("staff").get(f"/training/pairings/{world['pairing'].id}").status_code == 404
     # A mentee cannot approve or end their own pairing.
-    assert mentee.post(f"/training/pairings/{world['pairing'].id}/end",
-                       data={"reason": "x"}).status_code == 403
+    assert (
+        mentee.post(
+            f"/training/pairings/{world['pairing'].id}/end", data={"reason": "x"}
+        ).status_code
+        == 403
+    )
 
 
 def test_writes_need_csrf(client_for, world):
     hr = client_for("hr")
-    response = hr.post(f"/training/sessions/{world['session'].id}/attendance",
-                       data={"staff_member_id": world["mentee"].id, "status": "present"},
-                       csrf=False)
+    response = hr.post(
+        f"/training/sessions/{world['session'].id}/attendance",
+        data={"staff_member_id": world["mentee"].id, "status": "present"},
+        csrf=False,
+    )
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize("method, path, data", [
-    ("post", "/training/sessions/new", {"course_id": "x", "site_id": "", "day": "2026-13-40"}),
-    ("post", "/training/sessions/{session}/attendance", {"staff_member_id": "x", "status": "?"}),
-    ("post", "/training/sessions/{session}/attendance", {"status": "present"}),
-    ("post", "/training/sessions/{session}/invite", {"staff_ids": ["abc"]}),
-    ("post", "/training/sessions/{session}/minutes", {"minutes": ""}),
-    ("post", "/training/pairings/{pairing}/logs", {"worked_on": "x", "hours": "abc"}),
-    ("post", "/training/pairings/{pairing}/extend", {"weeks": "-3", "reason": ""}),
-    ("post", "/training/pairings/{pairing}/assess", {"outcome": "maybe"}),
-    ("post", "/training/pairings/new?mentee={mentee}", {"mentor_id": "999999", "weeks": "x"}),
-    ("post", "/training/templates/new", {"name": "", "mentor_weeks": "0", "course_1": "1",
-                                         "days_1": "-5"}),
-    ("post", "/training/courses/new", {"code": "", "kind": "nonsense"}),
-    ("get", "/training/pairings/new?mentee=999999", None),
-    ("post", "/training/plans/create", {"staff_member_id": "999999"}),
-])
+@pytest.mark.parametrize(
+    "method, path, data",
+    [
+        ("post", "/training/sessions/new", {"course_id": "x", "site_id": "", "day": "2026-13-40"}),
+        (
+            "post",
+            "/training/sessions/{session}/attendance",
+            {"staff_member_id": "x", "status": "?"},
+        ),
+        ("post", "/training/sessions/{session}/attendance", {"status": "present"}),
+        ("post", "/training/sessions/{session}/invite", {"staff_ids": ["abc"]}),
+        ("post", "/training/sessions/{session}/minutes", {"minutes": ""}),
+        ("post", "/training/pairings/{pairing}/logs", {"worked_on": "x", "hours": "abc"}),
+        ("post", "/training/pairings/{pairing}/extend", {"weeks": "-3", "reason": ""}),
+        ("post", "/training/pairings/{pairing}/assess", {"outcome": "maybe"}),
+        ("post", "/training/pairings/new?mentee={mentee}", {"mentor_id": "999999", "weeks": "x"}),
+        (
+            "post",
+            "/training/templates/new",
+            {"name": "", "mentor_weeks": "0", "course_1": "1", "days_1": "-5"},
+        ),
+        ("post", "/training/courses/new", {"code": "", "kind": "nonsense"}),
+        ("get", "/training/pairings/new?mentee=999999", None),
+        ("post", "/training/plans/create", {"staff_member_id": "999999"}),
+    ],
+)
 def test_bad_input_is_answered_without_a_server_error(client_for, world, method, path, data):
     admin = client_for("admin", "hr")
-    url = path.format(session=world["session"].id, pairing=world["pairing"].id,
-                      mentee=world["mentee"].id)
+    url = path.format(
+        session=world["session"].id, pairing=world["pairing"].id, mentee=world["mentee"].id
+    )
     response = getattr(admin, method)(url, data=data) if data is not None else admin.get(url)
     assert response.status_code in (200, 302, 400, 404), response.status_code

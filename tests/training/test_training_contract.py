@@ -20,8 +20,14 @@ from training.services import (
 
 def _session_of(course, site, status_by_staff, days_ago=3):
     start = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=days_ago)
-    s = TrainingSession(course=course, site=site, place="会议室", starts_at=start,
-                        ends_at=start + timedelta(hours=2), trainer="王老师")
+    s = TrainingSession(
+        course=course,
+        site=site,
+        place="会议室",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        trainer="王老师",
+    )
     db.session.add(s)
     db.session.flush()
     for staff, status in status_by_staff.items():
@@ -39,7 +45,9 @@ def test_handover_pairing_is_created_and_audited(app, make_staff, make_user, mak
     assert pairing.kind == "handover" and pairing.status == "active"
     assert pairing.ends_on == date(2026, 3, 15)
     assert pairing.post_id == post.id
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "mentor_pairing.create"))
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "mentor_pairing.create")
+    )
     assert event.entity_id == str(pairing.id) and event.actor_id == actor.id
 
 
@@ -73,8 +81,15 @@ def test_new_staff_until_signed_off(app, make_staff):
     newbie = make_staff(hired_on=today - timedelta(days=10))
     assert is_new_staff(db.session, newbie.id)
     assert not is_new_staff(db.session, veteran.id)
-    db.session.add(MentorPairing(kind="onboarding", mentor_id=veteran.id, mentee_id=newbie.id,
-                                 starts_on=today, ends_on=today + timedelta(weeks=12),
-                                 status="signed_off"))
+    db.session.add(
+        MentorPairing(
+            kind="onboarding",
+            mentor_id=veteran.id,
+            mentee_id=newbie.id,
+            starts_on=today,
+            ends_on=today + timedelta(weeks=12),
+            status="signed_off",
+        )
+    )
     db.session.commit()
     assert not is_new_staff(db.session, newbie.id)

@@ -24,24 +24,46 @@ def test_plan_without_template_takes_active_pre_job_courses(app, make_staff, mak
     assert plan.mentor_weeks == 12
     assert plan.items[0].due_on == person.hired_on + timedelta(days=30)
     assert ensure_onboarding_plan(db.session, None, person) is plan
-    assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
-        AuditEvent.action == "onboarding_plan.create")) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(AuditEvent.id)).where(
+                AuditEvent.action == "onboarding_plan.create"
+            )
+        )
+        == 1
+    )
 
 
 def test_plan_follows_the_default_template(app, make_staff, make_course, make_user, today):
     a, b = make_course(), make_course(kind="discipline")
     admin = make_user(roles=("admin",))
-    save_template(db.session, admin, None, name="旧方案", mentor_weeks=8, is_default=True,
-                  courses={a.id: 7})
-    template = save_template(db.session, admin, None, name="标准方案", mentor_weeks=10,
-                             is_default=True, courses={a.id: 7, b.id: 60})
-    assert db.session.scalar(sa.select(sa.func.count(OnboardingTemplate.id)).where(
-        OnboardingTemplate.is_default.is_(True))) == 1
+    save_template(
+        db.session, admin, None, name="旧方案", mentor_weeks=8, is_default=True, courses={a.id: 7}
+    )
+    template = save_template(
+        db.session,
+        admin,
+        None,
+        name="标准方案",
+        mentor_weeks=10,
+        is_default=True,
+        courses={a.id: 7, b.id: 60},
+    )
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(OnboardingTemplate.id)).where(
+                OnboardingTemplate.is_default.is_(True)
+            )
+        )
+        == 1
+    )
     person = make_staff(hired_on=today)
     plan = ensure_onboarding_plan(db.session, None, person)
     assert plan.template_id == template.id and plan.mentor_weeks == 10
     assert {i.course_id: i.due_on for i in plan.items} == {
-        a.id: today + timedelta(days=7), b.id: today + timedelta(days=60)}
+        a.id: today + timedelta(days=7),
+        b.id: today + timedelta(days=60),
+    }
 
 
 def test_job_creates_plans_for_recent_hires_once(app, make_staff, make_course, today):
@@ -71,16 +93,25 @@ def test_progress_flags_late_steps(app, make_staff, make_course, make_session, t
     assert progress.percent == 33
 
 
-def test_plan_completes_after_courses_and_sign_off(app, make_staff, make_course, make_session,
-                                                    today):
+def test_plan_completes_after_courses_and_sign_off(
+    app, make_staff, make_course, make_session, today
+):
     from training.onboarding import refresh_plan
 
     course = make_course()
     person = make_staff(hired_on=today - timedelta(days=10))
     mentor = make_staff(hired_on=today - timedelta(days=2000))
     plan = ensure_onboarding_plan(db.session, None, person)
-    db.session.add(MentorPairing(kind="onboarding", mentor_id=mentor.id, mentee_id=person.id,
-                                 starts_on=today, ends_on=today, status="signed_off"))
+    db.session.add(
+        MentorPairing(
+            kind="onboarding",
+            mentor_id=mentor.id,
+            mentee_id=person.id,
+            starts_on=today,
+            ends_on=today,
+            status="signed_off",
+        )
+    )
     db.session.flush()
     refresh_plan(db.session, None, person.id, today=today)
     assert plan.status == "active"  # the course is still missing
@@ -89,8 +120,9 @@ def test_plan_completes_after_courses_and_sign_off(app, make_staff, make_course,
     assert plan.status == "completed" and plan.completed_on == today
 
 
-def test_plans_page_lists_progress_and_creates_missing_plans(client_for, make_staff, make_course,
-                                                             today):
+def test_plans_page_lists_progress_and_creates_missing_plans(
+    client_for, make_staff, make_course, today
+):
     make_course()
     newbie = make_staff(hired_on=today - timedelta(days=3), name="刚入职")
     hr = client_for("hr")
@@ -105,19 +137,28 @@ def test_plans_page_lists_progress_and_creates_missing_plans(client_for, make_st
 def test_admin_edits_a_template_with_courses(client_for, make_course):
     course = make_course(title="服务规范")
     admin = client_for("admin")
-    response = admin.post("/training/templates/new", data={
-        "name": "窗口新人", "mentor_weeks": "12", "is_default": "y", "is_active": "y",
-        f"course_{course.id}": "1", f"days_{course.id}": "14"})
+    response = admin.post(
+        "/training/templates/new",
+        data={
+            "name": "窗口新人",
+            "mentor_weeks": "12",
+            "is_default": "y",
+            "is_active": "y",
+            f"course_{course.id}": "1",
+            f"days_{course.id}": "14",
+        },
+    )
     assert response.status_code == 302
     template = db.session.scalar(sa.select(OnboardingTemplate))
     assert template.is_default and [(i.course_id, i.due_days) for i in template.items] == [
-        (course.id, 14)]
+        (course.id, 14)
+    ]
     assert client_for("hr").get(f"/training/templates/{template.id}/edit").status_code == 403
 
 
-def test_staff_record_shows_plan_sessions_and_pairings(client_for, make_staff, make_course,
-                                                       make_session, user_for, login, app,
-                                                       today):
+def test_staff_record_shows_plan_sessions_and_pairings(
+    client_for, make_staff, make_course, make_session, user_for, login, app, today
+):
     from training.pairings import create_pairing
 
     course = make_course(title="岗前培训乙")
@@ -145,9 +186,18 @@ def test_scoped_reader_sees_training_audit_events(client_for, make_site, make_st
     from compliance.audit_views import scope_clause
 
     hr = client_for("hr", sites=[site])
-    visible = db.session.scalars(sa.select(AuditEvent.entity_id).where(
-        AuditEvent.action == "onboarding_plan.create", scope_clause(hr.user))).all()
+    visible = db.session.scalars(
+        sa.select(AuditEvent.entity_id).where(
+            AuditEvent.action == "onboarding_plan.create", scope_clause(hr.user)
+        )
+    ).all()
     assert visible == [str(plan.id)]
     other = client_for("hr", sites=[make_site()])
-    assert db.session.scalars(sa.select(AuditEvent.entity_id).where(
-        AuditEvent.action == "onboarding_plan.create", scope_clause(other.user))).all() == []
+    assert (
+        db.session.scalars(
+            sa.select(AuditEvent.entity_id).where(
+                AuditEvent.action == "onboarding_plan.create", scope_clause(other.user)
+            )
+        ).all()
+        == []
+    )

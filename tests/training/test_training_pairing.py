@@ -36,16 +36,31 @@ def hall(make_site, make_post, make_window, make_staff, today):
     return {
         "site": site,
         "post": post,
-        "mentee": make_staff(site=site, post=post, window=win_a, name="新人",
-                             hired_on=today - timedelta(days=10)),
-        "same_window": make_staff(site=site, post=post, window=win_a, name="同窗口",
-                                  hired_on=old, started_on=today - timedelta(days=2 * 365)),
-        "same_post": make_staff(site=site, post=post, window=win_b, name="同岗位",
-                                hired_on=old, started_on=today - timedelta(days=4 * 365)),
-        "other_post": make_staff(site=site, post=other_post, name="别的岗位", hired_on=old,
-                                 started_on=old),
-        "newcomer": make_staff(site=site, post=post, name="也是新人",
-                               hired_on=today - timedelta(days=30)),
+        "mentee": make_staff(
+            site=site, post=post, window=win_a, name="新人", hired_on=today - timedelta(days=10)
+        ),
+        "same_window": make_staff(
+            site=site,
+            post=post,
+            window=win_a,
+            name="同窗口",
+            hired_on=old,
+            started_on=today - timedelta(days=2 * 365),
+        ),
+        "same_post": make_staff(
+            site=site,
+            post=post,
+            window=win_b,
+            name="同岗位",
+            hired_on=old,
+            started_on=today - timedelta(days=4 * 365),
+        ),
+        "other_post": make_staff(
+            site=site, post=other_post, name="别的岗位", hired_on=old, started_on=old
+        ),
+        "newcomer": make_staff(
+            site=site, post=post, name="也是新人", hired_on=today - timedelta(days=30)
+        ),
     }
 
 
@@ -67,9 +82,15 @@ def test_suggestions_rank_by_fit_and_explain_it(app, hall, today):
 def _finding(staff, severity="major", days_ago=5):
     from inspections.models import Finding
 
-    f = Finding(category="conduct", target="staff", site_id=staff.site_id,
-                staff_member_id=staff.id, severity=severity, description="服务态度生硬",
-                found_at=utcnow() - timedelta(days=days_ago))
+    f = Finding(
+        category="conduct",
+        target="staff",
+        site_id=staff.site_id,
+        staff_member_id=staff.id,
+        severity=severity,
+        description="服务态度生硬",
+        found_at=utcnow() - timedelta(days=days_ago),
+    )
     db.session.add(f)
     db.session.commit()
     return f
@@ -87,10 +108,19 @@ def test_open_major_findings_lower_the_rank_until_rectified(app, hall, today):
 
     from inspections.rectification.models import Rectification
 
-    db.session.add(Rectification(finding_id=finding.id, site_id=finding.site_id,
-                                 category="conduct", severity="major", title="整改",
-                                 status="verified", opened_on=today, first_deadline_on=today,
-                                 deadline_on=today))
+    db.session.add(
+        Rectification(
+            finding_id=finding.id,
+            site_id=finding.site_id,
+            category="conduct",
+            severity="major",
+            title="整改",
+            status="verified",
+            opened_on=today,
+            first_deadline_on=today,
+            deadline_on=today,
+        )
+    )
     db.session.commit()
     assert _names(suggest_mentors(db.session, hall["mentee"], today=today))[0] == "同窗口"
 
@@ -122,8 +152,9 @@ def test_conflict_of_interest_excludes_a_mentor(app, hall, today):
 def test_new_staff_cannot_mentor_and_weeks_default_to_twelve(app, hall, today):
     with pytest.raises(TrainingError, match="new staff"):
         create_pairing(db.session, None, hall["newcomer"], hall["mentee"], today, today=today)
-    pairing = create_pairing(db.session, None, hall["same_window"], hall["mentee"], today,
-                             today=today)
+    pairing = create_pairing(
+        db.session, None, hall["same_window"], hall["mentee"], today, today=today
+    )
     assert pairing.ends_on == today + timedelta(weeks=12, days=-1)
     assert pairing.post_id == hall["post"].id
 
@@ -131,18 +162,31 @@ def test_new_staff_cannot_mentor_and_weeks_default_to_twelve(app, hall, today):
 @pytest.fixture
 def paired(app, hall, user_for, today):
     start = today - timedelta(days=20)
-    pairing = create_pairing(db.session, None, hall["same_window"], hall["mentee"], start,
-                             today=today)
+    pairing = create_pairing(
+        db.session, None, hall["same_window"], hall["mentee"], start, today=today
+    )
     db.session.commit()
-    return {"pairing": pairing, "mentor": user_for(hall["same_window"]),
-            "mentee": user_for(hall["mentee"]), "hall": hall, "start": start}
+    return {
+        "pairing": pairing,
+        "mentor": user_for(hall["same_window"]),
+        "mentee": user_for(hall["mentee"]),
+        "hall": hall,
+        "start": start,
+    }
 
 
 def test_mentee_log_waits_for_the_mentor(app, paired, today):
     p = paired["pairing"]
-    log = add_shadow_log(db.session, paired["mentee"], p, worked_on=today - timedelta(days=1),
-                         hours="4", practised="受理社保业务", mentor_comment="自己写的评语",
-                         today=today)
+    log = add_shadow_log(
+        db.session,
+        paired["mentee"],
+        p,
+        worked_on=today - timedelta(days=1),
+        hours="4",
+        practised="受理社保业务",
+        mentor_comment="自己写的评语",
+        today=today,
+    )
     assert log.author_role == "mentee" and not log.is_confirmed
     assert log.mentor_comment is None  # the mentee cannot write the mentor's comment
     with pytest.raises(TrainingError, match="Only the mentor"):
@@ -154,38 +198,62 @@ def test_mentee_log_waits_for_the_mentor(app, paired, today):
 
 
 def test_mentor_log_is_confirmed_at_once(app, paired, today):
-    log = add_shadow_log(db.session, paired["mentor"], paired["pairing"], worked_on=today,
-                         hours=6, practised="一次性告知", mentor_comment="很好", today=today)
+    log = add_shadow_log(
+        db.session,
+        paired["mentor"],
+        paired["pairing"],
+        worked_on=today,
+        hours=6,
+        practised="一次性告知",
+        mentor_comment="很好",
+        today=today,
+    )
     assert log.is_confirmed and log.mentor_comment == "很好"
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"worked_on_days": 1}, "future"),
-    ({"worked_on_days": -30}, "outside the pairing"),
-    ({"hours": "0"}, "between 0.5 and 12"),
-    ({"hours": "x"}, "must be a number"),
-    ({"practised": "  "}, "what was practised"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"worked_on_days": 1}, "future"),
+        ({"worked_on_days": -30}, "outside the pairing"),
+        ({"hours": "0"}, "between 0.5 and 12"),
+        ({"hours": "x"}, "must be a number"),
+        ({"practised": "  "}, "what was practised"),
+    ],
+)
 def test_bad_logs_are_refused(app, paired, today, kwargs, message):
     with pytest.raises(TrainingError, match=message):
-        add_shadow_log(db.session, paired["mentor"], paired["pairing"],
-                       worked_on=today + timedelta(days=kwargs.get("worked_on_days", 0)),
-                       hours=kwargs.get("hours", "2"), practised=kwargs.get("practised", "学习"),
-                       today=today)
+        add_shadow_log(
+            db.session,
+            paired["mentor"],
+            paired["pairing"],
+            worked_on=today + timedelta(days=kwargs.get("worked_on_days", 0)),
+            hours=kwargs.get("hours", "2"),
+            practised=kwargs.get("practised", "学习"),
+            today=today,
+        )
 
 
 def test_outsiders_cannot_write_logs(app, paired, make_user, today):
     with pytest.raises(TrainingError, match="Only the mentor or the mentee"):
-        add_shadow_log(db.session, make_user(roles=("hr",)), paired["pairing"], worked_on=today,
-                       hours=2, practised="学习", today=today)
+        add_shadow_log(
+            db.session,
+            make_user(roles=("hr",)),
+            paired["pairing"],
+            worked_on=today,
+            hours=2,
+            practised="学习",
+            today=today,
+        )
 
 
 def test_sign_off_needs_the_mentor_then_hr(app, paired, make_user, today):
     p = paired["pairing"]
     hr = make_user(roles=("hr",))
     mentee_id = p.mentee_id
-    add_shadow_log(db.session, paired["mentee"], p, worked_on=today, hours=3, practised="跟岗",
-                   today=today)
+    add_shadow_log(
+        db.session, paired["mentee"], p, worked_on=today, hours=3, practised="跟岗", today=today
+    )
     with pytest.raises(TrainingError, match="has not assessed"):
         approve_sign_off(db.session, hr, p)
     with pytest.raises(TrainingError, match="Only the mentor"):
@@ -208,8 +276,12 @@ def test_sign_off_needs_the_mentor_then_hr(app, paired, make_user, today):
     assert p.status == "signed_off" and p.signed_off_on == today and p.approved_by_id == hr.id
     assert not is_new_staff(db.session, mentee_id)
     actions = set(db.session.scalars(sa.select(AuditEvent.action)))
-    assert {"shadow_log.create", "shadow_log.confirm", "mentor_pairing.assess",
-            "mentor_pairing.sign_off"} <= actions
+    assert {
+        "shadow_log.create",
+        "shadow_log.confirm",
+        "mentor_pairing.assess",
+        "mentor_pairing.sign_off",
+    } <= actions
 
 
 def test_extend_sends_back_and_end_early_closes(app, paired, make_user, today):
@@ -224,9 +296,19 @@ def test_extend_sends_back_and_end_early_closes(app, paired, make_user, today):
     end_pairing(db.session, hr, p, "导师调岗", today=today)
     assert p.status == "ended" and p.ended_on == today
     with pytest.raises(TrainingError, match="closed"):
-        add_shadow_log(db.session, paired["mentor"], p, worked_on=today, hours=2,
-                       practised="学习", today=today)
+        add_shadow_log(
+            db.session, paired["mentor"], p, worked_on=today, hours=2, practised="学习", today=today
+        )
     # An ended pairing frees the mentee for a new one.
-    assert create_pairing(db.session, hr, paired["hall"]["same_post"], paired["hall"]["mentee"],
-                          today, today=today).status == "active"
+    assert (
+        create_pairing(
+            db.session,
+            hr,
+            paired["hall"]["same_post"],
+            paired["hall"]["mentee"],
+            today,
+            today=today,
+        ).status
+        == "active"
+    )
     assert db.session.scalar(sa.select(sa.func.count(MentorPairing.id))) == 2

@@ -33,12 +33,21 @@ def _grow(site, make_staff, make_course, make_session, user_for, today, n):
         newbie = make_staff(site=site, hired_on=today - timedelta(days=40))
         mentor = make_staff(site=site, hired_on=today - timedelta(days=4000))
         ensure_onboarding_plan(db.session, None, newbie)
-        pairing = create_pairing(db.session, None, mentor, newbie, today - timedelta(days=7),
-                                 today=today)
-        add_shadow_log(db.session, user_for(mentor), pairing, worked_on=today, hours=2,
-                       practised="跟岗", today=today)
-        make_session(course=course, site=site, day=today - timedelta(days=1),
-                     statuses={newbie: "present"})
+        pairing = create_pairing(
+            db.session, None, mentor, newbie, today - timedelta(days=7), today=today
+        )
+        add_shadow_log(
+            db.session,
+            user_for(mentor),
+            pairing,
+            worked_on=today,
+            hours=2,
+            practised="跟岗",
+            today=today,
+        )
+        make_session(
+            course=course, site=site, day=today - timedelta(days=1), statuses={newbie: "present"}
+        )
     db.session.commit()
 
 
@@ -48,12 +57,17 @@ def _count(client, url):
     return counter["n"]
 
 
-def test_list_pages_do_not_grow_with_rows(client_for, make_site, make_staff, make_course,
-                                          make_session, user_for, today):
+def test_list_pages_do_not_grow_with_rows(
+    client_for, make_site, make_staff, make_course, make_session, user_for, today
+):
     site = make_site()
     hr = client_for("hr")
-    urls = ["/training/plans", "/training/pairings", "/training/sessions?when=past",
-            "/training/plans?show=late"]
+    urls = [
+        "/training/plans",
+        "/training/pairings",
+        "/training/sessions?when=past",
+        "/training/plans?show=late",
+    ]
     _grow(site, make_staff, make_course, make_session, user_for, today, 2)
     small = [_count(hr, url) for url in urls]
     _grow(site, make_staff, make_course, make_session, user_for, today, 6)

@@ -27,8 +27,11 @@ def pairing(app, make_staff, user_for, today):
 
 
 def _reminders(user):
-    return db.session.scalars(sa.select(Notification).where(
-        Notification.user_id == user.id, Notification.kind == "training.log_missing")).all()
+    return db.session.scalars(
+        sa.select(Notification).where(
+            Notification.user_id == user.id, Notification.kind == "training.log_missing"
+        )
+    ).all()
 
 
 def test_missed_week_reminds_the_mentor_once(app, pairing):
@@ -45,9 +48,15 @@ def test_missed_week_reminds_the_mentor_once(app, pairing):
 
 def test_a_log_in_the_week_means_no_reminder(app, pairing):
     start = pairing["start"]
-    add_shadow_log(db.session, pairing["mentee"], pairing["pairing"],
-                   worked_on=start + timedelta(days=6), hours=2, practised="跟岗",
-                   today=start + timedelta(days=6))
+    add_shadow_log(
+        db.session,
+        pairing["mentee"],
+        pairing["pairing"],
+        worked_on=start + timedelta(days=6),
+        hours=2,
+        practised="跟岗",
+        today=start + timedelta(days=6),
+    )
     db.session.commit()
     assert run_job(app, JOB, start + timedelta(days=7)).counts["reminded"] == 0
     # The following week passes without one: a new reminder for that week.

@@ -68,7 +68,9 @@ class Page:
 def paginate(stmt: sa.Select, *, scalars: bool = True, per_page: int = PER_PAGE) -> Page:
     """Count, then fetch one page of `stmt` (two queries)."""
     page = max(1, _arg_int("page") or 1)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+    )
     result = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
     items = list(result.scalars()) if scalars else list(result.all())
     return Page(items, page, per_page, total or 0)
@@ -114,8 +116,11 @@ def _scope() -> set[int] | None:
 
 
 def _sites_in_scope() -> list[Site]:
-    return list(db.session.scalars(
-        sa.select(Site).where(scope_filter(current_user, Site.id)).order_by(Site.code)))
+    return list(
+        db.session.scalars(
+            sa.select(Site).where(scope_filter(current_user, Site.id)).order_by(Site.code)
+        )
+    )
 
 
 def _site_choices(blank: str | None = None) -> list[tuple[int, str]]:
@@ -128,8 +133,10 @@ def _window_choices(blank: str, keep_id: int | None = None) -> list[tuple[int, s
     rows = db.session.execute(
         sa.select(Window.id, Window.code, Window.name, Site.code)
         .join(Site, Site.id == Window.site_id)
-        .where(scope_filter(current_user, Window.site_id),
-               sa.or_(Window.is_active.is_(True), Window.id == (keep_id or 0)))
+        .where(
+            scope_filter(current_user, Window.site_id),
+            sa.or_(Window.is_active.is_(True), Window.id == (keep_id or 0)),
+        )
         .order_by(Site.code, Window.code)
     ).all()
     return [(0, blank)] + [(wid, f"{scode} · {code} {name}") for wid, code, name, scode in rows]
@@ -159,7 +166,8 @@ def _staff_from_number(form, field_name: str) -> StaffMember | None:
     member = services.staff_by_no(db.session, field.data or "")
     if member is None or not in_scope(current_user, member.site_id):
         field.errors = list(field.errors or []) + [
-            _("No staff member with this number in your sites.")]
+            _("No staff member with this number in your sites.")
+        ]
         return None
     return member
 
@@ -170,21 +178,33 @@ def _can(*roles: str) -> bool:
 
 @bp.app_context_processor
 def _org_context() -> dict[str, Any]:
-    return {"org_can": _can, "site_kind_label": lambda k: SITE_KIND_LABELS.get(k, k),
-            "staff_status_label": lambda s: STATUS_LABELS.get(s, s),
-            "conflict_kind_label": lambda k: CONFLICT_KIND_LABELS.get(k, k)}
+    return {
+        "org_can": _can,
+        "site_kind_label": lambda k: SITE_KIND_LABELS.get(k, k),
+        "staff_status_label": lambda s: STATUS_LABELS.get(s, s),
+        "conflict_kind_label": lambda k: CONFLICT_KIND_LABELS.get(k, k),
+    }
 
 
-def _render_form(form, title: str, cancel: str, *, enctype: str | None = None, note: str | None = None):
-    return render_template("org/form.html", form=form, title=title, cancel=cancel,
-                           enctype=enctype, note=note)
+def _render_form(
+    form, title: str, cancel: str, *, enctype: str | None = None, note: str | None = None
+):
+    return render_template(
+        "org/form.html", form=form, title=title, cancel=cancel, enctype=enctype, note=note
+    )
 
 
 def _on_leave_on(day: date):
-    return sa.exists().where(Leave.staff_member_id == StaffMember.id, Leave.starts_on <= day,
-                             Leave.ends_on >= day).correlate(StaffMember)
+    return (
+        sa.exists()
+        .where(
+            Leave.staff_member_id == StaffMember.id, Leave.starts_on <= day, Leave.ends_on >= day
+        )
+        .correlate(StaffMember)
+    )
 
 
 def _no_current_assignment():
-    return ~sa.exists().where(Assignment.staff_member_id == StaffMember.id,
-                              Assignment.ended_on.is_(None)).correlate(StaffMember)
+    return ~sa.exists().where(
+        Assignment.staff_member_id == StaffMember.id, Assignment.ended_on.is_(None)
+    ).correlate(StaffMember)

@@ -28,19 +28,40 @@ def hr_panel(user) -> Markup | None:
     limit = 8
 
     def listing(condition) -> tuple[int, list[StaffMember]]:
-        count = db.session.scalar(sa.select(sa.func.count(StaffMember.id))
-                                  .where(in_scope_staff, condition)) or 0
-        people = db.session.scalars(sa.select(StaffMember).where(in_scope_staff, condition)
-                                    .order_by(StaffMember.staff_no).limit(limit)).all()
+        count = (
+            db.session.scalar(
+                sa.select(sa.func.count(StaffMember.id)).where(in_scope_staff, condition)
+            )
+            or 0
+        )
+        people = db.session.scalars(
+            sa.select(StaffMember)
+            .where(in_scope_staff, condition)
+            .order_by(StaffMember.staff_no)
+            .limit(limit)
+        ).all()
         return count, list(people)
 
     leave_count, on_leave = listing(sa.and_(active, _on_leave_on(today)))
-    new_count, new_staff = listing(sa.and_(
-        active, StaffMember.hired_on >= today - timedelta(days=NEW_STAFF_DAYS)))
+    new_count, new_staff = listing(
+        sa.and_(active, StaffMember.hired_on >= today - timedelta(days=NEW_STAFF_DAYS))
+    )
     idle_count, unassigned = listing(sa.and_(active, _no_current_assignment()))
-    return Markup(render_template(
-        "org/_panel_hr.html", today=today, limit=limit, new_days=NEW_STAFF_DAYS,
-        groups=[("on_leave", _("On leave today"), leave_count, on_leave),
-                ("new", _("New staff (last %(days)s days)", days=NEW_STAFF_DAYS), new_count,
-                 new_staff),
-                ("unassigned", _("Without a current assignment"), idle_count, unassigned)]))
+    return Markup(
+        render_template(
+            "org/_panel_hr.html",
+            today=today,
+            limit=limit,
+            new_days=NEW_STAFF_DAYS,
+            groups=[
+                ("on_leave", _("On leave today"), leave_count, on_leave),
+                (
+                    "new",
+                    _("New staff (last %(days)s days)", days=NEW_STAFF_DAYS),
+                    new_count,
+                    new_staff,
+                ),
+                ("unassigned", _("Without a current assignment"), idle_count, unassigned),
+            ],
+        )
+    )

@@ -58,8 +58,10 @@ def staff_list():
     stmt = (
         sa.select(StaffMember, Assignment, Post, Window, Site)
         .join(Site, Site.id == StaffMember.site_id)
-        .outerjoin(Assignment, sa.and_(Assignment.staff_member_id == StaffMember.id,
-                                       Assignment.ended_on.is_(None)))
+        .outerjoin(
+            Assignment,
+            sa.and_(Assignment.staff_member_id == StaffMember.id, Assignment.ended_on.is_(None)),
+        )
         .outerjoin(Post, Post.id == Assignment.post_id)
         .outerjoin(Window, Window.id == Assignment.window_id)
         .where(scope_filter(current_user, StaffMember.site_id))
@@ -67,8 +69,9 @@ def staff_list():
     )
     q = request.args.get("q", "").strip()
     if q:
-        stmt = stmt.where(sa.or_(StaffMember.staff_no.ilike(_like(q)),
-                                 StaffMember.name.ilike(_like(q))))
+        stmt = stmt.where(
+            sa.or_(StaffMember.staff_no.ilike(_like(q)), StaffMember.name.ilike(_like(q)))
+        )
     ids = _site_filter_ids(_arg_int("site"))
     if ids is not None:
         stmt = stmt.where(StaffMember.site_id.in_(ids))
@@ -89,10 +92,23 @@ def staff_list():
     on_leave_ids: set[int] = set()
     member_ids = [row[0].id for row in page.items]
     if member_ids:
-        on_leave_ids = set(db.session.scalars(sa.select(Leave.staff_member_id).where(
-            Leave.staff_member_id.in_(member_ids), Leave.starts_on <= today, Leave.ends_on >= today)))
-    return render_template("org/staff_list.html", page=page, sites=_sites_in_scope(),
-                           posts=_post_choices(), statuses=STATUS_LABELS, on_leave_ids=on_leave_ids)
+        on_leave_ids = set(
+            db.session.scalars(
+                sa.select(Leave.staff_member_id).where(
+                    Leave.staff_member_id.in_(member_ids),
+                    Leave.starts_on <= today,
+                    Leave.ends_on >= today,
+                )
+            )
+        )
+    return render_template(
+        "org/staff_list.html",
+        page=page,
+        sites=_sites_in_scope(),
+        posts=_post_choices(),
+        statuses=STATUS_LABELS,
+        on_leave_ids=on_leave_ids,
+    )
 
 
 def _staff_create_form() -> StaffCreateForm:
@@ -114,13 +130,25 @@ def staff_new():
             abort(404)
         try:
             member = services.create_staff(
-                db.session, current_user, staff_no=form.staff_no.data, name=form.name.data,
-                phone=form.phone.data, hired_on=form.hired_on.data, status=form.status.data,
-                site_id=form.site_id.data)
+                db.session,
+                current_user,
+                staff_no=form.staff_no.data,
+                name=form.name.data,
+                phone=form.phone.data,
+                hired_on=form.hired_on.data,
+                status=form.status.data,
+                site_id=form.site_id.data,
+            )
             if form.post_id.data:
-                services.assign(db.session, current_user, member, post_id=form.post_id.data,
-                                site_id=form.site_id.data, window_id=form.window_id.data or None,
-                                started_on=form.hired_on.data)
+                services.assign(
+                    db.session,
+                    current_user,
+                    member,
+                    post_id=form.post_id.data,
+                    site_id=form.site_id.data,
+                    window_id=form.window_id.data or None,
+                    started_on=form.hired_on.data,
+                )
         except OrgError as exc:
             db.session.rollback()
             _form_error(form, exc, {"started_on": "hired_on"})
@@ -144,8 +172,9 @@ def staff_detail(staff_id: int):
         .order_by(Assignment.started_on.desc())
     ).all()
     current = next((row for row in history if row[0].ended_on is None), None)
-    leaves = db.session.scalars(sa.select(Leave).where(Leave.staff_member_id == member.id)
-                                .order_by(Leave.starts_on.desc())).all()
+    leaves = db.session.scalars(
+        sa.select(Leave).where(Leave.staff_member_id == member.id).order_by(Leave.starts_on.desc())
+    ).all()
     other_a = aliased(StaffMember)
     other_b = aliased(StaffMember)
     conflict_rows = db.session.execute(
@@ -157,8 +186,15 @@ def staff_detail(staff_id: int):
     ).all()
     conflicts = [(c, b if a.id == member.id else a) for c, a, b in conflict_rows]
     today = local_today()
-    return render_template("org/staff_detail.html", member=member, current=current,
-                           history=history, leaves=leaves, conflicts=conflicts, today=today)
+    return render_template(
+        "org/staff_detail.html",
+        member=member,
+        current=current,
+        history=history,
+        leaves=leaves,
+        conflicts=conflicts,
+        today=today,
+    )
 
 
 @bp.route("/staff/<int:staff_id>/edit", methods=["GET", "POST"])
@@ -172,9 +208,17 @@ def staff_edit(staff_id: int):
             abort(404)
         try:
             services.update_staff(
-                db.session, current_user, member, today=local_today(),
-                staff_no=form.staff_no.data, name=form.name.data, phone=form.phone.data,
-                hired_on=form.hired_on.data, status=form.status.data, site_id=form.site_id.data)
+                db.session,
+                current_user,
+                member,
+                today=local_today(),
+                staff_no=form.staff_no.data,
+                name=form.name.data,
+                phone=form.phone.data,
+                hired_on=form.hired_on.data,
+                status=form.status.data,
+                site_id=form.site_id.data,
+            )
         except OrgError as exc:
             db.session.rollback()
             _form_error(form, exc)
@@ -182,8 +226,9 @@ def staff_edit(staff_id: int):
             db.session.commit()
             flash(_("Staff member %(name)s saved.", name=member.name), "success")
             return redirect(url_for("org.staff_detail", staff_id=member.id))
-    return _render_form(form, _("Edit %(name)s", name=member.name),
-                        url_for("org.staff_detail", staff_id=member.id))
+    return _render_form(
+        form, _("Edit %(name)s", name=member.name), url_for("org.staff_detail", staff_id=member.id)
+    )
 
 
 # --------------------------------------------------------------------------- assignments
@@ -203,8 +248,9 @@ def assignments():
     )
     q = request.args.get("q", "").strip()
     if q:
-        stmt = stmt.where(sa.or_(StaffMember.staff_no.ilike(_like(q)),
-                                 StaffMember.name.ilike(_like(q))))
+        stmt = stmt.where(
+            sa.or_(StaffMember.staff_no.ilike(_like(q)), StaffMember.name.ilike(_like(q)))
+        )
     ids = _site_filter_ids(_arg_int("site"))
     if ids is not None:
         stmt = stmt.where(Assignment.site_id.in_(ids))
@@ -214,11 +260,14 @@ def assignments():
         stmt = stmt.where(Assignment.ended_on.is_(None))
     day = _arg_date("on")
     if day:
-        stmt = stmt.where(Assignment.started_on <= day,
-                          sa.or_(Assignment.ended_on.is_(None), Assignment.ended_on >= day))
+        stmt = stmt.where(
+            Assignment.started_on <= day,
+            sa.or_(Assignment.ended_on.is_(None), Assignment.ended_on >= day),
+        )
     page = paginate(stmt, scalars=False)
-    return render_template("org/assignments.html", page=page, sites=_sites_in_scope(),
-                           posts=_post_choices())
+    return render_template(
+        "org/assignments.html", page=page, sites=_sites_in_scope(), posts=_post_choices()
+    )
 
 
 def _assignment_form(assignment: Assignment | None) -> AssignmentForm:
@@ -226,7 +275,8 @@ def _assignment_form(assignment: Assignment | None) -> AssignmentForm:
     form.post_id.choices = _post_choices()
     form.site_id.choices = _site_choices()
     form.window_id.choices = _window_choices(
-        blank=_("(none)"), keep_id=assignment.window_id if assignment is not None else None)
+        blank=_("(none)"), keep_id=assignment.window_id if assignment is not None else None
+    )
     if request.method == "GET" and assignment is not None:
         form.window_id.data = assignment.window_id or 0
     return form
@@ -251,10 +301,17 @@ def assignment_new():
             if not in_scope(current_user, form.site_id.data):
                 abort(404)
             try:
-                services.assign(db.session, current_user, member, post_id=form.post_id.data,
-                                site_id=form.site_id.data, window_id=form.window_id.data or None,
-                                started_on=form.started_on.data, ended_on=form.ended_on.data,
-                                note=form.note.data)
+                services.assign(
+                    db.session,
+                    current_user,
+                    member,
+                    post_id=form.post_id.data,
+                    site_id=form.site_id.data,
+                    window_id=form.window_id.data or None,
+                    started_on=form.started_on.data,
+                    ended_on=form.ended_on.data,
+                    note=form.note.data,
+                )
             except OrgError as exc:
                 db.session.rollback()
                 _form_error(form, exc)
@@ -262,9 +319,15 @@ def assignment_new():
                 db.session.commit()
                 flash(_("Assignment saved."), "success")
                 return redirect(url_for("org.staff_detail", staff_id=member.id))
-    return _render_form(form, _("New assignment"), cancel,
-                        note=_("Leave the end date empty for the current assignment: the "
-                               "previous one then ends the day before."))
+    return _render_form(
+        form,
+        _("New assignment"),
+        cancel,
+        note=_(
+            "Leave the end date empty for the current assignment: the "
+            "previous one then ends the day before."
+        ),
+    )
 
 
 @bp.route("/assignments/<int:assignment_id>/edit", methods=["GET", "POST"])
@@ -279,9 +342,16 @@ def assignment_edit(assignment_id: int):
             abort(404)
         try:
             services.update_assignment(
-                db.session, current_user, assignment, post_id=form.post_id.data,
-                site_id=form.site_id.data, window_id=form.window_id.data or None,
-                started_on=form.started_on.data, ended_on=form.ended_on.data, note=form.note.data)
+                db.session,
+                current_user,
+                assignment,
+                post_id=form.post_id.data,
+                site_id=form.site_id.data,
+                window_id=form.window_id.data or None,
+                started_on=form.started_on.data,
+                ended_on=form.ended_on.data,
+                note=form.note.data,
+            )
         except OrgError as exc:
             db.session.rollback()
             _form_error(form, exc)
@@ -289,8 +359,11 @@ def assignment_edit(assignment_id: int):
             db.session.commit()
             flash(_("Assignment saved."), "success")
             return redirect(url_for("org.staff_detail", staff_id=member.id))
-    return _render_form(form, _("Assignment of %(name)s", name=member.name),
-                        url_for("org.staff_detail", staff_id=member.id))
+    return _render_form(
+        form,
+        _("Assignment of %(name)s", name=member.name),
+        url_for("org.staff_detail", staff_id=member.id),
+    )
 
 
 # --------------------------------------------------------------------------- leave
@@ -308,8 +381,9 @@ def leave_list():
     )
     q = request.args.get("q", "").strip()
     if q:
-        stmt = stmt.where(sa.or_(StaffMember.staff_no.ilike(_like(q)),
-                                 StaffMember.name.ilike(_like(q))))
+        stmt = stmt.where(
+            sa.or_(StaffMember.staff_no.ilike(_like(q)), StaffMember.name.ilike(_like(q)))
+        )
     ids = _site_filter_ids(_arg_int("site"))
     if ids is not None:
         stmt = stmt.where(StaffMember.site_id.in_(ids))
@@ -317,8 +391,9 @@ def leave_list():
     if day:
         stmt = stmt.where(Leave.starts_on <= day, Leave.ends_on >= day)
     page = paginate(stmt, scalars=False)
-    return render_template("org/leave.html", page=page, sites=_sites_in_scope(),
-                           today=local_today())
+    return render_template(
+        "org/leave.html", page=page, sites=_sites_in_scope(), today=local_today()
+    )
 
 
 def _leave_get(leave_id: int) -> Leave:
@@ -343,9 +418,14 @@ def leave_new():
         member = _staff_from_number(form, "staff_no")
         if member is not None:
             try:
-                services.create_leave(db.session, current_user, member,
-                                      starts_on=form.starts_on.data, ends_on=form.ends_on.data,
-                                      reason=form.reason.data)
+                services.create_leave(
+                    db.session,
+                    current_user,
+                    member,
+                    starts_on=form.starts_on.data,
+                    ends_on=form.ends_on.data,
+                    reason=form.reason.data,
+                )
             except OrgError as exc:
                 db.session.rollback()
                 _form_error(form, exc)
@@ -365,8 +445,14 @@ def leave_edit(leave_id: int):
     del form.staff_no
     if form.validate_on_submit():
         try:
-            services.update_leave(db.session, current_user, leave, starts_on=form.starts_on.data,
-                                  ends_on=form.ends_on.data, reason=form.reason.data)
+            services.update_leave(
+                db.session,
+                current_user,
+                leave,
+                starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data,
+                reason=form.reason.data,
+            )
         except OrgError as exc:
             db.session.rollback()
             _form_error(form, exc)
@@ -374,8 +460,11 @@ def leave_edit(leave_id: int):
             db.session.commit()
             flash(_("Leave saved."), "success")
             return redirect(url_for("org.staff_detail", staff_id=member.id))
-    return _render_form(form, _("Leave of %(name)s", name=member.name),
-                        url_for("org.staff_detail", staff_id=member.id))
+    return _render_form(
+        form,
+        _("Leave of %(name)s", name=member.name),
+        url_for("org.staff_detail", staff_id=member.id),
+    )
 
 
 # --------------------------------------------------------------------------- conflicts
@@ -395,8 +484,14 @@ def conflicts():
     )
     q = request.args.get("q", "").strip()
     if q:
-        stmt = stmt.where(sa.or_(a.staff_no.ilike(_like(q)), a.name.ilike(_like(q)),
-                                 b.staff_no.ilike(_like(q)), b.name.ilike(_like(q))))
+        stmt = stmt.where(
+            sa.or_(
+                a.staff_no.ilike(_like(q)),
+                a.name.ilike(_like(q)),
+                b.staff_no.ilike(_like(q)),
+                b.name.ilike(_like(q)),
+            )
+        )
     page = paginate(stmt, scalars=False)
     return render_template("org/conflicts.html", page=page)
 
@@ -417,8 +512,14 @@ def conflict_new():
         second = _staff_from_number(form, "staff_b")
         if first is not None and second is not None:
             try:
-                services.create_conflict(db.session, current_user, first.id, second.id,
-                                         kind=form.kind.data, reason=form.reason.data)
+                services.create_conflict(
+                    db.session,
+                    current_user,
+                    first.id,
+                    second.id,
+                    kind=form.kind.data,
+                    reason=form.reason.data,
+                )
             except OrgError as exc:
                 db.session.rollback()
                 _form_error(form, exc)
@@ -433,14 +534,17 @@ def conflict_new():
 @roles_required(*HR)
 def conflict_edit(conflict_id: int):
     conflict = db.session.get(Conflict, conflict_id)
-    if conflict is None or not (in_scope(current_user, conflict.staff_a.site_id)
-                                or in_scope(current_user, conflict.staff_b.site_id)):
+    if conflict is None or not (
+        in_scope(current_user, conflict.staff_a.site_id)
+        or in_scope(current_user, conflict.staff_b.site_id)
+    ):
         abort(404)
     form = ConflictEditForm(obj=conflict)
     if form.validate_on_submit():
         try:
-            services.update_conflict(db.session, current_user, conflict, kind=form.kind.data,
-                                     reason=form.reason.data)
+            services.update_conflict(
+                db.session, current_user, conflict, kind=form.kind.data, reason=form.reason.data
+            )
         except OrgError as exc:
             db.session.rollback()
             _form_error(form, exc)
@@ -448,5 +552,8 @@ def conflict_edit(conflict_id: int):
             db.session.commit()
             flash(_("Conflict of interest saved."), "success")
             return redirect(url_for("org.conflicts"))
-    return _render_form(form, _("Conflict: %(a)s / %(b)s", a=conflict.staff_a.name,
-                                b=conflict.staff_b.name), url_for("org.conflicts"))
+    return _render_form(
+        form,
+        _("Conflict: %(a)s / %(b)s", a=conflict.staff_a.name, b=conflict.staff_b.name),
+        url_for("org.conflicts"),
+    )

@@ -32,11 +32,18 @@ def roster_import():
         data = upload.stream.read(importer.MAX_BYTES + 1)
         if not filename.lower().endswith(".xlsx"):
             form.file.errors = list(form.file.errors or []) + [
-                _("Upload an Excel .xlsx file (use the template).")]
+                _("Upload an Excel .xlsx file (use the template).")
+            ]
         else:
             try:
-                result = importer.import_roster(db.session, current_user, data, filename=filename,
-                                                scope=_scope(), today=local_today())
+                result = importer.import_roster(
+                    db.session,
+                    current_user,
+                    data,
+                    filename=filename,
+                    scope=_scope(),
+                    today=local_today(),
+                )
             except importer.RosterFileError as exc:
                 db.session.rollback()
                 form.file.errors = list(form.file.errors or []) + [message_of(exc)]
@@ -44,16 +51,29 @@ def roster_import():
                 if result.errors:
                     db.session.rollback()
                     row_errors = [(e.row, message_of(e)) for e in result.errors]
-                    flash(_("Nothing was imported: fix the rows listed below and upload again."),
-                          "danger")
+                    flash(
+                        _("Nothing was imported: fix the rows listed below and upload again."),
+                        "danger",
+                    )
                 else:
                     db.session.commit()
-                    flash(_("Roster imported: %(created)s new, %(updated)s updated, %(unchanged)s "
-                            "unchanged.", created=result.created, updated=result.updated,
-                            unchanged=result.unchanged), "success")
+                    flash(
+                        _(
+                            "Roster imported: %(created)s new, %(updated)s updated, %(unchanged)s "
+                            "unchanged.",
+                            created=result.created,
+                            updated=result.updated,
+                            unchanged=result.unchanged,
+                        ),
+                        "success",
+                    )
                     return redirect(url_for("org.staff_list"))
-    return render_template("org/import.html", form=form, row_errors=row_errors,
-                           max_mb=importer.MAX_BYTES // (1024 * 1024))
+    return render_template(
+        "org/import.html",
+        form=form,
+        row_errors=row_errors,
+        max_mb=importer.MAX_BYTES // (1024 * 1024),
+    )
 
 
 @bp.route("/import/template.xlsx")
@@ -64,4 +84,6 @@ def roster_template():
     return send_file(
         io.BytesIO(importer.template_workbook()),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=True, download_name="roster-template.xlsx")
+        as_attachment=True,
+        download_name="roster-template.xlsx",
+    )

@@ -41,8 +41,12 @@ from .common import (
 @roles_required(*READ)
 def sites():
     parent = aliased(Site)
-    stmt = (sa.select(Site, parent).outerjoin(parent, parent.id == Site.parent_id)
-            .where(scope_filter(current_user, Site.id)).order_by(Site.code))
+    stmt = (
+        sa.select(Site, parent)
+        .outerjoin(parent, parent.id == Site.parent_id)
+        .where(scope_filter(current_user, Site.id))
+        .order_by(Site.code)
+    )
     q = request.args.get("q", "").strip()
     if q:
         stmt = stmt.where(sa.or_(Site.code.ilike(_like(q)), Site.name.ilike(_like(q))))
@@ -69,7 +73,8 @@ def _check_parent_scope(form: SiteForm, site: Site | None = None) -> bool:
     keeps_top_level = site is not None and site.parent_id is None
     if parent_id is None and _scope() is not None and not keeps_top_level:
         form.parent_id.errors = list(form.parent_id.errors or []) + [
-            _("Choose a parent site: you may only add sites below your own.")]
+            _("Choose a parent site: you may only add sites below your own.")
+        ]
         return False
     if parent_id is not None and not in_scope(current_user, parent_id):
         abort(404)
@@ -84,9 +89,15 @@ def site_new():
     if form.validate_on_submit() and _check_parent_scope(form):
         try:
             site = services.create_site(
-                db.session, current_user, code=form.code.data, name=form.name.data,
-                kind=form.kind.data, parent_id=form.parent_id.data or None,
-                address=form.address.data, is_active=form.is_active.data)
+                db.session,
+                current_user,
+                code=form.code.data,
+                name=form.name.data,
+                kind=form.kind.data,
+                parent_id=form.parent_id.data or None,
+                address=form.address.data,
+                is_active=form.is_active.data,
+            )
         except OrgError as exc:
             db.session.rollback()
             _form_error(form, exc)
@@ -108,9 +119,16 @@ def site_edit(site_id: int):
     if form.validate_on_submit() and _check_parent_scope(form, site):
         try:
             services.update_site(
-                db.session, current_user, site, code=form.code.data, name=form.name.data,
-                kind=form.kind.data, parent_id=form.parent_id.data or None,
-                address=form.address.data, is_active=form.is_active.data)
+                db.session,
+                current_user,
+                site,
+                code=form.code.data,
+                name=form.name.data,
+                kind=form.kind.data,
+                parent_id=form.parent_id.data or None,
+                address=form.address.data,
+                is_active=form.is_active.data,
+            )
         except OrgError as exc:
             db.session.rollback()
             _form_error(form, exc)
@@ -127,8 +145,12 @@ def site_edit(site_id: int):
 @bp.route("/windows")
 @roles_required(*READ)
 def windows():
-    stmt = (sa.select(Window, Site).join(Site, Site.id == Window.site_id)
-            .where(scope_filter(current_user, Window.site_id)).order_by(Site.code, Window.code))
+    stmt = (
+        sa.select(Window, Site)
+        .join(Site, Site.id == Window.site_id)
+        .where(scope_filter(current_user, Window.site_id))
+        .order_by(Site.code, Window.code)
+    )
     ids = _site_filter_ids(_arg_int("site"))
     if ids is not None:
         stmt = stmt.where(Window.site_id.in_(ids))
@@ -159,9 +181,14 @@ def window_new():
         if not in_scope(current_user, form.site_id.data):
             abort(404)
         try:
-            window = services.create_window(db.session, current_user, site_id=form.site_id.data,
-                                            code=form.code.data, name=form.name.data,
-                                            is_active=form.is_active.data)
+            window = services.create_window(
+                db.session,
+                current_user,
+                site_id=form.site_id.data,
+                code=form.code.data,
+                name=form.name.data,
+                is_active=form.is_active.data,
+            )
         except OrgError as exc:
             db.session.rollback()
             _form_error(form, exc)
@@ -181,9 +208,15 @@ def window_edit(window_id: int):
         if not in_scope(current_user, form.site_id.data):
             abort(404)
         try:
-            services.update_window(db.session, current_user, window, site_id=form.site_id.data,
-                                   code=form.code.data, name=form.name.data,
-                                   is_active=form.is_active.data)
+            services.update_window(
+                db.session,
+                current_user,
+                window,
+                site_id=form.site_id.data,
+                code=form.code.data,
+                name=form.name.data,
+                is_active=form.is_active.data,
+            )
         except OrgError as exc:
             db.session.rollback()
             _form_error(form, exc)
@@ -202,9 +235,13 @@ def window_edit(window_id: int):
 def posts():
     holders = (
         sa.select(sa.func.count(Assignment.id))
-        .where(Assignment.post_id == Post.id, Assignment.ended_on.is_(None),
-               scope_filter(current_user, Assignment.site_id))
-        .correlate(Post).scalar_subquery()
+        .where(
+            Assignment.post_id == Post.id,
+            Assignment.ended_on.is_(None),
+            scope_filter(current_user, Assignment.site_id),
+        )
+        .correlate(Post)
+        .scalar_subquery()
     )
     stmt = sa.select(Post, holders.label("holders")).order_by(Post.code)
     q = request.args.get("q", "").strip()
@@ -222,9 +259,14 @@ def post_new():
     form = PostForm()
     if form.validate_on_submit():
         try:
-            post = services.create_post(db.session, current_user, code=form.code.data,
-                                        name=form.name.data, is_key=form.is_key.data,
-                                        description=form.description.data)
+            post = services.create_post(
+                db.session,
+                current_user,
+                code=form.code.data,
+                name=form.name.data,
+                is_key=form.is_key.data,
+                description=form.description.data,
+            )
         except OrgError as exc:
             db.session.rollback()
             _form_error(form, exc)
@@ -242,9 +284,15 @@ def post_edit(post_id: int):
     form = PostForm(obj=post)
     if form.validate_on_submit():
         try:
-            services.update_post(db.session, current_user, post, code=form.code.data,
-                                 name=form.name.data, is_key=form.is_key.data,
-                                 description=form.description.data)
+            services.update_post(
+                db.session,
+                current_user,
+                post,
+                code=form.code.data,
+                name=form.name.data,
+                is_key=form.is_key.data,
+                description=form.description.data,
+            )
         except OrgError as exc:
             db.session.rollback()
             _form_error(form, exc)
