@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from .config import PROJECT_ROOT, Config, ConfigError, finalise  # noqa: F401
+from .uow import App
 
 logger = logging.getLogger("compliance")
 
@@ -20,7 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         settings.update(config)
     finalise(settings)
-    app = Flask(
+    app = App(
         __name__,
         instance_path=settings["INSTANCE_PATH"],
         template_folder=str(PROJECT_ROOT / "templates"),

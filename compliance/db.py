@@ -50,28 +50,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - 
         cursor.close()
 
 
-_UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-@sa.event.listens_for(Engine, "begin")
-def _sqlite_begin(conn):
-    """On SQLite, a request that will write takes the write lock when its transaction begins.
-
-    In WAL mode a deferred transaction that reads and then writes fails at once with "database is
-    locked" when another connection committed in between (the busy timeout cannot help). Writes
-    come from POST/PUT/PATCH/DELETE requests, so those begin IMMEDIATE and simply wait their turn;
-    reads stay deferred and never block anyone.
-    """
-    if conn.dialect.name != "sqlite":
-        return
-    from flask import has_request_context, request
-
-    if has_request_context() and request.method in _UNSAFE_METHODS:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        conn.exec_driver_sql("BEGIN")
-
-
 def is_sqlite(session_or_bind) -> bool:
     bind = session_or_bind.get_bind() if hasattr(session_or_bind, "get_bind") else session_or_bind
     return bind.dialect.name == "sqlite"

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .db import db
+from .domain import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +29,36 @@ REASONS = {
 }
 
 
+# The one table from a domain error's kind to an HTTP status.
+KIND_STATUS = {
+    "refused": 400,
+    "invalid": 422,
+    "conflict": 409,
+    "forbidden": 403,
+    "not_found": 404,
+}
+
+
+def status_of(error: DomainError) -> int:
+    return KIND_STATUS.get(error.kind, 400)
+
+
+def domain_error_body(error: DomainError) -> tuple[int, dict]:
+    """The JSON error for a domain error: {status, code, reason, errors?}."""
+    status = status_of(error)
+    reason = error.translated()
+    body: dict = {"status": status, "code": error.code, "reason": reason}
+    errors: dict = {}
+    if error.field:
+        errors["json"] = {error.field: [reason]}
+    details = error.translated_details()
+    if details:
+        errors["details"] = details
+    if errors:
+        body["errors"] = errors
+    return status, body
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -43,6 +73,47 @@ def json_error(status: int, code: str, reason: str, errors=None):
 
 
 def init_app(app) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError):
+        status, body = domain_error_body(error)
+        logger.info("refused on %s: %s", request.path, error.code)
+        if wants_json():
+            response = jsonify(body)
+            response.status_code = status
+            return response
+        title = {409: _("Please reload"), 403: _("Not allowed"), 404: _("Not found")}.get(
+            status, _("This was not done")
+        )
+        return (
+            render_template(
+                "errors/error.html",
+                status=status,
+                title=title,
+                message=body["reason"],
+                details=error.translated_details(),
+            ),
+            status,
+        )
+
+    @app.errorhandler(sa.exc.IntegrityError)
+    def _integrity(error):
+        # A concurrent request created the same record first (the services check for duplicates
+        # before writing, so this is a race): nothing was saved.
+        logger.info("integrity error on %s: %s", request.path, error.orig)
+        if wants_json():
+            return json_error(409, "conflict", REASONS[409])
+        return (
+            render_template(
+                "errors/error.html",
+                status=409,
+                title=_("Please reload"),
+                message=_(
+                    "Someone saved the same record at the same moment; nothing was saved. Reload and try again."
+                ),
+            ),
+            409,
+        )
+
     @app.errorhandler(CSRFError)
     def _csrf(error):
         if wants_json():
@@ -94,7 +165,6 @@ def init_app(app) -> None:
             return _http(error)
         if isinstance(error, sa.exc.OperationalError) and "locked" in str(error.orig):
             # SQLite busy beyond the busy timeout: nothing was saved; ask for a retry.
-            db.session.rollback()
             logger.warning("database busy on %s", request.path)
             if wants_json():
                 return json_error(503, "busy", "The database is busy; nothing was saved. Retry.")
@@ -108,7 +178,6 @@ def init_app(app) -> None:
                 503,
             )
         logger.exception("unhandled error on %s", request.path)
-        db.session.rollback()
         if wants_json():
             return json_error(500, "internal_error", "An internal error occurred")
         return render_template("errors/500.html", status=500), 500

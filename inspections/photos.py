@@ -2,7 +2,7 @@
 re-encoded copy and a thumbnail.
 
 Files are written before the row is flushed; if the surrounding transaction does not commit, the
-files written in it are removed again (see `_cleanup_after_rollback`), so nothing half-saved remains.
+files written in it are removed again (`compliance.uow.track_file`), so nothing half-saved remains.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import sqlalchemy as sa
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
+from compliance.uow import track_file
+
 from .models import Photo
 from .text import _
 
@@ -33,8 +35,6 @@ MAX_SIDE = 12_000
 DISPLAY_SIDE = 1600
 THUMB_SIDE = 320
 VARIANTS = ("display", "thumb", "original")
-
-_PENDING_KEY = "inspections_photo_files"
 
 
 class PhotoError(ValueError):
@@ -133,27 +133,6 @@ def _write(path: Path, content: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _remember(session: Session, paths: list[Path]) -> None:
-    session.info.setdefault(_PENDING_KEY, []).extend(paths)
-
-
-@sa.event.listens_for(Session, "after_commit")
-def _forget_after_commit(session):
-    session.info.pop(_PENDING_KEY, None)
-
-
-@sa.event.listens_for(Session, "after_transaction_end")
-def _cleanup_after_rollback(session, transaction):
-    # after_commit has already emptied the list when the root transaction committed.
-    if transaction.parent is not None or transaction.nested:
-        return
-    for path in session.info.pop(_PENDING_KEY, []):
-        try:
-            path.unlink(missing_ok=True)
-        except OSError:  # pragma: no cover - a file we cannot remove is only logged
-            logger.warning("could not remove orphaned photo file %s", path)
-
-
 def find_existing(
     session: Session, sha256: str, *, inspection_uuid: str | None, finding_id: int | None
 ) -> Photo | None:
@@ -229,7 +208,8 @@ def store_photo(
             path = photo_path(upload_folder, photo, variant)
             paths.append(path)
             _write(path, content)
-        _remember(session, paths)
+        for path in paths:
+            track_file(session, path)
         session.add(photo)
         session.flush()
     except Exception:

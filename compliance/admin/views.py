@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from ..access import roles_required
 from ..accounts import AccountError, create_user, reset_password, set_active, update_user
-from ..db import db
+from ..db import db, utcnow
 from ..models import ApiToken, LoginAttempt, User, UserSession
 from . import bp, logger
 from .forms import ResetPasswordForm, TokenForm, UserCreateForm, UserEditForm, UserFilterForm
@@ -91,7 +93,12 @@ def _edit_page(user: User, form: UserEditForm, pw_form: ResetPasswordForm, statu
     open_sessions = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(UserSession)
-        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .where(
+            UserSession.user_id == user.id,
+            UserSession.ended_at.is_(None),
+            UserSession.last_seen_at
+            > utcnow() - timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"]),
+        )
     )
     attempts = db.session.scalars(
         sa.select(LoginAttempt)

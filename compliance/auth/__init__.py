@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, g, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from ..db import db
+from ..uow import after_request_bookkeeping
 
 logger = logging.getLogger(__name__)
 
@@ -20,16 +20,12 @@ csrf = CSRFProtect()
 
 @login_manager.user_loader
 def _load_user(token: str):
-    from .security import load_session
+    from .security import load_session, touch_session
 
-    user = load_session(db.session, token, current_app.config)
-    if db.session.dirty:
-        try:
-            db.session.commit()
-        except sa.exc.OperationalError:
-            # SQLite busy: the last-seen time is best effort; the next request records it.
-            db.session.rollback()
-            logger.info("session activity not recorded (database busy)")
+    user, touch_id = load_session(db.session, token, current_app.config)
+    if touch_id is not None:
+        # Best effort, after the request's own transaction: reading never writes.
+        after_request_bookkeeping(lambda session: touch_session(session, touch_id))
     return user
 
 
@@ -39,13 +35,13 @@ def _load_user_from_request(req):
     header = req.headers.get("Authorization", "")
     if not req.path.startswith("/api/") or not header.lower().startswith("bearer "):
         return None
-    from .security import user_for_api_token
+    from .security import touch_api_token, user_for_api_token
 
-    user = user_for_api_token(db.session, header[7:].strip())
+    user, touch_id = user_for_api_token(db.session, header[7:].strip())
     if user is not None:
         g.auth_via_token = True
-        if db.session.dirty:
-            db.session.commit()
+    if touch_id is not None:
+        after_request_bookkeeping(lambda session: touch_api_token(session, touch_id))
     return user
 
 

@@ -158,24 +158,33 @@ def start_session(session: Session, user: User, ip: str | None, user_agent: str 
     return token
 
 
-def load_session(session: Session, token: str, config: dict) -> User | None:
-    """The user of a live session token; None when ended, idle too long, too old or deactivated."""
+def load_session(session: Session, token: str, config: dict) -> tuple[User | None, int | None]:
+    """The user of a live session token (None when ended, idle too long, too old or deactivated),
+    and the id of the session row whose last-seen time is due for an update (None when recent).
+
+    Reads only: an idle or expired session is simply not live (the purge job removes it later);
+    the caller records the activity outside the request's transaction (`touch_session`)."""
     row = session.scalar(sa.select(UserSession).where(UserSession.token_hash == _token_hash(token)))
     if row is None or row.ended_at is not None:
-        return None
+        return None, None
     now = utcnow()
     idle = timedelta(minutes=config["SESSION_IDLE_MINUTES"])
     absolute = timedelta(hours=config["SESSION_MAX_HOURS"])
     if now - row.last_seen_at > idle or now - row.created_at > absolute:
-        row.ended_at = now
-        return None
+        return None, None
     user = row.user
     if not user.active:
-        return None
-    if now - row.last_seen_at > timedelta(seconds=60):
-        row.last_seen_at = now
+        return None, None
     user.session_token = token
-    return user
+    due = now - row.last_seen_at > timedelta(seconds=60)
+    return user, row.id if due else None
+
+
+def touch_session(session: Session, session_id: int) -> None:
+    """Record activity on a session (bookkeeping, outside the request's own transaction)."""
+    session.execute(
+        sa.update(UserSession).where(UserSession.id == session_id).values(last_seen_at=utcnow())
+    )
 
 
 def end_session(session: Session, token: str | None) -> None:
@@ -202,11 +211,18 @@ def create_api_token(session: Session, user: User, name: str = "cli") -> str:
     return token
 
 
-def user_for_api_token(session: Session, token: str) -> User | None:
+def user_for_api_token(session: Session, token: str) -> tuple[User | None, int | None]:
+    """The user of a personal API token, and the token's id when its last-used time is due for
+    an update (reads only; the caller records the use with `touch_api_token`)."""
     row = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
     if row is None or row.revoked_at is not None or not row.user.active:
-        return None
+        return None, None
     now = utcnow()
-    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
-        row.last_used_at = now
-    return row.user
+    due = row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5)
+    return row.user, row.id if due else None
+
+
+def touch_api_token(session: Session, token_id: int) -> None:
+    session.execute(
+        sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow())
+    )
