@@ -1,7 +1,8 @@
 """The one domain error every service raises, and the marker for its messages.
 
 Services decide; they never know about HTTP. When a rule refuses an action, the service raises
-`DomainError` (or one of the four kinds below) with
+`DomainError` (or one of the kinds below: `InvalidError`, `ConflictError`, `StaleError`,
+`ForbiddenError`, `NotFoundError`) with
 
 - a stable `code` an API client can act on (``"rectification.own_response"``),
 - an English message id marked with `N_` (translated where it is shown, in the reader's language),
@@ -31,6 +32,7 @@ class DomainError(Exception):
         self,
         code: str,
         message: str,
+        /,
         *,
         field: str | None = None,
         details: list[tuple[str, dict[str, Any]]] | None = None,
@@ -55,22 +57,22 @@ class DomainError(Exception):
         return [translate(message, params) for message, params in self.details]
 
 
-class Invalid(DomainError):
+class InvalidError(DomainError):
     """The input itself is wrong (a field out of range, an unknown reference)."""
 
     kind = "invalid"
 
 
-class Conflict(DomainError):
+class ConflictError(DomainError):
     """The action clashes with the record's state or with another record (duplicate, stale)."""
 
     kind = "conflict"
 
 
-class Stale(Conflict):
+class StaleError(ConflictError):
     """Someone changed the record since the user loaded it (optimistic lock)."""
 
-    def __init__(self, code: str = "stale", message: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, code: str = "stale", message: str | None = None, /, **kwargs: Any) -> None:
         super().__init__(
             code,
             message
@@ -81,13 +83,13 @@ class Stale(Conflict):
         )
 
 
-class Forbidden(DomainError):
+class ForbiddenError(DomainError):
     """The user may not take this action on this object (e.g. verify their own response)."""
 
     kind = "forbidden"
 
 
-class NotFound(DomainError):
+class NotFoundError(DomainError):
     """The object does not exist, or the user may not know that it exists."""
 
     kind = "not_found"

@@ -170,12 +170,17 @@ class Outcome:
 
 @contextmanager
 def domain_errors(
-    form: Any = None, *, fields: dict[str, str] | None = None, session: Session | None = None
+    form: Any = None,
+    *,
+    fields: dict[str, str] | None = None,
+    show_details: bool = True,
+    session: Session | None = None,
 ) -> Iterator[Outcome]:
     """Run a service call for a page; on a `DomainError`, undo just that call and show why.
 
     The message goes on the form field the error names (`fields` maps a service's field name to
-    the form's), else it is flashed; the view then re-renders its form with what was typed::
+    the form's), else it is flashed, and so are the error's detail lines unless `show_details` is
+    off (the page lists them itself); the view then re-renders its form with what was typed::
 
         with domain_errors(form):
             services.create_staff(db.session, current_user, ...)
@@ -193,13 +198,15 @@ def domain_errors(
             savepoint.rollback()
         outcome.error = exc
         logger.info("refused on %s: %s", request.path if request else "-", exc.code)
-        _show(form, exc, fields)
+        _show(form, exc, fields, show_details)
     else:
         if savepoint.is_active:
             savepoint.commit()
 
 
-def _show(form: Any, exc: DomainError, fields: dict[str, str] | None) -> None:
+def _show(
+    form: Any, exc: DomainError, fields: dict[str, str] | None, show_details: bool
+) -> None:
     message = exc.translated()
     name = (fields or {}).get(exc.field or "", exc.field)
     target = getattr(form, name, None) if form is not None and name else None
@@ -207,8 +214,9 @@ def _show(form: Any, exc: DomainError, fields: dict[str, str] | None) -> None:
         target.errors = [*list(target.errors or []), message]
     else:
         flash(message, "warning" if exc.kind == "conflict" else "danger")
-    for line in exc.translated_details():
-        flash(line, "danger")
+    if show_details:
+        for line in exc.translated_details():
+            flash(line, "danger")
 
 
 # --------------------------------------------------------------------------- jobs and commands

@@ -21,6 +21,7 @@ from compliance.access import roles_required, scope_ids, sites_in_scope
 from compliance.db import db
 from compliance.models import AuditEvent, Post, StaffMember
 from compliance.timeutil import local_today
+from training import public as training_public
 
 from . import planner, services
 from .forms import CheckPairForm, DecisionForm, ExemptionForm, PlannerForm, PolicyForm
@@ -179,9 +180,7 @@ def board():
 
 
 def _courses():
-    from training.models import Course
-
-    return list(db.session.scalars(sa.select(Course).where(Course.is_active).order_by(Course.code)))
+    return training_public.active_courses(db.session)
 
 
 @bp.route("/policies")
@@ -190,9 +189,7 @@ def policies():
     posts = list(db.session.scalars(sa.select(Post).where(Post.is_key).order_by(Post.code)))
     pols = services.policies(db.session)
     quals = services.qualifications(db.session)
-    from training.models import Course
-
-    course_names = dict(db.session.execute(sa.select(Course.id, Course.title)).all())
+    course_names = training_public.course_titles(db.session)
     return render_template(
         "rotation/policies.html", posts=posts, pols=pols, quals=quals, course_names=course_names
     )

@@ -17,6 +17,7 @@ from compliance.db import utcnow
 from compliance.models import Assignment, StaffMember, User, conflicted_staff_ids
 from compliance.settings import get_setting
 from compliance.timeutil import local_day_bounds_utc, local_today
+from inspections import public as inspections_public
 
 from .errors import TrainingError, _
 from .models import OPEN_PAIRING_STATUSES, MentorPairing, OnboardingPlan, ShadowLog
@@ -30,38 +31,11 @@ FINDINGS_WINDOW_DAYS = 90
 # --- ranking mentors ----------------------------------------------------------------------
 
 
-def open_major_findings(session: Session, staff_ids, today: date) -> tuple[dict[int, int], bool]:
+def open_major_findings(session: Session, staff_ids, today: date) -> dict[int, int]:
     """Findings of severity major or critical against each person in the last 90 days that have
-    no closed (verified) rectification. The second value says whether rectifications were
-    taken into account (False when the rectification module is not installed: then every
-    such finding of the period counts)."""
-    staff_ids = list(staff_ids)
-    if not staff_ids:
-        return {}, True
-    try:
-        from inspections.models import Finding
-    except ImportError:  # the inspections package is optional for this rule
-        return {}, False
+    no closed (verified) rectification."""
     since, _end = local_day_bounds_utc(today - timedelta(days=FINDINGS_WINDOW_DAYS))
-    query = (
-        sa.select(Finding.staff_member_id, sa.func.count(Finding.id))
-        .where(
-            Finding.staff_member_id.in_(staff_ids),
-            Finding.severity.in_(("major", "critical")),
-            Finding.found_at >= since,
-        )
-        .group_by(Finding.staff_member_id)
-    )
-    try:
-        from inspections.rectification.models import Rectification
-    except ImportError:
-        uses_rectification = False
-    else:
-        uses_rectification = True
-        query = query.outerjoin(Rectification, Rectification.finding_id == Finding.id).where(
-            sa.or_(Rectification.id.is_(None), Rectification.status != "verified")
-        )
-    return dict(session.execute(query).all()), uses_rectification
+    return inspections_public.open_major_findings(session, staff_ids, since)
 
 
 def mentor_loads(session: Session, staff_ids) -> dict[int, int]:
@@ -131,7 +105,7 @@ def suggest_mentors(
     rows = [(s, a) for s, a in rows if s.id not in new_ids]
     ids = [s.id for s, _a in rows]
     loads = mentor_loads(session, ids)
-    findings, uses_rectification = open_major_findings(session, ids, today)
+    findings = open_major_findings(session, ids, today)
     conflicted = conflicted_staff_ids(session, mentee.id)
     max_mentees = int(get_setting(session, "training.max_mentees"))
     result = []
@@ -166,11 +140,7 @@ def suggest_mentors(
         else:
             reasons.append((_("mentoring nobody now"), {}))
         count = findings.get(staff.id, 0)
-        rule = (
-            _("major or critical findings in the last 90 days without a closed rectification")
-            if uses_rectification
-            else _("major or critical findings in the last 90 days")
-        )
+        rule = _("major or critical findings in the last 90 days without a closed rectification")
         if count:
             score -= 30 * count
             reasons.append(

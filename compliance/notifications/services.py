@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
+from ..domain import translate_for
 from ..models import User
 from .models import Notification
 
@@ -149,17 +150,12 @@ def notify_each(
     they are extracted) with `%(name)s` placeholders filled from `params`.
     Returns how many notifications were created.
     """
-    from flask import current_app
-    from flask_babel import force_locale, gettext
-
     created = 0
-    default = current_app.config.get("BABEL_DEFAULT_LOCALE", "zh")
     for user in users:
         if user is None:
             continue
-        with force_locale(user.locale or default):
-            title = gettext(title_msgid, **params)
-            body = gettext(body_msgid, **params) if body_msgid else None
+        title = translate_for(user.locale, title_msgid, params)
+        body = translate_for(user.locale, body_msgid, params) if body_msgid else None
         created += len(
             notify(
                 session,

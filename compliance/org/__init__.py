@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 
 from .. import models  # noqa: F401  (the organisation tables belong to the core metadata)
-from .services import OrgError, on_duty
+from .services import on_duty
 
-__all__ = ["OrgError", "init_app", "on_duty"]
+__all__ = ["init_app", "on_duty"]
 
 logger = logging.getLogger(__name__)
 

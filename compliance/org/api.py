@@ -17,7 +17,7 @@ from flask_login import current_user
 from flask_smorest import abort
 from sqlalchemy.orm import selectinload
 
-from ..access import in_scope, scope_filter, site_tree_ids
+from ..access import in_scope, roles_required, scope_filter, site_tree_ids
 from ..api import ApiBlueprint
 from ..db import db
 from ..models import Assignment, Leave, Post, Site, StaffMember, Window
@@ -43,7 +43,6 @@ from .schemas import (
     OrgWindowSchema,
     OrgWindowUpdateSchema,
 )
-from .services import OrgError
 
 READ = ("admin", "hr", "discipline", "inspector")
 HR = ("admin", "hr")
@@ -82,19 +81,6 @@ leave_blp = ApiBlueprint(
 BLUEPRINTS = (sites_blp, windows_blp, posts_blp, staff_blp, assignments_blp, leave_blp)
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _require(*roles: str) -> None:
-    if not current_user.has_role(*roles):
-        abort(403, message=_("You do not have permission for this"))
-
-
-def _domain_error(exc: OrgError):
-    message = _(exc.message, **exc.params) if exc.params else _(exc.message)
-    db.session.rollback()
-    if exc.field:
-        abort(exc.status, message=message, errors={"json": {exc.field: [message]}})
-    abort(exc.status, message=message)
 
 
 def _check_refs(
@@ -168,12 +154,12 @@ def _get(model, object_id: int, site_of=lambda obj: obj.site_id):
 
 @sites_blp.route("")
 class SitesView(MethodView):
+    @roles_required(*READ)
     @sites_blp.arguments(OrgSiteQuerySchema, location="query")
     @sites_blp.response(200, OrgSiteSchema(many=True))
     @sites_blp.paginate()
     def get(self, args, pagination_parameters):
         """List sites in the caller's scope."""
-        _require(*READ)
         stmt = sa.select(Site).where(scope_filter(current_user, Site.id)).order_by(Site.code)
         if args.get("q"):
             stmt = stmt.where(
@@ -187,48 +173,40 @@ class SitesView(MethodView):
             stmt = stmt.where(Site.is_active.is_(args["active"]))
         return _page(stmt, pagination_parameters)
 
+    @roles_required(*ADMIN)
     @sites_blp.arguments(OrgSiteSchema)
     @sites_blp.response(201, OrgSiteSchema)
     def post(self, data):
         """Create a site (administrators; below a site in scope unless the caller has all sites)."""
-        _require(*ADMIN)
         if data.get("parent_id") is not None:
             _check_parent(data["parent_id"])
         elif not current_user.all_sites:
             message = _("Choose a parent site: you may only add sites below your own.")
             abort(422, message=message, errors={"json": {"parent_id": [message]}})
-        try:
-            site = services.create_site(db.session, current_user, **data)
-        except OrgError as exc:
-            _domain_error(exc)
-        db.session.commit()
+        site = services.create_site(db.session, current_user, **data)
         return site
 
 
 @sites_blp.route("/<int:site_id>")
 class SiteView(MethodView):
+    @roles_required(*READ)
     @sites_blp.response(200, OrgSiteSchema)
     def get(self, site_id: int):
         """Read one site."""
-        _require(*READ)
         return _get(Site, site_id, lambda s: s.id)
 
+    @roles_required(*ADMIN)
     @sites_blp.arguments(OrgSiteUpdateSchema)
     @sites_blp.response(200, OrgSiteSchema)
     def patch(self, data, site_id: int):
         """Change a site (administrators)."""
-        _require(*ADMIN)
         site = _get(Site, site_id, lambda s: s.id)
         if data.get("parent_id") is not None:
             _check_parent(data["parent_id"])
         elif "parent_id" in data and site.parent_id is not None and not current_user.all_sites:
             message = _("Choose a parent site: you may only add sites below your own.")
             abort(422, message=message, errors={"json": {"parent_id": [message]}})
-        try:
-            services.update_site(db.session, current_user, site, **data)
-        except OrgError as exc:
-            _domain_error(exc)
-        db.session.commit()
+        services.update_site(db.session, current_user, site, **data)
         return site
 
 
@@ -237,12 +215,12 @@ class SiteView(MethodView):
 
 @windows_blp.route("")
 class WindowsView(MethodView):
+    @roles_required(*READ)
     @windows_blp.arguments(OrgWindowQuerySchema, location="query")
     @windows_blp.response(200, OrgWindowSchema(many=True))
     @windows_blp.paginate()
     def get(self, args, pagination_parameters):
         """List windows at sites in the caller's scope."""
-        _require(*READ)
         stmt = (
             sa.select(Window)
             .where(scope_filter(current_user, Window.site_id))
@@ -258,41 +236,33 @@ class WindowsView(MethodView):
             stmt = stmt.where(Window.is_active.is_(args["active"]))
         return _page(stmt, pagination_parameters)
 
+    @roles_required(*ADMIN)
     @windows_blp.arguments(OrgWindowSchema)
     @windows_blp.response(201, OrgWindowSchema)
     def post(self, data):
         """Create a window (administrators)."""
-        _require(*ADMIN)
         _check_refs(site_id=data["site_id"])
-        try:
-            window = services.create_window(db.session, current_user, **data)
-        except OrgError as exc:
-            _domain_error(exc)
-        db.session.commit()
+        window = services.create_window(db.session, current_user, **data)
         return window
 
 
 @windows_blp.route("/<int:window_id>")
 class WindowView(MethodView):
+    @roles_required(*READ)
     @windows_blp.response(200, OrgWindowSchema)
     def get(self, window_id: int):
         """Read one window."""
-        _require(*READ)
         return _get(Window, window_id)
 
+    @roles_required(*ADMIN)
     @windows_blp.arguments(OrgWindowUpdateSchema)
     @windows_blp.response(200, OrgWindowSchema)
     def patch(self, data, window_id: int):
         """Change a window (administrators)."""
-        _require(*ADMIN)
         window = _get(Window, window_id)
         if "site_id" in data:
             _check_refs(site_id=data["site_id"])
-        try:
-            services.update_window(db.session, current_user, window, **data)
-        except OrgError as exc:
-            _domain_error(exc)
-        db.session.commit()
+        services.update_window(db.session, current_user, window, **data)
         return window
 
 
@@ -301,12 +271,12 @@ class WindowView(MethodView):
 
 @posts_blp.route("")
 class PostsView(MethodView):
+    @roles_required(*READ)
     @posts_blp.arguments(OrgPostQuerySchema, location="query")
     @posts_blp.response(200, OrgPostSchema(many=True))
     @posts_blp.paginate()
     def get(self, args, pagination_parameters):
         """List posts."""
-        _require(*READ)
         stmt = sa.select(Post).order_by(Post.code)
         if args.get("q"):
             stmt = stmt.where(
@@ -316,38 +286,30 @@ class PostsView(MethodView):
             stmt = stmt.where(Post.is_key.is_(args["key"]))
         return _page(stmt, pagination_parameters)
 
+    @roles_required(*ADMIN)
     @posts_blp.arguments(OrgPostSchema)
     @posts_blp.response(201, OrgPostSchema)
     def post(self, data):
         """Create a post (administrators)."""
-        _require(*ADMIN)
-        try:
-            post = services.create_post(db.session, current_user, **data)
-        except OrgError as exc:
-            _domain_error(exc)
-        db.session.commit()
+        post = services.create_post(db.session, current_user, **data)
         return post
 
 
 @posts_blp.route("/<int:post_id>")
 class PostView(MethodView):
+    @roles_required(*READ)
     @posts_blp.response(200, OrgPostSchema)
     def get(self, post_id: int):
         """Read one post."""
-        _require(*READ)
         return db.session.get(Post, post_id) or abort(404, message=_("Not found"))
 
+    @roles_required(*ADMIN)
     @posts_blp.arguments(OrgPostUpdateSchema)
     @posts_blp.response(200, OrgPostSchema)
     def patch(self, data, post_id: int):
         """Change a post (administrators)."""
-        _require(*ADMIN)
         post = db.session.get(Post, post_id) or abort(404, message=_("Not found"))
-        try:
-            services.update_post(db.session, current_user, post, **data)
-        except OrgError as exc:
-            _domain_error(exc)
-        db.session.commit()
+        services.update_post(db.session, current_user, post, **data)
         return post
 
 
@@ -356,12 +318,12 @@ class PostView(MethodView):
 
 @staff_blp.route("")
 class StaffListView(MethodView):
+    @roles_required(*READ)
     @staff_blp.arguments(OrgStaffQuerySchema, location="query")
     @staff_blp.response(200, OrgStaffSchema(many=True))
     @staff_blp.paginate()
     def get(self, args, pagination_parameters):
         """List staff members in the caller's scope, with their current assignment."""
-        _require(*READ)
         stmt = (
             sa.select(StaffMember)
             .options(selectinload(StaffMember.assignments))
@@ -393,41 +355,33 @@ class StaffListView(MethodView):
             stmt = stmt.where(StaffMember.hired_on <= args["hired_to"])
         return _page(stmt, pagination_parameters)
 
+    @roles_required(*HR)
     @staff_blp.arguments(OrgStaffSchema)
     @staff_blp.response(201, OrgStaffSchema)
     def post(self, data):
         """Create a staff member (HR, administrators)."""
-        _require(*HR)
         _check_refs(site_id=data["site_id"])
-        try:
-            member = services.create_staff(db.session, current_user, **data)
-        except OrgError as exc:
-            _domain_error(exc)
-        db.session.commit()
+        member = services.create_staff(db.session, current_user, **data)
         return member
 
 
 @staff_blp.route("/<int:staff_id>")
 class StaffView(MethodView):
+    @roles_required(*READ)
     @staff_blp.response(200, OrgStaffSchema)
     def get(self, staff_id: int):
         """Read one staff member."""
-        _require(*READ)
         return _get(StaffMember, staff_id)
 
+    @roles_required(*HR)
     @staff_blp.arguments(OrgStaffUpdateSchema)
     @staff_blp.response(200, OrgStaffSchema)
     def patch(self, data, staff_id: int):
         """Change a staff member (HR, administrators)."""
-        _require(*HR)
         member = _get(StaffMember, staff_id)
         if "site_id" in data:
             _check_refs(site_id=data["site_id"])
-        try:
-            services.update_staff(db.session, current_user, member, today=local_today(), **data)
-        except OrgError as exc:
-            _domain_error(exc)
-        db.session.commit()
+        services.update_staff(db.session, current_user, member, today=local_today(), **data)
         return member
 
 
@@ -436,12 +390,12 @@ class StaffView(MethodView):
 
 @assignments_blp.route("")
 class AssignmentsView(MethodView):
+    @roles_required(*READ)
     @assignments_blp.arguments(OrgAssignmentQuerySchema, location="query")
     @assignments_blp.response(200, OrgAssignmentSchema(many=True))
     @assignments_blp.paginate()
     def get(self, args, pagination_parameters):
         """List assignments at sites in the caller's scope."""
-        _require(*READ)
         stmt = (
             sa.select(Assignment)
             .where(scope_filter(current_user, Assignment.site_id))
@@ -469,12 +423,12 @@ class AssignmentsView(MethodView):
             )
         return _page(stmt, pagination_parameters)
 
+    @roles_required(*HR)
     @assignments_blp.arguments(OrgAssignmentSchema)
     @assignments_blp.response(201, OrgAssignmentSchema)
     def post(self, data):
         """Assign a staff member (HR, administrators). Open-ended: the previous current
         assignment ends the day before."""
-        _require(*HR)
         _check_refs(
             site_id=data["site_id"],
             window_id=data.get("window_id"),
@@ -482,38 +436,30 @@ class AssignmentsView(MethodView):
             staff_id=data["staff_member_id"],
         )
         member = db.session.get(StaffMember, data.pop("staff_member_id"))
-        try:
-            assignment = services.assign(db.session, current_user, member, **data)
-        except OrgError as exc:
-            _domain_error(exc)
-        db.session.commit()
+        assignment = services.assign(db.session, current_user, member, **data)
         return assignment
 
 
 @assignments_blp.route("/<int:assignment_id>")
 class AssignmentView(MethodView):
+    @roles_required(*READ)
     @assignments_blp.response(200, OrgAssignmentSchema)
     def get(self, assignment_id: int):
         """Read one assignment."""
-        _require(*READ)
         return _get(Assignment, assignment_id)
 
+    @roles_required(*HR)
     @assignments_blp.arguments(OrgAssignmentUpdateSchema)
     @assignments_blp.response(200, OrgAssignmentSchema)
     def patch(self, data, assignment_id: int):
         """Correct or end an assignment (HR, administrators)."""
-        _require(*HR)
         assignment = _get(Assignment, assignment_id)
         _check_refs(
             site_id=data.get("site_id"),
             window_id=data.get("window_id"),
             post_id=data.get("post_id"),
         )
-        try:
-            services.update_assignment(db.session, current_user, assignment, **data)
-        except OrgError as exc:
-            _domain_error(exc)
-        db.session.commit()
+        services.update_assignment(db.session, current_user, assignment, **data)
         return assignment
 
 
@@ -522,12 +468,12 @@ class AssignmentView(MethodView):
 
 @leave_blp.route("")
 class LeaveListView(MethodView):
+    @roles_required(*READ)
     @leave_blp.arguments(OrgLeaveQuerySchema, location="query")
     @leave_blp.response(200, OrgLeaveSchema(many=True))
     @leave_blp.paginate()
     def get(self, args, pagination_parameters):
         """List leave of staff members in the caller's scope."""
-        _require(*READ)
         stmt = (
             sa.select(Leave)
             .join(StaffMember, StaffMember.id == Leave.staff_member_id)
@@ -554,38 +500,30 @@ class LeaveListView(MethodView):
             stmt = stmt.where(Leave.starts_on <= args["date_to"])
         return _page(stmt, pagination_parameters)
 
+    @roles_required(*HR)
     @leave_blp.arguments(OrgLeaveSchema)
     @leave_blp.response(201, OrgLeaveSchema)
     def post(self, data):
         """Record approved leave (HR, administrators)."""
-        _require(*HR)
         _check_refs(staff_id=data["staff_member_id"])
         member = db.session.get(StaffMember, data.pop("staff_member_id"))
-        try:
-            leave = services.create_leave(db.session, current_user, member, **data)
-        except OrgError as exc:
-            _domain_error(exc)
-        db.session.commit()
+        leave = services.create_leave(db.session, current_user, member, **data)
         return leave
 
 
 @leave_blp.route("/<int:leave_id>")
 class LeaveView(MethodView):
+    @roles_required(*READ)
     @leave_blp.response(200, OrgLeaveSchema)
     def get(self, leave_id: int):
         """Read one leave record."""
-        _require(*READ)
         return _get(Leave, leave_id, lambda leave: leave.staff_member.site_id)
 
+    @roles_required(*HR)
     @leave_blp.arguments(OrgLeaveUpdateSchema)
     @leave_blp.response(200, OrgLeaveSchema)
     def patch(self, data, leave_id: int):
         """Change leave dates or reason (HR, administrators)."""
-        _require(*HR)
         leave = _get(Leave, leave_id, lambda leave: leave.staff_member.site_id)
-        try:
-            services.update_leave(db.session, current_user, leave, **data)
-        except OrgError as exc:
-            _domain_error(exc)
-        db.session.commit()
+        services.update_leave(db.session, current_user, leave, **data)
         return leave

@@ -23,10 +23,11 @@ from openpyxl.utils.datetime import from_excel
 from sqlalchemy.orm import Session
 
 from ..audit import record
+from ..domain import N_ as _
+from ..domain import DomainError
 from ..models import STAFF_STATUSES, Post, Site, StaffMember, User, Window
 from .services import (
     PHONE_RE,
-    OrgError,
     assign,
     create_staff,
     current_assignment,
@@ -38,11 +39,6 @@ logger = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
-
-
-def _(message: str) -> str:
-    """Marks a msgid for extraction; the page translates it."""
-    return message
 
 
 # key -> (Chinese header used in the template, accepted header spellings)
@@ -71,13 +67,24 @@ STATUS_WORDS = {
 }
 
 
-class RosterFileError(ValueError):
+class RosterFileError(DomainError):
     """The file as a whole cannot be read (not xlsx, corrupt, too large, headers missing)."""
 
     def __init__(self, message: str, **params: Any) -> None:
-        self.message = message
-        self.params = params
-        super().__init__(message % params if params else message)
+        super().__init__("org.roster_file", message, field="file", **params)
+
+
+class RosterRowsError(DomainError):
+    """Some rows break a rule; nothing is imported. `details` lists (msgid, params) per row, with
+    the spreadsheet row number in params["row"]."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(
+            "org.roster_rows",
+            _("Nothing was imported: fix the rows listed below and upload again."),
+            details=[(e.message, {**e.params, "row": e.row}) for e in errors],
+        )
+        self.rows = errors
 
 
 @dataclass
@@ -110,11 +117,6 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 def _norm_header(value: Any) -> str:
@@ -402,23 +404,21 @@ def import_roster(
 ) -> ImportResult:
     """Validate every row, then apply all of them; on any error nothing is written.
 
-    Raises RosterFileError when the file itself is unusable. When `result.errors` is not empty the
-    caller must roll back (nothing has been written when validation fails; a rule broken while
-    applying is reported the same way, and then earlier rows are in the transaction).
+    Raises RosterFileError when the file itself is unusable and RosterRowsError listing every bad
+    row otherwise (a rule broken while applying is reported the same way; the caller's unit of
+    work then rolls back the rows applied before it).
     """
     today = today or date.today()
     rows = read_rows(data)
     result = ImportResult(rows=len(rows))
     plans, errors = validate_rows(session, rows, scope)
     if errors:
-        result.errors = errors
-        return result
+        raise RosterRowsError(errors)
     for plan in plans:
         try:
             outcome = _apply(session, actor, plan, today)
-        except OrgError as exc:
-            result.errors.append(RowError(plan.row, exc.message, exc.params))
-            return result
+        except DomainError as exc:
+            raise RosterRowsError([RowError(plan.row, exc.message, exc.params)]) from exc
         setattr(result, outcome, getattr(result, outcome) + 1)
     record(
         session,

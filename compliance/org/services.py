@@ -1,8 +1,8 @@
 """Organisation rules: sites, windows, posts, staff members, assignments, leave and conflicts.
 
 Plain functions taking `(session, actor, ...)`; they flush and never commit, and every write is
-audited in the caller's transaction. A refused change raises `OrgError` whose message is an English
-msgid (translated by the page or the API that shows it).
+audited in the caller's transaction. A refused change raises `DomainError` (`ConflictError` when it
+clashes with existing records) whose message is an English msgid, translated where it is shown.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..audit import record, snapshot
+from ..domain import N_ as _
+from ..domain import ConflictError, DomainError
 from ..models import (
     SITE_KINDS,
     STAFF_STATUSES,
@@ -39,33 +41,6 @@ PHONE_RE = re.compile(r"^[0-9+\-() ]{5,32}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$")
 
 
-def _(message: str) -> str:
-    """Marks a msgid for extraction; the page or API translates it when showing the error."""
-    return message
-
-
-class OrgError(ValueError):
-    """A user-facing reason an organisation change was refused.
-
-    `message` is an English msgid with `%(name)s` placeholders filled from `params`; `field` names
-    the input at fault when there is one; `kind` is "conflict" (clashes with existing records,
-    HTTP 409) or "invalid" (the request itself is wrong, HTTP 400).
-    """
-
-    def __init__(
-        self, message: str, *, field: str | None = None, kind: str = "invalid", **params: Any
-    ) -> None:
-        self.message = message
-        self.params = params
-        self.field = field
-        self.kind = kind
-        super().__init__(message % params if params else message)
-
-    @property
-    def status(self) -> int:
-        return 409 if self.kind == "conflict" else 400
-
-
 # --------------------------------------------------------------------------- helpers
 
 
@@ -81,13 +56,14 @@ def _optional(value: str | None) -> str | None:
 def _require(value: str | None, field: str, message: str) -> str:
     value = _clean(value)
     if not value:
-        raise OrgError(message, field=field)
+        raise DomainError("org.required", message, field=field)
     return value
 
 
 def _check_code(code: str, field: str = "code") -> str:
     if not CODE_RE.match(code):
-        raise OrgError(
+        raise DomainError(
+            "org.code_format",
             _("A code may only contain letters, digits, '-', '_' and '.' (at most 32)."),
             field=field,
         )
@@ -108,7 +84,7 @@ def _insert(
         logger.info(
             "insert of %s refused by the database: %s", type(obj).__name__, type(exc.orig).__name__
         )
-        raise OrgError(message, field=field, kind="conflict", **params) from exc
+        raise ConflictError("org.duplicate", message, field=field, **params) from exc
 
 
 def _changed(obj: Any, values: dict) -> dict:
@@ -129,26 +105,30 @@ def _check_site_parent(
     session: Session, site: Site | None, kind: str, parent_id: int | None
 ) -> None:
     if kind not in SITE_KINDS:
-        raise OrgError(_("Unknown kind of site."), field="kind")
+        raise DomainError("org.unknown_kind_site", _("Unknown kind of site."), field="kind")
     if parent_id is None:
         return
     parent = session.get(Site, parent_id)
     if parent is None:
-        raise OrgError(_("The parent site does not exist."), field="parent_id")
+        raise DomainError(
+            "org.parent_site_unknown", _("The parent site does not exist."), field="parent_id"
+        )
     if site is not None and site.id is not None:
         # Walk up from the new parent: meeting the site itself would close a loop.
         seen: set[int] = set()
         node: Site | None = parent
         while node is not None and node.id not in seen:
             if node.id == site.id:
-                raise OrgError(
+                raise DomainError(
+                    "org.site_cycle",
                     _("A site cannot be placed under itself or one of its own sub-sites."),
                     field="parent_id",
                 )
             seen.add(node.id)
             node = node.parent
     if SITE_RANK[parent.kind] >= SITE_RANK[kind]:
-        raise OrgError(
+        raise DomainError(
+            "org.site_kind_order",
             _(
                 "This kind of site cannot be placed under that parent: a centre is at the top, "
                 "halls below centres, stations below centres or halls."
@@ -169,12 +149,15 @@ def create_site(
     timezone: str = "Asia/Shanghai",
     is_active: bool = True,
 ) -> Site:
-    """Create a site. Raises OrgError (bad or duplicate code, unknown parent, wrong tree order)."""
+    """Create a site. Raises DomainError (bad or duplicate code, unknown parent, wrong tree order)."""
     code = _check_code(_require(code, "code", _("The code is required.")))
     name = _require(name, "name", _("The name is required."))
     if session.scalar(sa.select(Site.id).where(Site.code == code)):
-        raise OrgError(
-            _("A site with code %(code)s already exists."), field="code", kind="conflict", code=code
+        raise ConflictError(
+            "org.site_code_exists",
+            _("A site with code %(code)s already exists."),
+            field="code",
+            code=code,
         )
     _check_site_parent(session, None, kind, parent_id)
     site = Site(
@@ -195,24 +178,27 @@ def create_site(
 def update_site(session: Session, actor: User | None, site: Site, **values: Any) -> Site:
     """Change a site (code, name, kind, parent_id, address, timezone, is_active).
 
-    Raises OrgError: duplicate code, a parent that is the site itself or below it, a kind that
+    Raises DomainError: duplicate code, a parent that is the site itself or below it, a kind that
     does not fit the tree (centre > hall > station).
     """
     allowed = {"code", "name", "kind", "parent_id", "address", "timezone", "is_active"}
     unknown = set(values) - allowed
     if unknown:
-        raise OrgError(
-            _("Unknown field: %(name)s"), field=sorted(unknown)[0], name=sorted(unknown)[0]
+        raise DomainError(
+            "org.unknown_field_name",
+            _("Unknown field: %(name)s"),
+            field=sorted(unknown)[0],
+            name=sorted(unknown)[0],
         )
     if "code" in values:
         values["code"] = _check_code(_require(values["code"], "code", _("The code is required.")))
         if session.scalar(
             sa.select(Site.id).where(Site.code == values["code"], Site.id != site.id)
         ):
-            raise OrgError(
+            raise ConflictError(
+                "org.site_code_exists",
                 _("A site with code %(code)s already exists."),
                 field="code",
-                kind="conflict",
                 code=values["code"],
             )
     if "name" in values:
@@ -225,7 +211,11 @@ def update_site(session: Session, actor: User | None, site: Site, **values: Any)
     if "kind" in values:
         child_kinds = session.scalars(sa.select(Site.kind).where(Site.parent_id == site.id)).all()
         if any(SITE_RANK[c] <= SITE_RANK[kind] for c in child_kinds):
-            raise OrgError(_("This kind does not fit the sites below this one."), field="kind")
+            raise DomainError(
+                "org.kind_does_not_fit",
+                _("This kind does not fit the sites below this one."),
+                field="kind",
+            )
     before = _changed(site, values)
     if before:
         session.flush()
@@ -245,14 +235,17 @@ def create_window(
     name: str,
     is_active: bool = True,
 ) -> Window:
-    """Create a window at a site. Raises OrgError (unknown site, duplicate code at the site)."""
+    """Create a window at a site. Raises DomainError (unknown site, duplicate code at the site)."""
     if session.get(Site, site_id) is None:
-        raise OrgError(_("The site does not exist."), field="site_id")
+        raise DomainError("org.site_unknown", _("The site does not exist."), field="site_id")
     code = _check_code(_require(code, "code", _("The code is required.")))
     name = _require(name, "name", _("The name is required."))
     if session.scalar(sa.select(Window.id).where(Window.site_id == site_id, Window.code == code)):
-        raise OrgError(
-            _("This site already has a window %(code)s."), field="code", kind="conflict", code=code
+        raise ConflictError(
+            "org.window_code_exists",
+            _("This site already has a window %(code)s."),
+            field="code",
+            code=code,
         )
     window = Window(site_id=site_id, code=code, name=name, is_active=is_active)
     _insert(session, window, _("This site already has a window %(code)s."), "code", code=code)
@@ -261,10 +254,10 @@ def create_window(
 
 
 def update_window(session: Session, actor: User | None, window: Window, **values: Any) -> Window:
-    """Change a window (site_id, code, name, is_active). Raises OrgError like create_window."""
+    """Change a window (site_id, code, name, is_active). Raises DomainError like create_window."""
     site_id = values.get("site_id", window.site_id)
     if site_id != window.site_id and session.get(Site, site_id) is None:
-        raise OrgError(_("The site does not exist."), field="site_id")
+        raise DomainError("org.site_unknown", _("The site does not exist."), field="site_id")
     if "code" in values:
         values["code"] = _check_code(_require(values["code"], "code", _("The code is required.")))
     if "name" in values:
@@ -275,8 +268,11 @@ def update_window(session: Session, actor: User | None, window: Window, **values
             Window.site_id == site_id, Window.code == code, Window.id != window.id
         )
     ):
-        raise OrgError(
-            _("This site already has a window %(code)s."), field="code", kind="conflict", code=code
+        raise ConflictError(
+            "org.window_code_exists",
+            _("This site already has a window %(code)s."),
+            field="code",
+            code=code,
         )
     before = _changed(
         window, {k: v for k, v in values.items() if k in {"site_id", "code", "name", "is_active"}}
@@ -299,12 +295,15 @@ def create_post(
     is_key: bool = False,
     description: str | None = None,
 ) -> Post:
-    """Create a post. Raises OrgError (bad or duplicate code, missing name)."""
+    """Create a post. Raises DomainError (bad or duplicate code, missing name)."""
     code = _check_code(_require(code, "code", _("The code is required.")))
     name = _require(name, "name", _("The name is required."))
     if session.scalar(sa.select(Post.id).where(Post.code == code)):
-        raise OrgError(
-            _("A post with code %(code)s already exists."), field="code", kind="conflict", code=code
+        raise ConflictError(
+            "org.post_code_exists",
+            _("A post with code %(code)s already exists."),
+            field="code",
+            code=code,
         )
     post = Post(code=code, name=name, is_key=is_key, description=_optional(description))
     _insert(session, post, _("A post with code %(code)s already exists."), "code", code=code)
@@ -313,16 +312,16 @@ def create_post(
 
 
 def update_post(session: Session, actor: User | None, post: Post, **values: Any) -> Post:
-    """Change a post (code, name, is_key, description). Raises OrgError like create_post."""
+    """Change a post (code, name, is_key, description). Raises DomainError like create_post."""
     if "code" in values:
         values["code"] = _check_code(_require(values["code"], "code", _("The code is required.")))
         if session.scalar(
             sa.select(Post.id).where(Post.code == values["code"], Post.id != post.id)
         ):
-            raise OrgError(
+            raise ConflictError(
+                "org.post_code_exists",
                 _("A post with code %(code)s already exists."),
                 field="code",
-                kind="conflict",
                 code=values["code"],
             )
     if "name" in values:
@@ -347,33 +346,43 @@ def _check_staff_values(session: Session, values: dict, staff_id: int | None) ->
             values["staff_no"], "staff_no", _("The staff number is required.")
         )
         if len(values["staff_no"]) > 32:
-            raise OrgError(
-                _("The staff number is too long (at most 32 characters)."), field="staff_no"
+            raise DomainError(
+                "org.staff_number_too_long",
+                _("The staff number is too long (at most 32 characters)."),
+                field="staff_no",
             )
         clash = sa.select(StaffMember.id).where(StaffMember.staff_no == values["staff_no"])
         if staff_id is not None:
             clash = clash.where(StaffMember.id != staff_id)
         if session.scalar(clash):
-            raise OrgError(
+            raise ConflictError(
+                "org.staff_number_used",
                 _("Staff number %(staff_no)s is already used."),
                 field="staff_no",
-                kind="conflict",
                 staff_no=values["staff_no"],
             )
     if "name" in values:
         values["name"] = _require(values["name"], "name", _("The name is required."))
         if len(values["name"]) > 64:
-            raise OrgError(_("The name is too long (at most 64 characters)."), field="name")
+            raise DomainError(
+                "org.name_too_long",
+                _("The name is too long (at most 64 characters)."),
+                field="name",
+            )
     if "phone" in values:
         values["phone"] = _optional(values["phone"])
         if values["phone"] and not PHONE_RE.match(values["phone"]):
-            raise OrgError(_("The phone number is not valid."), field="phone")
+            raise DomainError(
+                "org.phone_number_not_valid", _("The phone number is not valid."), field="phone"
+            )
     if "hired_on" in values and not isinstance(values["hired_on"], date):
-        raise OrgError(_("The hire date is required."), field="hired_on")
+        raise DomainError(
+            "org.hire_date_required", _("The hire date is required."), field="hired_on"
+        )
     if "status" in values and values["status"] not in STAFF_STATUSES:
-        raise OrgError(_("Unknown status."), field="status")
+        raise DomainError("org.unknown_status", _("Unknown status."), field="status")
     if "site_id" in values and session.get(Site, values["site_id"]) is None:
-        raise OrgError(_("The site does not exist."), field="site_id")
+        raise DomainError("org.site_unknown", _("The site does not exist."), field="site_id")
 
 
 def create_staff(
@@ -387,7 +396,7 @@ def create_staff(
     phone: str | None = None,
     status: str = "active",
 ) -> StaffMember:
-    """Create a staff member. Raises OrgError (duplicate staff number, bad phone/status/site)."""
+    """Create a staff member. Raises DomainError (duplicate staff number, bad phone/status/site)."""
     values = {
         "staff_no": staff_no,
         "name": name,
@@ -421,7 +430,7 @@ def update_staff(
     """Change a staff member (staff_no, name, phone, hired_on, status, site_id).
 
     Setting the status to "left" ends the current assignment on `today` (never before the day it
-    started). Raises OrgError (duplicate staff number, bad phone/status/site).
+    started). Raises DomainError (duplicate staff number, bad phone/status/site).
     """
     values = {
         k: v
@@ -477,15 +486,21 @@ def _check_assignment_refs(
     session: Session, post_id: int, site_id: int, window_id: int | None
 ) -> None:
     if session.get(Post, post_id) is None:
-        raise OrgError(_("The post does not exist."), field="post_id")
+        raise DomainError("org.post_unknown", _("The post does not exist."), field="post_id")
     if session.get(Site, site_id) is None:
-        raise OrgError(_("The site does not exist."), field="site_id")
+        raise DomainError("org.site_unknown", _("The site does not exist."), field="site_id")
     if window_id is not None:
         window = session.get(Window, window_id)
         if window is None:
-            raise OrgError(_("The window does not exist."), field="window_id")
+            raise DomainError(
+                "org.window_unknown", _("The window does not exist."), field="window_id"
+            )
         if window.site_id != site_id:
-            raise OrgError(_("The window is not at the chosen site."), field="window_id")
+            raise DomainError(
+                "org.window_not_chosen_site",
+                _("The window is not at the chosen site."),
+                field="window_id",
+            )
 
 
 def assign(
@@ -503,23 +518,29 @@ def assign(
     """Give a staff member a post (and usually a window) from `started_on`.
 
     An open-ended assignment becomes the current one: the previous current assignment ends the
-    day before. A staff member's home site follows their current assignment. Raises OrgError when
+    day before. A staff member's home site follows their current assignment. Raises DomainError when
     the dates are out of order, the new assignment would not start after the current one, the
     range overlaps another assignment, or a post/site/window is unknown or mismatched.
     """
     if not isinstance(started_on, date):
-        raise OrgError(_("The start date is required."), field="started_on")
+        raise DomainError(
+            "org.start_date_required", _("The start date is required."), field="started_on"
+        )
     if ended_on is not None and ended_on < started_on:
-        raise OrgError(_("The end date is before the start date."), field="ended_on")
+        raise DomainError(
+            "org.end_date_before_start",
+            _("The end date is before the start date."),
+            field="ended_on",
+        )
     _check_assignment_refs(session, post_id, site_id, window_id)
     current = current_assignment(session, member.id)
     ended_previous = None
     if ended_on is None and current is not None:
         if current.started_on >= started_on:
-            raise OrgError(
+            raise ConflictError(
+                "org.new_assignment_start_after",
                 _("The new assignment must start after the current one, which started on %(day)s."),
                 field="started_on",
-                kind="conflict",
                 day=current.started_on.isoformat(),
             )
         ended_previous = current
@@ -531,10 +552,10 @@ def assign(
         exclude_ids=[ended_previous.id] if ended_previous else [],
     )
     if clash is not None:
-        raise OrgError(
+        raise ConflictError(
+            "org.assignment_overlap",
             _("The dates overlap another assignment (%(start)s to %(end)s)."),
             field="started_on",
-            kind="conflict",
             start=clash.started_on.isoformat(),
             end=clash.ended_on.isoformat() if clash.ended_on else "-",
         )
@@ -564,9 +585,13 @@ def assign(
 def end_assignment(
     session: Session, actor: User | None, assignment: Assignment, ended_on: date
 ) -> Assignment:
-    """End an assignment on `ended_on` (inclusive). Raises OrgError if it would end before it starts."""
+    """End an assignment on `ended_on` (inclusive). Raises DomainError if it would end before it starts."""
     if ended_on < assignment.started_on:
-        raise OrgError(_("The end date is before the start date."), field="ended_on")
+        raise DomainError(
+            "org.end_date_before_start",
+            _("The end date is before the start date."),
+            field="ended_on",
+        )
     before = snapshot(assignment)
     assignment.ended_on = ended_on
     session.flush()
@@ -579,7 +604,7 @@ def update_assignment(
 ) -> Assignment:
     """Correct an assignment (post_id, site_id, window_id, started_on, ended_on, note).
 
-    Raises OrgError when the dates are out of order, overlap another assignment of the same
+    Raises DomainError when the dates are out of order, overlap another assignment of the same
     person, or would leave two current assignments.
     """
     values = {
@@ -595,24 +620,30 @@ def update_assignment(
     started_on = values.get("started_on", assignment.started_on)
     ended_on = values.get("ended_on", assignment.ended_on)
     if not isinstance(started_on, date):
-        raise OrgError(_("The start date is required."), field="started_on")
+        raise DomainError(
+            "org.start_date_required", _("The start date is required."), field="started_on"
+        )
     if ended_on is not None and ended_on < started_on:
-        raise OrgError(_("The end date is before the start date."), field="ended_on")
+        raise DomainError(
+            "org.end_date_before_start",
+            _("The end date is before the start date."),
+            field="ended_on",
+        )
     _check_assignment_refs(session, post_id, site_id, window_id)
     clash = _overlapping(
         session, assignment.staff_member_id, started_on, ended_on, exclude_ids=[assignment.id]
     )
     if clash is not None:
         if clash.ended_on is None and ended_on is None:
-            raise OrgError(
+            raise ConflictError(
+                "org.staff_member_current_assignment",
                 _("This staff member already has a current assignment."),
                 field="ended_on",
-                kind="conflict",
             )
-        raise OrgError(
+        raise ConflictError(
+            "org.assignment_overlap",
             _("The dates overlap another assignment (%(start)s to %(end)s)."),
             field="started_on",
-            kind="conflict",
             start=clash.started_on.isoformat(),
             end=clash.ended_on.isoformat() if clash.ended_on else "-",
         )
@@ -635,14 +666,24 @@ def _check_leave(
     leave_id: int | None,
 ) -> str:
     if not isinstance(starts_on, date):
-        raise OrgError(_("The first day is required."), field="starts_on")
+        raise DomainError(
+            "org.first_day_required", _("The first day is required."), field="starts_on"
+        )
     if not isinstance(ends_on, date):
-        raise OrgError(_("The last day is required."), field="ends_on")
+        raise DomainError("org.last_day_required", _("The last day is required."), field="ends_on")
     if ends_on < starts_on:
-        raise OrgError(_("The last day of leave is before the first day."), field="ends_on")
+        raise DomainError(
+            "org.last_day_leave_before",
+            _("The last day of leave is before the first day."),
+            field="ends_on",
+        )
     reason = _require(reason, "reason", _("The reason is required."))
     if len(reason) > 200:
-        raise OrgError(_("The reason is too long (at most 200 characters)."), field="reason")
+        raise DomainError(
+            "org.reason_too_long",
+            _("The reason is too long (at most 200 characters)."),
+            field="reason",
+        )
     query = sa.select(Leave).where(
         Leave.staff_member_id == staff_member_id,
         Leave.starts_on <= ends_on,
@@ -652,10 +693,10 @@ def _check_leave(
         query = query.where(Leave.id != leave_id)
     clash = session.scalars(query.limit(1)).first()
     if clash is not None:
-        raise OrgError(
+        raise ConflictError(
+            "org.leave_overlap",
             _("This overlaps leave already recorded (%(start)s to %(end)s)."),
             field="starts_on",
-            kind="conflict",
             start=clash.starts_on.isoformat(),
             end=clash.ends_on.isoformat(),
         )
@@ -671,7 +712,7 @@ def create_leave(
     ends_on: date,
     reason: str,
 ) -> Leave:
-    """Record approved leave (inclusive dates). Raises OrgError (dates out of order, overlap,
+    """Record approved leave (inclusive dates). Raises DomainError (dates out of order, overlap,
     missing reason)."""
     reason = _check_leave(session, member.id, starts_on, ends_on, reason, None)
     leave = Leave(
@@ -688,7 +729,7 @@ def create_leave(
 
 
 def update_leave(session: Session, actor: User | None, leave: Leave, **values: Any) -> Leave:
-    """Change leave dates or reason. Raises OrgError like create_leave."""
+    """Change leave dates or reason. Raises DomainError like create_leave."""
     starts_on = values.get("starts_on", leave.starts_on)
     ends_on = values.get("ends_on", leave.ends_on)
     reason = _check_leave(
@@ -720,25 +761,33 @@ def create_conflict(
 ) -> Conflict:
     """Record a conflict of interest (回避) between two staff members, lower id first.
 
-    Raises OrgError (same person twice, unknown person, unknown kind, already recorded).
+    Raises DomainError (same person twice, unknown person, unknown kind, already recorded).
     """
     if staff_a_id == staff_b_id:
-        raise OrgError(_("A conflict needs two different staff members."), field="staff_b")
+        raise DomainError(
+            "org.conflict_needs_two_different",
+            _("A conflict needs two different staff members."),
+            field="staff_b",
+        )
     found = set(
         session.scalars(
             sa.select(StaffMember.id).where(StaffMember.id.in_([staff_a_id, staff_b_id]))
         )
     )
     if found != {staff_a_id, staff_b_id}:
-        raise OrgError(_("The staff member does not exist."), field="staff_b")
+        raise DomainError(
+            "org.staff_member_unknown", _("The staff member does not exist."), field="staff_b"
+        )
     if kind not in CONFLICT_KINDS:
-        raise OrgError(_("Unknown kind of conflict."), field="kind")
+        raise DomainError("org.unknown_kind_conflict", _("Unknown kind of conflict."), field="kind")
     reason = _require(reason, "reason", _("The reason is required."))
     low, high = sorted((staff_a_id, staff_b_id))
     if session.scalar(
         sa.select(Conflict.id).where(Conflict.staff_a_id == low, Conflict.staff_b_id == high)
     ):
-        raise OrgError(_("This conflict is already recorded."), field="staff_b", kind="conflict")
+        raise ConflictError(
+            "org.conflict_recorded", _("This conflict is already recorded."), field="staff_b"
+        )
     conflict = Conflict(
         staff_a_id=low,
         staff_b_id=high,
@@ -754,9 +803,9 @@ def create_conflict(
 def update_conflict(
     session: Session, actor: User | None, conflict: Conflict, *, kind: str, reason: str
 ) -> Conflict:
-    """Change the kind or reason of a recorded conflict. Raises OrgError."""
+    """Change the kind or reason of a recorded conflict. Raises DomainError."""
     if kind not in CONFLICT_KINDS:
-        raise OrgError(_("Unknown kind of conflict."), field="kind")
+        raise DomainError("org.unknown_kind_conflict", _("Unknown kind of conflict."), field="kind")
     reason = _require(reason, "reason", _("The reason is required."))[:200]
     before = _changed(conflict, {"kind": kind, "reason": reason})
     if before:

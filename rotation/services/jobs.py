@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from compliance.audit import record, snapshot
 from compliance.models import Assignment, User, UserRole
 from compliance.settings import get_setting
+from training.errors import TrainingError
+from training.public import create_handover_pairing
 
 from ..models import (
     RotationMove,
@@ -32,8 +34,6 @@ def execute_due_moves(session: Session, run_on: date, actor: User | None = None)
     mentors the successor (a handover pairing in training). A move executes once; a group whose
     people changed assignment since approval is blocked, not half-done.
     """
-    from training.services import TrainingError, create_handover_pairing
-
     query = (
         sa.select(RotationMove)
         .join(RotationPlan)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from compliance.audit import record, snapshot
 from compliance.models import Post, StaffMember, User, UserRole
 from compliance.settings import get_setting
+from training.public import completed_courses  # noqa: F401  (re-exported)
 
 from ..models import (
     PostCheckPair,
@@ -71,30 +72,6 @@ def policies(session: Session) -> dict[int, Policy]:
                 True,
             )
     return out
-
-
-def completed_courses(session: Session, staff_ids) -> dict[int, frozenset[int]]:
-    """Completed course ids of several people in one query: the bulk form of
-    `training.services.completed_course_ids` (same rule: attended, session not cancelled)."""
-    from training.models import ATTENDED_STATUSES, SessionAttendee, TrainingSession
-
-    out: dict[int, set[int]] = defaultdict(set)
-    staff_ids = list(staff_ids)
-    for start in range(0, len(staff_ids), 5000):
-        chunk = staff_ids[start : start + 5000]
-        rows = session.execute(
-            sa.select(SessionAttendee.staff_member_id, TrainingSession.course_id)
-            .join(TrainingSession, SessionAttendee.session_id == TrainingSession.id)
-            .where(
-                SessionAttendee.staff_member_id.in_(chunk),
-                SessionAttendee.status.in_(ATTENDED_STATUSES),
-                TrainingSession.status != "cancelled",
-            )
-            .distinct()
-        )
-        for staff_id, course_id in rows:
-            out[staff_id].add(course_id)
-    return {staff_id: frozenset(out.get(staff_id, ())) for staff_id in staff_ids}
 
 
 def qualifications(session: Session) -> dict[int, dict[str, set[int]]]:

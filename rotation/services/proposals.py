@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from compliance.audit import record, snapshot
 from compliance.models import Assignment, Conflict, Post, StaffMember, User
 from compliance.settings import get_setting
+from training import public as training_public
 
 from .. import planner
 from ..models import (
@@ -209,13 +210,7 @@ def build_instance(
     course_names = {}
     all_courses = {c for q in quals.values() for group in q.values() for c in group}
     if all_courses:
-        from training.models import Course
-
-        course_names = dict(
-            session.execute(
-                sa.select(Course.id, Course.title).where(Course.id.in_(list(all_courses)))
-            ).all()
-        )
+        course_names = training_public.course_titles(session, all_courses)
     inst = Instance(
         planning_on,
         people,

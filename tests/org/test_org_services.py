@@ -9,9 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from compliance.db import db
+from compliance.domain import DomainError
+from compliance.errors import status_of
 from compliance.models import Assignment, AuditEvent, Conflict
 from compliance.org import services
-from compliance.org.services import OrgError
 
 D = date(2026, 3, 1)
 
@@ -56,7 +57,7 @@ def test_new_assignment_ends_the_previous_one_the_day_before(org, actor, make_st
 
 def test_new_assignment_must_start_after_the_current_one(org, actor, make_staff):
     member = make_staff(site=org.centre, post=org.post, started_on=D)
-    with pytest.raises(OrgError) as err:
+    with pytest.raises(DomainError) as err:
         services.assign(
             db.session, actor, member, post_id=org.post.id, site_id=org.centre.id, started_on=D
         )
@@ -80,7 +81,7 @@ def test_overlapping_past_assignment_is_refused(org, actor, make_staff):
         started_on=D - timedelta(days=100),
         ended_on=D - timedelta(days=50),
     )
-    with pytest.raises(OrgError, match="overlap"):
+    with pytest.raises(DomainError, match="overlap"):
         services.assign(
             db.session,
             actor,
@@ -113,13 +114,13 @@ def test_reopening_an_ended_assignment_is_refused_while_another_is_current(org, 
         started_on=D - timedelta(days=100),
         ended_on=D - timedelta(days=50),
     )
-    with pytest.raises(OrgError):
+    with pytest.raises(DomainError):
         services.update_assignment(db.session, actor, old, ended_on=None)
 
 
 def test_window_must_belong_to_the_assignment_site(org, actor, make_staff):
     member = make_staff(site=org.centre, assign=False)
-    with pytest.raises(OrgError) as err:
+    with pytest.raises(DomainError) as err:
         services.assign(
             db.session,
             actor,
@@ -152,7 +153,7 @@ def test_overlapping_leave_for_the_same_person_is_refused(org, actor, make_staff
     services.create_leave(
         db.session, actor, member, starts_on=D, ends_on=D + timedelta(days=4), reason="年休假"
     )
-    with pytest.raises(OrgError) as err:
+    with pytest.raises(DomainError) as err:
         services.create_leave(
             db.session,
             actor,
@@ -176,7 +177,7 @@ def test_overlapping_leave_for_the_same_person_is_refused(org, actor, make_staff
 
 def test_leave_must_not_end_before_it_starts(org, actor, make_staff):
     member = make_staff(site=org.centre)
-    with pytest.raises(OrgError) as err:
+    with pytest.raises(DomainError) as err:
         services.create_leave(
             db.session, actor, member, starts_on=D, ends_on=D - timedelta(days=1), reason="年休假"
         )
@@ -194,7 +195,7 @@ def test_moving_leave_onto_other_leave_is_refused(org, actor, make_staff):
         ends_on=D + timedelta(days=3),
         reason="b",
     )
-    with pytest.raises(OrgError):
+    with pytest.raises(DomainError):
         services.update_leave(db.session, actor, first, ends_on=D + timedelta(days=3))
 
 
@@ -206,9 +207,9 @@ def test_a_site_cannot_become_its_own_ancestor(make_site, actor):
     station = services.create_site(
         db.session, actor, code="ST1", name="驿站", kind="station", parent_id=hall.id
     )
-    with pytest.raises(OrgError, match="under itself"):
+    with pytest.raises(DomainError, match="under itself"):
         services.update_site(db.session, actor, hall, parent_id=station.id)
-    with pytest.raises(OrgError, match="under itself"):
+    with pytest.raises(DomainError, match="under itself"):
         services.update_site(db.session, actor, hall, parent_id=hall.id)
     assert hall.parent_id == centre.id
 
@@ -218,15 +219,15 @@ def test_site_tree_goes_centre_hall_station(actor):
     station = services.create_site(
         db.session, actor, code="ST2", name="驿站", kind="station", parent_id=centre.id
     )
-    with pytest.raises(OrgError):
+    with pytest.raises(DomainError):
         services.create_site(
             db.session, actor, code="H2", name="片区", kind="hall", parent_id=station.id
         )
-    with pytest.raises(OrgError):
+    with pytest.raises(DomainError):
         services.create_site(
             db.session, actor, code="C3", name="中心", kind="centre", parent_id=centre.id
         )
-    with pytest.raises(OrgError) as err:
+    with pytest.raises(DomainError) as err:
         services.create_site(db.session, actor, code="C2", name="重复", kind="centre")
     assert err.value.kind == "conflict"
 
@@ -235,12 +236,12 @@ def test_staff_number_is_unique(org, actor):
     services.create_staff(
         db.session, actor, staff_no="X001", name="张三", hired_on=D, site_id=org.centre.id
     )
-    with pytest.raises(OrgError) as err:
+    with pytest.raises(DomainError) as err:
         services.create_staff(
             db.session, actor, staff_no="X001", name="李四", hired_on=D, site_id=org.centre.id
         )
-    assert err.value.field == "staff_no" and err.value.status == 409
-    with pytest.raises(OrgError) as err:
+    assert err.value.field == "staff_no" and status_of(err.value) == 409
+    with pytest.raises(DomainError) as err:
         services.create_staff(
             db.session,
             actor,
@@ -268,10 +269,10 @@ def test_conflict_is_stored_lower_id_first_and_only_once(org, actor, make_staff)
         db.session, actor, b.id, a.id, kind="relative", reason="夫妻"
     )
     assert (conflict.staff_a_id, conflict.staff_b_id) == (a.id, b.id)
-    with pytest.raises(OrgError) as err:
+    with pytest.raises(DomainError) as err:
         services.create_conflict(db.session, actor, a.id, b.id, reason="again")
     assert err.value.kind == "conflict"
-    with pytest.raises(OrgError):
+    with pytest.raises(DomainError):
         services.create_conflict(db.session, actor, a.id, a.id, reason="self")
     assert db.session.scalar(sa.select(sa.func.count(Conflict.id))) == 1
 
@@ -365,7 +366,7 @@ def test_a_clash_that_slips_past_the_checks_is_a_refusal_not_a_crash(org, actor)
     from compliance.models import Post
 
     # As if a concurrent transaction had committed the same code between check and insert.
-    with pytest.raises(OrgError) as err:
+    with pytest.raises(DomainError) as err:
         services._insert(
             db.session,
             Post(code=org.post.code, name="重复"),
@@ -373,7 +374,7 @@ def test_a_clash_that_slips_past_the_checks_is_a_refusal_not_a_crash(org, actor)
             "code",
             code=org.post.code,
         )
-    assert err.value.status == 409
+    assert status_of(err.value) == 409
     # The transaction is still usable afterwards.
     services.create_post(db.session, actor, code="AFTER", name="之后")
     db.session.commit()

@@ -8,20 +8,19 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...access import get_in_scope_or_404, in_scope, scope_filter, scope_ids, site_tree_ids
 from ...db import db
 from ...models import Assignment, Leave, Post, Site, StaffMember, Window
-from .. import importer, services
+from .. import services
 from ..forms import (
     CONFLICT_KIND_LABELS,
     SITE_KIND_LABELS,
     STATUS_LABELS,
 )
-from ..services import OrgError
 
 bp = Blueprint("org", __name__, url_prefix="/org")
 
@@ -93,22 +92,6 @@ def _arg_date(name: str) -> date | None:
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
-
-
-def message_of(exc: OrgError | importer.RosterFileError | importer.RowError) -> str:
-    """The translated, filled-in message of a domain error."""
-    return _(exc.message, **exc.params) if exc.params else _(exc.message)
-
-
-def _form_error(form, exc: OrgError, aliases: dict[str, str] | None = None) -> None:
-    name = (aliases or {}).get(exc.field or "", exc.field)
-    target = getattr(form, name, None) if name else None
-    if target is not None and hasattr(target, "errors"):
-        errors = list(target.errors or [])
-        errors.append(message_of(exc))
-        target.errors = errors
-    else:
-        flash(message_of(exc), "danger")
 
 
 def _scope() -> set[int] | None:

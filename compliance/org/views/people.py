@@ -15,6 +15,7 @@ from ...access import get_in_scope_or_404, in_scope, roles_required, scope_filte
 from ...db import db
 from ...models import Assignment, Conflict, Leave, Post, Site, StaffMember, Window
 from ...timeutil import local_today
+from ...uow import domain_errors
 from .. import services
 from ..forms import (
     STATUS_LABELS,
@@ -25,14 +26,12 @@ from ..forms import (
     StaffCreateForm,
     StaffForm,
 )
-from ..services import OrgError
 from .common import (
     HR,
     NEW_STAFF_DAYS,
     READ,
     _arg_date,
     _arg_int,
-    _form_error,
     _like,
     _no_current_assignment,
     _on_leave_on,
@@ -128,7 +127,7 @@ def staff_new():
     if form.validate_on_submit():
         if not in_scope(current_user, form.site_id.data):
             abort(404)
-        try:
+        with domain_errors(form, fields={"started_on": "hired_on"}):
             member = services.create_staff(
                 db.session,
                 current_user,
@@ -149,11 +148,6 @@ def staff_new():
                     window_id=form.window_id.data or None,
                     started_on=form.hired_on.data,
                 )
-        except OrgError as exc:
-            db.session.rollback()
-            _form_error(form, exc, {"started_on": "hired_on"})
-        else:
-            db.session.commit()
             flash(_("Staff member %(name)s saved.", name=member.name), "success")
             return redirect(url_for("org.staff_detail", staff_id=member.id))
     return _render_form(form, _("New staff member"), url_for("org.staff_list"))
@@ -206,7 +200,7 @@ def staff_edit(staff_id: int):
     if form.validate_on_submit():
         if not in_scope(current_user, form.site_id.data):
             abort(404)
-        try:
+        with domain_errors(form):
             services.update_staff(
                 db.session,
                 current_user,
@@ -219,11 +213,6 @@ def staff_edit(staff_id: int):
                 status=form.status.data,
                 site_id=form.site_id.data,
             )
-        except OrgError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        else:
-            db.session.commit()
             flash(_("Staff member %(name)s saved.", name=member.name), "success")
             return redirect(url_for("org.staff_detail", staff_id=member.id))
     return _render_form(
@@ -300,7 +289,7 @@ def assignment_new():
         if member is not None:
             if not in_scope(current_user, form.site_id.data):
                 abort(404)
-            try:
+            with domain_errors(form):
                 services.assign(
                     db.session,
                     current_user,
@@ -312,11 +301,6 @@ def assignment_new():
                     ended_on=form.ended_on.data,
                     note=form.note.data,
                 )
-            except OrgError as exc:
-                db.session.rollback()
-                _form_error(form, exc)
-            else:
-                db.session.commit()
                 flash(_("Assignment saved."), "success")
                 return redirect(url_for("org.staff_detail", staff_id=member.id))
     return _render_form(
@@ -340,7 +324,7 @@ def assignment_edit(assignment_id: int):
     if form.validate_on_submit():
         if not in_scope(current_user, form.site_id.data):
             abort(404)
-        try:
+        with domain_errors(form):
             services.update_assignment(
                 db.session,
                 current_user,
@@ -352,11 +336,6 @@ def assignment_edit(assignment_id: int):
                 ended_on=form.ended_on.data,
                 note=form.note.data,
             )
-        except OrgError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        else:
-            db.session.commit()
             flash(_("Assignment saved."), "success")
             return redirect(url_for("org.staff_detail", staff_id=member.id))
     return _render_form(
@@ -417,7 +396,7 @@ def leave_new():
     if form.validate_on_submit():
         member = _staff_from_number(form, "staff_no")
         if member is not None:
-            try:
+            with domain_errors(form):
                 services.create_leave(
                     db.session,
                     current_user,
@@ -426,11 +405,6 @@ def leave_new():
                     ends_on=form.ends_on.data,
                     reason=form.reason.data,
                 )
-            except OrgError as exc:
-                db.session.rollback()
-                _form_error(form, exc)
-            else:
-                db.session.commit()
                 flash(_("Leave saved."), "success")
                 return redirect(url_for("org.staff_detail", staff_id=member.id))
     return _render_form(form, _("Record leave"), cancel)
@@ -444,7 +418,7 @@ def leave_edit(leave_id: int):
     form = LeaveForm(obj=leave)
     del form.staff_no
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.update_leave(
                 db.session,
                 current_user,
@@ -453,11 +427,6 @@ def leave_edit(leave_id: int):
                 ends_on=form.ends_on.data,
                 reason=form.reason.data,
             )
-        except OrgError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        else:
-            db.session.commit()
             flash(_("Leave saved."), "success")
             return redirect(url_for("org.staff_detail", staff_id=member.id))
     return _render_form(
@@ -511,7 +480,7 @@ def conflict_new():
         first = _staff_from_number(form, "staff_a")
         second = _staff_from_number(form, "staff_b")
         if first is not None and second is not None:
-            try:
+            with domain_errors(form):
                 services.create_conflict(
                     db.session,
                     current_user,
@@ -520,11 +489,6 @@ def conflict_new():
                     kind=form.kind.data,
                     reason=form.reason.data,
                 )
-            except OrgError as exc:
-                db.session.rollback()
-                _form_error(form, exc)
-            else:
-                db.session.commit()
                 flash(_("Conflict of interest recorded."), "success")
                 return redirect(url_for("org.staff_detail", staff_id=first.id))
     return _render_form(form, _("Record a conflict of interest"), cancel)
@@ -541,15 +505,10 @@ def conflict_edit(conflict_id: int):
         abort(404)
     form = ConflictEditForm(obj=conflict)
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.update_conflict(
                 db.session, current_user, conflict, kind=form.kind.data, reason=form.reason.data
             )
-        except OrgError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        else:
-            db.session.commit()
             flash(_("Conflict of interest saved."), "success")
             return redirect(url_for("org.conflicts"))
     return _render_form(

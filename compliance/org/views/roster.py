@@ -8,17 +8,14 @@ from flask_login import current_user
 
 from ...access import roles_required
 from ...db import db
+from ...domain import translate
 from ...timeutil import local_today
+from ...uow import domain_errors
 from .. import importer
 from ..forms import (
     ImportForm,
 )
-from .common import (
-    HR,
-    _scope,
-    bp,
-    message_of,
-)
+from .common import HR, _scope, bp
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -35,7 +32,7 @@ def roster_import():
                 _("Upload an Excel .xlsx file (use the template).")
             ]
         else:
-            try:
+            with domain_errors(form, show_details=False) as outcome:
                 result = importer.import_roster(
                     db.session,
                     current_user,
@@ -44,30 +41,22 @@ def roster_import():
                     scope=_scope(),
                     today=local_today(),
                 )
-            except importer.RosterFileError as exc:
-                db.session.rollback()
-                form.file.errors = list(form.file.errors or []) + [message_of(exc)]
-            else:
-                if result.errors:
-                    db.session.rollback()
-                    row_errors = [(e.row, message_of(e)) for e in result.errors]
-                    flash(
-                        _("Nothing was imported: fix the rows listed below and upload again."),
-                        "danger",
-                    )
-                else:
-                    db.session.commit()
-                    flash(
-                        _(
-                            "Roster imported: %(created)s new, %(updated)s updated, %(unchanged)s "
-                            "unchanged.",
-                            created=result.created,
-                            updated=result.updated,
-                            unchanged=result.unchanged,
-                        ),
-                        "success",
-                    )
-                    return redirect(url_for("org.staff_list"))
+                flash(
+                    _(
+                        "Roster imported: %(created)s new, %(updated)s updated, %(unchanged)s "
+                        "unchanged.",
+                        created=result.created,
+                        updated=result.updated,
+                        unchanged=result.unchanged,
+                    ),
+                    "success",
+                )
+                return redirect(url_for("org.staff_list"))
+            if outcome.failed:
+                row_errors = [
+                    (params["row"], translate(message, params))
+                    for message, params in outcome.error.details
+                ]
     return render_template(
         "org/import.html",
         form=form,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 from ...access import get_in_scope_or_404, in_scope, roles_required, scope_filter
 from ...db import db
 from ...models import Assignment, Post, Site, Window
+from ...uow import domain_errors
 from .. import services
 from ..forms import (
     SITE_KIND_LABELS,
@@ -18,12 +19,10 @@ from ..forms import (
     SiteForm,
     WindowForm,
 )
-from ..services import OrgError
 from .common import (
     ADMIN,
     READ,
     _arg_int,
-    _form_error,
     _like,
     _render_form,
     _scope,
@@ -87,7 +86,7 @@ def site_new():
     form = SiteForm()
     _site_form_choices(form, None)
     if form.validate_on_submit() and _check_parent_scope(form):
-        try:
+        with domain_errors(form):
             site = services.create_site(
                 db.session,
                 current_user,
@@ -98,11 +97,6 @@ def site_new():
                 address=form.address.data,
                 is_active=form.is_active.data,
             )
-        except OrgError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        else:
-            db.session.commit()
             flash(_("Site %(code)s saved.", code=site.code), "success")
             return redirect(url_for("org.sites"))
     return _render_form(form, _("New site"), url_for("org.sites"))
@@ -117,7 +111,7 @@ def site_edit(site_id: int):
         form.parent_id.data = site.parent_id or 0
     _site_form_choices(form, site)
     if form.validate_on_submit() and _check_parent_scope(form, site):
-        try:
+        with domain_errors(form):
             services.update_site(
                 db.session,
                 current_user,
@@ -129,11 +123,6 @@ def site_edit(site_id: int):
                 address=form.address.data,
                 is_active=form.is_active.data,
             )
-        except OrgError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        else:
-            db.session.commit()
             flash(_("Site %(code)s saved.", code=site.code), "success")
             return redirect(url_for("org.sites"))
     return _render_form(form, _("Edit site %(code)s", code=site.code), url_for("org.sites"))
@@ -180,7 +169,7 @@ def window_new():
     if form.validate_on_submit():
         if not in_scope(current_user, form.site_id.data):
             abort(404)
-        try:
+        with domain_errors(form):
             window = services.create_window(
                 db.session,
                 current_user,
@@ -189,11 +178,6 @@ def window_new():
                 name=form.name.data,
                 is_active=form.is_active.data,
             )
-        except OrgError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        else:
-            db.session.commit()
             flash(_("Window %(code)s saved.", code=window.code), "success")
             return redirect(url_for("org.windows", site=window.site_id))
     return _render_form(form, _("New window"), url_for("org.windows"))
@@ -207,7 +191,7 @@ def window_edit(window_id: int):
     if form.validate_on_submit():
         if not in_scope(current_user, form.site_id.data):
             abort(404)
-        try:
+        with domain_errors(form):
             services.update_window(
                 db.session,
                 current_user,
@@ -217,11 +201,6 @@ def window_edit(window_id: int):
                 name=form.name.data,
                 is_active=form.is_active.data,
             )
-        except OrgError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        else:
-            db.session.commit()
             flash(_("Window %(code)s saved.", code=window.code), "success")
             return redirect(url_for("org.windows", site=window.site_id))
     return _render_form(form, _("Edit window %(code)s", code=window.code), url_for("org.windows"))
@@ -258,7 +237,7 @@ def posts():
 def post_new():
     form = PostForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             post = services.create_post(
                 db.session,
                 current_user,
@@ -267,11 +246,6 @@ def post_new():
                 is_key=form.is_key.data,
                 description=form.description.data,
             )
-        except OrgError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        else:
-            db.session.commit()
             flash(_("Post %(code)s saved.", code=post.code), "success")
             return redirect(url_for("org.posts"))
     return _render_form(form, _("New post"), url_for("org.posts"))
@@ -283,7 +257,7 @@ def post_edit(post_id: int):
     post = db.session.get(Post, post_id) or abort(404)
     form = PostForm(obj=post)
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.update_post(
                 db.session,
                 current_user,
@@ -293,11 +267,6 @@ def post_edit(post_id: int):
                 is_key=form.is_key.data,
                 description=form.description.data,
             )
-        except OrgError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        else:
-            db.session.commit()
             flash(_("Post %(code)s saved.", code=post.code), "success")
             return redirect(url_for("org.posts"))
     return _render_form(form, _("Edit post %(code)s", code=post.code), url_for("org.posts"))

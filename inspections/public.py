@@ -1,0 +1,35 @@
+"""What other feature packages may ask of inspections (imported at module level by them, so the
+dependency direction stays visible: training -> inspections, never the reverse)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from .models import Finding
+from .rectification.models import Rectification
+
+
+def open_major_findings(
+    session: Session, staff_ids: Iterable[int], since: datetime
+) -> dict[int, int]:
+    """Per person: findings of severity major or critical found at or after `since` (naive UTC)
+    whose rectification is not verified (closed). People with none are left out."""
+    staff_ids = list(staff_ids)
+    if not staff_ids:
+        return {}
+    query = (
+        sa.select(Finding.staff_member_id, sa.func.count(Finding.id))
+        .outerjoin(Rectification, Rectification.finding_id == Finding.id)
+        .where(
+            Finding.staff_member_id.in_(staff_ids),
+            Finding.severity.in_(("major", "critical")),
+            Finding.found_at >= since,
+            sa.or_(Rectification.id.is_(None), Rectification.status != "verified"),
+        )
+        .group_by(Finding.staff_member_id)
+    )
+    return dict(session.execute(query).all())
