@@ -204,9 +204,7 @@ def domain_errors(
             savepoint.commit()
 
 
-def _show(
-    form: Any, exc: DomainError, fields: dict[str, str] | None, show_details: bool
-) -> None:
+def _show(form: Any, exc: DomainError, fields: dict[str, str] | None, show_details: bool) -> None:
     message = exc.translated()
     name = (fields or {}).get(exc.field or "", exc.field)
     target = getattr(form, name, None) if form is not None and name else None

@@ -14,6 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from ..db import db, utcnow
+from ..uow import unit_of_work
 from .models import JobRun
 
 logger = logging.getLogger(__name__)
@@ -23,8 +24,9 @@ DEFAULT_CRON = {"hour": 7, "minute": 0}
 
 @dataclass
 class JobSpec:
-    """A scheduled job. `func(app, run_on) -> dict | None` opens its own transaction, commits once
-    and returns counts (e.g. {"checked": 40, "notified": 3}); name the work done with a past
+    """A scheduled job. `func(app, run_on) -> dict | None` runs inside an application context and a
+    unit of work opened by the runner (it never commits; the runner commits once when it returns
+    and rolls back when it raises; a long job may call `compliance.uow.commit_batch()`) and returns counts (e.g. {"checked": 40, "notified": 3}); name the work done with a past
     participle ("created", "notified", "sent"...) so a second run for the same date can be seen to
     report none. `cron` holds APScheduler cron trigger fields, read in the configured time zone.
     A `quiet` job (e.g. every minute) keeps its run in the history only when a count is non-zero
@@ -173,8 +175,11 @@ def fail_interrupted_runs(session) -> int:
 
 
 def _call(spec: JobSpec, app: Flask, run_on: date, run_label) -> tuple[dict, str, str | None]:
+    """Run the job in its own application context and unit of work: it commits once when the
+    job returns and rolls back when it raises (jobs themselves never commit)."""
     try:
-        counts = _jsonable_counts(spec.func(app, run_on) or {})
+        with app.app_context(), unit_of_work():
+            counts = _jsonable_counts(spec.func(app, run_on) or {})
         return counts, "success", None
     except Exception:  # a failing job must be recorded, never crash the scheduler
         logger.exception("job %s for %s failed (run %s)", spec.name, run_on, run_label)
