@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from .config import PROJECT_ROOT, Config, ConfigError, finalise  # noqa: F401
+from .input_gate import BoundedIntConverter
 from .uow import App
 
 logger = logging.getLogger("compliance")
@@ -28,12 +29,15 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(PACKAGE_DIR / "static"),
     )
     app.config.update(settings)
+    # Before any route is added: ids in URLs are bounded by the database's integer range.
+    app.url_map.converters["int"] = BoundedIntConverter
 
     from . import (
         api,
         auth,
         errors,
         i18n,
+        input_gate,
         main,
         notifications,
         org,
@@ -45,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app)
     security_headers.init_app(app)
+    input_gate.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     api.init_app(app)

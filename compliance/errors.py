@@ -95,6 +95,14 @@ def init_app(app) -> None:
             status,
         )
 
+    @app.errorhandler(sa.exc.DataError)
+    @app.errorhandler(OverflowError)
+    def _out_of_range(error):
+        # The last line of defence: a number or text the database cannot hold reached a query
+        # (forms and schemas bound them first). Nothing was saved.
+        logger.info("value out of range on %s: %s", request.path, type(error).__name__)
+        return _bad_value()
+
     @app.errorhandler(sa.exc.IntegrityError)
     def _integrity(error):
         # A concurrent request created the same record first (the services check for duplicates
@@ -159,10 +167,29 @@ def init_app(app) -> None:
             status,
         )
 
+    def _bad_value():
+        message = _("A value is out of the range the system accepts.")
+        if wants_json():
+            return json_error(422, "out_of_range", message)
+        return (
+            render_template(
+                "errors/error.html",
+                status=422,
+                title=_("The data is not valid"),
+                message=message,
+            ),
+            422,
+        )
+
     @app.errorhandler(Exception)
     def _unhandled(error: Exception):
         if isinstance(error, HTTPException):
             return _http(error)
+        if isinstance(error, sa.exc.StatementError) and isinstance(
+            error.orig, OverflowError | ValueError
+        ):
+            # SQLite: "Python int too large to convert to SQLite INTEGER".
+            return _bad_value()
         if isinstance(error, sa.exc.OperationalError) and "locked" in str(error.orig):
             # SQLite busy beyond the busy timeout: nothing was saved; ask for a retry.
             logger.warning("database busy on %s", request.path)
