@@ -3,6 +3,7 @@ marshmallow schemas that validate requests."""
 
 from __future__ import annotations
 
+import marshmallow as ma
 from flask import g, request
 from flask_login import current_user
 from flask_smorest import Api
@@ -13,7 +14,28 @@ from wtforms import ValidationError
 from ..errors import json_error
 
 
+class ErrorSchema(ma.Schema):
+    """Every error the API sends (documented once, used by every operation)."""
+
+    status = ma.fields.Integer(required=True, metadata={"description": "HTTP status code"})
+    code = ma.fields.String(
+        required=True,
+        metadata={"description": "Stable machine-readable code, e.g. rectification.changed"},
+    )
+    reason = ma.fields.String(
+        required=True, metadata={"description": "What went wrong, in the reader's language"}
+    )
+    errors = ma.fields.Dict(
+        metadata={
+            "description": "Per-location, per-field messages, e.g. {json: {site_id: [...]}}, "
+            "and `details` lines"
+        }
+    )
+
+
 class _Api(Api):
+    ERROR_SCHEMA = ErrorSchema
+
     def _register_error_handlers(self):
         # compliance.errors renders every error: JSON under /api/, HTML pages elsewhere.
         return None
