@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -13,12 +10,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .audit_chain import GENESIS, VerifyResult, audit_key, event_hash, note_appended, verify
 from .db import utcnow
 from .models import AuditEvent, User
 
 logger = logging.getLogger(__name__)
 
-GENESIS = "0" * 64
 _PG_AUDIT_LOCK = 7_310_001  # advisory lock key serialising chain appends on PostgreSQL
 
 
@@ -44,39 +41,9 @@ def snapshot(obj: Any, exclude: tuple[str, ...] = ("password_hash",)) -> dict:
     }
 
 
-_CHAIN_FIELDS = (
-    "prev_hash",
-    "at",
-    "actor_id",
-    "actor_name",
-    "action",
-    "entity_type",
-    "entity_id",
-    "before",
-    "after",
-    "reason",
-)
-
-
-def _canonical(event) -> bytes:
-    """The hashed form of an event (an AuditEvent or a row with the same attributes)."""
-    payload = {
-        "prev": event.prev_hash,
-        "at": event.at.isoformat(timespec="microseconds"),
-        "actor_id": event.actor_id,
-        "actor_name": event.actor_name,
-        "action": event.action,
-        "entity_type": event.entity_type,
-        "entity_id": event.entity_id,
-        "before": event.before,
-        "after": event.after,
-        "reason": event.reason,
-    }
-    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-
-
 def compute_hash(event: AuditEvent) -> str:
-    return hashlib.sha256(_canonical(event)).hexdigest()
+    """The event's keyed hash (HMAC-SHA256 with AUDIT_KEY over its content and the previous hash)."""
+    return event_hash(audit_key(), event)
 
 
 def record(
@@ -122,38 +89,10 @@ def record(
     event.hash = compute_hash(event)
     session.add(event)
     session.flush()
+    note_appended(session, event)
     return event
 
 
-@dataclass
-class VerifyResult:
-    ok: bool
-    checked: int
-    broken_id: int | None = None
-    problem: str | None = None
-
-
-def verify_chain(session: Session, batch: int = 5000) -> VerifyResult:
-    """Recompute the chain in id order; report the first event whose hash or link is wrong.
-
-    Reads plain rows in keyset batches (no ORM objects), so memory stays flat on long trails.
-    """
-    columns = [AuditEvent.id, AuditEvent.hash] + [getattr(AuditEvent, f) for f in _CHAIN_FIELDS]
-    prev = GENESIS
-    checked = 0
-    last_id = 0
-    while True:
-        rows = session.execute(
-            sa.select(*columns).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
-        ).all()
-        if not rows:
-            break
-        for row in rows:
-            checked += 1
-            if row.prev_hash != prev:
-                return VerifyResult(False, checked, row.id, "link to previous event is broken")
-            if hashlib.sha256(_canonical(row)).hexdigest() != row.hash:
-                return VerifyResult(False, checked, row.id, "content does not match its hash")
-            prev = row.hash
-            last_id = row.id
-    return VerifyResult(True, checked)
+def verify_chain(session: Session, *, incremental: bool = False, **kwargs) -> VerifyResult:
+    """Verify the chain and its checkpoints (see `compliance.audit_chain.verify`)."""
+    return verify(session, incremental=incremental, **kwargs)

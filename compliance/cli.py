@@ -226,18 +226,41 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
+@click.option(
+    "--incremental",
+    is_flag=True,
+    help="Continue from the newest verification checkpoint instead of the first event.",
+)
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of the report.")
 @with_appcontext
-def audit_verify() -> None:
-    """Recompute the hash chain and name the first broken event."""
+def audit_verify(incremental: bool, lang: str | None) -> None:
+    """Recompute the keyed hash chain, compare it with the checkpoints kept outside the
+    database, and name the first broken event or the gap."""
     from .audit import verify_chain
+    from .domain import N_, translate_for
 
-    result = verify_chain(db.session)
+    result = verify_chain(db.session, incremental=incremental)
     if result.ok:
-        click.echo(f"Audit trail intact: {result.checked} events verified.")
+        click.echo(
+            translate_for(
+                lang,
+                N_(
+                    "Audit trail intact: %(checked)s events verified; %(count)s events up to "
+                    "event %(last)s."
+                ),
+                {"checked": result.checked, "count": result.count, "last": result.last_id},
+            )
+        )
         return
     click.echo(
-        f"Audit trail BROKEN at event {result.broken_id}: {result.problem} "
-        f"({result.checked} events checked).",
+        translate_for(
+            lang,
+            N_("Audit trail BROKEN: %(problem)s (%(checked)s events checked)."),
+            {
+                "problem": translate_for(lang, result.message, result.params),
+                "checked": result.checked,
+            },
+        ),
         err=True,
     )
     sys.exit(1)

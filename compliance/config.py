@@ -28,6 +28,10 @@ class Config:
         self.ENV = env.get("COMPLIANCE_ENV", "development")
         self.INSTANCE_PATH = env.get("INSTANCE_PATH", str(PROJECT_ROOT / "instance"))
         self.SECRET_KEY = env.get("SECRET_KEY")
+        # Keys the audit trail's hash chain; never stored in the database.
+        self.AUDIT_KEY = env.get("AUDIT_KEY")
+        # Where the chain's head and verification checkpoints are written ("" = nowhere).
+        self.AUDIT_CHECKPOINT_DIR = env.get("AUDIT_CHECKPOINT_DIR")
         # None = derive from INSTANCE_PATH in finalise(), so an INSTANCE_PATH given to
         # create_app() moves the database, uploads and reports along with it.
         self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL")
@@ -96,6 +100,21 @@ def finalise(config: dict) -> None:
             key_file.write_text(secrets.token_hex(32))
             key_file.chmod(0o600)
         config["SECRET_KEY"] = key_file.read_text().strip()
+    if not config.get("AUDIT_KEY"):
+        if config.get("ENV") == "production":
+            raise ConfigError(
+                "AUDIT_KEY is not set. In production set the AUDIT_KEY environment variable to a "
+                "long random string kept outside the database (it keys the audit trail's hash "
+                "chain; losing it makes the trail unverifiable, so keep a copy in your secret store)."
+            )
+        instance.mkdir(parents=True, exist_ok=True)
+        key_file = instance / "audit_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        config["AUDIT_KEY"] = key_file.read_text().strip()
+    if config.get("AUDIT_CHECKPOINT_DIR") is None:
+        config["AUDIT_CHECKPOINT_DIR"] = str(instance / "audit")
     if config["SQLALCHEMY_DATABASE_URI"].startswith("postgres://"):
         config["SQLALCHEMY_DATABASE_URI"] = config["SQLALCHEMY_DATABASE_URI"].replace(
             "postgres://", "postgresql+psycopg://", 1

@@ -123,7 +123,7 @@ def test_audit_verify_passes_on_an_intact_chain_and_names_a_tampered_event(fresh
     app = fresh_app()
     ids = _fill(app)
     runner = app.test_cli_runner()
-    intact = runner.invoke(cli, ["audit", "verify"])
+    intact = runner.invoke(cli, ["audit", "verify", "--lang", "en"])
     assert intact.exit_code == 0, intact.output
     assert "5 events verified" in intact.output
     _tamper(app, ids[2])
@@ -131,10 +131,9 @@ def test_audit_verify_passes_on_an_intact_chain_and_names_a_tampered_event(fresh
     with app.app_context():
         with pytest.raises(sa.exc.DatabaseError), db.engine.begin() as conn:
             conn.execute(sa.update(AuditEvent).values(action="again"))
-    broken = runner.invoke(cli, ["audit", "verify"])
+    broken = runner.invoke(cli, ["audit", "verify", "--lang", "en"])
     assert broken.exit_code != 0
-    assert f"event {ids[2]}" in broken.output
-    assert "content does not match its hash" in broken.output
+    assert f"Event {ids[2]} does not match its hash" in broken.output
 
 
 def test_verify_button_shows_intact_and_broken_chain(fresh_app):
@@ -380,3 +379,108 @@ def test_audit_ledger_exports_the_events_with_their_changes(
         .status_code
         == 403
     )
+
+
+def _without_guards(app, statements):
+    """Run SQL with the append-only guards dropped (what anyone with the database file can do)."""
+    from compliance.models import install_audit_guards
+
+    with app.app_context(), db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_change")
+        else:
+            conn.exec_driver_sql("DROP TRIGGER audit_event_no_update")
+            conn.exec_driver_sql("DROP TRIGGER audit_event_no_delete")
+        for statement in statements:
+            statement(conn)
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_change")
+        else:
+            install_audit_guards(conn)
+
+
+def test_verify_names_the_gap_when_the_newest_events_are_deleted(fresh_app, tmp_path):
+    app = fresh_app(AUDIT_CHECKPOINT_DIR=str(tmp_path / "audit"))
+    ids = _fill(app)
+    runner = app.test_cli_runner()
+    assert runner.invoke(cli, ["audit", "verify"]).exit_code == 0
+    # The head remembered after each commit names the newest event even without a new check.
+    ids += _fill(app)
+    _without_guards(
+        app, [lambda conn: conn.execute(sa.delete(AuditEvent).where(AuditEvent.id.in_(ids[-3:])))]
+    )
+    broken = runner.invoke(cli, ["audit", "verify", "--lang", "en"])
+    assert broken.exit_code != 0
+    assert f"Event {ids[-1]}" in broken.output and "is missing" in broken.output
+    assert f"the database ends at event {ids[-4]}" in broken.output
+
+
+def test_verify_notices_deleted_events_that_a_checkpoint_counted(fresh_app, tmp_path):
+    app = fresh_app(AUDIT_CHECKPOINT_DIR=str(tmp_path / "audit"))
+    ids = _fill(app)
+    runner = app.test_cli_runner()
+    assert runner.invoke(cli, ["audit", "verify"]).exit_code == 0
+    # Remove the first two events and re-link the rest: the count no longer matches.
+    _without_guards(
+        app, [lambda conn: conn.execute(sa.delete(AuditEvent).where(AuditEvent.id.in_(ids[:2])))]
+    )
+    broken = runner.invoke(cli, ["audit", "verify", "--incremental", "--lang", "en"])
+    assert broken.exit_code != 0
+    assert "events were removed" in broken.output
+
+
+def test_a_chain_rehashed_without_the_key_is_caught(fresh_app, tmp_path):
+    """Edit one event and re-hash it and every later event with the application's own function
+    but another key (the attacker does not have AUDIT_KEY): verify names the edited event."""
+    from compliance.audit_chain import GENESIS, event_hash
+
+    app = fresh_app(AUDIT_CHECKPOINT_DIR="")
+    ids = _fill(app)
+
+    def rehash(conn):
+        conn.execute(sa.update(AuditEvent).where(AuditEvent.id == ids[1]).values(after={"n": 99}))
+        prev = GENESIS
+        for row in conn.execute(sa.select(AuditEvent).order_by(AuditEvent.id)).all():
+            forged = event_hash(b"guessed-key", type("R", (), {**row._mapping, "prev_hash": prev}))
+            conn.execute(
+                sa.update(AuditEvent)
+                .where(AuditEvent.id == row.id)
+                .values(prev_hash=prev, hash=forged)
+            )
+            prev = forged
+
+    _without_guards(app, [rehash])
+    broken = app.test_cli_runner().invoke(cli, ["audit", "verify", "--lang", "en"])
+    assert broken.exit_code != 0
+    assert f"Event {ids[0]} does not match its hash" in broken.output
+
+
+def test_an_edited_checkpoint_file_is_reported(fresh_app, tmp_path):
+    folder = tmp_path / "audit"
+    app = fresh_app(AUDIT_CHECKPOINT_DIR=str(folder))
+    _fill(app)
+    runner = app.test_cli_runner()
+    assert runner.invoke(cli, ["audit", "verify"]).exit_code == 0
+    lines = (folder / "checkpoints.jsonl").read_text().splitlines()
+    import json
+
+    data = json.loads(lines[0])
+    data["count"] = 1
+    (folder / "checkpoints.jsonl").write_text(json.dumps(data) + "\n")
+    broken = runner.invoke(cli, ["audit", "verify", "--lang", "en"])
+    assert broken.exit_code != 0 and "not signed" in broken.output
+
+
+def test_incremental_verification_starts_at_the_newest_checkpoint(fresh_app, tmp_path):
+    from compliance.audit import verify_chain
+
+    app = fresh_app(AUDIT_CHECKPOINT_DIR=str(tmp_path / "audit"))
+    _fill(app)
+    with app.app_context():
+        full = verify_chain(db.session)
+        assert full.ok and full.checked == 5 and full.count == 5
+    _fill(app)
+    with app.app_context():
+        step = verify_chain(db.session, incremental=True)
+        assert step.ok and step.checked == 5 and step.count == 10
+        assert step.incremental_from == full.last_id

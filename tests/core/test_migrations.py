@@ -45,3 +45,44 @@ def test_upgrade_is_repeatable_and_installs_audit_guards(fresh_app):
             conn.execute(sa.text("UPDATE audit_event SET action = 'changed'"))
         with pytest.raises(sa.exc.DatabaseError), db.engine.begin() as conn:
             conn.execute(sa.text("DELETE FROM audit_event"))
+
+
+def test_upgrade_rehashes_an_unkeyed_audit_chain_with_the_key(fresh_app):
+    """A trail written before the chain was keyed verifies after the upgrade."""
+    import hashlib
+    from datetime import datetime
+
+    from compliance.audit import verify_chain
+    from compliance.audit_chain import GENESIS, canonical
+
+    app = fresh_app(create_schema=False)
+    with app.app_context():
+        upgrade(revision="b2204d084976")
+        prev = GENESIS
+        with db.engine.begin() as conn:
+            for n in range(3):
+                row = {
+                    "at": datetime(2026, 1, 1, 8, n),
+                    "actor_id": None,
+                    "actor_name": "system",
+                    "action": "thing.create",
+                    "entity_type": "Thing",
+                    "entity_id": str(n),
+                    "before": None,
+                    "after": {"n": n},
+                    "reason": None,
+                    "prev_hash": prev,
+                }
+                digest = hashlib.sha256(canonical(type("Row", (), row))).hexdigest()
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO audit_event (at, actor_id, actor_name, action, entity_type, "
+                        "entity_id, after, prev_hash, hash) VALUES (:at, NULL, 'system', "
+                        ":action, 'Thing', :entity_id, :after, :prev_hash, :hash)"
+                    ),
+                    {**row, "after": f'{{"n": {n}}}', "hash": digest},
+                )
+                prev = digest
+        upgrade()
+        result = verify_chain(db.session)
+        assert result.ok and result.checked == 3, result
