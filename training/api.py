@@ -11,11 +11,11 @@ from sqlalchemy.orm import joinedload
 
 from compliance.access import in_scope, roles_required, scope_filter
 from compliance.api import ApiBlueprint
-from compliance.db import db
+from compliance.db import db, utcnow
+from compliance.models import StaffMember
 
 from . import pairings as prs
 from . import services as svc
-from .errors import TrainingError
 from .models import (
     ATTENDANCE_STATUSES,
     COURSE_KINDS,
@@ -133,10 +133,6 @@ class PairingQuerySchema(ma.Schema):
     )
 
 
-def _conflict(exc: TrainingError):
-    abort(409, message=str(exc))
-
-
 def _session_visible(ts: TrainingSession) -> bool:
     if current_user.has_role(*READERS) and in_scope(current_user, ts.site_id):
         return True
@@ -206,8 +202,6 @@ def list_sessions(args: dict, pagination_parameters):
                 )
             )
         )
-    from compliance.db import utcnow
-
     now = utcnow()
     if args["when"] == "upcoming":
         stmt = stmt.where(TrainingSession.ends_at > now).order_by(TrainingSession.starts_at)
@@ -233,15 +227,9 @@ def get_session(session_id: int):
 def post_attendance(data: dict, session_id: int):
     """Mark one invited person present, late, absent or excused (HR, administrators)."""
     ts = _get_session(session_id)
-    try:
-        row = svc.mark_attendance(
-            db.session, current_user, ts, data["staff_member_id"], data["status"]
-        )
-    except TrainingError as exc:
-        db.session.rollback()
-        _conflict(exc)
-    db.session.commit()
-    return row
+    return svc.mark_attendance(
+        db.session, current_user, ts, data["staff_member_id"], data["status"]
+    )
 
 
 @blp.route("/pairings", methods=["GET"])
@@ -251,8 +239,6 @@ def post_attendance(data: dict, session_id: int):
 @blp.paginate()
 def list_pairings(args: dict, pagination_parameters):
     """Pairings in your scope (HR, administrators, discipline) or those you are part of."""
-    from compliance.models import StaffMember
-
     stmt = (
         sa.select(MentorPairing)
         .options(joinedload(MentorPairing.mentor), joinedload(MentorPairing.mentee))
@@ -288,25 +274,15 @@ def get_pairing(pairing_id: int):
 def post_log(data: dict, pairing_id: int):
     """The mentor or the mentee adds a shadow log; the mentee's waits for confirmation."""
     pairing = _get_pairing(pairing_id)
-    try:
-        log = prs.add_shadow_log(
-            db.session,
-            current_user,
-            pairing,
-            worked_on=data["worked_on"],
-            hours=data["hours"],
-            practised=data["practised"],
-            mentor_comment=data.get("mentor_comment"),
-        )
-    except TrainingError as exc:
-        db.session.rollback()
-        abort(403 if prs.role_in_pairing(current_user, pairing) is None else 409, message=str(exc))
-    if log.author_role == "mentee":
-        from .views import notify_log_to_confirm
-
-        notify_log_to_confirm(pairing, log)
-    db.session.commit()
-    return log
+    return prs.add_shadow_log(
+        db.session,
+        current_user,
+        pairing,
+        worked_on=data["worked_on"],
+        hours=data["hours"],
+        practised=data["practised"],
+        mentor_comment=data.get("mentor_comment"),
+    )
 
 
 @blp.route("/logs/<int:log_id>/confirm", methods=["POST"])
@@ -318,13 +294,5 @@ def confirm_log(data: dict, log_id: int):
     log = db.session.get(ShadowLog, log_id)
     if log is None:
         abort(404, message="No such shadow log.")
-    pairing = _get_pairing(log.pairing_id)
-    try:
-        prs.confirm_shadow_log(db.session, current_user, log, data.get("mentor_comment"))
-    except TrainingError as exc:
-        db.session.rollback()
-        abort(
-            403 if prs.role_in_pairing(current_user, pairing) != "mentor" else 409, message=str(exc)
-        )
-    db.session.commit()
-    return log
+    _get_pairing(log.pairing_id)  # 404 for whoever may not see the pairing
+    return prs.confirm_shadow_log(db.session, current_user, log, data.get("mentor_comment"))

@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from compliance.audit import record, snapshot
+from compliance.domain import N_, ConflictError, DomainError, InvalidError
 from compliance.models import StaffMember, User
 from compliance.settings import get_setting
 from compliance.timeutil import local_today
 
-from .errors import TrainingError, _
 from .models import (
     Course,
     MentorPairing,
@@ -26,7 +26,7 @@ from .models import (
     SessionAttendee,
     TrainingSession,
 )
-from .services import completed_course_ids
+from .people import completed_course_ids
 
 logger = logging.getLogger(__name__)
 
@@ -61,22 +61,36 @@ def save_template(
 ) -> OnboardingTemplate:
     """Create or change a plan template; `courses` maps course id -> days after hire it is due.
 
-    Making a template the default unsets the previous default. Raises TrainingError for an
-    empty or duplicate name, weeks outside 1..52, negative days or unknown courses.
+    Making a template the default unsets the previous default. Raises InvalidError for an
+    empty name, weeks outside 1..52, negative days or unknown courses; ConflictError for a
+    duplicate name.
     """
     name = (name or "").strip()
     if not name:
-        raise TrainingError(_("The name is empty."))
+        raise InvalidError("training.template_name_empty", N_("The name is empty."), field="name")
     if not 1 <= int(mentor_weeks) <= 52:
-        raise TrainingError(_("Mentor pairing lasts between 1 and 52 weeks."))
+        raise InvalidError(
+            "training.mentor_weeks",
+            N_("Mentor pairing lasts between 1 and 52 weeks."),
+            field="mentor_weeks",
+        )
     if any(int(d) < 0 for d in courses.values()):
-        raise TrainingError(_("Days after hire cannot be negative."))
+        raise InvalidError(
+            "training.due_days_negative",
+            N_("Days after hire cannot be negative."),
+            field="courses",
+        )
     clash = session.scalar(sa.select(OnboardingTemplate.id).where(OnboardingTemplate.name == name))
     if clash is not None and (template is None or clash != template.id):
-        raise TrainingError(_("A template named %(name)s already exists."), name=name)
+        raise ConflictError(
+            "training.template_name_taken",
+            N_("A template named %(name)s already exists."),
+            field="name",
+            name=name,
+        )
     known = set(session.scalars(sa.select(Course.id).where(Course.id.in_(list(courses)))))
     if set(courses) - known:
-        raise TrainingError(_("Unknown course."))
+        raise InvalidError("training.unknown_course", N_("Unknown course."), field="courses")
     before = _template_state(template) if template is not None else None
     if template is None:
         template = OnboardingTemplate()
@@ -123,7 +137,7 @@ def ensure_onboarding_plan(
 ) -> OnboardingPlan:
     """The staff member's onboarding plan, created from the template (default template, or
     without one every active pre-job course and `training.mentor_weeks`) if they have none.
-    Idempotent: an existing plan is returned unchanged. Raises TrainingError for a staff
+    Idempotent: an existing plan is returned unchanged. Raises DomainError for a staff
     member who has left."""
     plan = session.scalar(
         sa.select(OnboardingPlan).where(OnboardingPlan.staff_member_id == staff_member.id)
@@ -131,7 +145,7 @@ def ensure_onboarding_plan(
     if plan is not None:
         return plan
     if staff_member.status == "left":
-        raise TrainingError(_("%(name)s has left."), name=staff_member.name)
+        raise DomainError("training.staff_left", N_("%(name)s has left."), name=staff_member.name)
     template = template or default_template(session)
     hired = staff_member.hired_on
     if template is not None:
@@ -315,7 +329,7 @@ def plan_progress(
             if is_late:
                 late.append(
                     (
-                        _("%(course)s was due on %(date)s"),
+                        N_("%(course)s was due on %(date)s"),
                         {"course": item.course.title, "date": item.due_on.isoformat()},
                     )
                 )
@@ -324,13 +338,13 @@ def plan_progress(
             if (pairing is None or pairing.status == "ended") and plan.pairing_due_on < today:
                 late.append(
                     (
-                        _("no mentor paired since %(date)s"),
+                        N_("no mentor paired since %(date)s"),
                         {"date": plan.pairing_due_on.isoformat()},
                     )
                 )
             if (pairing is None or pairing.status != "signed_off") and plan.sign_off_due_on < today:
                 late.append(
-                    (_("sign-off was due on %(date)s"), {"date": plan.sign_off_due_on.isoformat()})
+                    (N_("sign-off was due on %(date)s"), {"date": plan.sign_off_due_on.isoformat()})
                 )
         result.append(PlanProgress(plan, items, pairing, late))
     return result

@@ -1,11 +1,11 @@
-"""Mentor pairing 老带新: suggesting mentors, pairing, shadow logs 跟岗记录, the mentor's
-assessment and HR's sign-off, extension and early end. Plain functions over a session; they
-flush and never commit."""
+"""Mentor pairing 老带新: pairing (onboarding, and the handover a rotation asks for), shadow
+logs 跟岗记录, the mentor's assessment and HR's sign-off, extension and early end, and the
+weekly reminder of a missing log. Plain functions over a session; they flush, audit and
+notify, and never commit. Ranking mentors lives in `training.mentors`."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -14,172 +14,99 @@ from sqlalchemy.orm import Session, selectinload
 
 from compliance.audit import record, snapshot
 from compliance.db import utcnow
-from compliance.models import Assignment, StaffMember, User, conflicted_staff_ids
+from compliance.domain import N_, ConflictError, DomainError, ForbiddenError, InvalidError
+from compliance.models import StaffMember, User, conflicted_staff_ids
 from compliance.settings import get_setting
-from compliance.timeutil import local_day_bounds_utc, local_today
-from inspections import public as inspections_public
+from compliance.timeutil import local_today
 
-from .errors import TrainingError, _
+from . import notify
+from .mentors import mentor_loads, suggest_mentors  # noqa: F401  (suggest_mentors re-exported)
 from .models import OPEN_PAIRING_STATUSES, MentorPairing, OnboardingPlan, ShadowLog
-from .services import _check_pairing_people, is_new_staff, new_staff_ids
+from .onboarding import refresh_plan
+from .people import is_new_staff
 
 logger = logging.getLogger(__name__)
 
-FINDINGS_WINDOW_DAYS = 90
+
+# --- pairing --------------------------------------------------------------------------------
 
 
-# --- ranking mentors ----------------------------------------------------------------------
-
-
-def open_major_findings(session: Session, staff_ids, today: date) -> dict[int, int]:
-    """Findings of severity major or critical against each person in the last 90 days that have
-    no closed (verified) rectification."""
-    since, _end = local_day_bounds_utc(today - timedelta(days=FINDINGS_WINDOW_DAYS))
-    return inspections_public.open_major_findings(session, staff_ids, since)
-
-
-def mentor_loads(session: Session, staff_ids) -> dict[int, int]:
-    """Open pairings (active or awaiting sign-off) each person mentors."""
-    staff_ids = list(staff_ids)
-    if not staff_ids:
-        return {}
-    return dict(
-        session.execute(
-            sa.select(MentorPairing.mentor_id, sa.func.count(MentorPairing.id))
-            .where(
-                MentorPairing.mentor_id.in_(staff_ids),
-                MentorPairing.status.in_(OPEN_PAIRING_STATUSES),
+def _check_pairing_people(session: Session, mentor: StaffMember, mentee: StaffMember) -> None:
+    if mentor.id == mentee.id:
+        raise InvalidError(
+            "training.mentor_is_mentee",
+            N_("A staff member cannot mentor themselves."),
+            field="mentor",
+        )
+    for person, role in ((mentor, "mentor"), (mentee, "mentee")):
+        if person.status != "active":
+            raise DomainError(
+                "training.not_active",
+                N_("%(name)s is not an active staff member."),
+                field=role,
+                name=person.name,
             )
-            .group_by(MentorPairing.mentor_id)
-        ).all()
+    open_pairing = session.scalar(
+        sa.select(MentorPairing)
+        .where(
+            MentorPairing.mentee_id == mentee.id,
+            MentorPairing.status.in_(OPEN_PAIRING_STATUSES),
+        )
+        .limit(1)
     )
+    if open_pairing is not None:
+        raise ConflictError(
+            "training.open_pairing",
+            N_("%(name)s already has an open pairing with %(mentor)s."),
+            name=mentee.name,
+            mentor=open_pairing.mentor.name,
+        )
 
 
-@dataclass
-class MentorSuggestion:
-    staff: StaffMember
-    assignment: Assignment | None
-    score: float
-    eligible: bool
-    years_in_post: float
-    load: int
-    open_findings: int
-    reasons: list[tuple[str, dict]] = field(default_factory=list)
+def _check_weeks(weeks: int) -> None:
+    if not 1 <= int(weeks) <= 52:
+        raise InvalidError(
+            "training.mentor_weeks",
+            N_("Mentor pairing lasts between 1 and 52 weeks."),
+            field="weeks",
+        )
 
 
-def suggest_mentors(
+def create_handover_pairing(
     session: Session,
+    actor: User | None,
+    mentor: StaffMember,
     mentee: StaffMember,
-    today: date | None = None,
-    scope_site_ids: set[int] | None = None,
-    limit: int = 10,
-) -> list[MentorSuggestion]:
-    """Rank possible mentors for a mentee, each with the reasons for its place.
+    starts_on: date,
+    weeks: int = 2,
+    post=None,
+) -> MentorPairing:
+    """Pair the previous holder of a post (mentor) with its successor (mentee) for a handover.
 
-    Candidates are active, not new themselves, and work at the mentee's site or hold the
-    mentee's post. Points: same post 40, same window 20, 6 per year in post (up to 5 years),
-    minus 10 per current mentee, minus 30 per open major finding. People at the mentoring
-    limit or with a recorded conflict of interest are listed last as not eligible.
+    Not limited by the mentor's load: the handover follows from the rotation itself.
+    Raises a DomainError if the two are the same person, either is not active, the mentee
+    already has an open pairing, or `weeks` is not positive.
     """
-    today = today or local_today()
-    mentee_assignment = mentee.current_assignment
-    post_id = mentee_assignment.post_id if mentee_assignment else None
-    window_id = mentee_assignment.window_id if mentee_assignment else None
-    query = (
-        sa.select(StaffMember, Assignment)
-        .outerjoin(
-            Assignment,
-            sa.and_(Assignment.staff_member_id == StaffMember.id, Assignment.ended_on.is_(None)),
+    if weeks < 1:
+        raise InvalidError(
+            "training.handover_weeks", N_("A pairing lasts at least one week."), field="weeks"
         )
-        .where(StaffMember.status == "active", StaffMember.id != mentee.id)
-        .options(selectinload(Assignment.post), selectinload(Assignment.window))
+    _check_pairing_people(session, mentor, mentee)
+    pairing = MentorPairing(
+        kind="handover",
+        mentor_id=mentor.id,
+        mentee_id=mentee.id,
+        post_id=post.id if post is not None else None,
+        starts_on=starts_on,
+        ends_on=starts_on + timedelta(weeks=weeks) - timedelta(days=1),
+        status="active",
+        created_by_id=actor.id if actor is not None else None,
     )
-    near = [StaffMember.site_id == mentee.site_id]
-    if post_id is not None:
-        near.append(Assignment.post_id == post_id)
-    query = query.where(sa.or_(*near))
-    if scope_site_ids is not None:
-        query = query.where(StaffMember.site_id.in_(scope_site_ids))
-    rows = session.execute(query).all()
-    new_ids = new_staff_ids(session, today=today)
-    rows = [(s, a) for s, a in rows if s.id not in new_ids]
-    ids = [s.id for s, _a in rows]
-    loads = mentor_loads(session, ids)
-    findings = open_major_findings(session, ids, today)
-    conflicted = conflicted_staff_ids(session, mentee.id)
-    max_mentees = int(get_setting(session, "training.max_mentees"))
-    result = []
-    for staff, assignment in rows:
-        reasons: list[tuple[str, dict]] = []
-        score = 0.0
-        eligible = True
-        if assignment is not None and post_id is not None and assignment.post_id == post_id:
-            score += 40
-            reasons.append((_("same post (%(post)s): +40"), {"post": assignment.post.name}))
-        if assignment is not None and window_id is not None and assignment.window_id == window_id:
-            score += 20
-            reasons.append(
-                (_("same window (%(window)s): +20"), {"window": assignment.window.label})
-            )
-        elif staff.site_id == mentee.site_id:
-            reasons.append((_("works at the same site"), {}))
-        years = 0.0
-        if assignment is not None:
-            years = max(0.0, (today - assignment.started_on).days / 365.25)
-        points = round(min(years, 5.0) * 6, 1)
-        score += points
-        reasons.append(
-            (_("%(years)s years in post: +%(points)s"), {"years": f"{years:.1f}", "points": points})
-        )
-        load = loads.get(staff.id, 0)
-        if load:
-            score -= 10 * load
-            reasons.append(
-                (_("mentoring %(count)s now: -%(points)s"), {"count": load, "points": 10 * load})
-            )
-        else:
-            reasons.append((_("mentoring nobody now"), {}))
-        count = findings.get(staff.id, 0)
-        rule = _("major or critical findings in the last 90 days without a closed rectification")
-        if count:
-            score -= 30 * count
-            reasons.append(
-                (
-                    _("%(count)s open findings (%(rule)s): -%(points)s"),
-                    {"count": count, "rule": rule, "points": 30 * count},
-                )
-            )
-        else:
-            reasons.append((_("no open major findings (%(rule)s)"), {"rule": rule}))
-        if load >= max_mentees:
-            eligible = False
-            reasons.append(
-                (
-                    _("not eligible: already mentors %(count)s (limit %(limit)s)"),
-                    {"count": load, "limit": max_mentees},
-                )
-            )
-        if staff.id in conflicted:
-            eligible = False
-            reasons.append((_("not eligible: recorded conflict of interest with the mentee"), {}))
-        result.append(
-            MentorSuggestion(
-                staff, assignment, round(score, 1), eligible, years, load, count, reasons
-            )
-        )
-    result.sort(key=lambda s: (not s.eligible, -s.score, -s.years_in_post, s.staff.staff_no))
-    return result[:limit]
-
-
-# --- pairing lifecycle --------------------------------------------------------------------
-
-
-def users_of(session: Session, staff_member_id: int) -> list[User]:
-    return list(
-        session.scalars(
-            sa.select(User).where(User.staff_member_id == staff_member_id, User.active.is_(True))
-        )
-    )
+    session.add(pairing)
+    session.flush()
+    record(session, actor, "mentor_pairing.create", pairing)
+    logger.info("handover pairing %s: mentor %s mentee %s", pairing.id, mentor.id, mentee.id)
+    return pairing
 
 
 def create_pairing(
@@ -192,29 +119,38 @@ def create_pairing(
     note: str | None = None,
     today: date | None = None,
 ) -> MentorPairing:
-    """HR pairs a mentor with a new staff member (kind "onboarding").
+    """HR pairs a mentor with a new staff member (kind "onboarding"); both are notified.
 
-    `weeks` defaults to the mentee's plan (or `training.mentor_weeks`). Raises TrainingError
-    when the mentor is the mentee, is new, is at the mentoring limit or has a conflict of
-    interest with the mentee, when the mentee already has an open pairing, or weeks is
-    outside 1..52.
+    `weeks` defaults to the mentee's plan (or `training.mentor_weeks`). Raises DomainError
+    when the mentor is the mentee, is not active, is new, is at the mentoring limit or has a
+    conflict of interest with the mentee; ConflictError when the mentee already has an open
+    pairing; InvalidError for weeks outside 1..52.
     """
     today = today or local_today()
     _check_pairing_people(session, mentor, mentee)
     if is_new_staff(session, mentor.id, today=today):
-        raise TrainingError(_("%(name)s is new staff and cannot mentor yet."), name=mentor.name)
+        raise DomainError(
+            "training.mentor_is_new",
+            N_("%(name)s is new staff and cannot mentor yet."),
+            field="mentor",
+            name=mentor.name,
+        )
     max_mentees = int(get_setting(session, "training.max_mentees"))
     load = mentor_loads(session, [mentor.id]).get(mentor.id, 0)
     if load >= max_mentees:
-        raise TrainingError(
-            _("%(name)s already mentors %(count)s people (limit %(limit)s)."),
+        raise DomainError(
+            "training.mentor_limit",
+            N_("%(name)s already mentors %(count)s people (limit %(limit)s)."),
+            field="mentor",
             name=mentor.name,
             count=load,
             limit=max_mentees,
         )
     if mentee.id in conflicted_staff_ids(session, mentor.id):
-        raise TrainingError(
-            _("%(mentor)s and %(mentee)s have a recorded conflict of interest."),
+        raise DomainError(
+            "training.conflict_of_interest",
+            N_("%(mentor)s and %(mentee)s have a recorded conflict of interest."),
+            field="mentor",
             mentor=mentor.name,
             mentee=mentee.name,
         )
@@ -223,8 +159,7 @@ def create_pairing(
     )
     if weeks is None:
         weeks = plan.mentor_weeks if plan else int(get_setting(session, "training.mentor_weeks"))
-    if not 1 <= int(weeks) <= 52:
-        raise TrainingError(_("Mentor pairing lasts between 1 and 52 weeks."))
+    _check_weeks(weeks)
     assignment = mentee.current_assignment
     pairing = MentorPairing(
         kind="onboarding",
@@ -241,6 +176,7 @@ def create_pairing(
     session.add(pairing)
     session.flush()
     record(session, actor, "mentor_pairing.create", pairing)
+    notify.pairing_created(session, pairing)
     logger.info("pairing %s: mentor %s mentee %s", pairing.id, mentor.id, mentee.id)
     return pairing
 
@@ -258,16 +194,30 @@ def role_in_pairing(user: User | None, pairing: MentorPairing) -> str | None:
 
 def _require_open(pairing: MentorPairing) -> None:
     if pairing.status not in OPEN_PAIRING_STATUSES:
-        raise TrainingError(_("The pairing is closed."))
+        raise ConflictError("training.pairing_closed", N_("The pairing is closed."))
+
+
+def _require_reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidError("training.reason_required", N_("A reason is required."), field="reason")
+    return reason
+
+
+# --- shadow logs ----------------------------------------------------------------------------
 
 
 def _hours(value) -> Decimal:
     try:
         hours = Decimal(str(value)).quantize(Decimal("0.1"))
     except (InvalidOperation, ValueError) as exc:
-        raise TrainingError(_("Hours must be a number.")) from exc
+        raise InvalidError(
+            "training.hours_number", N_("Hours must be a number."), field="hours"
+        ) from exc
     if not Decimal("0.5") <= hours <= Decimal("12"):
-        raise TrainingError(_("Hours must be between 0.5 and 12."))
+        raise InvalidError(
+            "training.hours_range", N_("Hours must be between 0.5 and 12."), field="hours"
+        )
     return hours
 
 
@@ -283,24 +233,36 @@ def add_shadow_log(
     today: date | None = None,
 ) -> ShadowLog:
     """The mentor or the mentee writes a shadow log. The mentor's entry is confirmed at once;
-    the mentee's waits for the mentor. Raises TrainingError for anyone else, a closed pairing,
-    a date outside the pairing or in the future, bad hours or an empty text."""
+    the mentee's waits for the mentor, who is notified.
+
+    Raises ForbiddenError for anyone else; ConflictError for a closed pairing or a date
+    outside the pairing or in the future; InvalidError for bad hours or an empty text.
+    """
     today = today or local_today()
     role = role_in_pairing(actor, pairing)
     if role is None:
-        raise TrainingError(_("Only the mentor or the mentee can write shadow logs."))
+        raise ForbiddenError(
+            "training.log_not_in_pairing",
+            N_("Only the mentor or the mentee can write shadow logs."),
+        )
     _require_open(pairing)
     if worked_on > today:
-        raise TrainingError(_("The date is in the future."))
+        raise ConflictError(
+            "training.log_in_future", N_("The date is in the future."), field="worked_on"
+        )
     if worked_on < pairing.starts_on or worked_on > pairing.ends_on:
-        raise TrainingError(
-            _("The date is outside the pairing (%(start)s to %(end)s)."),
+        raise ConflictError(
+            "training.log_outside_pairing",
+            N_("The date is outside the pairing (%(start)s to %(end)s)."),
+            field="worked_on",
             start=pairing.starts_on.isoformat(),
             end=pairing.ends_on.isoformat(),
         )
     practised = (practised or "").strip()
     if not practised:
-        raise TrainingError(_("Say what was practised."))
+        raise InvalidError(
+            "training.log_practised_empty", N_("Say what was practised."), field="practised"
+        )
     log = ShadowLog(
         pairing_id=pairing.id,
         worked_on=worked_on,
@@ -316,18 +278,22 @@ def add_shadow_log(
     session.add(log)
     session.flush()
     record(session, actor, "shadow_log.create", log)
+    if role == "mentee":
+        notify.log_to_confirm(session, pairing, log)
     return log
 
 
 def confirm_shadow_log(
     session: Session, actor: User, log: ShadowLog, mentor_comment: str | None = None
 ) -> ShadowLog:
-    """The mentor confirms a mentee's entry, optionally with a comment. Raises TrainingError
-    for anyone but the mentor or an entry already confirmed."""
+    """The mentor confirms a mentee's entry, optionally with a comment. Raises ForbiddenError
+    for anyone but the mentor, ConflictError for an entry already confirmed."""
     if role_in_pairing(actor, log.pairing) != "mentor":
-        raise TrainingError(_("Only the mentor can confirm a shadow log."))
+        raise ForbiddenError(
+            "training.log_confirm_not_mentor", N_("Only the mentor can confirm a shadow log.")
+        )
     if log.confirmed_at is not None:
-        raise TrainingError(_("This entry is already confirmed."))
+        raise ConflictError("training.log_confirmed", N_("This entry is already confirmed."))
     before = snapshot(log)
     log.confirmed_at = utcnow()
     log.confirmed_by_id = actor.id
@@ -339,21 +305,29 @@ def confirm_shadow_log(
     return log
 
 
+# --- assessment, sign-off, extension, early end ---------------------------------------------
+
+
 def assess_pairing(
     session: Session, actor: User, pairing: MentorPairing, outcome: str, reason: str | None = None
 ) -> MentorPairing:
     """The mentor assesses the mentee: "ready" sends the pairing to HR for sign-off;
-    "needs_more_time" (with a reason) keeps it running. Raises TrainingError for anyone but
-    the mentor, a pairing not running, a missing reason, or unconfirmed logs when ready."""
+    "needs_more_time" (with a reason) keeps it running. Raises ForbiddenError for anyone but
+    the mentor; ConflictError for a pairing not running or unconfirmed logs when ready;
+    InvalidError for a missing reason or an unknown outcome."""
     if role_in_pairing(actor, pairing) != "mentor":
-        raise TrainingError(_("Only the mentor can assess the mentee."))
+        raise ForbiddenError(
+            "training.assess_not_mentor", N_("Only the mentor can assess the mentee.")
+        )
     if pairing.status != "active":
-        raise TrainingError(_("The pairing is not running."))
+        raise ConflictError("training.pairing_not_running", N_("The pairing is not running."))
     reason = (reason or "").strip()
     if outcome == "needs_more_time" and not reason:
-        raise TrainingError(_("Say why more time is needed."))
+        raise InvalidError(
+            "training.assess_reason", N_("Say why more time is needed."), field="reason"
+        )
     if outcome not in ("ready", "needs_more_time"):
-        raise TrainingError(_("Unknown assessment."))
+        raise InvalidError("training.assess_outcome", N_("Unknown assessment."), field="outcome")
     if outcome == "ready":
         pending = session.scalar(
             sa.select(sa.func.count(ShadowLog.id)).where(
@@ -361,8 +335,10 @@ def assess_pairing(
             )
         )
         if pending:
-            raise TrainingError(
-                _("Confirm the %(count)s pending shadow logs first."), count=pending
+            raise ConflictError(
+                "training.logs_pending",
+                N_("Confirm the %(count)s pending shadow logs first."),
+                count=pending,
             )
     before = snapshot(pairing)
     pairing.assessment = outcome
@@ -379,13 +355,18 @@ def assess_pairing(
 def approve_sign_off(
     session: Session, actor: User, pairing: MentorPairing, today: date | None = None
 ) -> MentorPairing:
-    """HR approves the mentor's "ready": the pairing is signed off and the mentee is no longer
-    new. Raises TrainingError when the mentor has not assessed the mentee ready, or when the
+    """HR approves the mentor's "ready": the pairing is signed off, the mentee is no longer
+    new (their plan completes when this was the last step) and both are notified. Raises
+    ConflictError when the mentor has not assessed the mentee ready, ForbiddenError when the
     approver is the mentor."""
     if pairing.status != "assessed" or pairing.assessment != "ready":
-        raise TrainingError(_("The mentor has not assessed the mentee as ready."))
+        raise ConflictError(
+            "training.not_assessed_ready", N_("The mentor has not assessed the mentee as ready.")
+        )
     if role_in_pairing(actor, pairing) == "mentor":
-        raise TrainingError(_("The mentor cannot approve their own assessment."))
+        raise ForbiddenError(
+            "training.mentor_approves_own", N_("The mentor cannot approve their own assessment.")
+        )
     today = today or local_today()
     before = snapshot(pairing)
     pairing.status = "signed_off"
@@ -394,9 +375,8 @@ def approve_sign_off(
     pairing.approved_by_id = actor.id
     session.flush()
     record(session, actor, "mentor_pairing.sign_off", pairing, before=before)
-    from .onboarding import refresh_plan
-
     refresh_plan(session, actor, pairing.mentee_id, today=today)
+    notify.signed_off(session, pairing)
     logger.info("pairing %s signed off by %s", pairing.id, actor.id)
     return pairing
 
@@ -405,35 +385,34 @@ def extend_pairing(
     session: Session, actor: User, pairing: MentorPairing, weeks: int, reason: str
 ) -> MentorPairing:
     """Extend an open pairing by 1..26 weeks; one awaiting sign-off goes back to running.
-    Raises TrainingError for a closed pairing, bad weeks or a missing reason."""
+    Raises ConflictError for a closed pairing, InvalidError for bad weeks or a missing
+    reason."""
     _require_open(pairing)
     if not 1 <= int(weeks) <= 26:
-        raise TrainingError(_("Extend by 1 to 26 weeks."))
-    if not (reason or "").strip():
-        raise TrainingError(_("A reason is required."))
+        raise InvalidError("training.extend_weeks", N_("Extend by 1 to 26 weeks."), field="weeks")
+    reason = _require_reason(reason)
     before = snapshot(pairing)
     pairing.ends_on = pairing.ends_on + timedelta(weeks=int(weeks))
     if pairing.status == "assessed":
         pairing.status = "active"
     session.flush()
-    record(session, actor, "mentor_pairing.extend", pairing, before=before, reason=reason.strip())
+    record(session, actor, "mentor_pairing.extend", pairing, before=before, reason=reason)
     return pairing
 
 
 def end_pairing(
     session: Session, actor: User, pairing: MentorPairing, reason: str, today: date | None = None
 ) -> MentorPairing:
-    """End an open pairing early (not signed off). Raises TrainingError for a closed pairing
-    or a missing reason."""
+    """End an open pairing early (not signed off). Raises ConflictError for a closed pairing,
+    InvalidError for a missing reason."""
     _require_open(pairing)
-    if not (reason or "").strip():
-        raise TrainingError(_("A reason is required."))
+    reason = _require_reason(reason)
     before = snapshot(pairing)
     pairing.status = "ended"
     pairing.ended_on = today or local_today()
-    pairing.end_reason = reason.strip()
+    pairing.end_reason = reason
     session.flush()
-    record(session, actor, "mentor_pairing.end", pairing, before=before, reason=reason.strip())
+    record(session, actor, "mentor_pairing.end", pairing, before=before, reason=reason)
     return pairing
 
 
@@ -470,3 +449,14 @@ def missed_log_weeks(session: Session, run_on: date) -> list[tuple[MentorPairing
         if start <= worked_on < start + timedelta(days=7):
             logged.add(pairing_id)
     return [(p, weeks[p.id]) for p in pairings if p.id in weeks and p.id not in logged]
+
+
+def remind_missing_logs(session: Session, run_on: date) -> tuple[int, int]:
+    """Remind the mentor of each running pairing whose last full week has no shadow log.
+    One reminder per pairing and missed week (the dedupe key names the week), however often
+    this runs during the following week. Returns (missed weeks, reminders sent)."""
+    missed = missed_log_weeks(session, run_on)
+    reminded = 0
+    for pairing, week_start in missed:
+        reminded += notify.log_missing(session, pairing, week_start)
+    return len(missed), reminded

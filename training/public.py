@@ -10,12 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from .models import ATTENDED_STATUSES, Course, SessionAttendee, TrainingSession
-from .services import create_handover_pairing  # noqa: F401  (rotation's handover on a move)
+from .pairings import create_handover_pairing  # noqa: F401  (rotation's handover on a move)
 
 
 def completed_courses(session: Session, staff_ids: Iterable[int]) -> dict[int, frozenset[int]]:
     """Completed course ids of several people in few queries (attended a session that was not
-    cancelled): the bulk form of `training.services.completed_course_ids`."""
+    cancelled): the bulk form of `training.people.completed_course_ids`."""
     out: dict[int, set[int]] = defaultdict(set)
     staff_ids = list(staff_ids)
     for start in range(0, len(staff_ids), 5000):

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from compliance.audit import record, snapshot
+from compliance.domain import DomainError
 from compliance.models import Assignment, User, UserRole
 from compliance.settings import get_setting
-from training.errors import TrainingError
 from training.public import create_handover_pairing
 
 from ..models import (
@@ -110,7 +110,7 @@ def execute_due_moves(session: Session, run_on: date, actor: User | None = None)
                     )
                 m.handover_pairing_id = pairing.id
                 counts["pairings"] += 1
-            except TrainingError as exc:
+            except DomainError as exc:
                 m.note = f"handover pairing not created: {exc}"[:500]
             session.flush()
             record(session, actor, "rotation_move.execute", m)

@@ -65,7 +65,8 @@ def test_mark_attendance(client_for, world):
     bad = hr.post(url, json={"staff_member_id": world["mentee"].id, "status": "asleep"})
     assert bad.status_code == 422
     stranger = hr.post(url, json={"staff_member_id": world["mentor"].id, "status": "present"})
-    assert stranger.status_code == 409 and "not invited" in stranger.get_json()["reason"]
+    assert stranger.status_code == 409 and stranger.get_json()["code"] == "training.not_invited"
+    assert stranger.get_json()["reason"]  # in the user's language
     assert (
         client_for("staff")
         .post(url, json={"staff_member_id": world["mentee"].id, "status": "present"})
@@ -90,7 +91,8 @@ def test_add_and_confirm_shadow_logs(app, world, user_for, login, client_for, to
         url,
         json={"worked_on": (today + timedelta(days=2)).isoformat(), "hours": 2, "practised": "x"},
     )
-    assert future.status_code == 409 and "future" in future.get_json()["reason"]
+    assert future.status_code == 409 and future.get_json()["code"] == "training.log_in_future"
+    assert future.get_json()["reason"]
     from compliance.notifications import Notification
 
     note = db.session.scalar(

@@ -8,14 +8,11 @@ import pytest
 import sqlalchemy as sa
 
 from compliance.db import db
+from compliance.domain import DomainError
 from compliance.models import AuditEvent
 from training.models import Course, MentorPairing, SessionAttendee, TrainingSession
-from training.services import (
-    TrainingError,
-    completed_course_ids,
-    create_handover_pairing,
-    is_new_staff,
-)
+from training.public import create_handover_pairing
+from training.services import completed_course_ids, is_new_staff
 
 
 def _session_of(course, site, status_by_staff, days_ago=3):
@@ -53,10 +50,10 @@ def test_handover_pairing_is_created_and_audited(app, make_staff, make_user, mak
 
 def test_handover_pairing_refuses_same_person_and_second_open_pairing(app, make_staff):
     a, b, c = make_staff(), make_staff(), make_staff()
-    with pytest.raises(TrainingError):
+    with pytest.raises(DomainError):
         create_handover_pairing(db.session, None, a, a, date(2026, 3, 2))
     create_handover_pairing(db.session, None, a, b, date(2026, 3, 2))
-    with pytest.raises(TrainingError, match="already has an open pairing"):
+    with pytest.raises(DomainError, match="already has an open pairing"):
         create_handover_pairing(db.session, None, c, b, date(2026, 3, 2))
 
 

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from compliance.db import db, utcnow
+from compliance.domain import DomainError
 from compliance.models import AuditEvent, Conflict
 from compliance.settings import set_setting
-from training.errors import TrainingError
 from training.models import MentorPairing, ShadowLog
 from training.pairings import (
     add_shadow_log,
@@ -132,7 +132,7 @@ def test_mentor_at_the_limit_is_not_eligible_and_cannot_be_paired(app, hall, mak
     db.session.commit()
     ranked = suggest_mentors(db.session, hall["mentee"], today=today)
     assert _names(ranked)[-1] == "同窗口" and not ranked[-1].eligible
-    with pytest.raises(TrainingError, match="limit 2"):
+    with pytest.raises(DomainError, match="limit 2"):
         create_pairing(db.session, None, mentor, hall["mentee"], today, today=today)
     db.session.rollback()
     set_setting(db.session, None, "training.max_mentees", 3)
@@ -145,12 +145,12 @@ def test_conflict_of_interest_excludes_a_mentor(app, hall, today):
     db.session.commit()
     ranked = suggest_mentors(db.session, hall["mentee"], today=today)
     assert not next(s for s in ranked if s.staff.name == "同窗口").eligible
-    with pytest.raises(TrainingError, match="conflict of interest"):
+    with pytest.raises(DomainError, match="conflict of interest"):
         create_pairing(db.session, None, hall["same_window"], hall["mentee"], today, today=today)
 
 
 def test_new_staff_cannot_mentor_and_weeks_default_to_twelve(app, hall, today):
-    with pytest.raises(TrainingError, match="new staff"):
+    with pytest.raises(DomainError, match="new staff"):
         create_pairing(db.session, None, hall["newcomer"], hall["mentee"], today, today=today)
     pairing = create_pairing(
         db.session, None, hall["same_window"], hall["mentee"], today, today=today
@@ -189,11 +189,11 @@ def test_mentee_log_waits_for_the_mentor(app, paired, today):
     )
     assert log.author_role == "mentee" and not log.is_confirmed
     assert log.mentor_comment is None  # the mentee cannot write the mentor's comment
-    with pytest.raises(TrainingError, match="Only the mentor"):
+    with pytest.raises(DomainError, match="Only the mentor"):
         confirm_shadow_log(db.session, paired["mentee"], log)
     confirm_shadow_log(db.session, paired["mentor"], log, "操作规范")
     assert log.is_confirmed and log.mentor_comment == "操作规范"
-    with pytest.raises(TrainingError, match="already confirmed"):
+    with pytest.raises(DomainError, match="already confirmed"):
         confirm_shadow_log(db.session, paired["mentor"], log)
 
 
@@ -222,7 +222,7 @@ def test_mentor_log_is_confirmed_at_once(app, paired, today):
     ],
 )
 def test_bad_logs_are_refused(app, paired, today, kwargs, message):
-    with pytest.raises(TrainingError, match=message):
+    with pytest.raises(DomainError, match=message):
         add_shadow_log(
             db.session,
             paired["mentor"],
@@ -235,7 +235,7 @@ def test_bad_logs_are_refused(app, paired, today, kwargs, message):
 
 
 def test_outsiders_cannot_write_logs(app, paired, make_user, today):
-    with pytest.raises(TrainingError, match="Only the mentor or the mentee"):
+    with pytest.raises(DomainError, match="Only the mentor or the mentee"):
         add_shadow_log(
             db.session,
             make_user(roles=("hr",)),
@@ -254,13 +254,13 @@ def test_sign_off_needs_the_mentor_then_hr(app, paired, make_user, today):
     add_shadow_log(
         db.session, paired["mentee"], p, worked_on=today, hours=3, practised="跟岗", today=today
     )
-    with pytest.raises(TrainingError, match="has not assessed"):
+    with pytest.raises(DomainError, match="has not assessed"):
         approve_sign_off(db.session, hr, p)
-    with pytest.raises(TrainingError, match="Only the mentor"):
+    with pytest.raises(DomainError, match="Only the mentor"):
         assess_pairing(db.session, paired["mentee"], p, "ready")
-    with pytest.raises(TrainingError, match="pending shadow logs"):
+    with pytest.raises(DomainError, match="pending shadow logs"):
         assess_pairing(db.session, paired["mentor"], p, "ready")
-    with pytest.raises(TrainingError, match="why more time"):
+    with pytest.raises(DomainError, match="why more time"):
         assess_pairing(db.session, paired["mentor"], p, "needs_more_time", "")
     assess_pairing(db.session, paired["mentor"], p, "needs_more_time", "收费业务还不熟练")
     assert p.status == "active" and p.assessment == "needs_more_time"
@@ -268,7 +268,7 @@ def test_sign_off_needs_the_mentor_then_hr(app, paired, make_user, today):
         confirm_shadow_log(db.session, paired["mentor"], log)
     assess_pairing(db.session, paired["mentor"], p, "ready", "可以独立上岗")
     assert p.status == "assessed"
-    with pytest.raises(TrainingError, match="cannot approve their own"):
+    with pytest.raises(DomainError, match="cannot approve their own"):
         approve_sign_off(db.session, paired["mentor"], p)
     assert is_new_staff(db.session, mentee_id)
     approve_sign_off(db.session, hr, p, today=today)
@@ -291,11 +291,11 @@ def test_extend_sends_back_and_end_early_closes(app, paired, make_user, today):
     assess_pairing(db.session, paired["mentor"], p, "ready")
     extend_pairing(db.session, hr, p, 4, "需要再跟岗一个月")
     assert p.ends_on == ends + timedelta(weeks=4) and p.status == "active"
-    with pytest.raises(TrainingError, match="reason"):
+    with pytest.raises(DomainError, match="reason"):
         end_pairing(db.session, hr, p, " ")
     end_pairing(db.session, hr, p, "导师调岗", today=today)
     assert p.status == "ended" and p.ended_on == today
-    with pytest.raises(TrainingError, match="closed"):
+    with pytest.raises(DomainError, match="closed"):
         add_shadow_log(
             db.session, paired["mentor"], p, worked_on=today, hours=2, practised="学习", today=today
         )

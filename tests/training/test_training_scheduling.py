@@ -9,10 +9,15 @@ import pytest
 import sqlalchemy as sa
 
 from compliance.db import db
+from compliance.domain import DomainError
 from compliance.models import AuditEvent, Leave
-from training.errors import CoverageGap, SchedulingConflict, TrainingError
 from training.models import SessionAttendee
-from training.services import resolve_invitees, schedule_session
+from training.services import (
+    CoverageGap,
+    SchedulingConflict,
+    resolve_invitees,
+    schedule_session,
+)
 
 
 def _schedule(course, site, starts, ends, invitees, **kw):
@@ -155,11 +160,11 @@ def test_capacity_and_times_are_checked(app, make_course, make_staff, make_site,
     site = make_site()
     people = {make_staff(site=site).id: "site" for _ in range(3)}
     starts, ends = slot(today + timedelta(days=2))
-    with pytest.raises(TrainingError, match="capacity is 2"):
+    with pytest.raises(DomainError, match="capacity is 2"):
         _schedule(make_course(), site, starts, ends, people, capacity=2, confirm_gaps=True)
-    with pytest.raises(TrainingError, match="end after it starts"):
+    with pytest.raises(DomainError, match="end after it starts"):
         _schedule(make_course(), site, ends, starts, {})
-    with pytest.raises(TrainingError, match="no longer active"):
+    with pytest.raises(DomainError, match="no longer active"):
         _schedule(make_course(is_active=False), site, starts, ends, {})
 
 

@@ -3,12 +3,14 @@ minutes, cancellation, and the staff member's own training page."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
 
 from compliance.db import db
 from compliance.models import AuditEvent, Leave
+from compliance.notifications import Notification
 from training.models import SessionAttendee, TrainingSession
 from training.services import completed_course_ids
 
@@ -159,17 +161,57 @@ def test_cancel_needs_a_reason_and_frees_people(client_for, make_session, make_s
     assert db.session.get(TrainingSession, ts.id).status == "cancelled"
 
 
-def test_invite_more_people_refuses_double_booking(client_for, make_session, make_staff, today):
+def _flashes(page: str) -> list[str]:
+    return re.findall(r'<div class="flash flash-\w+" role="status">(.*?)</div>', page, re.S)
+
+
+def test_invite_more_people_refuses_double_booking(
+    client_for, make_session, make_course, make_staff, today
+):
     site_staff = make_staff()
-    other = make_staff(site=site_staff.site)
+    busy = make_staff(site=site_staff.site, name="撞课的人")
     day = today + timedelta(days=2)
     ts = make_session(site=site_staff.site, day=day, invite=[site_staff])
-    make_session(day=day, invite=[other])
+    make_session(course=make_course(title="纪律作风专题会"), day=day, invite=[busy])
     hr = client_for("hr")
-    hr.post(f"/training/sessions/{ts.id}/invite", data={"staff_ids": [str(other.id)]})
+    response = hr.post(f"/training/sessions/{ts.id}/invite", data={"staff_ids": [str(busy.id)]})
+    # Refused: back on the session's page, which says why and names the person and the clash.
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/training/sessions/{ts.id}")
+    flashes = _flashes(hr.get(response.headers["Location"]).get_data(as_text=True))
+    assert any("无法参加" in f for f in flashes), flashes
+    assert any("撞课的人" in f and "纪律作风专题会" in f for f in flashes), flashes
+    # Nothing was written: no invitation, no audit event, no notification.
     assert {a.staff_member_id for a in db.session.get(TrainingSession, ts.id).attendees} == {
         site_staff.id
     }
+    assert (
+        db.session.scalar(
+            sa.select(AuditEvent).where(AuditEvent.action == "training_session.invite")
+        )
+        is None
+    )
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 0
+
+
+def test_scheduling_form_refuses_a_double_booked_person(
+    client_for, make_session, make_course, make_staff, make_site, today
+):
+    site = make_site()
+    busy = make_staff(site=site, name="已有安排的人")
+    day = today + timedelta(days=2)
+    make_session(course=make_course(title="一网通办专题会"), day=day, invite=[busy])
+    hr = client_for("hr")
+    response = hr.post("/training/sessions/new", data=_form(make_course(), site, day, [busy.id]))
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert any("无法参加" in f for f in _flashes(body)), _flashes(body)
+    problems = re.search(r'<ul class="problems">(.*?)</ul>', body, re.S)
+    assert (
+        problems and "已有安排的人" in problems.group(1) and "一网通办专题会" in problems.group(1)
+    )
+    assert db.session.scalar(sa.select(sa.func.count(TrainingSession.id))) == 1
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 0
 
 
 def test_staff_see_their_upcoming_sessions_and_history(
@@ -193,8 +235,6 @@ def test_staff_see_their_upcoming_sessions_and_history(
 def test_invited_people_are_notified_of_the_session_and_its_cancellation(
     client_for, make_course, make_staff, make_site, user_for, today
 ):
-    from compliance.notifications import Notification
-
     site = make_site()
     person = make_staff(site=site)
     account = user_for(person)
