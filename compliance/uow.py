@@ -174,13 +174,15 @@ def domain_errors(
     *,
     fields: dict[str, str] | None = None,
     show_details: bool = True,
+    quiet: bool = False,
     session: Session | None = None,
 ) -> Iterator[Outcome]:
     """Run a service call for a page; on a `DomainError`, undo just that call and show why.
 
     The message goes on the form field the error names (`fields` maps a service's field name to
     the form's), else it is flashed, and so are the error's detail lines unless `show_details` is
-    off (the page lists them itself); the view then re-renders its form with what was typed::
+    off (the page lists them itself); with `quiet` nothing is shown (a JSON-answering page reads
+    `outcome.message` itself). The view then re-renders its form with what was typed::
 
         with domain_errors(form):
             services.create_staff(db.session, current_user, ...)
@@ -198,7 +200,8 @@ def domain_errors(
             savepoint.rollback()
         outcome.error = exc
         logger.info("refused on %s: %s", request.path if request else "-", exc.code)
-        _show(form, exc, fields, show_details)
+        if not quiet:
+            _show(form, exc, fields, show_details)
     else:
         if savepoint.is_active:
             savepoint.commit()
