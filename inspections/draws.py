@@ -11,6 +11,7 @@ import logging
 import math
 import random
 import secrets
+import uuid
 from datetime import date
 
 import sqlalchemy as sa
@@ -18,17 +19,11 @@ from sqlalchemy.orm import Session
 
 from compliance.audit import record
 from compliance.db import utcnow
+from compliance.domain import N_, ConflictError, InvalidError, translate
 from compliance.models import Assignment, Conflict, StaffMember, User, UserRole, Window
 from compliance.notifications.services import notify_each
 
 from .models import DRAW_TARGET_KINDS, Draw, DrawSchedule, Inspection, InspectionInspector
-from .services import InspectionError
-from .text import _
-
-
-def N_(message: str) -> str:  # noqa: N802  (marks a message id for extraction)
-    return message
-
 
 # Translated per recipient when the notification is written.
 SPOT_CHECK_ASSIGNED = N_("Spot check assigned: %(title)s")
@@ -192,6 +187,28 @@ def eligible_inspectors(session: Session, user_ids: list[int]) -> list[int]:
     )
 
 
+def _no_sites() -> InvalidError:
+    return InvalidError(
+        "inspections.draw_no_sites", N_("Choose at least one site."), field="site_ids"
+    )
+
+
+def _count_or_percent() -> InvalidError:
+    return InvalidError(
+        "inspections.draw_count_or_percent",
+        N_("Give either a number or a percentage of targets."),
+        field="target_count",
+    )
+
+
+def _not_inspectors() -> InvalidError:
+    return InvalidError(
+        "inspections.draw_not_inspectors",
+        N_("The inspector pool must contain active inspectors only."),
+        field="inspector_ids",
+    )
+
+
 def create_draw(
     session: Session,
     actor: User | None,
@@ -210,31 +227,47 @@ def create_draw(
 ) -> Draw:
     """Make a draw and give each drawn target's inspectors a spot check (a draft inspection).
 
-    Raises InspectionError when the pools are empty, the numbers are out of range or an inspector
+    Raises InvalidError when the pools are empty, the numbers are out of range or an inspector
     pool member is not an active inspector.
     """
     if target_kind not in DRAW_TARGET_KINDS:
-        raise InspectionError(_("Choose windows or staff members as targets."), "target_kind")
+        raise InvalidError(
+            "inspections.draw_target_kind",
+            N_("Choose windows or staff members as targets."),
+            field="target_kind",
+        )
     if not site_ids:
-        raise InspectionError(_("Choose at least one site."), "site_ids")
+        raise _no_sites()
     if (target_count is None) == (target_percent is None):
-        raise InspectionError(_("Give either a number or a percentage of targets."), "target_count")
+        raise _count_or_percent()
     if target_count is not None and not 1 <= int(target_count) <= 1000:
-        raise InspectionError(
-            _("The number of targets must be between 1 and 1000."), "target_count"
+        raise InvalidError(
+            "inspections.draw_count_out_of_range",
+            N_("The number of targets must be between 1 and 1000."),
+            field="target_count",
         )
     if target_percent is not None and not 1 <= int(target_percent) <= 100:
-        raise InspectionError(_("The percentage must be between 1 and 100."), "target_percent")
+        raise InvalidError(
+            "inspections.draw_percent_out_of_range",
+            N_("The percentage must be between 1 and 100."),
+            field="target_percent",
+        )
     if not 1 <= int(inspectors_per_target) <= 5:
-        raise InspectionError(_("Between 1 and 5 inspectors per target."), "inspectors_per_target")
+        raise InvalidError(
+            "inspections.draw_team_size",
+            N_("Between 1 and 5 inspectors per target."),
+            field="inspectors_per_target",
+        )
     inspectors = eligible_inspectors(session, inspector_ids)
     if set(inspectors) != set(inspector_ids) or not inspectors:
-        raise InspectionError(
-            _("The inspector pool must contain active inspectors only."), "inspector_ids"
-        )
+        raise _not_inspectors()
     targets = target_pool(session, target_kind, site_ids, post_ids, day)
     if not targets:
-        raise InspectionError(_("No targets match these sites and posts."), "site_ids")
+        raise InvalidError(
+            "inspections.draw_no_targets",
+            N_("No targets match these sites and posts."),
+            field="site_ids",
+        )
     exclusions = compute_exclusions(session, target_kind, targets, inspectors, day)
     seed = seed or secrets.token_hex(32)
     result = compute_draw(
@@ -247,7 +280,7 @@ def create_draw(
         int(inspectors_per_target),
     )
     draw = Draw(
-        title=(title or "").strip()[:120] or _("Spot check"),
+        title=(title or "").strip()[:120] or translate(N_("Spot check")),
         target_kind=target_kind,
         site_ids=sorted(site_ids),
         post_ids=sorted(post_ids or []),
@@ -279,8 +312,6 @@ def create_draw(
 
 
 def _create_spot_checks(session: Session, draw: Draw) -> None:
-    import uuid
-
     if draw.target_kind == "window":
         sites = dict(
             session.execute(
@@ -344,13 +375,16 @@ def refresh_status(session: Session, draw: Draw) -> None:
 
 def publish_draw(session: Session, actor: User, draw: Draw) -> Draw:
     """Publish a finished draw and its results to every signed-in user (一公开).
-    Raises InspectionError while spot checks are still open or when already published."""
+    Raises ConflictError while spot checks are still open or when already published."""
     refresh_status(session, draw)
     if draw.status == "published":
-        raise InspectionError(_("This draw is already published."), status=409)
+        raise ConflictError(
+            "inspections.draw_already_published", N_("This draw is already published.")
+        )
     if draw.status != "done":
-        raise InspectionError(
-            _("The draw can be published when all its spot checks are done."), status=409
+        raise ConflictError(
+            "inspections.draw_not_done",
+            N_("The draw can be published when all its spot checks are done."),
         )
     before = {"status": draw.status}
     draw.status = "published"
@@ -375,20 +409,20 @@ def create_schedule(
     inspectors_per_target: int,
     weekday: int,
 ) -> DrawSchedule:
-    """A weekly recurring draw. Raises InspectionError on invalid rules (checked by a dry run)."""
+    """A weekly recurring draw. Raises InvalidError on invalid rules."""
     if not 0 <= int(weekday) <= 6:
-        raise InspectionError(_("Choose a day of the week."), "weekday")
+        raise InvalidError(
+            "inspections.schedule_weekday", N_("Choose a day of the week."), field="weekday"
+        )
     inspectors = eligible_inspectors(session, inspector_ids)
     if not inspectors or set(inspectors) != set(inspector_ids):
-        raise InspectionError(
-            _("The inspector pool must contain active inspectors only."), "inspector_ids"
-        )
+        raise _not_inspectors()
     if target_kind not in DRAW_TARGET_KINDS or not site_ids:
-        raise InspectionError(_("Choose at least one site."), "site_ids")
+        raise _no_sites()
     if (target_count is None) == (target_percent is None):
-        raise InspectionError(_("Give either a number or a percentage of targets."), "target_count")
+        raise _count_or_percent()
     schedule = DrawSchedule(
-        title=(title or "").strip()[:120] or _("Weekly spot check"),
+        title=(title or "").strip()[:120] or translate(N_("Weekly spot check")),
         target_kind=target_kind,
         site_ids=sorted(site_ids),
         post_ids=sorted(post_ids or []),

@@ -19,10 +19,10 @@ import sqlalchemy as sa
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
+from compliance.domain import N_, InvalidError
 from compliance.uow import track_file
 
 from .models import Photo
-from .text import _
 
 logger = logging.getLogger(__name__)
 
@@ -37,12 +37,9 @@ THUMB_SIDE = 320
 VARIANTS = ("display", "thumb", "original")
 
 
-class PhotoError(ValueError):
-    """A photo was refused; `message` is shown to the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+# Transitional (issue 11): the rectification package still imports this name to catch a refused
+# photo; photos are refused with InvalidError ("photos.*"). Remove once it lets DomainError through.
+PhotoError = InvalidError
 
 
 def photo_path(upload_folder: str, photo: Photo, variant: str) -> Path:
@@ -58,16 +55,15 @@ def photo_path(upload_folder: str, photo: Photo, variant: str) -> Path:
 def verify_image(
     data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS
 ) -> Image.Image:
-    """Decode `data` fully and return the image; raises PhotoError with a user-facing reason."""
+    """Decode `data` fully and return the image; raises InvalidError with a user-facing reason."""
     if not data:
-        raise PhotoError(_("The photo is empty."))
+        raise InvalidError("photos.empty", N_("The photo is empty."))
     if len(data) > max_bytes:
-        raise PhotoError(
-            _(
-                "The photo is too large (%(size)s MB); the limit is %(limit)s MB.",
-                size=f"{len(data) / 1048576:.1f}",
-                limit=f"{max_bytes / 1048576:.0f}",
-            )
+        raise InvalidError(
+            "photos.too_large",
+            N_("The photo is too large (%(size)s MB); the limit is %(limit)s MB."),
+            size=f"{len(data) / 1048576:.1f}",
+            limit=f"{max_bytes / 1048576:.0f}",
         )
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -82,20 +78,25 @@ def verify_image(
             ValueError,
         ) as exc:
             if isinstance(exc, Image.DecompressionBombError | Image.DecompressionBombWarning):
-                raise PhotoError(_("The image has too many pixels.")) from exc
-            raise PhotoError(_("The file is not a JPEG, PNG or WebP image.")) from exc
+                raise InvalidError(
+                    "photos.too_many_pixels", N_("The image has too many pixels.")
+                ) from exc
+            raise InvalidError(
+                "photos.not_an_image", N_("The file is not a JPEG, PNG or WebP image.")
+            ) from exc
         width, height = image.size
         if width < 1 or height < 1 or width * height > max_pixels or max(width, height) > MAX_SIDE:
-            raise PhotoError(
-                _(
-                    "The image is %(w)s×%(h)s pixels; at most %(mp)s megapixels are accepted.",
-                    w=width,
-                    h=height,
-                    mp=max_pixels // 1_000_000,
-                )
+            raise InvalidError(
+                "photos.too_many_pixels",
+                N_("The image is %(w)s×%(h)s pixels; at most %(mp)s megapixels are accepted."),
+                w=width,
+                h=height,
+                mp=max_pixels // 1_000_000,
             )
         if image.format not in ALLOWED_FORMATS:
-            raise PhotoError(_("The file is not a JPEG, PNG or WebP image."))
+            raise InvalidError(
+                "photos.not_an_image", N_("The file is not a JPEG, PNG or WebP image.")
+            )
         try:
             image.load()
         except (
@@ -105,7 +106,7 @@ def verify_image(
             Image.DecompressionBombError,
             Image.DecompressionBombWarning,
         ) as exc:
-            raise PhotoError(_("The image is damaged or incomplete.")) from exc
+            raise InvalidError("photos.damaged", N_("The image is damaged or incomplete.")) from exc
     return image
 
 
@@ -164,7 +165,7 @@ def store_photo(
     The same bytes uploaded again for the same inspection UUID (or the same finding) return the
     existing row, so a retried upload is harmless.
 
-    Raises PhotoError when the data is not a decodable JPEG/PNG/WebP image within the size and
+    Raises InvalidError when the data is not a decodable JPEG/PNG/WebP image within the size and
     pixel limits; nothing is written in that case.
     """
     image = verify_image(data, max_bytes=max_bytes, max_pixels=max_pixels)
@@ -176,7 +177,9 @@ def store_photo(
         if (
             check_result_id is not None and existing.check_result_id not in (None, check_result_id)
         ) or (finding_id is not None and existing.finding_id not in (None, finding_id)):
-            raise PhotoError(_("This photo is already attached to another failure."))
+            raise InvalidError(
+                "photos.already_attached", N_("This photo is already attached to another failure.")
+            )
         changed = False
         if finding_id is not None and existing.finding_id is None:
             existing.finding_id = finding_id

@@ -10,12 +10,11 @@ from sqlalchemy.orm import Session
 
 from compliance.access import scope_filter
 from compliance.audit import record
+from compliance.domain import N_, InvalidError
 from compliance.models import Site, User
 from compliance.timeutil import local_day_bounds_utc
 
 from .models import Inspection, PatrolPlan
-from .services import InspectionError
-from .text import _
 
 
 @dataclass
@@ -35,13 +34,21 @@ def is_working_day(day: date) -> bool:
 
 def set_patrol_plan(session: Session, actor: User, site: Site, rounds_per_day: int) -> PatrolPlan:
     """Set the expected patrol rounds per working day of a site (0 = none expected).
-    Raises InspectionError when the number is out of range."""
+    Raises InvalidError when the number is out of range."""
     try:
         rounds = int(rounds_per_day)
     except (TypeError, ValueError):
-        raise InspectionError(_("Give a whole number of rounds."), "rounds_per_day") from None
+        raise InvalidError(
+            "inspections.plan_rounds_not_integer",
+            N_("Give a whole number of rounds."),
+            field="rounds_per_day",
+        ) from None
     if not 0 <= rounds <= 20:
-        raise InspectionError(_("Between 0 and 20 rounds per day."), "rounds_per_day")
+        raise InvalidError(
+            "inspections.plan_rounds_out_of_range",
+            N_("Between 0 and 20 rounds per day."),
+            field="rounds_per_day",
+        )
     plan = session.get(PatrolPlan, site.id)
     before = {"rounds_per_day": plan.rounds_per_day} if plan else None
     if plan is None:

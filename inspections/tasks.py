@@ -1,4 +1,7 @@
-"""Scheduled jobs: missing-patrol reminders and recurring draws. Both are idempotent per date."""
+"""Scheduled jobs: missing-patrol reminders and recurring draws. Both are idempotent per date.
+
+The job runner runs each job in its own application context and unit of work (it commits once
+when the job returns), so the jobs here only flush."""
 
 from __future__ import annotations
 
@@ -10,15 +13,18 @@ from flask import Flask
 
 from compliance.access import site_tree_ids
 from compliance.db import db
+from compliance.domain import N_, DomainError
 from compliance.models import User, UserRole
-from compliance.notifications.services import notify
+from compliance.notifications.services import notify_each
 
 from .draws import create_draw
 from .models import Draw, DrawSchedule
 from .schedules import sites_due
-from .services import InspectionError
 
 logger = logging.getLogger(__name__)
+
+# Translated per recipient when the notification is written.
+PATROL_MISSING = N_("%(site)s: patrol rounds missing today (%(done)s of %(expected)s done)")
 
 
 def inspectors_of_site(session, site_id: int) -> list[User]:
@@ -36,69 +42,69 @@ def inspectors_of_site(session, site_id: int) -> list[User]:
 
 
 def remind_missing_patrols(app: Flask, run_on: date) -> dict:
-    """Notify a site's inspectors when fewer patrol rounds than planned were submitted today."""
-    with app.app_context():
-        session = db.session
-        notified = 0
-        due = sites_due(session, run_on)
-        for entry in due:
-            title = (
-                f"{entry.site.name}：今日巡查未完成 ({entry.done}/{entry.expected}) · "
-                f"Patrol round missing today"
-            )
-            rows = notify(
-                session,
-                inspectors_of_site(session, entry.site.id),
-                "patrol_missing",
-                title,
-                link=f"/patrols?site={entry.site.id}",
-                dedupe_key=f"patrol-missing:{entry.site.id}:{run_on.isoformat()}",
-            )
-            notified += len(rows)
-        session.commit()
-        return {"sites_due": len(due), "notified": notified}
+    """Notify a site's inspectors, each in their own language, when fewer patrol rounds than
+    planned were submitted today."""
+    session = db.session
+    notified = 0
+    due = sites_due(session, run_on)
+    for entry in due:
+        notified += notify_each(
+            session,
+            inspectors_of_site(session, entry.site.id),
+            "patrol_missing",
+            PATROL_MISSING,
+            site=entry.site.name,
+            done=entry.done,
+            expected=entry.expected,
+            link=f"/patrols?site={entry.site.id}",
+            dedupe_key=f"patrol-missing:{entry.site.id}:{run_on.isoformat()}",
+        )
+    return {"sites_due": len(due), "notified": notified}
 
 
 def run_recurring_draws(app: Flask, run_on: date) -> dict:
-    """Make the draw of each weekly schedule whose day it is, once per date."""
-    with app.app_context():
-        session = db.session
-        made = skipped = failed = 0
-        schedules = session.scalars(
-            sa.select(DrawSchedule).where(
-                DrawSchedule.is_active.is_(True), DrawSchedule.weekday == run_on.weekday()
-            )
-        ).all()
-        for schedule in schedules:
-            if session.scalar(
-                sa.select(Draw.id).where(Draw.schedule_id == schedule.id, Draw.drawn_on == run_on)
-            ):
-                skipped += 1
-                continue
-            try:
-                with session.begin_nested():
-                    create_draw(
-                        session,
-                        None,
-                        title=f"{schedule.title} {run_on.isoformat()}",
-                        target_kind=schedule.target_kind,
-                        site_ids=schedule.site_ids,
-                        post_ids=schedule.post_ids,
-                        inspector_ids=schedule.inspector_ids,
-                        target_count=schedule.target_count,
-                        target_percent=schedule.target_percent,
-                        inspectors_per_target=schedule.inspectors_per_target,
-                        day=run_on,
-                        schedule=schedule,
-                    )
-                made += 1
-            except InspectionError as exc:
-                failed += 1
-                logger.warning(
-                    "recurring draw %s for %s not made: %s", schedule.id, run_on, exc.message
+    """Make the draw of each weekly schedule whose day it is, once per date. A schedule whose
+    rules no longer fit (e.g. no targets left) is skipped and logged; the others are made."""
+    session = db.session
+    made = skipped = failed = 0
+    schedules = session.scalars(
+        sa.select(DrawSchedule).where(
+            DrawSchedule.is_active.is_(True), DrawSchedule.weekday == run_on.weekday()
+        )
+    ).all()
+    for schedule in schedules:
+        if session.scalar(
+            sa.select(Draw.id).where(Draw.schedule_id == schedule.id, Draw.drawn_on == run_on)
+        ):
+            skipped += 1
+            continue
+        try:
+            with session.begin_nested():
+                create_draw(
+                    session,
+                    None,
+                    title=f"{schedule.title} {run_on.isoformat()}",
+                    target_kind=schedule.target_kind,
+                    site_ids=schedule.site_ids,
+                    post_ids=schedule.post_ids,
+                    inspector_ids=schedule.inspector_ids,
+                    target_count=schedule.target_count,
+                    target_percent=schedule.target_percent,
+                    inspectors_per_target=schedule.inspectors_per_target,
+                    day=run_on,
+                    schedule=schedule,
                 )
-        session.commit()
-        return {"draws": made, "already_made": skipped, "failed": failed}
+            made += 1
+        except DomainError as exc:
+            failed += 1
+            logger.warning(
+                "recurring draw %s for %s not made: %s (%s)",
+                schedule.id,
+                run_on,
+                exc.english(),
+                exc.code,
+            )
+    return {"draws": made, "already_made": skipped, "failed": failed}
 
 
 def init_app(app: Flask) -> None:

@@ -7,10 +7,10 @@ import pytest
 import sqlalchemy as sa
 
 from compliance.db import db
+from compliance.domain import DomainError
 from inspections.catalogue import STANDARD_CATALOGUE, load_standard_catalogue
 from inspections.models import CATEGORIES, CheckItem, CheckItemVersion, Finding
 from inspections.services import (
-    InspectionError,
     Target,
     create_check_item,
     record_failure,
@@ -63,7 +63,7 @@ def test_editing_an_item_keeps_past_findings_as_checked(app, catalogue, make_hal
 
 
 def test_item_rules(app, catalogue):
-    with pytest.raises(InspectionError):
+    with pytest.raises(DomainError):
         create_check_item(
             db.session,
             None,
@@ -75,7 +75,7 @@ def test_item_rules(app, catalogue):
             severity="minor",
             points=1,
         )
-    with pytest.raises(InspectionError):
+    with pytest.raises(DomainError):
         create_check_item(
             db.session,
             None,
@@ -87,7 +87,7 @@ def test_item_rules(app, catalogue):
             severity="fatal",
             points=1,
         )
-    with pytest.raises(InspectionError):
+    with pytest.raises(DomainError):
         create_check_item(
             db.session,
             None,

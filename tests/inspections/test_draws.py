@@ -9,12 +9,13 @@ import pytest
 import sqlalchemy as sa
 
 from compliance.db import db
+from compliance.domain import DomainError
 from compliance.models import Conflict
 from compliance.scheduler import run_job
 from compliance.timeutil import local_today
 from inspections.draws import compute_draw, create_draw, rerun
 from inspections.models import Draw, DrawSchedule, Inspection
-from inspections.services import InspectionError, submit_round
+from inspections.services import submit_round
 
 
 @pytest.fixture
@@ -116,9 +117,9 @@ def test_draw_rules_are_checked(app, hall_with_inspectors, make_user):
     site, windows, staff, inspectors = hall_with_inspectors
     hr = make_user(roles=("hr",))
     kw = dict(title="x", target_kind="window", site_ids=[site.id], post_ids=None, day=local_today())
-    with pytest.raises(InspectionError):
+    with pytest.raises(DomainError):
         create_draw(db.session, None, inspector_ids=[hr.id], target_count=1, **kw)
-    with pytest.raises(InspectionError):
+    with pytest.raises(DomainError):
         create_draw(
             db.session,
             None,
@@ -360,7 +361,7 @@ def test_a_spot_check_covers_only_its_drawn_target(app, catalogue, hall_with_ins
 
     other_window = next(w for w in windows if w.id != check.target_window_id)
     for target in (Target("area"), Target("window", other_window.id)):
-        with pytest.raises(InspectionError):
+        with pytest.raises(DomainError):
             record_failure(
                 db.session,
                 lead,

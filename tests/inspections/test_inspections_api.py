@@ -7,6 +7,7 @@ import hashlib
 import io
 import uuid
 
+import pytest
 import sqlalchemy as sa
 
 from compliance.db import db
@@ -55,6 +56,33 @@ def test_the_same_inspection_posted_twice_exists_once(app, client_for, catalogue
     assert inspection.device_started_at.hour == 1 and inspection.duration_seconds is not None
     got = client.get(f"/api/v1/inspections/{body['uuid']}")
     assert got.status_code == 200 and got.get_json()["failure_count"] == 2
+
+
+def test_the_client_uuid_is_unique_in_the_database(app, make_site, make_user):
+    """The idempotency of POST /inspections rests on the unique UUID: two rows with the same
+    client UUID are refused by the database itself, whatever the services check first."""
+    from compliance.db import utcnow
+
+    site = make_site()
+    inspectors = [make_user(roles=("inspector",)) for _ in range(2)]
+    key = str(uuid.uuid4())
+
+    def row(inspector):
+        return Inspection(
+            uuid=key,
+            kind="patrol",
+            status="draft",
+            site_id=site.id,
+            inspector_id=inspector.id,
+            started_at=utcnow(),
+        )
+
+    db.session.add(row(inspectors[0]))
+    db.session.flush()
+    with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
+        db.session.add(row(inspectors[1]))
+        db.session.flush()
+    assert db.session.scalar(sa.select(sa.func.count()).where(Inspection.uuid == key)) == 1
 
 
 def test_photos_upload_separately_and_a_retry_is_harmless(

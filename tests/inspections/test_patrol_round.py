@@ -10,12 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from compliance.db import db
+from compliance.domain import DomainError
 from compliance.models import Leave
 from compliance.timeutil import local_today
 from inspections import hooks
 from inspections.models import CheckResult, Finding, Inspection, Photo
 from inspections.services import (
-    InspectionError,
     Target,
     record_failure,
     site_roster,
@@ -78,11 +78,11 @@ def test_submit_turns_each_failure_into_a_finding_and_everything_else_passes(
         severity="major",
     )
     record_failure(db.session, inspector, inspection, target=Target("area"), item_code="C05")
-    with pytest.raises(InspectionError):  # on approved leave: excused, never a finding
+    with pytest.raises(DomainError):  # on approved leave: excused, never a finding
         record_failure(
             db.session, inspector, inspection, target=Target("staff", staff[1].id), item_code="A04"
         )
-    with pytest.raises(InspectionError):  # severity can be raised, not lowered
+    with pytest.raises(DomainError):  # severity can be raised, not lowered
         record_failure(
             db.session,
             inspector,
@@ -109,7 +109,7 @@ def test_submit_turns_each_failure_into_a_finding_and_everything_else_passes(
     assert counts["excused"] == staff_items  # the one on leave
     assert counts["pass"] == (staff_items - 1) + 2 * window_items + (area_items - 1)
     assert inspection.status == "submitted" and inspection.failure_count == 2
-    with pytest.raises(InspectionError):
+    with pytest.raises(DomainError):
         submit_round(db.session, inspector, inspection)
 
 
@@ -122,7 +122,7 @@ def test_items_requiring_a_photo_cannot_be_submitted_without_one(
     record_failure(
         db.session, inspector, inspection, target=Target("staff", staff[0].id), item_code="B02"
     )
-    with pytest.raises(InspectionError, match="B02"):
+    with pytest.raises(DomainError, match="B02"):
         submit_round(db.session, inspector, inspection)
 
 
@@ -233,7 +233,12 @@ def test_a_refused_photo_saves_nothing_and_says_why(
 def test_window_qr_entry_opens_the_round_at_that_window(app, client_for, catalogue, make_hall):
     site, windows, staff = make_hall(windows=2, per_window=1)
     client = client_for("inspector", sites=[site])
-    r = client.get(f"/patrols/window/{windows[1].id}")
+    # Scanning shows a button that starts the round (reading the page starts nothing)
+    page = client.get(f"/patrols/window/{windows[1].id}")
+    assert page.status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count(Inspection.id))) == 0
+    assert f'name="window_id" value="{windows[1].id}"' in page.get_data(as_text=True)
+    r = client.post("/patrols/start", data={"site_id": site.id, "window_id": windows[1].id})
     assert r.status_code == 302 and r.headers["Location"].endswith(f"#w{windows[1].id}")
     # the same inspector scanning another window resumes the same round
     r2 = client.get(f"/patrols/window/{windows[0].id}")

@@ -7,8 +7,9 @@ import hashlib
 import pytest
 
 from compliance.db import db
+from compliance.domain import InvalidError
 from inspections.models import Finding, Photo
-from inspections.photos import PhotoError, photo_path, store_photo
+from inspections.photos import photo_path, store_photo
 
 
 def _files(folder):
@@ -59,7 +60,7 @@ def test_refused_uploads_leave_nothing_behind(app, make_user, bomb, tmp_path, ki
         "gif": make_image("GIF"),
     }[kind]
     kwargs = {"max_bytes": 100} if kind == "oversized" else {}
-    with pytest.raises(PhotoError) as err:
+    with pytest.raises(InvalidError) as err:
         store_photo(
             db.session, user, data, upload_folder=str(tmp_path), inspection_uuid="u-3", **kwargs
         )

@@ -1,0 +1,157 @@
+"""Marshmallow schemas of the inspections API (the OpenAPI document is generated from them)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from .models import CATEGORIES, DRAW_TARGET_KINDS, INSPECTION_KINDS, SEVERITIES
+
+_sha = validate.Regexp(r"^[0-9a-fA-F]{64}$", error="A SHA-256 in hex (64 characters).")
+_target = validate.Regexp(
+    r"^(a|[sw][0-9]+)$", error="'a' (site area), 'w<window id>' or 's<staff member id>'."
+)
+
+
+class FailureSchema(Schema):
+    target = fields.Str(required=True, validate=_target)
+    item_code = fields.Str(required=True, validate=validate.Length(min=1, max=16))
+    severity = fields.Str(load_default=None, allow_none=True, validate=validate.OneOf(SEVERITIES))
+    reason = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    note = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    photos = fields.List(
+        fields.Str(validate=_sha),
+        load_default=list,
+        metadata={
+            "description": "SHA-256 of photos uploaded (before or after) "
+            "to /inspections/<uuid>/photos"
+        },
+    )
+
+
+class InspectionCreateSchema(Schema):
+    uuid = fields.UUID(required=True, metadata={"description": "Client-generated; idempotency key"})
+    site_id = fields.Int(required=True)
+    device_started_at = fields.Str(
+        load_default=None, allow_none=True, validate=validate.Length(max=40)
+    )
+    device_submitted_at = fields.Str(
+        load_default=None, allow_none=True, validate=validate.Length(max=40)
+    )
+    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    location_accuracy_m = fields.Float(
+        load_default=None, allow_none=True, validate=validate.Range(0, 1e6)
+    )
+    note = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    failures = fields.List(fields.Nested(FailureSchema), load_default=list)
+
+
+class InspectionSchema(Schema):
+    id = fields.Int()
+    uuid = fields.Str()
+    kind = fields.Str()
+    status = fields.Str()
+    site_id = fields.Int()
+    inspector_id = fields.Int()
+    draw_id = fields.Int(allow_none=True)
+    target_window_id = fields.Int(allow_none=True)
+    target_staff_id = fields.Int(allow_none=True)
+    started_at = fields.DateTime()
+    submitted_at = fields.DateTime(allow_none=True)
+    device_started_at = fields.DateTime(allow_none=True)
+    device_submitted_at = fields.DateTime(allow_none=True)
+    duration_seconds = fields.Int(allow_none=True)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    location_accuracy_m = fields.Float(allow_none=True)
+    note = fields.Str(allow_none=True)
+    failure_count = fields.Int()
+
+
+class InspectionDetailSchema(InspectionSchema):
+    finding_ids = fields.List(fields.Int())
+
+
+class InspectionQuerySchema(Schema):
+    site = fields.Int()
+    kind = fields.Str(validate=validate.OneOf(INSPECTION_KINDS))
+    start = fields.Date(metadata={"description": "From this local date"})
+    end = fields.Date(metadata={"description": "Up to this local date"})
+    inspector = fields.Int()
+
+
+class PhotoSchema(Schema):
+    id = fields.Int()
+    sha256 = fields.Str()
+    original_format = fields.Str()
+    width = fields.Int()
+    height = fields.Int()
+    size_bytes = fields.Int()
+    inspection_uuid = fields.Str(allow_none=True)
+    finding_id = fields.Int(allow_none=True)
+    uploaded_at = fields.DateTime()
+
+
+class PhotoUploadSchema(Schema):
+    file = fields.Raw(
+        required=True,
+        metadata={
+            "type": "string",
+            "format": "binary",
+            "description": "The image; an optional form field `sha256` is checked against it",
+        },
+    )
+
+
+class FindingSchema(Schema):
+    id = fields.Int()
+    inspection_id = fields.Int(allow_none=True)
+    category = fields.Str()
+    target = fields.Str()
+    site_id = fields.Int()
+    window_id = fields.Int(allow_none=True)
+    staff_member_id = fields.Int(allow_none=True)
+    severity = fields.Str()
+    description = fields.Str()
+    reason = fields.Str(allow_none=True)
+    note = fields.Str(allow_none=True)
+    found_by_id = fields.Int(allow_none=True)
+    found_at = fields.DateTime()
+
+
+class FindingDetailSchema(FindingSchema):
+    photos = fields.List(fields.Nested(PhotoSchema))
+
+
+class FindingQuerySchema(Schema):
+    site = fields.Int()
+    category = fields.Str(validate=validate.OneOf(CATEGORIES))
+    severity = fields.Str(validate=validate.OneOf(SEVERITIES))
+    staff = fields.Int()
+    inspector = fields.Int()
+    kind = fields.Str(validate=validate.OneOf(INSPECTION_KINDS))
+    start = fields.Date()
+    end = fields.Date()
+
+
+class DrawSchema(Schema):
+    id = fields.Int(dump_only=True)
+    title = fields.Str(load_default="", validate=validate.Length(max=120))
+    target_kind = fields.Str(required=True, validate=validate.OneOf(DRAW_TARGET_KINDS))
+    site_ids = fields.List(fields.Int(), required=True, validate=validate.Length(min=1))
+    post_ids = fields.List(fields.Int(), load_default=list)
+    inspector_ids = fields.List(
+        fields.Int(), required=True, validate=validate.Length(min=1), load_only=True
+    )
+    inspector_pool = fields.List(fields.Int(), dump_only=True)
+    target_pool = fields.List(fields.Int(), dump_only=True)
+    exclusions = fields.Dict(dump_only=True)
+    target_count = fields.Int(load_default=None, allow_none=True, validate=validate.Range(1, 1000))
+    target_percent = fields.Int(load_default=None, allow_none=True, validate=validate.Range(1, 100))
+    inspectors_per_target = fields.Int(load_default=2, validate=validate.Range(1, 5))
+    seed = fields.Str(dump_only=True)
+    result = fields.List(fields.Dict(), dump_only=True)
+    status = fields.Str(dump_only=True)
+    drawn_on = fields.Date(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    published_at = fields.DateTime(dump_only=True, allow_none=True)

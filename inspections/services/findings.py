@@ -1,0 +1,161 @@
+"""Submitting a round: every target/item not failed passes, each failure becomes a `Finding`."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from compliance.audit import record
+from compliance.db import utcnow
+from compliance.domain import N_, InvalidError
+from compliance.models import User
+from compliance.timeutil import local_today
+
+from ..draws import refresh_status
+from ..hooks import fire_finding_created
+from ..models import CheckResult, Draw, Finding, Inspection, Photo
+from .catalogue import active_items
+from .roster import site_roster
+from .rounds import (
+    already_submitted,
+    draft_failures,
+    parse_device_time,
+    round_targets,
+    set_location,
+    target_of,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def submit_round(
+    session: Session,
+    actor: User,
+    inspection: Inspection,
+    *,
+    day: date | None = None,
+    device_time=None,
+    latitude=None,
+    longitude=None,
+    accuracy=None,
+    note: str | None = None,
+    require_photos: bool = True,
+    at: datetime | None = None,
+) -> list[Finding]:
+    """Close a draft round: every target/item not failed passes (or is excused for a staff member
+    on approved leave), each failure becomes a Finding (with its photos) and `finding_created`
+    handlers run; a spot check's draw is marked done once its last spot check is in. `at` and
+    `require_photos=False` exist for loading past rounds (demo, imports).
+
+    Raises ConflictError when already submitted, InvalidError when a failure that requires a photo
+    has none.
+    """
+    if inspection.status != "draft":
+        raise already_submitted()
+    day = day or local_today()
+    roster = site_roster(session, inspection.site, day)
+    failures = draft_failures(session, inspection)
+    photo_counts = dict(
+        session.execute(
+            sa.select(Photo.check_result_id, sa.func.count(Photo.id))
+            .where(Photo.check_result_id.in_([f.id for f in failures] or [-1]))
+            .group_by(Photo.check_result_id)
+        ).all()
+    )
+    for failure in failures:
+        # Through the API a failure may name photos (SHA-256) that upload after the round.
+        if (
+            require_photos
+            and failure.item_version.photo_required
+            and not photo_counts.get(failure.id)
+            and not failure.photo_sha256
+        ):
+            raise InvalidError(
+                "inspections.photo_required",
+                N_("%(code)s requires a photo of the failure."),
+                field="photos",
+                code=failure.item_version.item.code,
+            )
+    failed_keys = {(f.item_version.item_id, target_of(f)) for f in failures}
+    rows = []
+    items_cache = active_items(session)
+    for target in round_targets(inspection, roster):
+        entry = roster.entry_for(target.id) if target.kind == "staff" else None
+        if target.kind == "staff" and entry is None:
+            continue
+        window_id = (
+            target.id if target.kind == "window" else entry.window.id if entry is not None else None
+        )
+        for item, version in items_cache:
+            if item.target != target.kind or (item.id, target) in failed_keys:
+                continue
+            rows.append(
+                {
+                    "inspection_id": inspection.id,
+                    "item_version_id": version.id,
+                    "window_id": window_id,
+                    "staff_member_id": target.id if target.kind == "staff" else None,
+                    "result": "excused" if entry is not None and entry.on_leave else "pass",
+                    "severity": version.severity,
+                }
+            )
+    if rows:
+        session.execute(sa.insert(CheckResult), rows)
+    now = at or utcnow()
+    inspection.status = "submitted"
+    inspection.submitted_at = now
+    inspection.device_submitted_at = parse_device_time(device_time)
+    if inspection.latitude is None:
+        set_location(inspection, latitude, longitude, accuracy)
+    if note is not None:
+        inspection.note = note.strip() or None
+    inspection.inspector_id = actor.id if inspection.draw_id is None else inspection.inspector_id
+    inspection.failure_count = len(failures)
+    findings = []
+    for failure in failures:
+        version = failure.item_version
+        finding = Finding(
+            inspection_id=inspection.id,
+            check_result_id=failure.id,
+            item_version_id=version.id,
+            category=version.item.category,
+            target=version.item.target,
+            site_id=inspection.site_id,
+            window_id=failure.window_id,
+            staff_member_id=failure.staff_member_id,
+            severity=failure.severity,
+            description=f"{version.item.code} {version.text_zh}"[:300],
+            reason=failure.reason,
+            note=failure.note,
+            found_by_id=actor.id,
+            found_at=now,
+        )
+        session.add(finding)
+        findings.append(finding)
+    session.flush()
+    if findings:
+        by_result = {f.check_result_id: f.id for f in findings}
+        for result_id, finding_id in by_result.items():
+            session.execute(
+                sa.update(Photo)
+                .where(Photo.check_result_id == result_id)
+                .values(finding_id=finding_id)
+            )
+    record(session, actor, "inspection.submit", inspection)
+    for finding in findings:
+        record(session, actor, "finding.create", finding)
+        fire_finding_created(session, actor, finding)
+    if inspection.draw_id is not None:
+        refresh_status(session, session.get(Draw, inspection.draw_id))
+    session.flush()
+    logger.info(
+        "inspection %s submitted by %s: %s results, %s findings",
+        inspection.id,
+        actor.id,
+        len(rows) + len(failures),
+        len(findings),
+    )
+    return findings

@@ -1,0 +1,47 @@
+"""Pages of the inspections package, one module per concern on the one `inspections` blueprint
+(endpoint names and URLs do not depend on the module):
+
+- `rounds`: the patrol page, starting a round (also from a window's QR code), the round page, the
+  failure panel, saving and submitting;
+- `records`: inspections and findings (lists, details) and their photos;
+- `catalogue`: the checklist catalogue;
+- `qr`: printable window QR codes;
+- `draws`: spot-check draws, weekly draw schedules and the published results;
+- `plans`: patrol plans per site;
+- `panels`: the dashboard panels.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from compliance.ui import register_dashboard_panel, register_nav
+
+from ..access import READER_ROLES
+from . import catalogue, draws, plans, qr, records, rounds  # noqa: F401  (routes register on bp)
+from .common import ROUND_ROLES, bp
+from .draws import DRAW_ROLES
+from .panels import inspector_panel, staff_panel
+from .records import FINDING_ROLES
+
+__all__ = ["bp", "init_app", "inspector_panel", "staff_panel"]
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+    register_nav(app, "inspections.patrol_start", _l("Patrol"), roles=ROUND_ROLES, order=20)
+    register_nav(app, "inspections.finding_list", _l("Findings"), order=22, roles=FINDING_ROLES)
+    register_nav(
+        app, "inspections.inspection_list", _l("Inspections"), roles=READER_ROLES, order=24
+    )
+    register_nav(app, "inspections.draw_list", _l("Draws"), roles=DRAW_ROLES, order=26)
+    register_nav(app, "inspections.draw_public_list", _l("Spot-check results"), order=27)
+    register_nav(
+        app,
+        "inspections.catalogue",
+        _l("Checklist"),
+        roles=("admin", "inspector", "discipline"),
+        order=28,
+    )
+    register_dashboard_panel(app, inspector_panel, roles=("inspector",), order=10)
+    register_dashboard_panel(app, staff_panel, roles=("staff",), order=12)

@@ -1,0 +1,236 @@
+"""Inspections and findings: the lists with their filters, the detail pages and the photos.
+
+Readers (admin, discipline, inspector) see the records of their sites; window staff see the
+findings recorded against themselves (an object rule, `can_view_finding`)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, current_app, render_template, request, send_file
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy.orm import joinedload
+
+from compliance.access import roles_required, scope_filter
+from compliance.db import db
+from compliance.models import ROLES, StaffMember, User
+from compliance.timeutil import local_day_bounds_utc
+
+from ..access import READER_ROLES, can_view_finding, can_view_inspection, can_view_photo
+from ..models import (
+    CATEGORIES,
+    INSPECTION_KINDS,
+    SEVERITIES,
+    CheckResult,
+    Finding,
+    Inspection,
+    Photo,
+)
+from ..photos import MIME_TYPES, VARIANTS, photo_path
+from ..services import draft_failures, may_work_on
+from .common import PER_PAGE, bp, filter_choices, list_filters, page_arg, photos_for
+
+# Window staff read the findings recorded against themselves.
+FINDING_ROLES = (*READER_ROLES, "staff")
+
+# --------------------------------------------------------------------------- photos
+
+
+@bp.route("/photos/<int:photo_id>/<variant>")
+@roles_required(*ROLES)
+def photo(photo_id: int, variant: str):
+    """Serve one photo variant to a user allowed to see it (404 otherwise, so ids cannot be
+    probed)."""
+    if variant not in VARIANTS:
+        abort(404)
+    row = db.session.get(Photo, photo_id)
+    if row is None or not can_view_photo(current_user, row):
+        abort(404)
+    path = photo_path(current_app.config["UPLOAD_FOLDER"], row, variant)
+    if not path.is_file():
+        abort(404)
+    if variant == "original":
+        mimetype = MIME_TYPES[row.original_format]
+        name = f"photo-{row.id}{path.suffix}"
+        as_attachment = True
+    else:
+        mimetype = "image/jpeg"
+        name = f"photo-{row.id}-{variant}.jpg"
+        as_attachment = False
+    response = send_file(
+        path, mimetype=mimetype, as_attachment=as_attachment, download_name=name, conditional=True
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --------------------------------------------------------------------------- inspections
+
+
+@bp.route("/inspections")
+@roles_required(*READER_ROLES)
+def inspection_list():
+    query = (
+        sa.select(Inspection)
+        .options(joinedload(Inspection.site), joinedload(Inspection.inspector))
+        .where(
+            scope_filter(current_user, Inspection.site_id),
+            sa.or_(Inspection.status == "submitted", Inspection.inspector_id == current_user.id),
+        )
+    )
+    f = list_filters()
+    if f["site"]:
+        query = query.where(Inspection.site_id == f["site"])
+    if f["kind"] in INSPECTION_KINDS:
+        query = query.where(Inspection.kind == f["kind"])
+    if f["inspector"]:
+        query = query.where(Inspection.inspector_id == f["inspector"])
+    if f["start"]:
+        query = query.where(Inspection.started_at >= local_day_bounds_utc(f["start"])[0])
+    if f["end"]:
+        query = query.where(Inspection.started_at < local_day_bounds_utc(f["end"])[1])
+    page = db.paginate(
+        query.order_by(Inspection.started_at.desc(), Inspection.id.desc()),
+        page=page_arg(),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template("inspections/inspection_list.html", page=page, f=f, **filter_choices())
+
+
+@bp.route("/inspections/<int:inspection_id>")
+@roles_required(*READER_ROLES)
+def inspection_detail(inspection_id: int):
+    inspection = db.session.get(Inspection, inspection_id)
+    if inspection is None or not can_view_inspection(current_user, inspection):
+        abort(404)
+    counts = dict(
+        db.session.execute(
+            sa.select(CheckResult.result, sa.func.count(CheckResult.id))
+            .where(CheckResult.inspection_id == inspection.id)
+            .group_by(CheckResult.result)
+        ).all()
+    )
+    findings = list(
+        db.session.scalars(
+            sa.select(Finding)
+            .options(joinedload(Finding.staff_member), joinedload(Finding.window))
+            .where(Finding.inspection_id == inspection.id)
+            .order_by(Finding.id)
+        )
+    )
+    failures = [] if findings else draft_failures(db.session, inspection)
+    photos = photos_for(finding_ids=[f.id for f in findings], result_ids=[f.id for f in failures])
+    return render_template(
+        "inspections/inspection_detail.html",
+        inspection=inspection,
+        counts=counts,
+        findings=findings,
+        failures=failures,
+        photos=photos,
+        can_work=may_work_on(current_user, inspection),
+    )
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def _finding_query(user: User):
+    query = sa.select(Finding).options(
+        joinedload(Finding.site),
+        joinedload(Finding.staff_member),
+        joinedload(Finding.window),
+        joinedload(Finding.found_by),
+        joinedload(Finding.inspection),
+    )
+    own = (
+        Finding.staff_member_id == user.staff_member_id
+        if user.staff_member_id is not None
+        else sa.false()
+    )
+    if user.has_role(*READER_ROLES):
+        return query.where(sa.or_(scope_filter(user, Finding.site_id), own))
+    return query.where(own)
+
+
+@bp.route("/findings")
+@roles_required(*FINDING_ROLES)
+def finding_list():
+    if not current_user.has_role(*READER_ROLES) and current_user.staff_member_id is None:
+        abort(403)  # a staff account not linked to a staff member has no findings of its own
+    query = _finding_query(current_user)
+    f = list_filters()
+    staff_no = (request.args.get("staff_no") or "").strip()
+    if staff_no:
+        f["staff"] = (
+            db.session.scalar(sa.select(StaffMember.id).where(StaffMember.staff_no == staff_no))
+            or -1
+        )
+    f["staff_no"] = staff_no
+    if f["site"]:
+        query = query.where(Finding.site_id == f["site"])
+    if f["category"] in CATEGORIES:
+        query = query.where(Finding.category == f["category"])
+    if f["severity"] in SEVERITIES:
+        query = query.where(Finding.severity == f["severity"])
+    if f["inspector"]:
+        query = query.where(Finding.found_by_id == f["inspector"])
+    if f["staff"]:
+        query = query.where(Finding.staff_member_id == f["staff"])
+    if f["kind"] in INSPECTION_KINDS:
+        query = query.where(
+            Finding.inspection_id.in_(sa.select(Inspection.id).where(Inspection.kind == f["kind"]))
+        )
+    if f["start"]:
+        query = query.where(Finding.found_at >= local_day_bounds_utc(f["start"])[0])
+    if f["end"]:
+        query = query.where(Finding.found_at < local_day_bounds_utc(f["end"])[1])
+    page = db.paginate(
+        query.order_by(Finding.found_at.desc(), Finding.id.desc()),
+        page=page_arg(),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    photo_counts = dict(
+        db.session.execute(
+            sa.select(Photo.finding_id, sa.func.count(Photo.id))
+            .where(Photo.finding_id.in_([x.id for x in page.items] or [-1]))
+            .group_by(Photo.finding_id)
+        ).all()
+    )
+    member = db.session.get(StaffMember, f["staff"]) if f["staff"] else None
+    staff_name = member.name if member is not None else ""
+    return render_template(
+        "inspections/finding_list.html",
+        page=page,
+        f=f,
+        photo_counts=photo_counts,
+        staff_name=staff_name,
+        reader=current_user.has_role(*READER_ROLES),
+        **filter_choices(),
+    )
+
+
+@bp.route("/findings/<int:finding_id>")
+@roles_required(*FINDING_ROLES)
+def finding_detail(finding_id: int):
+    finding = db.session.get(Finding, finding_id)
+    if finding is None or not can_view_finding(current_user, finding):
+        abort(404)
+    photos = photos_for(finding_ids=[finding.id]).get(("f", finding.id), [])
+    # Photos taken at the inspection, then later evidence (e.g. of the rectification).
+    at_inspection = [
+        p
+        for p in photos
+        if finding.check_result_id is not None and p.check_result_id == finding.check_result_id
+    ]
+    later = [p for p in photos if p not in at_inspection]
+    extra = current_app.extensions.get("finding_detail_extra")
+    return render_template(
+        "inspections/finding_detail.html",
+        finding=finding,
+        photos=at_inspection,
+        later_photos=later,
+        extra=Markup(extra(finding)) if extra else None,
+    )
