@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
+
+from compliance.audit_views import register_audit_scope
+from compliance.models import StaffMember
+
 from . import models  # noqa: F401  (tables must be known to create_all)
+from .models import RotationExemption, RotationMove
 
 logger = logging.getLogger(__name__)
 
@@ -25,13 +31,6 @@ def init_app(app) -> None:
 
 def _register_audit_scopes() -> None:
     """Let site-scoped readers see the audit events of rotation records at their sites."""
-    import sqlalchemy as sa
-
-    from compliance.audit_views import register_audit_scope
-    from compliance.models import StaffMember
-
-    from .models import RotationExemption, RotationMove
-
     register_audit_scope(
         "RotationMove",
         lambda ids: sa.select(sa.cast(RotationMove.id, sa.String)).where(

@@ -4,19 +4,22 @@ edit, submit, approve, return). The same service functions as the pages."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import jsonify
 from flask_login import current_user
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
-from compliance.access import scope_ids
-from compliance.api import ApiBlueprint
+from compliance.access import roles_required, scope_ids
+from compliance.api import ApiBlueprint, register
 from compliance.db import db
+from compliance.errors import domain_error_body
+from compliance.models import StaffMember
 from compliance.timeutil import local_today
 
 from . import planner, services
+from .access import DECIDERS, MANAGERS, READERS, plan_in_scope, visible_plans_query
 from .models import PLAN_STATUSES, RotationPlan
-from .services import MoveSpec, RotationError
-from .views import MANAGERS, READERS, _visible_plans_query, plan_in_scope
+from .services import MoveSpec, RulesBroken
 
 blp = ApiBlueprint(
     "rotation_api",
@@ -26,26 +29,23 @@ blp = ApiBlueprint(
 )
 
 
-def _require(*roles: str) -> None:
-    if not current_user.has_role(*roles):
-        abort(403, message="You do not have permission for this")
-
-
-def _rule_error(exc: RotationError, status: int = 409):
-    abort(
-        status,
-        message=str(exc),
-        errors={"violations": [{"rule": v.rule, "message": v.text()} for v in exc.violations]}
-        if exc.violations
-        else None,
-    )
+@blp.errorhandler(RulesBroken)
+def _rules_broken(error: RulesBroken):
+    """A refused plan action answers like any domain error (409 {status, code, reason}) and lists
+    the broken rules under errors.violations."""
+    status, body = domain_error_body(error)
+    if error.violations:
+        body.setdefault("errors", {})["violations"] = [
+            {"rule": v.rule, "message": v.text()} for v in error.violations
+        ]
+    response = jsonify(body)
+    response.status_code = status
+    return response
 
 
 def _checked_candidates(candidates: list[int]) -> list[int]:
     """Candidate ids must be staff members in the caller's scope (422 otherwise)."""
     if candidates:
-        from compliance.models import StaffMember
-
         query = sa.select(StaffMember.id).where(StaffMember.id.in_(candidates))
         site_ids = scope_ids(current_user)
         if site_ids is not None:
@@ -176,11 +176,11 @@ class RotationDecisionArgs(Schema):
 
 
 @blp.route("/posts")
+@roles_required(*READERS)
 @blp.arguments(RotationPostsQuery, location="query")
 @blp.response(200, RotationSeatTenureSchema(many=True))
 def list_posts(args):
     """Every key seat in scope: holder, time in post, due date and status."""
-    _require(*READERS)
     site_ids = scope_ids(current_user)
     if args.get("site_id"):
         if site_ids is not None and args["site_id"] not in site_ids:
@@ -193,13 +193,13 @@ def list_posts(args):
 
 
 @blp.route("/proposals", methods=["POST"])
+@roles_required(*MANAGERS)
 @blp.arguments(RotationProposalArgs)
 @blp.response(200, RotationProposalSchema)
 def request_proposal(args):
     """An optimal proposal for the planning date, or the people, seats and rules that block it.
 
     With `create_plan`, a feasible proposal is saved as a draft plan (201-like: `plan_id` set)."""
-    _require(*MANAGERS)
     site_ids = scope_ids(current_user)
     candidates = _checked_candidates(args["candidate_ids"])
     proposal = services.propose(db.session, args["planning_on"], candidates, site_ids)
@@ -207,19 +207,14 @@ def request_proposal(args):
     if args["create_plan"] and args["planning_on"] < local_today():
         abort(422, message="A plan cannot start in the past")
     if args["create_plan"] and proposal.ok:
-        try:
-            plan = services.create_plan_from_proposal(
-                db.session,
-                current_user,
-                args["planning_on"],
-                candidates,
-                site_ids,
-                args.get("title"),
-            )
-        except RotationError as exc:
-            db.session.rollback()
-            _rule_error(exc, 409)
-        db.session.commit()
+        plan = services.create_plan_from_proposal(
+            db.session,
+            current_user,
+            args["planning_on"],
+            candidates,
+            site_ids,
+            args.get("title"),
+        )
         plan_id = plan.id
     result = proposal.result
     return {
@@ -234,13 +229,13 @@ def request_proposal(args):
 
 
 @blp.route("/plans")
+@roles_required(*READERS)
 @blp.arguments(RotationPlansQuery, location="query")
 @blp.response(200, RotationPlanSchema(many=True))
 @blp.paginate()
 def list_plans(args, pagination_parameters):
     """Rotation plans the caller may see, newest first."""
-    _require(*READERS)
-    query = _visible_plans_query()
+    query = visible_plans_query(current_user)
     if args.get("status"):
         query = query.where(RotationPlan.status == args["status"])
     pagination_parameters.item_count = db.session.scalar(
@@ -256,9 +251,9 @@ def list_plans(args, pagination_parameters):
 
 
 def _load(plan_id: int) -> RotationPlan:
-    _require(*READERS)
+    """A plan the caller may see (404 otherwise: its existence is not revealed)."""
     plan = db.session.get(RotationPlan, plan_id)
-    if plan is None or not plan_in_scope(plan):
+    if plan is None or not plan_in_scope(plan, current_user):
         abort(404, message="Plan not found")
     return plan
 
@@ -274,49 +269,38 @@ class RotationReversalArgs(Schema):
 
 
 @blp.route("/plans", methods=["POST"])
+@roles_required(*MANAGERS)
 @blp.arguments(RotationPlanCreateArgs)
 @blp.response(201, RotationPlanSchema)
 def create_plan(args):
     """Draft a plan from the optimal proposal (409 with the blocking rules when none exists)."""
-    _require(*MANAGERS)
     candidates = _checked_candidates(args["candidate_ids"])
     if args["planning_on"] < local_today():
         abort(422, message="A plan cannot start in the past")
-    try:
-        plan = services.create_plan_from_proposal(
-            db.session,
-            current_user,
-            args["planning_on"],
-            candidates,
-            scope_ids(current_user),
-            args.get("title"),
-        )
-    except RotationError as exc:
-        db.session.rollback()
-        _rule_error(exc)
-    db.session.commit()
+    plan = services.create_plan_from_proposal(
+        db.session,
+        current_user,
+        args["planning_on"],
+        candidates,
+        scope_ids(current_user),
+        args.get("title"),
+    )
     return _load(plan.id)
 
 
 @blp.route("/plans/<int:plan_id>/reversal", methods=["POST"])
+@roles_required(*MANAGERS)
 @blp.arguments(RotationReversalArgs)
 @blp.response(201, RotationPlanSchema)
 def reverse_plan(args, plan_id: int):
     """Draft a new plan that moves everyone an executed plan moved back (needs approval)."""
     plan = _load(plan_id)
-    _require(*MANAGERS)
-    try:
-        reversal = services.create_reversal_plan(
-            db.session, current_user, plan, args["effective_on"]
-        )
-    except RotationError as exc:
-        db.session.rollback()
-        _rule_error(exc)
-    db.session.commit()
+    reversal = services.create_reversal_plan(db.session, current_user, plan, args["effective_on"])
     return _load(reversal.id)
 
 
 @blp.route("/plans/<int:plan_id>")
+@roles_required(*READERS)
 @blp.response(200, RotationPlanSchema)
 def get_plan(plan_id: int):
     """One plan with its moves."""
@@ -324,13 +308,13 @@ def get_plan(plan_id: int):
 
 
 @blp.route("/plans/<int:plan_id>/moves", methods=["PUT"])
+@roles_required(*MANAGERS)
 @blp.arguments(RotationPlanEditArgs)
 @blp.response(200, RotationPlanSchema)
 def edit_plan(args, plan_id: int):
     """Replace the moves of a draft or returned plan; every rule is checked again (409 with the
     violations when one breaks)."""
     plan = _load(plan_id)
-    _require(*MANAGERS)
     existing = {m.staff_member_id: m.reason for m in plan.moves}
     specs = [
         MoveSpec(
@@ -341,51 +325,41 @@ def edit_plan(args, plan_id: int):
         )
         for m in args["moves"]
     ]
-    try:
-        services.update_plan_moves(db.session, current_user, plan, specs)
-    except RotationError as exc:
-        db.session.rollback()
-        _rule_error(exc)
-    db.session.commit()
-    return _load(plan_id)
-
-
-def _act(plan_id: int, action, *roles, **kwargs):
-    plan = _load(plan_id)
-    _require(*roles)
-    try:
-        action(db.session, current_user, plan, **kwargs)
-    except RotationError as exc:
-        db.session.rollback()
-        _rule_error(exc)
-    db.session.commit()
-    return _load(plan_id)
+    services.update_plan_moves(db.session, current_user, plan, specs)
+    return plan
 
 
 @blp.route("/plans/<int:plan_id>/submit", methods=["POST"])
+@roles_required(*MANAGERS)
 @blp.response(200, RotationPlanSchema)
 def submit(plan_id: int):
     """Submit a draft plan for approval (409 if it breaks a rule)."""
-    return _act(plan_id, services.submit_plan, *MANAGERS)
+    plan = _load(plan_id)
+    services.submit_plan(db.session, current_user, plan)
+    return plan
 
 
 @blp.route("/plans/<int:plan_id>/approve", methods=["POST"])
+@roles_required(*DECIDERS)
 @blp.arguments(RotationDecisionArgs)
 @blp.response(200, RotationPlanSchema)
 def approve(args, plan_id: int):
     """Approve a submitted plan: a discipline officer or administrator who is not its author."""
-    return _act(plan_id, services.approve_plan, *services.APPROVER_ROLES, note=args["note"])
+    plan = _load(plan_id)
+    services.approve_plan(db.session, current_user, plan, note=args["note"])
+    return plan
 
 
 @blp.route("/plans/<int:plan_id>/return", methods=["POST"])
+@roles_required(*DECIDERS)
 @blp.arguments(RotationDecisionArgs)
 @blp.response(200, RotationPlanSchema)
 def return_(args, plan_id: int):
     """Return a submitted plan to its author with a note."""
-    return _act(plan_id, services.return_plan, *services.APPROVER_ROLES, note=args["note"])
+    plan = _load(plan_id)
+    services.return_plan(db.session, current_user, plan, note=args["note"])
+    return plan
 
 
 def init_app(app) -> None:
-    from compliance.api import register
-
     register(app, blp)

@@ -3,12 +3,15 @@ one exemption; course qualifications once the training demo has created its cour
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 
 from compliance.audit import record
+from compliance.demo import register_demo
 from compliance.models import Conflict
+from compliance.timeutil import local_to_utc
+from training.models import Course, SessionAttendee, TrainingSession
 
 from .models import PostCheckPair, PostQualification, RotationExemption, RotationPolicy
 from .services import tenure_board
@@ -98,8 +101,6 @@ def load_qualifications(app, session, demo) -> dict:
     """After the training demo: link its courses to the key posts (skipped if absent), and record
     a past integrity session attended by the key-post holders but one, so the required course
     matters to the planner."""
-    from training.models import Course, SessionAttendee, TrainingSession
-
     posts = demo["posts"]
     codes = {c for items in QUALIFICATIONS.values() for c, _kind in items}
     courses = dict(
@@ -117,10 +118,6 @@ def load_qualifications(app, session, demo) -> dict:
                 added += 1
     attended = 0
     if INTEGRITY_COURSE in courses:
-        from datetime import datetime, time
-
-        from compliance.timeutil import local_to_utc
-
         day = demo["today"] - timedelta(days=75)
         starts = local_to_utc(datetime.combine(day, time(15, 0)))
         ts = TrainingSession(
@@ -152,7 +149,5 @@ def load_qualifications(app, session, demo) -> dict:
 
 
 def init_app(app) -> None:
-    from compliance.demo import register_demo
-
     register_demo(app, load_demo, order=300)
     register_demo(app, load_qualifications, order=450)

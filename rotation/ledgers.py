@@ -26,6 +26,7 @@ from compliance.models import Assignment, Post, Site, StaffMember, User, Window
 from compliance.timeutil import local_today
 
 from .models import RotationMove, RotationPlan
+from .services import tenure_board
 
 ROLES = frozenset({"hr", "discipline", "admin"})
 TENURE_STATUS_LABELS = {
@@ -52,8 +53,6 @@ PLAN_STATUS_LABELS = {
 
 def _holder_seats(session, user, filters):
     """The tenure board as of the end of the period (today at the latest), in scope."""
-    from .services import tenure_board
-
     on = min(filters["date_to"], local_today())
     visible = scope_ids(user, session) if user is not None else None
     wanted = filters.get("site_ids")

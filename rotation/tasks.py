@@ -1,11 +1,15 @@
-"""Scheduled jobs of the rotation package. Each opens its own transaction and commits once."""
+"""Scheduled jobs of the rotation package. The job runner gives each its own application context
+and unit of work (it commits once when the job returns); a job never commits."""
 
 from __future__ import annotations
 
 import logging
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
+
 from compliance.db import db
+from compliance.scheduler import register_job
 
 from . import services
 
@@ -14,25 +18,15 @@ logger = logging.getLogger(__name__)
 
 def execute_moves_job(app, run_on: date) -> dict:
     """Execute the approved moves whose effective date has come (each move once)."""
-    with app.app_context():
-        counts = services.execute_due_moves(db.session, run_on)
-        db.session.commit()
-        return counts
+    return services.execute_due_moves(db.session, run_on)
 
 
 def due_alerts_job(app, run_on: date) -> dict:
     """Tell HR about key holders due within 90 and 30 days (once per threshold)."""
-    with app.app_context():
-        counts = services.send_due_alerts(db.session, run_on)
-        db.session.commit()
-        return counts
+    return services.send_due_alerts(db.session, run_on)
 
 
 def init_app(app) -> None:
-    from flask_babel import lazy_gettext as _l
-
-    from compliance.scheduler import register_job
-
     register_job(
         app,
         "rotation.execute_moves",

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from . import models  # noqa: F401  (tables must be known to the metadata)
 from .registry import (  # noqa: F401  (the API packages use)
+    REPORT_ROLES,
     FilterField,
     Ledger,
     LedgerError,
@@ -33,7 +34,7 @@ def init_app(app) -> None:
     from ..api import register
     from ..scheduler import register_job
     from ..ui import register_nav
-    from . import api, cli, core_ledgers, services, summary, views
+    from . import api, cli, core_ledgers, summary, tasks, views
 
     app.config.setdefault("EXPORT_WORKER", "none" if app.config.get("TESTING") else "thread")
     core_ledgers.init_app(app)
@@ -41,11 +42,11 @@ def init_app(app) -> None:
     views.init_app(app)
     register(app, api.blp)
     app.cli.add_command(cli.export_cmd)
-    register_nav(app, "ledgers.index", _l("Reports"), roles=views.REPORT_ROLES, order=80)
+    register_nav(app, "ledgers.index", _l("Reports"), roles=REPORT_ROLES, order=80)
     register_job(
         app,
         "ledgers.monthly_reports",
-        services.monthly_reports_job,
+        tasks.monthly_reports_job,
         "Write last month's summary and rectification ledger into the reports folder",
         day=1,
         hour=6,
@@ -54,7 +55,7 @@ def init_app(app) -> None:
     register_job(
         app,
         "ledgers.export_queue",
-        services.process_queue_job,
+        tasks.process_queue_job,
         "Run queued ledger exports not picked up by a web process",
         quiet=True,
         minute="*",

@@ -4,26 +4,23 @@ queued), follow a queued export and fetch its file."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
-from flask import current_app, send_file
+from flask import current_app, jsonify, send_file, url_for
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import abort
 from marshmallow import Schema, fields
 
+from ..access import roles_required
 from ..api import ApiBlueprint
 from ..db import db
+from ..errors import domain_error_body
+from ..models import ROLES
 from .models import ExportJob
-from .registry import LedgerError, get_ledger, ledgers_for, parse_filters
-from .services import (
-    XLSX_MIME,
-    LedgerAccessError,
-    count_rows,
-    export_ledger,
-    queue_export,
-    start_background,
-    user_locale,
-)
+from .registry import REPORT_ROLES, LedgerError, get_ledger, ledgers_for, parse_filters
+from .services import XLSX_MIME, count_rows, export_ledger, queue_export, user_locale
+from .tasks import start_after_request
 
 blp = ApiBlueprint(
     "ledgers_api",
@@ -105,11 +102,19 @@ class JobSchema(Schema):
     file_url = fields.Method("_file_url")
 
     def _file_url(self, job) -> str | None:
-        from flask import url_for
-
         if job.status != "done" or not job.file_path:
             return None
         return url_for("ledgers_api.JobFile", job_id=job.id)
+
+
+@blp.errorhandler(LedgerError)
+def _invalid_request(error: LedgerError):
+    """An invalid export request: 422 {status, code, reason} with each bad field under errors."""
+    status, body = domain_error_body(error)
+    body["errors"] = error.errors
+    response = jsonify(body)
+    response.status_code = status
+    return response
 
 
 def _describe(ledger) -> dict:
@@ -141,6 +146,7 @@ def _ledger(code: str):
 
 @blp.route("")
 class Ledgers(MethodView):
+    @roles_required(*ROLES)
     @blp.response(200, LedgerSchema(many=True))
     def get(self):
         """The ledgers the caller may export, with their columns and filters."""
@@ -149,6 +155,7 @@ class Ledgers(MethodView):
 
 @blp.route("/<code>/exports")
 class Exports(MethodView):
+    @roles_required(*REPORT_ROLES)
     @blp.arguments(ExportRequestSchema)
     @blp.response(202, JobSchema, description="Queued: follow the job and fetch its file")
     @blp.alt_response(
@@ -184,33 +191,25 @@ class Exports(MethodView):
             elif value is not None:
                 value = str(value)
             raw[key] = value
-        try:
-            filters = parse_filters(db.session, current_user, ledger, raw)
-        except LedgerError as exc:
-            abort(422, message="The export request is not valid", errors=exc.errors)
+        filters = parse_filters(db.session, current_user, ledger, raw)
         locale = args["locale"] if args["locale"] in ("zh", "en") else user_locale(current_user)
         total = count_rows(db.session, current_user, ledger, filters)
-        try:
-            if args["queue"] or total > current_app.config.get("EXPORT_ASYNC_ROWS", 5000):
-                job = queue_export(
-                    db.session,
-                    current_user,
-                    ledger,
-                    filters,
-                    locale=locale,
-                    route="api",
-                    total=total,
-                )
-                db.session.commit()
-                start_background(current_app._get_current_object(), job.id)
-                return job
-            buffer = io.BytesIO()
-            result = export_ledger(
-                db.session, current_user, ledger, filters, buffer, locale=locale, route="api"
+        if args["queue"] or total > current_app.config.get("EXPORT_ASYNC_ROWS", 5000):
+            job = queue_export(
+                db.session,
+                current_user,
+                ledger,
+                filters,
+                locale=locale,
+                route="api",
+                total=total,
             )
-        except LedgerAccessError as exc:
-            abort(403, message=str(exc))
-        db.session.commit()
+            start_after_request(current_app._get_current_object(), job.id)
+            return job
+        buffer = io.BytesIO()
+        result = export_ledger(
+            db.session, current_user, ledger, filters, buffer, locale=locale, route="api"
+        )
         buffer.seek(0)
         response = send_file(
             buffer,
@@ -232,6 +231,7 @@ def _own_job(job_id: int) -> ExportJob:
 
 @blp.route("/jobs/<int:job_id>")
 class Job(MethodView):
+    @roles_required(*REPORT_ROLES)
     @blp.response(200, JobSchema)
     def get(self, job_id):
         """A queued export's progress."""
@@ -240,11 +240,10 @@ class Job(MethodView):
 
 @blp.route("/jobs/<int:job_id>/file")
 class JobFile(MethodView):
+    @roles_required(*REPORT_ROLES)
     @blp.response(200, description="The finished xlsx file", content_type=XLSX_MIME)
     def get(self, job_id):
         """The finished file of a queued export (404 until it is done)."""
-        from pathlib import Path
-
         job = _own_job(job_id)
         ledger = get_ledger(job.ledger)
         if ledger is None or not ledger.allowed(current_user):

@@ -13,8 +13,9 @@ from flask_babel import force_locale
 
 from ..db import db
 from ..models import User
+from ..uow import unit_of_work
 from .registry import LedgerError, all_ledgers, get_ledger, parse_filters
-from .services import LedgerAccessError, count_rows, export_ledger, user_locale
+from .services import count_rows, export_ledger, user_locale
 
 
 def _ledger_help() -> str:
@@ -114,15 +115,17 @@ def _list() -> None:
 
 
 def _export(ledger, user, raw: dict, locale: str, output: Path) -> None:
+    """Write the file and record the export in one unit of work: the file is moved into place
+    only once the audit event is committed."""
     try:
         filters = parse_filters(db.session, user, ledger, raw)
-        if not ledger.allowed(user):
-            raise LedgerAccessError(
-                f"{user.username} may not export {ledger.code} (roles: "
-                f"{', '.join(sorted(user.roles))})."
-            )
     except LedgerError as exc:
         raise click.ClickException(str(exc)) from exc
+    if not ledger.allowed(user):
+        raise click.ClickException(
+            f"{user.username} may not export {ledger.code} (roles: "
+            f"{', '.join(sorted(user.roles))})."
+        )
     total = count_rows(db.session, user, ledger, filters)
     output.parent.mkdir(parents=True, exist_ok=True)
     part = output.with_name(output.name + ".part")
@@ -136,20 +139,19 @@ def _export(ledger, user, raw: dict, locale: str, output: Path) -> None:
             done[0] = min(n, total)
 
         try:
-            result = export_ledger(
-                db.session,
-                user,
-                ledger,
-                filters,
-                str(part),
-                locale=locale,
-                route="cli",
-                progress=progress,
-                file_name=output.name,
-            )
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
+            with unit_of_work(db.session):
+                result = export_ledger(
+                    db.session,
+                    user,
+                    ledger,
+                    filters,
+                    str(part),
+                    locale=locale,
+                    route="cli",
+                    progress=progress,
+                    file_name=output.name,
+                )
+        except BaseException:
             part.unlink(missing_ok=True)
             raise
     os.replace(part, output)

@@ -15,19 +15,27 @@ from flask import Flask, current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..access import scope_ids
+from ..access import scope_filter, scope_ids, site_tree_ids
+from ..domain import N_, InvalidError
 from ..models import Site, StaffMember, User
 from .writer import Column
 
+# Who may open the reports page and ask for exports (each ledger narrows it with its own roles).
+REPORT_ROLES = ("discipline", "admin", "hr", "inspector")
 
-class LedgerError(Exception):
-    """Bad export request: `errors` maps a field name to a user-facing message."""
+
+class LedgerError(InvalidError):
+    """The export request is not valid: `errors` maps each bad field to a message, already in
+    the reader's language (the page shows each under its field, the API returns the mapping)."""
 
     def __init__(self, errors: dict[str, str] | str):
         if isinstance(errors, str):
             errors = {"_": errors}
         self.errors = errors
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        super().__init__("ledger.invalid_request", N_("The export request is not valid."))
+
+    def english(self) -> str:
+        return "; ".join(f"{k}: {v}" for k, v in self.errors.items())
 
 
 @dataclass
@@ -189,8 +197,6 @@ def parse_filters(session, user: User | None, ledger: Ledger, raw: Mapping[str, 
             # Sites outside the user's scope are reported exactly like unknown ones.
             errors["sites"] = _("Unknown site: %(codes)s", codes=", ".join(bad))
         else:
-            from ..access import site_tree_ids
-
             ids = site_tree_ids(session, found.values())
             out["site_ids"] = ids if visible is None else ids & visible
             out["site_codes"] = sorted(set(codes))
@@ -239,8 +245,6 @@ def scope_clause(user: User | None, column, session=None):
     """WHERE clause for a site id column: the user's scope (None = a system export, every site)."""
     if user is None:
         return sa.true()
-    from ..access import scope_filter
-
     return scope_filter(user, column, session)
 
 

@@ -1,17 +1,15 @@
 """Exporting a ledger: the one path the page, the API, the command line, the queue and the monthly
 job all take. Every export writes an audit event naming the user, the ledger, the filters and the
-row count, in the caller's transaction."""
+row count, in the caller's transaction. Services flush, never commit; the queued and monthly
+exports run as jobs (`tasks`)."""
 
 from __future__ import annotations
 
 import logging
-import os
 import re
-import secrets
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -20,18 +18,15 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..audit import record
-from ..db import db, utcnow
+from ..domain import N_, ForbiddenError, NotFoundError
 from ..models import Site, User
 from ..timeutil import local_now
 from .models import ExportJob
 from .registry import (
     COMMON_LABELS,
     Ledger,
-    LedgerError,
     describe_filters,
     get_ledger,
-    parse_filters,
-    previous_month,
 )
 from .writer import ExportInfo, LedgerWriter
 
@@ -40,10 +35,6 @@ logger = logging.getLogger(__name__)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONTHLY_LEDGERS = ("summary", "rectifications")
 _MONTHLY_NAME = re.compile(r"^(\d{4}-\d{2})-([a-z_]+)\.xlsx$")
-
-
-class LedgerAccessError(LedgerError):
-    """The user's roles do not include this ledger."""
 
 
 @dataclass
@@ -59,8 +50,9 @@ def user_locale(user: User | None, default: str = "zh") -> str:
 
 
 def check_access(user: User | None, ledger: Ledger) -> None:
+    """Raises ForbiddenError when the user's roles do not include the ledger."""
     if not ledger.allowed(user):
-        raise LedgerAccessError(_("Your role cannot export this ledger."))
+        raise ForbiddenError("ledger.role", N_("Your role cannot export this ledger."))
 
 
 def file_name_for(ledger: Ledger, filters: dict, locale: str) -> str:
@@ -125,7 +117,7 @@ def export_ledger(
     file object) as `user` sees it (None = a system export of every site), then record the audit
     event. Flushes, never commits.
 
-    Raises LedgerAccessError when the user's roles do not include the ledger."""
+    Raises ForbiddenError when the user's roles do not include the ledger."""
     check_access(user, ledger)
     file_name = file_name or file_name_for(ledger, filters, locale)
     tzname = current_app.config.get("TIMEZONE", "Asia/Shanghai")
@@ -227,7 +219,7 @@ def queue_export(
 ) -> ExportJob:
     """Record an export to run in the background. Flushes, never commits.
 
-    Raises LedgerAccessError when the user's roles do not include the ledger."""
+    Raises ForbiddenError when the user's roles do not include the ledger."""
     check_access(user, ledger)
     job = ExportJob(
         user_id=user.id,
@@ -244,148 +236,6 @@ def queue_export(
     return job
 
 
-def claim_job(session, job_id: int) -> bool:
-    """Move a queued job to running; False when another worker got it first."""
-    result = session.execute(
-        sa.update(ExportJob)
-        .where(ExportJob.id == job_id, ExportJob.status == "queued")
-        .values(status="running", started_at=utcnow())
-    )
-    session.commit()
-    return result.rowcount == 1
-
-
-def run_export_job(job_id: int, progress_every: int = 2000) -> str:
-    """Claim and run one queued job inside the current app context; commits its progress as it
-    goes. Returns the job's final status ("skipped" when someone else claimed it)."""
-    session = db.session
-    if not claim_job(session, job_id):
-        return "skipped"
-    job = session.get(ExportJob, job_id)
-    with force_locale(job.locale):
-        return _run_claimed_job(session, job, progress_every)
-
-
-def _run_claimed_job(session, job: ExportJob, progress_every: int) -> str:
-    job_id = job.id
-    path = None
-    try:
-        ledger = get_ledger(job.ledger)
-        if ledger is None:
-            raise LedgerError(_("This ledger is no longer available."))
-        user = job.user
-        if not user.active:
-            raise LedgerError(_("The account that asked for this export is disabled."))
-        filters = parse_filters(session, user, ledger, job.filters)
-        file_name = file_name_for(ledger, filters, job.locale)
-        path = exports_folder() / f"job-{job.id}-{secrets.token_hex(8)}.xlsx"
-        part = path.with_suffix(".part")
-
-        def progress(n: int) -> None:
-            if n and n % progress_every == 0:
-                session.execute(
-                    sa.update(ExportJob).where(ExportJob.id == job_id).values(progress_rows=n)
-                )
-                session.commit()
-
-        result = export_ledger(
-            session,
-            user,
-            ledger,
-            filters,
-            str(part),
-            locale=job.locale,
-            route=job.route,
-            progress=progress,
-            file_name=file_name,
-        )
-        os.replace(part, path)
-        job = session.get(ExportJob, job_id)
-        job.status = "done"
-        job.progress_rows = result.rows
-        job.total_rows = result.rows
-        job.file_path = str(path)
-        job.file_name = result.file_name
-        job.finished_at = utcnow()
-        session.commit()
-        return "done"
-    except Exception as exc:
-        session.rollback()
-        if path is not None:
-            for leftover in (path, path.with_suffix(".part")):
-                leftover.unlink(missing_ok=True)
-        job = session.get(ExportJob, job_id)
-        job.status = "failed"
-        job.error = str(exc) if isinstance(exc, LedgerError) else _("The export failed.")
-        job.finished_at = utcnow()
-        session.commit()
-        if not isinstance(exc, LedgerError):
-            logger.exception("export job %s failed", job_id)
-        return "failed"
-
-
-def pending_job_ids(session, limit: int = 10) -> list[int]:
-    return list(
-        session.scalars(
-            sa.select(ExportJob.id)
-            .where(ExportJob.status == "queued")
-            .order_by(ExportJob.created_at, ExportJob.id)
-            .limit(limit)
-        )
-    )
-
-
-def start_background(app: Flask, job_id: int) -> None:
-    """Run a queued job on a thread of this process, so the request returns at once."""
-    if app.config.get("EXPORT_WORKER", "thread") != "thread":
-        return
-
-    def work():
-        with app.app_context():
-            # A fresh session: never one left registered under a recycled context id.
-            db.session.remove()
-            try:
-                run_export_job(job_id)
-            finally:
-                db.session.remove()
-
-    threading.Thread(target=work, name=f"export-job-{job_id}", daemon=True).start()
-
-
-KEEP_EXPORT_DAYS = 7
-
-
-def process_queue_job(app: Flask, run_on: date) -> dict:
-    """Scheduled every minute: runs jobs still queued (e.g. queued by another process), fails
-    jobs whose worker died (running for over two hours) and deletes finished files after a week."""
-    exported = failed = removed = 0
-    with app.app_context():
-        old = utcnow() - timedelta(days=KEEP_EXPORT_DAYS)
-        for job in db.session.scalars(
-            sa.select(ExportJob).where(
-                ExportJob.status == "done",
-                ExportJob.file_path.is_not(None),
-                ExportJob.finished_at < old,
-            )
-        ):
-            Path(job.file_path).unlink(missing_ok=True)
-            job.file_path = None
-            removed += 1
-        stale = utcnow().timestamp() - 2 * 3600
-        for job in db.session.scalars(sa.select(ExportJob).where(ExportJob.status == "running")):
-            if job.started_at and job.started_at.timestamp() < stale:
-                job.status = "failed"
-                job.error = _("The export was interrupted.")
-                job.finished_at = utcnow()
-                failed += 1
-        db.session.commit()
-        for job_id in pending_job_ids(db.session):
-            outcome = run_export_job(job_id)
-            exported += outcome == "done"
-            failed += outcome == "failed"
-    return {"exported": exported, "failed": failed, "removed": removed}
-
-
 # -- monthly reports ----------------------------------------------------------------------------
 
 
@@ -394,46 +244,6 @@ def monthly_folder(app: Flask | None = None) -> Path:
     folder = Path(app.config["REPORTS_FOLDER"]) / "monthly"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def monthly_reports_job(app: Flask, run_on: date) -> dict:
-    """On the 1st: last month's summary and rectification ledger into the reports folder, as
-    system exports. Idempotent: a month already written is skipped."""
-    written = skipped = 0
-    with app.app_context():
-        start, end = previous_month(run_on)
-        folder = monthly_folder(app)
-        locale = app.config.get("BABEL_DEFAULT_LOCALE", "zh")
-        finished: list[tuple[Path, Path]] = []
-        with force_locale(locale):
-            for code in MONTHLY_LEDGERS:
-                ledger = get_ledger(code, app)
-                if ledger is None:
-                    continue
-                final = folder / f"{start:%Y-%m}-{code}.xlsx"
-                if final.exists():
-                    skipped += 1
-                    continue
-                part = final.with_suffix(".part")
-                filters = parse_filters(
-                    db.session, None, ledger, {"from": start.isoformat(), "to": end.isoformat()}
-                )
-                export_ledger(
-                    db.session,
-                    None,
-                    ledger,
-                    filters,
-                    str(part),
-                    locale=locale,
-                    route="monthly",
-                    file_name=final.name,
-                )
-                finished.append((part, final))
-                written += 1
-        db.session.commit()
-        for part, final in finished:
-            os.replace(part, final)
-    return {"written": written, "skipped": skipped}
 
 
 @dataclass
@@ -483,3 +293,22 @@ def monthly_report_path(
         if report.name == name:
             return monthly_folder(app) / name, report
     return None
+
+
+def open_monthly_report(session, user: User, name: str) -> Path:
+    """The path of an archived monthly report the user may download, after recording the
+    download in the audit log (in the caller's transaction). Raises NotFoundError for a report
+    that does not exist or that the user may not see."""
+    found = monthly_report_path(user, name)
+    if found is None:
+        raise NotFoundError("ledger.no_report", N_("This report does not exist."))
+    path, report = found
+    record(
+        session,
+        user,
+        "ledger.download",
+        entity_type="Ledger",
+        entity_id=report.ledger.code,
+        after={"file": name, "month": report.month},
+    )
+    return path

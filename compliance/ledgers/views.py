@@ -1,9 +1,15 @@
 """The reports page: choose a ledger and filters, download it (or queue it when large), follow
-queued exports and download archived monthly reports."""
+queued exports and download archived monthly reports.
+
+Every export is an audit event, written in the request that asks for it: a direct download
+(POST), a queued export (written when the job builds the file; fetching the finished file is a
+plain GET that changes nothing), an archived monthly report (a POST button: the download is
+recorded)."""
 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import (
@@ -23,23 +29,21 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import roles_required, sites_in_scope
-from ..audit import record
 from ..db import db
 from ..timeutil import local_today
 from .models import ExportJob
-from .registry import LedgerError, get_ledger, ledgers_for, parse_filters
+from .registry import REPORT_ROLES, LedgerError, get_ledger, ledgers_for, parse_filters
 from .services import (
     XLSX_MIME,
     count_rows,
     export_ledger,
-    monthly_report_path,
     monthly_reports_for,
+    open_monthly_report,
     queue_export,
-    start_background,
 )
+from .tasks import start_after_request
 
 bp = Blueprint("ledgers", __name__, url_prefix="/reports")
-REPORT_ROLES = ("discipline", "admin", "hr", "inspector")
 
 
 def current_locale() -> str:
@@ -120,8 +124,7 @@ def export(code: str):
         job = queue_export(
             db.session, current_user, ledger, filters, locale=locale, route="web", total=total
         )
-        db.session.commit()
-        start_background(current_app._get_current_object(), job.id)
+        start_after_request(current_app._get_current_object(), job.id)
         flash(
             _(
                 "The ledger has %(rows)s rows; it is being prepared. It will be offered below "
@@ -135,7 +138,6 @@ def export(code: str):
     result = export_ledger(
         db.session, current_user, ledger, filters, buffer, locale=locale, route="web"
     )
-    db.session.commit()
     buffer.seek(0)
     return send_file(
         buffer, mimetype=XLSX_MIME, as_attachment=True, download_name=result.file_name, max_age=0
@@ -174,8 +176,6 @@ def job(job_id: int):
 
 
 def send_job_file(job: ExportJob):
-    from pathlib import Path
-
     if job.status != "done" or not job.file_path or not Path(job.file_path).is_file():
         abort(404)
     return send_file(
@@ -197,22 +197,11 @@ def job_file(job_id: int):
     return send_job_file(job)
 
 
-@bp.route("/monthly/<name>")
+@bp.route("/monthly/<name>", methods=["POST"])
 @roles_required(*REPORT_ROLES)
 def monthly_file(name: str):
-    found = monthly_report_path(current_user, name)
-    if found is None:
-        abort(404)
-    path, report = found
-    record(
-        db.session,
-        current_user,
-        "ledger.download",
-        entity_type="Ledger",
-        entity_id=report.ledger.code,
-        after={"file": name, "month": report.month},
-    )
-    db.session.commit()
+    """Download an archived monthly report (a POST button: the download is recorded)."""
+    path = open_monthly_report(db.session, current_user, name)
     return send_file(path, mimetype=XLSX_MIME, as_attachment=True, download_name=name, max_age=0)
 
 

@@ -5,10 +5,12 @@ openpyxl, so an export never holds its rows in memory. Widths and freeze panes a
 first append (write-only mode ignores them afterwards); date and number formats are carried by one
 reusable styled cell per column instead of a styled cell object per value.
 
-User text is always written as an inline string. Text that a spreadsheet would treat as a formula or
+User text is always written as a string. Text that a spreadsheet would treat as a formula or
 a command (starting with =, +, -, @, tab or CR) gets the `quotePrefix` cell attribute, which is how
 Excel itself stores a value typed with a leading apostrophe: the text is kept exactly, shown as text,
 and stays text when the cell is edited. Characters an xlsx file cannot hold are removed.
+
+Cells are bound through `xlsx_adapter`, the only module that touches openpyxl's internals.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from .xlsx_adapter import install_fast_rows, text_cell
 
 COLUMN_TYPES = ("text", "user_text", "int", "float", "date", "datetime", "link", "enum")
 DEFAULT_FORMATS = {
@@ -117,7 +121,7 @@ class LedgerWriter:
             (index, self._converter(column, (enum_labels or {}).get(column.key)))
             for index, column in enumerate(self.columns)
         ]
-        self.ws._values_to_row = self._typed_cells
+        install_fast_rows(self.ws)
         # Widths and freeze panes only take effect before the first append.
         for index, column in enumerate(self.columns, 1):
             self.ws.column_dimensions[get_column_letter(index)].width = column.width
@@ -221,47 +225,12 @@ class LedgerWriter:
         self.ws.append(row)
         self.rows_written += 1
 
-    def _typed_cells(self, values, row_idx):
-        """Stands in for WriteOnlyWorksheet._values_to_row on this sheet. The converters have
-        already cleaned every string and chosen every type, so plain strings and numbers are
-        bound directly (no second type dispatch and character scan per cell); prepared cells
-        (dates, neutralised text) pass through, anything else gets openpyxl's own binding."""
-        ws = self.ws
-        cell = WriteOnlyCell(ws)
-        for col_idx, value in enumerate(values, 1):
-            if value is None:
-                continue
-            kind = type(value)
-            if kind is str:
-                cell._value = value
-                cell.data_type = "s"
-            elif kind is int or kind is float:
-                cell._value = value
-                cell.data_type = "n"
-            elif isinstance(value, Cell):
-                cell = value
-            else:
-                cell.value = value
-            cell.column = col_idx
-            cell.row = row_idx
-            yield cell
-            if cell.has_style or cell.hyperlink:
-                cell = WriteOnlyCell(ws)
-
     def _text_cell(self, text: str) -> WriteOnlyCell:
-        """An inline string cell that no spreadsheet turns into a formula, keeping the text."""
-        cell = WriteOnlyCell(self.ws)
-        cell._value = text
-        cell.data_type = "s"
-        cell.quotePrefix = True
-        return cell
+        """A string cell that no spreadsheet turns into a formula, keeping the text."""
+        return text_cell(self.ws, text, quote_prefix=True)
 
     def _wrapped(self, text: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws)
-        cell._value = text
-        cell.data_type = "s"
-        cell.alignment = WRAP
-        return cell
+        return text_cell(self.ws, text, alignment=WRAP)
 
     def write_rows(
         self,
@@ -319,13 +288,9 @@ def write_parameters_sheet(
 
 
 def _safe_text_cell(ws, value) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws)
+    """User text (a filter typed by the user, a name) as a string, never a formula."""
     text = clean_text(value) or ""
-    cell._value = text
-    cell.data_type = "s"
-    if text and needs_neutralising(text):
-        cell.quotePrefix = True
-    return cell
+    return text_cell(ws, text, quote_prefix=bool(text) and needs_neutralising(text))
 
 
 def _sheet_name(title: str) -> str:

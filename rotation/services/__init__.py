@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from .common import (  # noqa: F401
     APPROVER_ROLES,
-    RotationError,
-    _,
+    RulesBroken,
     add_months,
     months_between,
 )

@@ -1,4 +1,4 @@
-"""Shared pieces of the rotation services: settings, the domain error, month arithmetic."""
+"""Shared pieces of the rotation services: settings, the rule-check error, month arithmetic."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import calendar
 import logging
 from datetime import date
 
+from compliance.domain import ConflictError
 from compliance.settings import declare
 
 from ..planner import Violation
@@ -21,20 +22,13 @@ declare("rotation.handover_weeks", 2)
 APPROVER_ROLES = ("discipline", "admin")
 
 
-def _(message: str) -> str:
-    """Mark a message for extraction; views translate it (services stay free of Flask)."""
-    return message
+class RulesBroken(ConflictError):
+    """A plan (or the proposal it would come from) breaks the rotation rules: a conflict (409)
+    carrying the `violations` found, which pages list and the API returns with their rule."""
 
-
-class RotationError(ValueError):
-    """A user-facing reason a rotation action was refused: an English msgid plus parameters,
-    and, for rule checks, the violations found."""
-
-    def __init__(self, message: str, violations: list[Violation] | None = None, **params) -> None:
-        self.message = message
-        self.params = params
-        self.violations = violations or []
-        super().__init__(message % params if params else message)
+    def __init__(self, code: str, message: str, violations: list[Violation], /, **params) -> None:
+        self.violations = list(violations)
+        super().__init__(code, message, **params)
 
 
 def add_months(day: date, months: int) -> date:

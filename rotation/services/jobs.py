@@ -9,11 +9,14 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from compliance.access import site_tree_ids
 from compliance.audit import record, snapshot
-from compliance.domain import DomainError
+from compliance.db import utcnow
+from compliance.domain import N_, DomainError
 from compliance.models import Assignment, User, UserRole
+from compliance.notifications import notify_each
 from compliance.settings import get_setting
-from training.public import create_handover_pairing
+from training import public as training_public
 
 from ..models import (
     RotationMove,
@@ -52,7 +55,6 @@ def execute_due_moves(session: Session, run_on: date, actor: User | None = None)
         groups[(m.plan_id, m.effective_on)].append(m)
     weeks = int(get_setting(session, "rotation.handover_weeks"))
     counts = {"executed": 0, "blocked": 0, "pairings": 0}
-    from compliance.db import utcnow
 
     touched_plans = set()
     for (plan_id, effective_on), group in groups.items():
@@ -99,7 +101,7 @@ def execute_due_moves(session: Session, run_on: date, actor: User | None = None)
             m.executed_at = utcnow()
             try:
                 with session.begin_nested():
-                    pairing = create_handover_pairing(
+                    pairing = training_public.create_handover_pairing(
                         session,
                         actor,
                         mentor=m.predecessor,
@@ -131,12 +133,8 @@ def execute_due_moves(session: Session, run_on: date, actor: User | None = None)
 
 
 def send_due_alerts(session: Session, run_on: date) -> dict:
-    """Notify HR 90 and 30 days before each key holder's due date (once per threshold)."""
-    from flask_babel import force_locale, gettext
-
-    from compliance.access import site_tree_ids
-    from compliance.notifications import notify
-
+    """Notify HR 90 and 30 days before each key holder's due date (once per threshold), each
+    in their own language."""
     rows = [r for r in tenure_board(session, run_on) if r.exemption is None and r.days_left <= 90]
     if not rows:
         return {"notified": 0}
@@ -152,37 +150,24 @@ def send_due_alerts(session: Session, run_on: date) -> dict:
     for r in rows:
         threshold = 30 if r.days_left <= 30 else 90
         users = [u for u in hr_users if scopes[u.id] is None or r.site.id in scopes[u.id]]
-        params = {
-            "name": r.staff.name,
-            "post": r.post.name,
-            "due": r.due_on.isoformat(),
-            "site": r.site.name,
-            "months": r.months,
-        }
-        key = f"rotation-due{threshold}:{r.assignment.id}:{r.due_on}"
-        for user in users:
-            with force_locale(user.locale or "zh"):
-                if r.days_left > 0:
-                    title = gettext(
-                        "Rotation due: %(name)s (%(post)s) reaches the tenure limit on %(due)s",
-                        **params,
-                    )
-                else:
-                    title = gettext(
-                        "Rotation overdue: %(name)s (%(post)s) reached the tenure limit on %(due)s",
-                        **params,
-                    )
-                body = gettext("%(site)s, %(months)s months in post", **params)
-            created += len(
-                notify(
-                    session,
-                    user,
-                    "rotation.due",
-                    title,
-                    body=body,
-                    link="/rotation/",
-                    entity=r.assignment,
-                    dedupe_key=key,
-                )
-            )
+        title = (
+            N_("Rotation due: %(name)s (%(post)s) reaches the tenure limit on %(due)s")
+            if r.days_left > 0
+            else N_("Rotation overdue: %(name)s (%(post)s) reached the tenure limit on %(due)s")
+        )
+        created += notify_each(
+            session,
+            users,
+            "rotation.due",
+            title,
+            body_msgid=N_("%(site)s, %(months)s months in post"),
+            link="/rotation/",
+            entity=r.assignment,
+            dedupe_key=f"rotation-due{threshold}:{r.assignment.id}:{r.due_on}",
+            name=r.staff.name,
+            post=r.post.name,
+            due=r.due_on.isoformat(),
+            site=r.site.name,
+            months=r.months,
+        )
     return {"notified": created}

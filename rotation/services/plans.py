@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from compliance.audit import record, snapshot
+from compliance.db import utcnow
+from compliance.domain import N_, ConflictError, ForbiddenError
 from compliance.models import Assignment, User
 
 from .. import planner
@@ -18,7 +20,7 @@ from ..models import (
     RotationPlan,
 )
 from ..planner import Seat, Violation
-from .common import APPROVER_ROLES, RotationError, _
+from .common import APPROVER_ROLES, RulesBroken
 from .proposals import _move_state, _seat_of, build_instance, people_in_open_plans
 
 logger = logging.getLogger(__name__)
@@ -48,7 +50,7 @@ def validate_moves(
     out: list[Violation] = []
     movers = [s.staff_member_id for s in specs]
     if len(set(movers)) != len(movers):
-        out.append(Violation(planner.RULE_ONE_POST, _("A person appears in two moves"), {}))
+        out.append(Violation(planner.RULE_ONE_POST, N_("A person appears in two moves"), {}))
         return out
     ctx = build_instance(session, planning_on, movable_ids=movers)
     inst = ctx.instance
@@ -68,7 +70,7 @@ def validate_moves(
         out.append(
             Violation(
                 planner.RULE_ONE_POST,
-                _("%(name)s already has a move in plan #%(plan)s"),
+                N_("%(name)s already has a move in plan #%(plan)s"),
                 {"name": inst.name(staff_id), "plan": other_plan},
             )
         )
@@ -97,7 +99,7 @@ def validate_moves(
             out.append(
                 Violation(
                     planner.RULE_DATE,
-                    _("The move of %(name)s is dated before the planning date"),
+                    N_("The move of %(name)s is dated before the planning date"),
                     {"name": person.name},
                 )
             )
@@ -106,7 +108,7 @@ def validate_moves(
             out.append(
                 Violation(
                     planner.RULE_STAFFED,
-                    _("The seat chosen for %(name)s is no longer held by anyone"),
+                    N_("The seat chosen for %(name)s is no longer held by anyone"),
                     {"name": person.name},
                 )
             )
@@ -117,7 +119,7 @@ def validate_moves(
             out.append(
                 Violation(
                     planner.RULE_ONE_POST,
-                    _("Two people would take the seat %(seat)s"),
+                    N_("Two people would take the seat %(seat)s"),
                     {"seat": seat.label},
                 )
             )
@@ -126,7 +128,7 @@ def validate_moves(
             out.append(
                 Violation(
                     planner.RULE_SAME_POST,
-                    _("%(name)s would move to their own seat"),
+                    N_("%(name)s would move to their own seat"),
                     {"name": person.name},
                 )
             )
@@ -136,7 +138,7 @@ def validate_moves(
             out.append(
                 Violation(
                     planner.RULE_ONE_POST,
-                    _("%(seat)s is still held by %(holder)s, who does not move"),
+                    N_("%(seat)s is still held by %(holder)s, who does not move"),
                     {"seat": seat.label, "holder": a.staff_member.name},
                 )
             )
@@ -144,7 +146,7 @@ def validate_moves(
             out.append(
                 Violation(
                     planner.RULE_STAFFED,
-                    _("%(name)s takes %(seat)s on a different day than %(holder)s leaves it"),
+                    N_("%(name)s takes %(seat)s on a different day than %(holder)s leaves it"),
                     {"name": person.name, "seat": seat.label, "holder": a.staff_member.name},
                 )
             )
@@ -155,7 +157,7 @@ def validate_moves(
             out.append(
                 Violation(
                     planner.RULE_STAFFED,
-                    _("%(seat)s would be left empty when %(name)s leaves"),
+                    N_("%(seat)s would be left empty when %(name)s leaves"),
                     {"seat": person.seat.label, "name": person.name},
                 )
             )
@@ -170,7 +172,7 @@ def validate_moves(
                     out.append(
                         Violation(
                             planner.RULE_CONFLICT,
-                            _(
+                            N_(
                                 "%(name)s and %(other)s have a recorded conflict and would "
                                 "hold %(where)s"
                             ),
@@ -187,7 +189,7 @@ def validate_moves(
             out.append(
                 Violation(
                     planner.RULE_MUST_MOVE,
-                    _("%(name)s is due for rotation (since %(due)s) and must stay in the plan"),
+                    N_("%(name)s is due for rotation (since %(due)s) and must stay in the plan"),
                     {"name": row.staff.name, "due": row.due_on.isoformat()},
                 )
             )
@@ -214,14 +216,18 @@ def create_reversal_plan(
     """Draft a new plan that puts everyone an executed plan moved back where they were.
 
     The draft is checked like any plan when it is submitted (the interval between moves and the
-    cooling-off do not apply to going back). Raises RotationError if the plan is not executed,
+    cooling-off do not apply to going back). Raises a DomainError if the plan is not executed,
     has no executed move, or someone has moved again since.
     """
     if plan.status != "executed":
-        raise RotationError(_("Only an executed plan can be reversed."))
+        raise ConflictError(
+            "rotation.plan_not_executed", N_("Only an executed plan can be reversed.")
+        )
     executed = [m for m in plan.moves if m.status == "executed"]
     if not executed:
-        raise RotationError(_("This plan has no executed move to reverse."))
+        raise ConflictError(
+            "rotation.no_executed_move", N_("This plan has no executed move to reverse.")
+        )
     taker_of_seat = {m.seat_assignment_id: m for m in executed}
     reversal = RotationPlan(
         title=f"撤销 #{plan.id} {plan.title}"[:120],
@@ -234,13 +240,17 @@ def create_reversal_plan(
     for m in executed:
         new = session.get(Assignment, m.new_assignment_id)
         if new is None or new.ended_on is not None:
-            raise RotationError(
-                _("%(name)s has moved again since the plan was executed."), name=m.staff_member.name
+            raise ConflictError(
+                "rotation.moved_again",
+                N_("%(name)s has moved again since the plan was executed."),
+                name=m.staff_member.name,
             )
         taker = taker_of_seat.get(m.from_assignment_id)
         if taker is None:  # the seat they left was not taken inside the plan
-            raise RotationError(
-                _("The seat %(name)s left is no longer part of the plan."), name=m.staff_member.name
+            raise ConflictError(
+                "rotation.seat_left_outside_plan",
+                N_("The seat %(name)s left is no longer part of the plan."),
+                name=m.staff_member.name,
             )
         back = m.from_assignment
         reversal.moves.append(
@@ -274,19 +284,21 @@ def update_plan_moves(
 ) -> RotationPlan:
     """Replace the moves of a draft (or returned) plan after re-checking every rule.
 
-    Raises RotationError when the plan is not editable, has no move left, or the edit breaks a
+    Raises a DomainError when the plan is not editable, has no move left, or the edit breaks a
     rule (the violations are attached).
     """
     if not plan.is_editable:
-        raise RotationError(_("Only a draft or returned plan can be edited."))
+        raise ConflictError(
+            "rotation.plan_not_editable", N_("Only a draft or returned plan can be edited.")
+        )
     if not specs:
-        raise RotationError(_("A plan needs at least one move."))
+        raise ConflictError("rotation.plan_empty", N_("A plan needs at least one move."))
     due_in_plan = {m.staff_member_id for m in plan.moves if (m.reason or "").startswith("due:")}
     violations = validate_moves(
         session, plan.planning_on, specs, required_ids=due_in_plan, plan_id=plan.id
     )
     if violations:
-        raise RotationError(_("The change breaks the rules."), violations)
+        raise RulesBroken("rotation.rules_broken", N_("The change breaks the rules."), violations)
     before = {"moves": [_move_state(m) for m in plan.moves]}
     existing = {m.staff_member_id: m for m in plan.moves}
     seats = {
@@ -343,16 +355,17 @@ def update_plan_moves(
 
 
 def submit_plan(session: Session, actor: User, plan: RotationPlan) -> None:
-    """Send a draft plan for approval. Raises RotationError if it is not a draft, is empty or
+    """Send a draft plan for approval. Raises a DomainError if it is not a draft, is empty or
     breaks a rule."""
     if not plan.is_editable:
-        raise RotationError(_("Only a draft or returned plan can be submitted."))
+        raise ConflictError(
+            "rotation.plan_not_submittable", N_("Only a draft or returned plan can be submitted.")
+        )
     if not plan.moves:
-        raise RotationError(_("A plan needs at least one move."))
+        raise ConflictError("rotation.plan_empty", N_("A plan needs at least one move."))
     violations = plan_violations(session, plan)
     if violations:
-        raise RotationError(_("The plan breaks the rules."), violations)
-    from compliance.db import utcnow
+        raise RulesBroken("rotation.rules_broken", N_("The plan breaks the rules."), violations)
 
     before = snapshot(plan)
     plan.status = "submitted"
@@ -363,25 +376,30 @@ def submit_plan(session: Session, actor: User, plan: RotationPlan) -> None:
 
 def _check_decider(actor: User, plan: RotationPlan) -> None:
     if plan.status != "submitted":
-        raise RotationError(_("Only a submitted plan can be approved or returned."))
+        raise ConflictError(
+            "rotation.plan_not_submitted",
+            N_("Only a submitted plan can be approved or returned."),
+        )
     if not actor.has_role(*APPROVER_ROLES):
-        raise RotationError(
-            _("Only a discipline officer or an administrator can decide on a plan.")
+        raise ForbiddenError(
+            "rotation.not_approver",
+            N_("Only a discipline officer or an administrator can decide on a plan."),
         )
     if plan.author_id == actor.id:
-        raise RotationError(_("The author of a plan cannot approve or return it."))
+        raise ConflictError(
+            "rotation.own_plan", N_("The author of a plan cannot approve or return it.")
+        )
 
 
 def approve_plan(
     session: Session, actor: User, plan: RotationPlan, note: str | None = None
 ) -> None:
-    """Approve a submitted plan. Raises RotationError if the actor is its author, lacks the role,
+    """Approve a submitted plan. Raises a DomainError if the actor is its author, lacks the role,
     the plan is not submitted, or its moves no longer satisfy the rules."""
     _check_decider(actor, plan)
     violations = plan_violations(session, plan)
     if violations:
-        raise RotationError(_("The plan breaks the rules."), violations)
-    from compliance.db import utcnow
+        raise RulesBroken("rotation.rules_broken", N_("The plan breaks the rules."), violations)
 
     before = snapshot(plan)
     plan.status = "approved"
@@ -394,13 +412,14 @@ def approve_plan(
 
 
 def return_plan(session: Session, actor: User, plan: RotationPlan, note: str) -> None:
-    """Return a submitted plan to its author with a reason. Raises RotationError without a note
+    """Return a submitted plan to its author with a reason. Raises a DomainError without a note
     or under the same conditions as approval."""
     _check_decider(actor, plan)
     note = (note or "").strip()
     if not note:
-        raise RotationError(_("Say why the plan is returned."))
-    from compliance.db import utcnow
+        raise ConflictError(
+            "rotation.return_note", N_("Say why the plan is returned."), field="note"
+        )
 
     before = snapshot(plan)
     plan.status = "returned"

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from compliance.audit import record, snapshot
+from compliance.db import utcnow
+from compliance.domain import N_, ConflictError, DomainError, InvalidError
 from compliance.models import Post, StaffMember, User, UserRole
 from compliance.settings import get_setting
 from training.public import completed_courses  # noqa: F401  (re-exported)
@@ -21,7 +23,7 @@ from ..models import (
     RotationExemption,
     RotationPolicy,
 )
-from .common import APPROVER_ROLES, RotationError, _
+from .common import APPROVER_ROLES
 
 logger = logging.getLogger(__name__)
 
@@ -97,20 +99,37 @@ def update_policy(
 ) -> RotationPolicy:
     """Create or change the policy and qualifications of a key post (audited).
 
-    Raises RotationError if the post is not a key post, a number is out of range or a course
+    Raises a DomainError if the post is not a key post, a number is out of range or a course
     is both required and recommended.
     """
     if not post.is_key:
-        raise RotationError(_("Post %(post)s is not a key post."), post=post.name)
+        raise InvalidError(
+            "rotation.not_key_post", N_("Post %(post)s is not a key post."), post=post.name
+        )
     if max_tenure_months < 1 or max_tenure_months > 240:
-        raise RotationError(_("The maximum tenure must be between 1 and 240 months."))
-    for value in (min_interval_months, cooling_off_months):
+        raise InvalidError(
+            "rotation.max_tenure_range",
+            N_("The maximum tenure must be between 1 and 240 months."),
+            field="max_tenure_months",
+        )
+    for name, value in (
+        ("min_interval_months", min_interval_months),
+        ("cooling_off_months", cooling_off_months),
+    ):
         if value < 0 or value > 240:
-            raise RotationError(_("Intervals must be between 0 and 240 months."))
+            raise InvalidError(
+                "rotation.interval_range",
+                N_("Intervals must be between 0 and 240 months."),
+                field=name,
+            )
     required = set(required_course_ids or [])
     recommended = set(recommended_course_ids or [])
     if required & recommended:
-        raise RotationError(_("A course cannot be both required and recommended."))
+        raise InvalidError(
+            "rotation.course_required_and_recommended",
+            N_("A course cannot be both required and recommended."),
+            field="recommended_course_ids",
+        )
     row = session.scalar(sa.select(RotationPolicy).where(RotationPolicy.post_id == post.id))
     before = snapshot(row) if row is not None else None
     if before is not None:
@@ -153,10 +172,12 @@ def _qualification_state(session: Session, post_id: int) -> dict:
 def add_check_pair(
     session: Session, actor: User, post_a: Post, post_b: Post, reason: str | None = None
 ) -> PostCheckPair:
-    """Record that two posts check each other. Raises RotationError for the same post twice or
+    """Record that two posts check each other. Raises a DomainError for the same post twice or
     an existing pair."""
     if post_a.id == post_b.id:
-        raise RotationError(_("Choose two different posts."))
+        raise InvalidError(
+            "rotation.check_pair_same_post", N_("Choose two different posts."), field="post_b"
+        )
     low, high = sorted((post_a.id, post_b.id))
     exists = session.scalar(
         sa.select(PostCheckPair.id).where(
@@ -164,7 +185,11 @@ def add_check_pair(
         )
     )
     if exists:
-        raise RotationError(_("These posts are already recorded as checking each other."))
+        raise ConflictError(
+            "rotation.check_pair_exists",
+            N_("These posts are already recorded as checking each other."),
+            field="post_b",
+        )
     pair = PostCheckPair(
         post_a_id=low,
         post_b_id=high,
@@ -219,20 +244,32 @@ def create_exemption(
 ) -> RotationExemption:
     """暂缓轮岗: postpone one person's rotation until `ends_on`.
 
-    Raises RotationError without a reason, when the approver is not an active discipline
+    Raises a DomainError without a reason, when the approver is not an active discipline
     officer or administrator, is the person recording it, or when the dates are reversed.
     """
     reason = (reason or "").strip()
     if not reason:
-        raise RotationError(_("Give a reason for the exemption."))
+        raise InvalidError(
+            "rotation.exemption_reason", N_("Give a reason for the exemption."), field="reason"
+        )
     if approver is None or not approver.active or not approver.has_role(*APPROVER_ROLES):
-        raise RotationError(
-            _("The approver must be an active discipline officer or administrator.")
+        raise InvalidError(
+            "rotation.exemption_approver",
+            N_("The approver must be an active discipline officer or administrator."),
+            field="approver",
         )
     if actor is not None and approver.id == actor.id:
-        raise RotationError(_("The approver must be someone other than you."))
+        raise DomainError(
+            "rotation.exemption_own_approval",
+            N_("The approver must be someone other than you."),
+            field="approver",
+        )
     if ends_on < starts_on:
-        raise RotationError(_("The end date must not be before the start date."))
+        raise InvalidError(
+            "rotation.exemption_dates",
+            N_("The end date must not be before the start date."),
+            field="ends_on",
+        )
     exemption = RotationExemption(
         staff_member_id=staff.id,
         reason=reason[:500],
@@ -248,10 +285,9 @@ def create_exemption(
 
 
 def revoke_exemption(session: Session, actor: User, exemption: RotationExemption) -> None:
-    """End an exemption now. Raises RotationError if it was already revoked."""
+    """End an exemption now. Raises a DomainError if it was already revoked."""
     if exemption.revoked_at is not None:
-        raise RotationError(_("This exemption was already revoked."))
-    from compliance.db import utcnow
+        raise ConflictError("rotation.exemption_revoked", N_("This exemption was already revoked."))
 
     before = snapshot(exemption)
     exemption.revoked_at = utcnow()

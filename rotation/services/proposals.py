@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from compliance.audit import record, snapshot
+from compliance.domain import N_, ConflictError
 from compliance.models import Assignment, Conflict, Post, StaffMember, User
 from compliance.settings import get_setting
 from training import public as training_public
@@ -21,7 +22,7 @@ from ..models import (
     RotationPlan,
 )
 from ..planner import Instance, Person, PostInfo, Seat, Violation
-from .common import RotationError, _, add_months
+from .common import RulesBroken, add_months
 from .policies import active_exemptions, check_pairs, completed_courses, policies, qualifications
 from .tenure import History, TenureRow, histories, tenure_board
 
@@ -73,7 +74,7 @@ def build_instance(
             warnings.append(
                 Violation(
                     planner.RULE_ONE_POST,
-                    _("%(name)s is already in plan #%(plan)s and was left out"),
+                    N_("%(name)s is already in plan #%(plan)s and was left out"),
                     {"name": name, "plan": plan_id},
                 )
             )
@@ -133,7 +134,7 @@ def build_instance(
             warnings.append(
                 Violation(
                     planner.RULE_ONE_POST,
-                    _("%(name)s has no current assignment and was left out"),
+                    N_("%(name)s has no current assignment and was left out"),
                     {"name": member.name},
                 )
             )
@@ -155,14 +156,14 @@ def build_instance(
         if member.status != "active":
             person.block = (
                 planner.RULE_INACTIVE,
-                _("%(name)s is not an active staff member"),
+                N_("%(name)s is not an active staff member"),
                 {"name": member.name},
             )
         elif staff_id in exemptions and staff_id not in due:
             e = exemptions[staff_id]
             person.block = (
                 planner.RULE_EXEMPTION,
-                _("%(name)s has a rotation exemption until %(until)s"),
+                N_("%(name)s has a rotation exemption until %(until)s"),
                 {"name": member.name, "until": e.ends_on.isoformat()},
             )
         else:
@@ -174,7 +175,7 @@ def build_instance(
             if until > planning_on:
                 person.block = (
                     planner.RULE_INTERVAL,
-                    _("%(name)s moved on %(since)s: no new move before %(until)s"),
+                    N_("%(name)s moved on %(since)s: no new move before %(until)s"),
                     {"name": member.name, "since": since.isoformat(), "until": until.isoformat()},
                 )
         for post_id, last in h.last_held.items():
@@ -270,14 +271,22 @@ def create_plan_from_proposal(
 ) -> RotationPlan:
     """Compute a proposal and save it as a draft plan.
 
-    Raises RotationError (with the blocking violations) when no plan satisfies the rules, or
-    when nobody needs to move.
+    Raises RulesBroken (with the blocking violations) when no plan satisfies the rules, and
+    ConflictError when nobody needs to move.
     """
     proposal = propose(session, planning_on, candidate_ids, site_ids)
     if not proposal.ok:
-        raise RotationError(_("No plan satisfies the rules."), proposal.result.violations)
+        raise RulesBroken(
+            "rotation.no_feasible_plan",
+            N_("No plan satisfies the rules."),
+            proposal.result.violations,
+        )
     if not proposal.result.moves:
-        raise RotationError(_("Nobody needs to move on %(day)s."), day=planning_on.isoformat())
+        raise ConflictError(
+            "rotation.nobody_due",
+            N_("Nobody needs to move on %(day)s."),
+            day=planning_on.isoformat(),
+        )
     plan = RotationPlan(
         title=(title or "").strip()[:120] or f"轮岗计划 {planning_on.isoformat()}",
         planning_on=planning_on,

@@ -317,3 +317,29 @@ def test_staff_cannot_export_through_any_route(client_for, runner, make_user, tm
     assert result.exit_code != 0
     assert not (tmp_path / "x.xlsx").exists()
     assert exports() == []
+
+
+def test_filters_typed_by_the_user_are_text_in_the_parameters_sheet(
+    client_for, make_site, make_staff
+):
+    """Site codes and staff numbers as typed, the exporting user's name: never a formula in the
+    exported file (issue 11)."""
+    from .conftest import sheet_xml
+
+    site = make_site(code="+S9", name="@SUM(A1)")
+    first = make_staff(site=site, started_on=date(2025, 1, 1))
+    second = make_staff(site=site, started_on=date(2025, 1, 1))
+    first.staff_no, second.staff_no = "=1+2", "-3"
+    db.session.commit()
+    officer = client_for("discipline", display_name='=HYPERLINK("http://x","y")')
+    response = officer.post(
+        "/reports/assignments/export", data=dict(FORM, sites="+S9", staff="=1+2,-3")
+    )
+    assert response.status_code == 200
+    xml = sheet_xml(response.data, index=2)
+    assert "<f>" not in xml and "<f " not in xml
+    values = [row[1] for row in sheet_rows(response.data, sheet=1)[1:] if len(row) > 1]
+    assert "+S9 @SUM(A1)" in values
+    assert "=1+2, -3" in values
+    assert any(str(v).startswith('=HYPERLINK("http://x","y") (') for v in values)
+    assert sorted(r[1] for r in data_rows(response.data)) == ["-3", "=1+2"]

@@ -84,14 +84,27 @@ def test_monthly_job_writes_last_months_reports_once(app, scene, client_for):
     officer = client_for("discipline")
     page = officer.get("/reports/").get_data(as_text=True)
     assert "2026-03-rectifications.xlsx" in page
-    download = officer.get("/reports/monthly/2026-03-rectifications.xlsx")
+    # The download is a POST (it is recorded); a GET fetches nothing and writes nothing.
+    assert officer.get("/reports/monthly/2026-03-rectifications.xlsx").status_code == 405
+    assert downloads() == []
+    download = officer.post("/reports/monthly/2026-03-rectifications.xlsx")
     assert download.status_code == 200
     assert len(data_rows(download.data)) == 2
+    [event] = downloads()
+    assert event.actor_id == officer.user.id and event.entity_id == "rectifications"
+    assert event.after == {"file": "2026-03-rectifications.xlsx", "month": "2026-03"}
     # A scoped officer neither sees nor downloads the all-sites archive.
     scoped = client_for("discipline", sites=[scene["home"]])
     assert "2026-03-rectifications.xlsx" not in scoped.get("/reports/").get_data(as_text=True)
-    assert scoped.get("/reports/monthly/2026-03-rectifications.xlsx").status_code == 404
-    assert officer.get("/reports/monthly/..%2Fsecret_key").status_code == 404
+    assert scoped.post("/reports/monthly/2026-03-rectifications.xlsx").status_code == 404
+    assert officer.post("/reports/monthly/..%2Fsecret_key").status_code == 404
+    assert len(downloads()) == 1
+
+
+def downloads():
+    return db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "ledger.download")
+    ).all()
 
 
 def test_api_queues_large_exports_and_serves_the_file_to_its_owner_only(
@@ -161,7 +174,8 @@ def test_export_thread_runs_the_job_in_the_web_process(fresh_app, make_site):
     from compliance.accounts import create_user
     from compliance.ledgers.models import ExportJob
     from compliance.ledgers.registry import get_ledger, parse_filters
-    from compliance.ledgers.services import queue_export, start_background
+    from compliance.ledgers.services import queue_export
+    from compliance.ledgers.tasks import start_background
 
     app = fresh_app(EXPORT_WORKER="thread")
     with app.app_context():

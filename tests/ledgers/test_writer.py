@@ -118,3 +118,26 @@ def test_unexpected_values_in_a_number_column_are_written_not_crashing():
     assert ws.cell(row=3, column=1).value == "{'a': 1}"
     assert ws.cell(row=3, column=2).value == 1.5
     assert ws.cell(row=4, column=1).value is True
+
+
+def test_user_text_in_the_parameters_sheet_is_never_a_formula():
+    """Filters typed by the user, the exporting user's name: text in the parameters sheet, with
+    the quote prefix that keeps it text when edited (issue 11)."""
+    hostile = [(f"filter {i}", text) for i, text in enumerate(HOSTILE)]
+    info = ExportInfo(
+        "测试台账", hostile, '=HYPERLINK("http://x","y") (user)', datetime(2026, 2, 1)
+    )
+    writer = LedgerWriter(COLUMNS, [c.label for c in COLUMNS], info)
+    buffer = io.BytesIO()
+    writer.finish(buffer)
+    data = buffer.getvalue()
+    xml = sheet_xml(data, index=2)
+    assert "<f>" not in xml and "<f " not in xml
+    ws = load_workbook(io.BytesIO(data)).worksheets[1]
+    cells = {row[0].value: row[1] for row in ws.iter_rows(min_row=2) if len(row) > 1}
+    for label, text in hostile:
+        assert cells[label].value == text and cells[label].data_type == "s"
+        assert cells[label].quotePrefix is True
+    assert cells["Exported by"].value == '=HYPERLINK("http://x","y") (user)'
+    assert cells["Exported by"].quotePrefix is True
+    assert [r[1] for r in calamine_rows(data, sheet=1)[2 : 2 + len(hostile)]] == HOSTILE

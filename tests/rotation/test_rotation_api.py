@@ -150,3 +150,32 @@ def test_openapi_documents_the_rotation_endpoints(client):
         "/api/v1/rotation/plans/{plan_id}/approve",
     } <= paths
     assert "RotationPlan" in spec["components"]["schemas"]
+
+
+def test_refused_plan_actions_answer_with_a_stable_code(client_for, scenario):
+    hr = client_for("hr")
+    r = hr.post("/api/v1/rotation/plans", json={"planning_on": TODAY.isoformat()})
+    plan = r.get_json()
+    first = plan["moves"][0]
+    r = hr.put(
+        f"/api/v1/rotation/plans/{plan['id']}/moves",
+        json={
+            "moves": [
+                {
+                    "staff_member_id": first["staff_member_id"],
+                    "seat_assignment_id": first["seat_assignment_id"],
+                    "effective_on": TODAY.isoformat(),
+                }
+            ]
+        },
+    )
+    body = r.get_json()
+    assert r.status_code == 409 and body["status"] == 409
+    assert body["code"] == "rotation.rules_broken" and body["reason"]
+    assert all(v["rule"] and v["message"] for v in body["errors"]["violations"])
+    # The refused edit changed nothing.
+    assert len(hr.get(f"/api/v1/rotation/plans/{plan['id']}").get_json()["moves"]) == 2
+    r = hr.post(
+        f"/api/v1/rotation/plans/{plan['id']}/reversal", json={"effective_on": TODAY.isoformat()}
+    )
+    assert r.status_code == 409 and r.get_json()["code"] == "rotation.plan_not_executed"

@@ -10,12 +10,13 @@ import sqlalchemy as sa
 from rotation_helpers import TODAY, current
 
 from compliance.db import db
+from compliance.domain import DomainError
 from compliance.models import AuditEvent
 from compliance.notifications.models import Notification
 from compliance.scheduler import run_job
 from rotation import services
 from rotation.models import RotationMove, RotationPlan
-from rotation.services import MoveSpec, RotationError
+from rotation.services import MoveSpec, RulesBroken
 
 
 def _draft(scenario, hr, candidates=()):
@@ -43,7 +44,7 @@ def test_edit_that_leaves_a_seat_empty_or_drops_a_due_person_is_refused(scenario
     plan = _draft(scenario, hr, [scenario.d.id])
     moves = {m.staff_member_id: m for m in plan.moves}
     # Drop B: A would take a seat still held, and B is due.
-    with pytest.raises(RotationError) as info:
+    with pytest.raises(RulesBroken) as info:
         services.update_plan_moves(
             db.session,
             hr,
@@ -54,7 +55,7 @@ def test_edit_that_leaves_a_seat_empty_or_drops_a_due_person_is_refused(scenario
     assert "tenure" in rules and "one_post" in rules
     db.session.rollback()
     # Different dates inside one swap would leave a seat empty or doubly held.
-    with pytest.raises(RotationError) as info:
+    with pytest.raises(RulesBroken) as info:
         services.update_plan_moves(
             db.session,
             hr,
@@ -94,21 +95,21 @@ def test_author_cannot_approve_and_approver_must_be_discipline_or_admin(
 ):
     plan = _draft(scenario, hr)
     services.submit_plan(db.session, hr, plan)
-    with pytest.raises(RotationError):
+    with pytest.raises(DomainError):
         services.approve_plan(db.session, hr, plan)
     hr_admin = make_user(roles=("hr",))
-    with pytest.raises(RotationError):
+    with pytest.raises(DomainError):
         services.approve_plan(db.session, hr_admin, plan)
     services.approve_plan(db.session, discipline, plan)
     assert plan.status == "approved"
-    with pytest.raises(RotationError):
+    with pytest.raises(DomainError):
         services.update_plan_moves(db.session, hr, plan, services.plan_specs(plan))
 
 
 def test_returned_plan_goes_back_to_draft_and_can_be_resubmitted(scenario, hr, discipline):
     plan = _draft(scenario, hr)
     services.submit_plan(db.session, hr, plan)
-    with pytest.raises(RotationError):
+    with pytest.raises(DomainError):
         services.return_plan(db.session, discipline, plan, "")
     services.return_plan(db.session, discipline, plan, "请补充说明")
     assert plan.status == "returned"
@@ -250,7 +251,7 @@ def test_a_person_is_not_planned_twice(scenario, hr, discipline):
             )
         )
     db.session.flush()
-    with pytest.raises(RotationError) as info:
+    with pytest.raises(RulesBroken) as info:
         services.submit_plan(db.session, hr, second)
     assert any(f"plan #{first.id}" in v.text() for v in info.value.violations)
 
@@ -281,7 +282,30 @@ def test_executed_plan_is_reversed_by_a_new_approved_plan(
     assert run.counts["executed"] == 2
     assert current(scenario.a.id).post_id == scenario.k1.id
     # Only an executed plan can be reversed.
-    with pytest.raises(RotationError):
+    with pytest.raises(DomainError):
         services.create_reversal_plan(
             db.session, hr, RotationPlan(title="x", planning_on=TODAY, status="approved"), back_on
         )
+
+
+def test_due_alerts_are_written_in_each_recipients_language(app, scenario, hr, make_user):
+    english_hr = make_user(roles=("hr",))
+    english_hr.locale = "en"
+    hr.locale = None  # no choice: the configured default language
+    db.session.commit()
+    row = next(r for r in services.tenure_board(db.session, TODAY) if r.staff.id == scenario.c.id)
+    run = run_job(app, "rotation.due_alerts", row.due_on - timedelta(days=90))
+    assert run.outcome == "success", run.error
+    key = f"rotation-due90:{row.assignment.id}:{row.due_on}"
+
+    def alert(user):
+        return db.session.scalar(
+            sa.select(Notification).where(
+                Notification.user_id == user.id, Notification.dedupe_key == key
+            )
+        )
+
+    english, default = alert(english_hr), alert(hr)
+    assert english.title.startswith("Rotation due: ") and "months in post" in english.body
+    assert default.title.startswith("轮岗提醒") and "已任职" in default.body
+    assert row.staff.name in english.title and row.staff.name in default.title

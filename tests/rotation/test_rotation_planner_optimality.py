@@ -7,6 +7,7 @@ import random
 from datetime import date
 
 import pytest
+from rotation_brute_force import brute_force
 
 from rotation.planner import (
     ALL_RULES,
@@ -19,7 +20,6 @@ from rotation.planner import (
     Seat,
     Solution,
     arc_violations,
-    brute_force,
     solve,
 )
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from rotation_helpers import TODAY
 
 from compliance.db import db
+from compliance.domain import DomainError
 from compliance.models import Assignment, Conflict
 from rotation import planner, services
 from rotation.services import add_months, months_between
@@ -97,7 +98,7 @@ def test_exempted_holder_is_not_due_and_not_moved(scenario, hr, discipline):
 def test_exemption_needs_an_approver_other_than_the_recorder(scenario, hr):
     import pytest
 
-    with pytest.raises(services.RotationError):
+    with pytest.raises(DomainError):
         services.create_exemption(
             db.session, hr, scenario.b, reason="x", approver=hr, starts_on=TODAY, ends_on=TODAY
         )
