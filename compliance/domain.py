@@ -56,6 +56,11 @@ class DomainError(Exception):
     def translated_details(self) -> list[str]:
         return [translate(message, params) for message, params in self.details]
 
+    def extra_errors(self) -> dict[str, Any]:
+        """More structure for the API's `errors` object (a subclass's own data, e.g. the rules a
+        plan breaks); merged into the JSON error by `compliance.errors`."""
+        return {}
+
 
 class InvalidError(DomainError):
     """The input itself is wrong (a field out of range, an unknown reference)."""

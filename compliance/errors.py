@@ -54,6 +54,7 @@ def domain_error_body(error: DomainError) -> tuple[int, dict]:
     details = error.translated_details()
     if details:
         errors["details"] = details
+    errors.update(error.extra_errors())
     if errors:
         body["errors"] = errors
     return status, body

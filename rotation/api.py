@@ -4,7 +4,6 @@ edit, submit, approve, return). The same service functions as the pages."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import jsonify
 from flask_login import current_user
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
@@ -12,14 +11,13 @@ from marshmallow import Schema, fields, validate
 from compliance.access import roles_required, scope_ids
 from compliance.api import ApiBlueprint, register
 from compliance.db import db
-from compliance.errors import domain_error_body
 from compliance.models import StaffMember
 from compliance.timeutil import local_today
 
 from . import planner, services
 from .access import DECIDERS, MANAGERS, READERS, plan_in_scope, visible_plans_query
 from .models import PLAN_STATUSES, RotationPlan
-from .services import MoveSpec, RulesBroken
+from .services import MoveSpec
 
 blp = ApiBlueprint(
     "rotation_api",
@@ -27,20 +25,6 @@ blp = ApiBlueprint(
     url_prefix="/rotation",
     description="Key-post rotation: tenure, proposals and rotation plans.",
 )
-
-
-@blp.errorhandler(RulesBroken)
-def _rules_broken(error: RulesBroken):
-    """A refused plan action answers like any domain error (409 {status, code, reason}) and lists
-    the broken rules under errors.violations."""
-    status, body = domain_error_body(error)
-    if error.violations:
-        body.setdefault("errors", {})["violations"] = [
-            {"rule": v.rule, "message": v.text()} for v in error.violations
-        ]
-    response = jsonify(body)
-    response.status_code = status
-    return response
 
 
 def _checked_candidates(candidates: list[int]) -> list[int]:

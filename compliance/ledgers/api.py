@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from flask import current_app, jsonify, send_file, url_for
+from flask import current_app, send_file, url_for
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import abort
@@ -15,10 +15,9 @@ from marshmallow import Schema, fields
 from ..access import roles_required
 from ..api import ApiBlueprint
 from ..db import db
-from ..errors import domain_error_body
 from ..models import ROLES
 from .models import ExportJob
-from .registry import REPORT_ROLES, LedgerError, get_ledger, ledgers_for, parse_filters
+from .registry import REPORT_ROLES, get_ledger, ledgers_for, parse_filters
 from .services import XLSX_MIME, count_rows, export_ledger, queue_export, user_locale
 from .tasks import start_after_request
 
@@ -105,16 +104,6 @@ class JobSchema(Schema):
         if job.status != "done" or not job.file_path:
             return None
         return url_for("ledgers_api.JobFile", job_id=job.id)
-
-
-@blp.errorhandler(LedgerError)
-def _invalid_request(error: LedgerError):
-    """An invalid export request: 422 {status, code, reason} with each bad field under errors."""
-    status, body = domain_error_body(error)
-    body["errors"] = error.errors
-    response = jsonify(body)
-    response.status_code = status
-    return response
 
 
 def _describe(ledger) -> dict:

@@ -37,6 +37,10 @@ class LedgerError(InvalidError):
     def english(self) -> str:
         return "; ".join(f"{k}: {v}" for k, v in self.errors.items())
 
+    def extra_errors(self) -> dict:
+        # The API's `errors` object is the field -> message map itself.
+        return dict(self.errors)
+
 
 @dataclass
 class FilterField:

@@ -30,6 +30,11 @@ class RulesBroken(ConflictError):
         self.violations = list(violations)
         super().__init__(code, message, **params)
 
+    def extra_errors(self) -> dict:
+        if not self.violations:
+            return {}
+        return {"violations": [{"rule": v.rule, "message": v.text()} for v in self.violations]}
+
 
 def add_months(day: date, months: int) -> date:
     """The same day `months` later (clamped to the month's last day)."""
