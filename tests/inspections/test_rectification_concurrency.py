@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from compliance.accounts import create_user
 from compliance.db import db
+from compliance.domain import StaleError
 from compliance.models import Assignment, Post, Site, StaffMember, User
 from inspections.hooks import fire_finding_created
 from inspections.models import Finding
@@ -106,9 +107,9 @@ def _race(app, data, actions) -> list[str]:
                     action(db.session, user, rect)
                     db.session.commit()
                     outcome = "ok"
-                except svc.RectificationChanged as exc:
+                except StaleError as exc:
                     db.session.rollback()
-                    outcome = "changed:" + str(exc.message)
+                    outcome = "changed:" + str(exc)
             except Exception as exc:  # recorded so the test fails with the reason
                 db.session.rollback()
                 outcome = f"error:{type(exc).__name__}:{exc}"
