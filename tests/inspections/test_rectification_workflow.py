@@ -332,3 +332,60 @@ def test_window_assignees_in_one_query(app, people, make_window):
     assert svc.window_assignees(db.session, [people["window"].id, empty.id]) == {
         people["window"].id: people["member"].id
     }
+
+
+@pytest.mark.parametrize("how", ["reassigned", "relinked"])
+def test_responder_later_made_an_inspector_still_cannot_verify_own_response(
+    app, people, make_staff, make_user, login, how
+):
+    """Once the staff member has responded, their account is made an inspector, and either the
+    rectification is given to someone else (reassigned) or the account is linked to another
+    staff record (relinked): they are no longer the responsible person, yet whoever responded
+    never verifies that response."""
+    from compliance.accounts import update_user
+
+    site, responder = people["site"], people["staff_user"]
+    rect = rect_for(make_finding(site=site, staff=people["member"]))
+    svc.respond(db.session, responder, rect, "已整改")
+    db.session.commit()
+    admin = make_user(roles=("admin",))
+    update_user(
+        db.session,
+        admin,
+        responder,
+        display_name=responder.display_name,
+        email=None,
+        roles=["staff", "inspector"],
+        site_ids=[site.id],
+        all_sites=False,
+        staff_member_id=(
+            make_staff(site=site).id if how == "relinked" else responder.staff_member_id
+        ),
+        active=True,
+    )
+    if how == "reassigned":
+        svc.reassign(db.session, admin, rect, make_staff(site=site).id, None, "岗位调整")
+    db.session.commit()
+    rect = rect_for(rect.finding_id)
+    assert responder.has_role("inspector") and rect.status == "responded"
+    assert rect.responded_by_id == responder.id
+    assert responder.staff_member_id != rect.responsible_staff_id
+
+    with pytest.raises(ForbiddenError) as refused:
+        svc.verify(db.session, responder, rect, expected_version=rect.version)
+    assert refused.value.code == "rectification.own_response"
+    with pytest.raises(ForbiddenError):
+        svc.reject(db.session, responder, rect, "不合格", expected_version=rect.version)
+
+    # The pages say the same: no verify button, the reason instead, and a POST is refused.
+    page = login(app.test_client(), responder)
+    html = page.get(f"/rectifications/{rect.id}", headers={"Accept-Language": "en"})
+    assert "another inspector must verify" in html.get_data(as_text=True)
+    posted = page.post(f"/rectifications/{rect.id}/verify", data={"version": rect.version})
+    assert posted.status_code == 403
+    rect = rect_for(rect.finding_id)
+    assert rect.status == "responded" and rect.verified_by_id is None
+
+    # Another inspector may.
+    svc.verify(db.session, people["inspector"], rect, expected_version=rect.version)
+    assert rect.status == "verified"
