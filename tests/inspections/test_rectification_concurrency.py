@@ -372,3 +372,50 @@ def _wait_for_lock_wait(engine, timeout: float = 10.0) -> None:
                 return
             time.sleep(0.05)
     raise AssertionError("the second verification never waited on the row lock")
+
+
+def test_page_whose_write_is_refused_by_the_version_check_answers_409(fresh_app, backend):
+    """The second inspector's page loaded the rectification at version v; the first inspector
+    verifies and commits just before the page's write reaches the database. The version in the
+    UPDATE refuses it: the page answers 409 with the reason, never a 500, and nothing of the
+    second verification remains."""
+    if backend == "sqlite":
+        pytest.skip(SQLITE_REASON)
+    app = fresh_app()
+    data = _setup(app)
+    first_id, second_id = data["inspectors"]
+    with app.app_context():
+        client = app.test_client()
+        response = client.post(
+            "/login", data={"username": data["usernames"][1], "password": PASSWORD}
+        )
+        assert response.status_code == 302
+
+    done = []
+
+    def first_verifies_meanwhile(session, flush_context, instances):
+        if done or not any(isinstance(o, Rectification) for o in session.dirty):
+            return
+        done.append(True)
+        with Session(db.engine) as other:
+            rect = other.get(Rectification, data["rect_id"])
+            svc.verify(other, other.get(User, first_id), rect, "ok", data["version"])
+            other.commit()
+
+    with app.app_context():
+        sa.event.listen(db.session, "before_flush", first_verifies_meanwhile)
+        try:
+            response = client.post(
+                f"/rectifications/{data['rect_id']}/verify",
+                data={"version": data["version"]},
+                headers={"Accept-Language": "en"},
+            )
+        finally:
+            sa.event.remove(db.session, "before_flush", first_verifies_meanwhile)
+    assert done, "the page never wrote the rectification"
+    assert response.status_code == 409, response.get_data(as_text=True)[-2000:]
+    assert "has changed in the meantime" in response.get_data(as_text=True)
+    assert _verified_events(app, data) == [first_id]
+    with app.app_context():
+        rect = db.session.get(Rectification, data["rect_id"])
+        assert rect.verified_by_id == first_id != second_id

@@ -163,9 +163,17 @@ def _done(rect_id: int, message: str):
     return redirect(url_for(".timeline", rect_id=rect_id))
 
 
-def _refused(rect_id: int, status: int):
-    """The timeline again, as it stands now, with the refusal's status (the reason is flashed)."""
-    return _render_timeline(load_rect(rect_id), status)
+def _refused(rect_id: int, outcome):
+    """The timeline again, as it stands now, with the refusal's status (the reason is flashed).
+
+    When the refusal came from the database itself (PostgreSQL: the version check at flush found
+    the row changed by a concurrent writer), the session is left in a failed state that only a
+    rollback ends; the refusal is then raised again, so the unit of work rolls back and the
+    error page answers with the same status and reason.
+    """
+    if not db.session.is_active:
+        raise outcome.error
+    return _render_timeline(load_rect(rect_id), outcome.status)
 
 
 @bp.route("/rectifications/<int:rect_id>")
@@ -201,7 +209,7 @@ def respond(rect_id: int):
             db.session, current_user, rect, form.text.data, photos, expected_version=_version(form)
         )
         return _done(rect_id, _("Your response has been sent for verification."))
-    return _refused(rect_id, outcome.status)
+    return _refused(rect_id, outcome)
 
 
 @bp.route("/rectifications/<int:rect_id>/verify", methods=["POST"])
@@ -215,7 +223,7 @@ def verify(rect_id: int):
     with domain_errors() as outcome:
         svc.verify(db.session, current_user, rect, form.note.data, expected_version=_version(form))
         return _done(rect_id, _("The rectification is verified and closed."))
-    return _refused(rect_id, outcome.status)
+    return _refused(rect_id, outcome)
 
 
 @bp.route("/rectifications/<int:rect_id>/reject", methods=["POST"])
@@ -231,7 +239,7 @@ def reject(rect_id: int):
             db.session, current_user, rect, form.reason.data, expected_version=_version(form)
         )
         return _done(rect_id, _("The response was rejected; the rectification is open again."))
-    return _refused(rect_id, outcome.status)
+    return _refused(rect_id, outcome)
 
 
 @bp.route("/rectifications/<int:rect_id>/fix-on-spot", methods=["POST"])
@@ -253,7 +261,7 @@ def fix_on_spot(rect_id: int):
             expected_version=_version(form),
         )
         return _done(rect_id, _("Recorded as fixed on the spot and closed."))
-    return _refused(rect_id, outcome.status)
+    return _refused(rect_id, outcome)
 
 
 @bp.route("/rectifications/<int:rect_id>/comment", methods=["POST"])
@@ -267,7 +275,7 @@ def comment(rect_id: int):
     with domain_errors() as outcome:
         svc.add_comment(db.session, current_user, rect, form.text.data)
         return _done(rect_id, _("The comment has been added."))
-    return _refused(rect_id, outcome.status)
+    return _refused(rect_id, outcome)
 
 
 @bp.route("/rectifications/<int:rect_id>/reassign", methods=["POST"])
@@ -291,7 +299,7 @@ def reassign(rect_id: int):
             expected_version=_version(form),
         )
         return _done(rect_id, _("The responsible person has been changed."))
-    return _refused(rect_id, outcome.status)
+    return _refused(rect_id, outcome)
 
 
 @bp.route("/rectifications/photos/<int:photo_id>/<variant>")
