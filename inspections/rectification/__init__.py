@@ -16,7 +16,7 @@ def _on_finding_created(session, actor, finding) -> None:
 
 
 def init_app(app) -> None:
-    """Register rectification pages, API, jobs and the finding hook."""
+    """Register rectification pages, API, jobs, the ledger and the finding hook."""
     from flask_babel import lazy_gettext as _l
 
     from compliance.api import register
@@ -25,11 +25,12 @@ def init_app(app) -> None:
     from compliance.ui import register_dashboard_panel, register_nav
 
     from ..hooks import on_finding_created
-    from . import api, demo, panels, tasks, views
+    from . import api, demo, ledgers, panels, tasks, views
 
     on_finding_created(_on_finding_created)
     app.register_blueprint(views.bp)
     register(app, api.blp)
+    ledgers.init_app(app)
     register_job(
         app,
         "rectification.escalate",

@@ -1,5 +1,7 @@
 """JSON API: list and read rectifications with the board's filters; respond, verify and reject
-as actions with the same rules as the pages (the same service functions)."""
+as actions with the same rules as the pages (the same service functions). A refusal is a
+`DomainError` that becomes a JSON error {status, code, reason}: 403 "rectification.own_response",
+409 "rectification.changed" for a stale version, 422 for missing text."""
 
 from __future__ import annotations
 
@@ -10,11 +12,14 @@ from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import selectinload
 
+from compliance.access import roles_required
 from compliance.api import ApiBlueprint
 from compliance.db import db
+from compliance.domain import DomainError, InvalidError
 from compliance.timeutil import local_today
 
 from ..models import CATEGORIES, SEVERITIES, Photo
+from ..photos import PhotoError, store_photo
 from . import services as svc
 from .models import (
     SOURCES,
@@ -128,35 +133,16 @@ class PhotoOut(Schema):
     height = fields.Integer()
 
 
-def _require_role() -> None:
-    if not current_user.has_role(*READ_ROLES):
-        abort(403, message="You do not have permission for this")
-
-
 def _load(rect_id: int) -> Rectification:
-    _require_role()
     rect = db.session.get(Rectification, rect_id)
     if rect is None or not svc.can_view(current_user, rect, db.session):
         abort(404, message="Rectification not found")
     return rect
 
 
-def _run(action) -> None:
-    try:
-        action()
-        db.session.commit()
-    except svc.RectificationForbidden as exc:
-        db.session.rollback()
-        abort(403, message=str(exc.message))
-    except svc.RectificationConflict as exc:
-        db.session.rollback()
-        abort(409, message=str(exc.message))
-    except svc.RectificationError as exc:
-        db.session.rollback()
-        abort(422, message=str(exc.message))
-
-
 def _detail(rect_id: int) -> Rectification:
+    """The rectification with its whole timeline, as it stands after the action (reloaded: the
+    action's new event was written by id, not appended to a loaded collection)."""
     rect = db.session.scalar(
         sa.select(Rectification)
         .where(Rectification.id == rect_id)
@@ -165,17 +151,18 @@ def _detail(rect_id: int) -> Rectification:
             selectinload(Rectification.events).selectinload(RectificationEvent.actor),
             selectinload(Rectification.responsible_staff),
         )
+        .execution_options(populate_existing=True)
     )
     return rect
 
 
 @blp.route("")
+@roles_required(*READ_ROLES)
 @blp.arguments(RectificationQuery, location="query")
 @blp.response(200, RectificationSchema(many=True))
 @blp.paginate()
 def list_rectifications(args, pagination_parameters):
     """Rectifications the caller may see, newest first, with the board's filters."""
-    _require_role()
     filters = svc.Filters(
         status=args.get("status"),
         overdue=bool(args.get("overdue")),
@@ -202,6 +189,7 @@ def list_rectifications(args, pagination_parameters):
 
 
 @blp.route("/<int:rect_id>")
+@roles_required(*READ_ROLES)
 @blp.response(200, RectificationDetailSchema)
 def get_rectification(rect_id: int):
     """One rectification with its timeline."""
@@ -210,11 +198,10 @@ def get_rectification(rect_id: int):
 
 
 @blp.route("/<int:rect_id>/photos", methods=["POST"])
+@roles_required(*READ_ROLES)
 @blp.response(201, PhotoOut)
 def upload_photo(rect_id: int):
     """Upload one photo (multipart field `photo`) for a response; pass its id in `photo_ids`."""
-    from ..photos import PhotoError, store_photo
-
     rect = _load(rect_id)
     if svc.respond_refusal(current_user, rect) is not None:
         abort(403, message="Only the responsible staff member can add response photos")
@@ -222,18 +209,22 @@ def upload_photo(rect_id: int):
     if upload is None or not upload.filename:
         abort(422, message="Send the image in the multipart field `photo`")
     try:
-        photo = store_photo(
+        return store_photo(
             db.session,
             current_user,
             upload.read(),
             upload_folder=current_app.config["UPLOAD_FOLDER"],
             finding_id=rect.finding_id,
         )
-        db.session.commit()
     except PhotoError as exc:
-        db.session.rollback()
-        abort(422, message=str(exc.message))
-    return photo
+        raise _photo_invalid(exc) from exc
+
+
+def _photo_invalid(exc: PhotoError) -> InvalidError:
+    """A refused upload is invalid input (422); its file is removed when the request rolls back."""
+    if isinstance(exc, DomainError):
+        return InvalidError(exc.code, exc.message, field="photo", **exc.params)
+    return InvalidError("rectification.photo", exc.message, field="photo")
 
 
 def _response_photos(rect: Rectification, photo_ids: list[int]) -> list[Photo]:
@@ -264,43 +255,36 @@ def _response_photos(rect: Rectification, photo_ids: list[int]) -> list[Photo]:
 
 
 @blp.route("/<int:rect_id>/respond", methods=["POST"])
+@roles_required(*READ_ROLES)
 @blp.arguments(RespondArgs)
 @blp.response(200, RectificationDetailSchema)
 def respond(args, rect_id: int):
     """The responsible staff member says what was done (with uploaded photo ids)."""
     rect = _load(rect_id)
     photos = _response_photos(rect, args["photo_ids"])
-    _run(
-        lambda: svc.respond(
-            db.session, current_user, rect, args["text"], photos, expected_version=args["version"]
-        )
+    svc.respond(
+        db.session, current_user, rect, args["text"], photos, expected_version=args["version"]
     )
     return _detail(rect_id)
 
 
 @blp.route("/<int:rect_id>/verify", methods=["POST"])
+@roles_required(*READ_ROLES)
 @blp.arguments(VerifyArgs)
 @blp.response(200, RectificationDetailSchema)
 def verify(args, rect_id: int):
     """An inspector accepts the response and closes the rectification; never one's own."""
     rect = _load(rect_id)
-    _run(
-        lambda: svc.verify(
-            db.session, current_user, rect, args.get("note"), expected_version=args["version"]
-        )
-    )
+    svc.verify(db.session, current_user, rect, args.get("note"), expected_version=args["version"])
     return _detail(rect_id)
 
 
 @blp.route("/<int:rect_id>/reject", methods=["POST"])
+@roles_required(*READ_ROLES)
 @blp.arguments(RejectArgs)
 @blp.response(200, RectificationDetailSchema)
 def reject(args, rect_id: int):
     """An inspector rejects the response with a reason; it reopens with a new deadline."""
     rect = _load(rect_id)
-    _run(
-        lambda: svc.reject(
-            db.session, current_user, rect, args["reason"], expected_version=args["version"]
-        )
-    )
+    svc.reject(db.session, current_user, rect, args["reason"], expected_version=args["version"])
     return _detail(rect_id)

@@ -7,18 +7,18 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from compliance.access import in_scope
 from compliance.audit import record, snapshot
 from compliance.db import utcnow
+from compliance.domain import N_, ConflictError, ForbiddenError, InvalidError
 from compliance.models import StaffMember, User
 from compliance.timeutil import local_today
 
 from ..models import SEVERITIES
 from .models import CONDUCT_KINDS, CONDUCT_SOURCES, ConductRecord, Rectification
-from .services import RectificationError, open_for_complaint
+from .services.workflow import open_for_complaint
 
 logger = logging.getLogger(__name__)
 
@@ -39,24 +39,37 @@ def record_conduct(
     severity: str = "minor",
 ) -> ConductRecord:
     """Record a complaint (pending a decision) or a commendation (kept on the staff member's
-    record). Raises RectificationError for an unknown kind/source/staff member, a date in the
-    future, empty text, or a staff member outside the actor's scope."""
+    record).
+
+    Raises ForbiddenError ("conduct.forbidden") for a user who may not record, InvalidError
+    ("conduct.*", naming the field) for an unknown kind/source/severity/staff member, a staff
+    member outside the actor's scope, a date in the future or empty text."""
     if not actor.has_role(*RECORDING_ROLES):
-        raise RectificationError(_l("You may not record complaints or commendations."))
+        raise ForbiddenError(
+            "conduct.forbidden", N_("You may not record complaints or commendations.")
+        )
     if kind not in CONDUCT_KINDS:
-        raise RectificationError(_l("Unknown kind of record."))
+        raise InvalidError("conduct.unknown_kind", N_("Unknown kind of record."), field="kind")
     if source not in CONDUCT_SOURCES:
-        raise RectificationError(_l("Unknown source."))
+        raise InvalidError("conduct.unknown_source", N_("Unknown source."), field="source")
     if severity not in SEVERITIES:
-        raise RectificationError(_l("Unknown severity."))
+        raise InvalidError("conduct.unknown_severity", N_("Unknown severity."), field="severity")
     staff = session.get(StaffMember, staff_member_id) if staff_member_id else None
     if staff is None or not in_scope(actor, staff.site_id, session):
-        raise RectificationError(_l("Unknown staff member."))
+        raise InvalidError(
+            "conduct.unknown_staff", N_("Unknown staff member."), field="staff_member_id"
+        )
     if received_on is None or received_on > local_today():
-        raise RectificationError(_l("The date received cannot be in the future."))
+        raise InvalidError(
+            "conduct.future_date",
+            N_("The date received cannot be in the future."),
+            field="received_on",
+        )
     text = (text or "").strip()
     if not text:
-        raise RectificationError(_l("Describe the complaint or commendation."))
+        raise InvalidError(
+            "conduct.text_required", N_("Describe the complaint or commendation."), field="text"
+        )
     row = ConductRecord(
         kind=kind,
         source=source,
@@ -81,20 +94,26 @@ def decide_complaint(
 ) -> Rectification | None:
     """Decide a pending complaint. An upheld complaint opens a rectification (returned).
 
-    Raises RectificationError when the record is not a pending complaint, the actor may not
-    decide, or no reason is given.
+    Raises ForbiddenError ("conduct.decide_forbidden") when the actor may not decide,
+    ConflictError when the record is not a complaint or already decided, InvalidError when no
+    reason is given.
     """
     if not actor.has_role(*DECIDING_ROLES) or not in_scope(actor, complaint.site_id, session):
-        raise RectificationError(
-            _l("Only a discipline officer or an administrator can decide a complaint.")
+        raise ForbiddenError(
+            "conduct.decide_forbidden",
+            N_("Only a discipline officer or an administrator can decide a complaint."),
         )
     if complaint.kind != "complaint":
-        raise RectificationError(_l("Only a complaint has an outcome."))
+        raise ConflictError("conduct.not_a_complaint", N_("Only a complaint has an outcome."))
     if complaint.outcome != "pending":
-        raise RectificationError(_l("This complaint has already been decided."))
+        raise ConflictError(
+            "conduct.already_decided", N_("This complaint has already been decided.")
+        )
     reason = (reason or "").strip()
     if not reason:
-        raise RectificationError(_l("Give the reason for the decision."))
+        raise InvalidError(
+            "conduct.reason_required", N_("Give the reason for the decision."), field="reason"
+        )
     before = snapshot(complaint)
     complaint.outcome = "upheld" if upheld else "not_upheld"
     complaint.outcome_reason = reason[:4000]

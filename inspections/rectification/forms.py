@@ -50,6 +50,11 @@ EVENT_LABELS = {
 }
 KIND_LABELS = {"complaint": _l("Complaint"), "commendation": _l("Commendation")}
 OUTCOME_LABELS = {"pending": _l("Pending"), "upheld": _l("Upheld"), "not_upheld": _l("Not upheld")}
+LEVEL_LABELS = {
+    "reminder": _l("Reminder"),
+    "written_notice": _l("Written notice (书面提醒)"),
+    "talk": _l("Candidate for a formal talk (约谈)"),
+}
 
 
 def _choices(labels: dict) -> list[SelectChoice]:

@@ -1,4 +1,5 @@
-"""Scheduled jobs of the rectification loop."""
+"""Scheduled jobs of the rectification loop. The job runner gives each job its application
+context and its transaction (it commits once when the job returns)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,4 @@ from .services import escalate
 
 def escalate_job(app, run_on: date) -> dict:
     """Reminders, overdue notices and escalation for `run_on`; idempotent per date."""
-    with app.app_context():
-        counts = escalate(db.session, run_on)
-        db.session.commit()
-        return counts
+    return escalate(db.session, run_on)

@@ -4,12 +4,17 @@ told that it has changed. Real commits on the test's own database (SQLite and Po
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date, timedelta
 
+import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from compliance.accounts import create_user
 from compliance.db import db
+from compliance.domain import StaleError
+from compliance.errors import status_of
 from compliance.models import Assignment, Post, Site, StaffMember, User
 from inspections.hooks import fire_finding_created
 from inspections.models import Finding
@@ -106,9 +111,9 @@ def _race(app, data, actions) -> list[str]:
                     action(db.session, user, rect)
                     db.session.commit()
                     outcome = "ok"
-                except svc.RectificationChanged as exc:
+                except StaleError as exc:
                     db.session.rollback()
-                    outcome = "changed:" + str(exc.message)
+                    outcome = "changed:" + str(exc)
             except Exception as exc:  # recorded so the test fails with the reason
                 db.session.rollback()
                 outcome = f"error:{type(exc).__name__}:{exc}"
@@ -240,3 +245,177 @@ def test_two_pages_posting_at_the_same_moment_give_one_success_and_one_409(fresh
             )
         ).all()
         assert kinds.count("verified") == 1
+
+
+# --- the version check decides (PostgreSQL) ---------------------------------------------------
+#
+# On SQLite one writer at a time holds the database, and a transaction whose snapshot another
+# writer overtook cannot write at all ("database is locked", reported as changed): the tests
+# above pass there even without the version check. On PostgreSQL (READ COMMITTED) the second
+# UPDATE of the row simply succeeds after the first commits, unless its WHERE clause carries the
+# version it loaded. These tests show that the version check is what refuses the second one.
+
+SQLITE_REASON = (
+    "SQLite refuses the second writer with 'database is locked' whatever the version check; "
+    "only PostgreSQL shows that the version check decides"
+)
+
+
+def _two_sessions(app, data):
+    """Two independent sessions (each its own connection), both holding the rectification at
+    the version the inspectors saw, each with its inspector."""
+    sessions = [Session(db.engine), Session(db.engine)]
+    loaded = []
+    for session, user_id in zip(sessions, data["inspectors"], strict=True):
+        rect = session.get(Rectification, data["rect_id"])
+        user = session.get(User, user_id)
+        assert rect.version == data["version"] and rect.status == "responded"
+        loaded.append((session, user, rect))
+    return loaded
+
+
+def _verified_events(app, data) -> list[int | None]:
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                sa.select(RectificationEvent.actor_id).where(
+                    RectificationEvent.rectification_id == data["rect_id"],
+                    RectificationEvent.kind == "verified",
+                )
+            )
+        )
+
+
+def test_second_verification_of_the_same_version_is_stale_after_the_first_commits(
+    fresh_app, backend
+):
+    if backend == "sqlite":
+        pytest.skip(SQLITE_REASON)
+    app = fresh_app()
+    data = _setup(app)
+    with app.app_context(), app.test_request_context():
+        (s1, u1, r1), (s2, u2, r2) = _two_sessions(app, data)
+        try:
+            svc.verify(s1, u1, r1, "ok", expected_version=data["version"])
+            s1.commit()
+            # The second inspector still holds version v: only the version in the UPDATE's
+            # WHERE clause can tell that the row has moved on.
+            assert r2.version == data["version"] and r2.status == "responded"
+            with pytest.raises(StaleError) as refused:
+                svc.verify(s2, u2, r2, "ok", expected_version=data["version"])
+            s2.rollback()
+        finally:
+            s1.close()
+            s2.close()
+    assert refused.value.code == "rectification.changed"
+    assert status_of(refused.value) == 409
+    assert _verified_events(app, data) == [data["inspectors"][0]]
+    with app.app_context():
+        rect = db.session.get(Rectification, data["rect_id"])
+        assert rect.status == "verified" and rect.verified_by_id == data["inspectors"][0]
+        assert rect.version == data["version"] + 1
+
+
+def test_second_verification_waiting_on_the_row_lock_is_stale_when_the_first_commits(
+    fresh_app, backend
+):
+    """Both verify at once: the second UPDATE waits on the first's row lock, and when the first
+    commits it finds the row at a new version and matches nothing."""
+    if backend == "sqlite":
+        pytest.skip(SQLITE_REASON)
+    app = fresh_app()
+    data = _setup(app)
+    outcome: dict = {}
+
+    with app.app_context(), app.test_request_context():
+        (s1, u1, r1), (s2, u2, r2) = _two_sessions(app, data)
+
+        def second():
+            try:
+                svc.verify(s2, u2, r2, "ok", expected_version=data["version"])
+                s2.commit()
+                outcome["result"] = "ok"
+            except StaleError as exc:
+                s2.rollback()
+                outcome["result"] = exc
+            except Exception as exc:  # recorded so the test fails with the reason
+                s2.rollback()
+                outcome["result"] = f"error:{type(exc).__name__}:{exc}"
+
+        try:
+            svc.verify(s1, u1, r1, "ok", expected_version=data["version"])  # holds the row lock
+            thread = threading.Thread(target=second)
+            thread.start()
+            _wait_for_lock_wait(db.engine)
+            s1.commit()
+            thread.join(timeout=30)
+            assert not thread.is_alive()
+        finally:
+            s1.close()
+            s2.close()
+    result = outcome.get("result")
+    assert isinstance(result, StaleError), result
+    assert result.code == "rectification.changed" and status_of(result) == 409
+    assert _verified_events(app, data) == [data["inspectors"][0]]
+
+
+def _wait_for_lock_wait(engine, timeout: float = 10.0) -> None:
+    """Wait until some connection waits on a lock (the second UPDATE on the first's row)."""
+    deadline = time.monotonic() + timeout
+    with engine.connect() as conn:
+        while time.monotonic() < deadline:
+            waiting = conn.execute(
+                sa.text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            ).scalar_one()
+            conn.rollback()
+            if waiting:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the second verification never waited on the row lock")
+
+
+def test_page_whose_write_is_refused_by_the_version_check_answers_409(fresh_app, backend):
+    """The second inspector's page loaded the rectification at version v; the first inspector
+    verifies and commits just before the page's write reaches the database. The version in the
+    UPDATE refuses it: the page answers 409 with the reason, never a 500, and nothing of the
+    second verification remains."""
+    if backend == "sqlite":
+        pytest.skip(SQLITE_REASON)
+    app = fresh_app()
+    data = _setup(app)
+    first_id, second_id = data["inspectors"]
+    with app.app_context():
+        client = app.test_client()
+        response = client.post(
+            "/login", data={"username": data["usernames"][1], "password": PASSWORD}
+        )
+        assert response.status_code == 302
+
+    done = []
+
+    def first_verifies_meanwhile(session, flush_context, instances):
+        if done or not any(isinstance(o, Rectification) for o in session.dirty):
+            return
+        done.append(True)
+        with Session(db.engine) as other:
+            rect = other.get(Rectification, data["rect_id"])
+            svc.verify(other, other.get(User, first_id), rect, "ok", data["version"])
+            other.commit()
+
+    with app.app_context():
+        sa.event.listen(db.session, "before_flush", first_verifies_meanwhile)
+        try:
+            response = client.post(
+                f"/rectifications/{data['rect_id']}/verify",
+                data={"version": data["version"]},
+                headers={"Accept-Language": "en"},
+            )
+        finally:
+            sa.event.remove(db.session, "before_flush", first_verifies_meanwhile)
+    assert done, "the page never wrote the rectification"
+    assert response.status_code == 409, response.get_data(as_text=True)[-2000:]
+    assert "has changed in the meantime" in response.get_data(as_text=True)
+    assert _verified_events(app, data) == [first_id]
+    with app.app_context():
+        rect = db.session.get(Rectification, data["rect_id"])
+        assert rect.verified_by_id == first_id != second_id

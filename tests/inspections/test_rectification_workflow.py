@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from compliance.db import db
+from compliance.domain import ConflictError, DomainError, ForbiddenError, InvalidError, StaleError
 from compliance.models import AuditEvent
 from compliance.settings import set_setting
 from inspections.rectification import services as svc
@@ -151,7 +152,7 @@ def test_rejection_reopens_with_new_deadline_and_counts(app, people):
 def test_rejection_needs_a_reason(app, people):
     rect = rect_for(make_finding(site=people["site"], staff=people["member"]))
     svc.respond(db.session, people["staff_user"], rect, "已整改")
-    with pytest.raises(svc.RectificationError, match="reason"):
+    with pytest.raises(InvalidError, match="reason"):
         svc.reject(db.session, people["inspector"], rect, "  ")
 
 
@@ -162,9 +163,9 @@ def test_person_who_responded_can_never_verify(app, people, make_staff, make_use
     rect = rect_for(make_finding(site=people["site"], staff=member))
     svc.respond(db.session, dual, rect, "我已整改")
     db.session.commit()
-    with pytest.raises(svc.RectificationForbidden, match="another inspector"):
+    with pytest.raises(ForbiddenError, match="another inspector"):
         svc.verify(db.session, dual, rect)
-    with pytest.raises(svc.RectificationForbidden):
+    with pytest.raises(ForbiddenError):
         svc.reject(db.session, dual, rect, "no")
     assert rect_for(rect.finding_id).status == "responded"
     # Another inspector may.
@@ -176,15 +177,15 @@ def test_only_the_responsible_staff_member_can_respond(app, people, make_staff, 
     other = make_staff(site=people["site"])
     other_user = make_user(roles=("staff",), sites=[people["site"]], staff_member=other)
     rect = rect_for(make_finding(site=people["site"], staff=people["member"]))
-    with pytest.raises(svc.RectificationForbidden):
+    with pytest.raises(ForbiddenError):
         svc.respond(db.session, other_user, rect, "not mine")
-    with pytest.raises(svc.RectificationForbidden):
+    with pytest.raises(ForbiddenError):
         svc.respond(db.session, people["inspector"], rect, "not mine")
 
 
 def test_verification_needs_a_response_first(app, people):
     rect = rect_for(make_finding(site=people["site"], staff=people["member"]))
-    with pytest.raises(svc.RectificationConflict):
+    with pytest.raises(ConflictError):
         svc.verify(db.session, people["inspector"], rect)
 
 
@@ -193,7 +194,7 @@ def test_stale_version_is_refused(app, people):
     seen = rect.version
     svc.respond(db.session, people["staff_user"], rect, "已整改", expected_version=seen)
     db.session.commit()
-    with pytest.raises(svc.RectificationChanged, match="changed"):
+    with pytest.raises(StaleError, match="changed"):
         svc.verify(db.session, people["inspector"], rect, expected_version=seen)
 
 
@@ -228,7 +229,7 @@ def test_fix_on_spot_is_rectified_and_verified_at_once(app, people):
 
     finding = make_finding(site=people["site"], staff=people["member"], found_on=MONDAY)
     rect = rect_for(finding)
-    with pytest.raises(svc.RectificationError, match="photo"):
+    with pytest.raises(DomainError, match="photo"):
         svc.fix_on_spot(db.session, people["inspector"], rect, "fixed", [])
     photo = store_photo(
         db.session,
@@ -331,3 +332,60 @@ def test_window_assignees_in_one_query(app, people, make_window):
     assert svc.window_assignees(db.session, [people["window"].id, empty.id]) == {
         people["window"].id: people["member"].id
     }
+
+
+@pytest.mark.parametrize("how", ["reassigned", "relinked"])
+def test_responder_later_made_an_inspector_still_cannot_verify_own_response(
+    app, people, make_staff, make_user, login, how
+):
+    """Once the staff member has responded, their account is made an inspector, and either the
+    rectification is given to someone else (reassigned) or the account is linked to another
+    staff record (relinked): they are no longer the responsible person, yet whoever responded
+    never verifies that response."""
+    from compliance.accounts import update_user
+
+    site, responder = people["site"], people["staff_user"]
+    rect = rect_for(make_finding(site=site, staff=people["member"]))
+    svc.respond(db.session, responder, rect, "已整改")
+    db.session.commit()
+    admin = make_user(roles=("admin",))
+    update_user(
+        db.session,
+        admin,
+        responder,
+        display_name=responder.display_name,
+        email=None,
+        roles=["staff", "inspector"],
+        site_ids=[site.id],
+        all_sites=False,
+        staff_member_id=(
+            make_staff(site=site).id if how == "relinked" else responder.staff_member_id
+        ),
+        active=True,
+    )
+    if how == "reassigned":
+        svc.reassign(db.session, admin, rect, make_staff(site=site).id, None, "岗位调整")
+    db.session.commit()
+    rect = rect_for(rect.finding_id)
+    assert responder.has_role("inspector") and rect.status == "responded"
+    assert rect.responded_by_id == responder.id
+    assert responder.staff_member_id != rect.responsible_staff_id
+
+    with pytest.raises(ForbiddenError) as refused:
+        svc.verify(db.session, responder, rect, expected_version=rect.version)
+    assert refused.value.code == "rectification.own_response"
+    with pytest.raises(ForbiddenError):
+        svc.reject(db.session, responder, rect, "不合格", expected_version=rect.version)
+
+    # The pages say the same: no verify button, the reason instead, and a POST is refused.
+    page = login(app.test_client(), responder)
+    html = page.get(f"/rectifications/{rect.id}", headers={"Accept-Language": "en"})
+    assert "another inspector must verify" in html.get_data(as_text=True)
+    posted = page.post(f"/rectifications/{rect.id}/verify", data={"version": rect.version})
+    assert posted.status_code == 403
+    rect = rect_for(rect.finding_id)
+    assert rect.status == "responded" and rect.verified_by_id is None
+
+    # Another inspector may.
+    svc.verify(db.session, people["inspector"], rect, expected_version=rect.version)
+    assert rect.status == "verified"

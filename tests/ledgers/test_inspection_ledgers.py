@@ -82,7 +82,8 @@ def test_rectification_ledger_values(client_for, scene):
     officer = client_for("discipline")
     response = officer.post("/reports/rectifications/export", data=dict(MARCH, sites="HOME"))
     assert response.status_code == 200
-    from inspections.ledgers import RECTIFICATIONS, STATUS_LABELS
+    from inspections.ledgers import STATUS_LABELS
+    from inspections.rectification.ledgers import RECTIFICATIONS
 
     keys = [c.key for c in RECTIFICATIONS.columns]
     header = sheet_rows(response.data)[1]

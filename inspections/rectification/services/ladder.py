@@ -1,0 +1,194 @@
+"""Repeat offences: findings about a staff member and upheld complaints in a rolling window step
+them up a ladder (reminder, written notice 书面提醒, candidate for a formal talk 约谈)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from compliance.access import scope_filter
+from compliance.domain import N_
+from compliance.models import StaffMember, User
+from compliance.settings import declare, get_setting
+from compliance.timeutil import local_day_bounds_utc, local_today
+
+from ...models import Finding
+from ..models import OFFENCE_LEVELS, OPEN_STATUSES, ConductRecord, Rectification
+from .common import notify_people, rect_link
+from .responsibility import users_for_staff, users_with_role_for_site
+
+THRESHOLDS_KEY = "rectification.repeat_thresholds"
+WINDOW_KEY = "rectification.repeat_window_days"
+DEFAULT_THRESHOLDS = {"reminder": 1, "written_notice": 2, "talk": 3}
+
+declare(THRESHOLDS_KEY, dict(DEFAULT_THRESHOLDS))
+declare(WINDOW_KEY, 90)
+
+
+def ladder_thresholds(session: Session) -> dict[str, int]:
+    """Offences needed for each step of the ladder (the setting, else the default)."""
+    raw = get_setting(session, THRESHOLDS_KEY) or {}
+    result = {}
+    for level in OFFENCE_LEVELS:
+        try:
+            result[level] = max(1, int(raw.get(level, DEFAULT_THRESHOLDS[level])))
+        except (TypeError, ValueError):
+            result[level] = DEFAULT_THRESHOLDS[level]
+    return result
+
+
+def level_for(count: int, thresholds: dict[str, int]) -> str | None:
+    """The highest ladder step reached by `count` offences."""
+    level = None
+    for name in OFFENCE_LEVELS:
+        if count >= thresholds[name]:
+            level = name
+    return level
+
+
+def _window_bounds(session: Session, on: date) -> tuple[date, datetime, datetime]:
+    days = int(get_setting(session, WINDOW_KEY) or 90)
+    first_day = on - timedelta(days=days - 1)
+    return first_day, local_day_bounds_utc(first_day)[0], local_day_bounds_utc(on)[1]
+
+
+def offence_counts(
+    session: Session, on: date, staff_ids: Iterable[int] | None = None
+) -> dict[int, int]:
+    """Findings about each staff member plus upheld complaints, in the rolling window ending on
+    `on` (inclusive)."""
+    first_day, start, end = _window_bounds(session, on)
+    q1 = sa.select(Finding.staff_member_id, sa.func.count(Finding.id)).where(
+        Finding.staff_member_id.is_not(None), Finding.found_at >= start, Finding.found_at < end
+    )
+    q2 = sa.select(ConductRecord.staff_member_id, sa.func.count(ConductRecord.id)).where(
+        ConductRecord.kind == "complaint",
+        ConductRecord.outcome == "upheld",
+        ConductRecord.received_on >= first_day,
+        ConductRecord.received_on <= on,
+    )
+    if staff_ids is not None:
+        ids = list(staff_ids)
+        q1 = q1.where(Finding.staff_member_id.in_(ids))
+        q2 = q2.where(ConductRecord.staff_member_id.in_(ids))
+    counts: dict[int, int] = {}
+    for query, column in ((q1, Finding.staff_member_id), (q2, ConductRecord.staff_member_id)):
+        for staff_id, n in session.execute(query.group_by(column)).all():
+            counts[staff_id] = counts.get(staff_id, 0) + n
+    return counts
+
+
+def apply_ladder(session: Session, rect: Rectification, staff_id: int, on: date) -> str | None:
+    """Step the staff member up the ladder and notify once per step and run of offences.
+    Returns the step reached (None below the first)."""
+    count = offence_counts(session, on, [staff_id]).get(staff_id, 0)
+    level = level_for(count, ladder_thresholds(session))
+    if level is None:
+        return None
+    _first_day, start, end = _window_bounds(session, on)
+    first_id = (
+        session.scalar(
+            sa.select(sa.func.min(Finding.id)).where(
+                Finding.staff_member_id == staff_id,
+                Finding.found_at >= start,
+                Finding.found_at < end,
+            )
+        )
+        or 0
+    )
+    key = f"rect-ladder:{staff_id}:{level}:{first_id}"
+    staff = session.get(StaffMember, staff_id)
+    users = users_for_staff(session, [staff_id, rect.supervisor_staff_id])
+    link = rect_link(rect)
+    if level == "reminder":
+        notify_people(
+            session,
+            [users.get(staff_id)],
+            "rectification.ladder",
+            N_("Reminder: a finding was recorded about you; please rectify it."),
+            link=link,
+            entity=rect,
+            dedupe_key=f"{key}:{rect.id}",
+        )
+    elif level == "written_notice":
+        notify_people(
+            session,
+            [users.get(staff_id), users.get(rect.supervisor_staff_id)],
+            "rectification.ladder",
+            N_("Written notice (书面提醒): %(name)s has %(n)s findings in %(days)s days."),
+            link=link,
+            entity=rect,
+            dedupe_key=key,
+            name=staff.name,
+            n=count,
+            days=get_setting(session, WINDOW_KEY),
+        )
+    else:
+        officers = users_with_role_for_site(session, "discipline", staff.site_id)
+        notify_people(
+            session,
+            officers,
+            "rectification.ladder",
+            N_("Candidate for a formal talk (约谈): %(name)s has %(n)s findings in %(days)s days."),
+            link="/rectifications/flagged",
+            entity=staff,
+            dedupe_key=key,
+            name=staff.name,
+            n=count,
+            days=get_setting(session, WINDOW_KEY),
+        )
+    return level
+
+
+@dataclass
+class FlaggedRow:
+    staff: StaffMember
+    count: int
+    level: str
+    open_count: int
+
+
+def flagged_staff(
+    session: Session, user: User, on: date | None = None, min_level: str = "talk"
+) -> list[FlaggedRow]:
+    """Staff members in the user's scope at or above `min_level` of the ladder, most offences
+    first."""
+    on = on or local_today()
+    thresholds = ladder_thresholds(session)
+    counts = offence_counts(session, on)
+    wanted = {sid: n for sid, n in counts.items() if n >= thresholds[min_level]}
+    if not wanted:
+        return []
+    staff = {
+        s.id: s
+        for s in session.scalars(
+            sa.select(StaffMember).where(
+                StaffMember.id.in_(wanted), scope_filter(user, StaffMember.site_id, session)
+            )
+        )
+    }
+    open_counts = (
+        dict(
+            session.execute(
+                sa.select(Rectification.responsible_staff_id, sa.func.count(Rectification.id))
+                .where(
+                    Rectification.responsible_staff_id.in_(staff),
+                    Rectification.status.in_(OPEN_STATUSES),
+                )
+                .group_by(Rectification.responsible_staff_id)
+            ).all()
+        )
+        if staff
+        else {}
+    )
+    rows = [
+        FlaggedRow(staff[sid], n, level_for(n, thresholds), open_counts.get(sid, 0))
+        for sid, n in wanted.items()
+        if sid in staff
+    ]
+    rows.sort(key=lambda r: (-r.count, r.staff.name))
+    return rows

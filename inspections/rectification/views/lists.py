@@ -1,0 +1,119 @@
+"""Lists: my rectifications, the verification queue, the board with its filters and counts, and
+the staff flagged by the repeat-offence ladder."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import render_template
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from compliance.access import roles_required, sites_in_scope
+from compliance.db import db
+from compliance.settings import get_setting
+from compliance.timeutil import local_today
+
+from ...models import CATEGORIES, SEVERITIES
+from .. import services as svc
+from ..models import OPEN_STATUSES, STATUSES, ConductRecord, Rectification
+from .common import ANY_ROLE, PER_PAGE, bp, filters_from_args, int_arg, staff_choices
+
+
+@bp.route("/rectifications/mine")
+@roles_required(*ANY_ROLE)
+def mine():
+    today = local_today()
+    staff_id = current_user.staff_member_id
+    open_rects, closed, commendations, level, count = [], [], [], None, 0
+    if staff_id:
+        base = (
+            sa.select(Rectification)
+            .where(Rectification.responsible_staff_id == staff_id)
+            .options(selectinload(Rectification.site), selectinload(Rectification.window))
+        )
+        open_rects = list(
+            db.session.scalars(
+                base.where(Rectification.status.in_(OPEN_STATUSES)).order_by(
+                    Rectification.deadline_on, Rectification.id
+                )
+            )
+        )
+        closed = list(
+            db.session.scalars(
+                base.where(Rectification.status == "verified")
+                .order_by(Rectification.closed_at.desc())
+                .limit(20)
+            )
+        )
+        commendations = list(
+            db.session.scalars(
+                sa.select(ConductRecord)
+                .where(
+                    ConductRecord.staff_member_id == staff_id, ConductRecord.kind == "commendation"
+                )
+                .order_by(ConductRecord.received_on.desc())
+                .limit(20)
+            )
+        )
+        count = svc.offence_counts(db.session, today, [staff_id]).get(staff_id, 0)
+        level = svc.level_for(count, svc.ladder_thresholds(db.session))
+    return render_template(
+        "inspections/rectification/mine.html",
+        open_rects=open_rects,
+        closed=closed,
+        commendations=commendations,
+        today=today,
+        level=level,
+        offence_count=count,
+        window_days=get_setting(db.session, svc.WINDOW_KEY),
+        linked=bool(staff_id),
+    )
+
+
+@bp.route("/rectifications/queue")
+@roles_required("inspector", "admin")
+def queue():
+    query = svc.verification_queue(db.session, current_user).options(*svc.with_people())
+    page = db.paginate(query, page=int_arg("page") or 1, per_page=PER_PAGE, error_out=False)
+    return render_template("inspections/rectification/queue.html", page=page, today=local_today())
+
+
+@bp.route("/rectifications")
+@roles_required("discipline", "admin")
+def board():
+    today = local_today()
+    filters = filters_from_args()
+    query = svc.filtered_query(db.session, current_user, filters, today)
+    counts = svc.counts_for(db.session, query, today)
+    ordered = query.options(*svc.with_people()).order_by(
+        Rectification.opened_at.desc(), Rectification.id.desc()
+    )
+    page = db.paginate(ordered, page=int_arg("page") or 1, per_page=PER_PAGE, error_out=False)
+    sites = sites_in_scope(current_user)
+    staff = staff_choices(filters.site_id)
+    return render_template(
+        "inspections/rectification/board.html",
+        page=page,
+        counts=counts,
+        filters=filters,
+        sites=sites,
+        staff=staff,
+        today=today,
+        statuses=STATUSES,
+        categories=CATEGORIES,
+        severities=SEVERITIES,
+    )
+
+
+@bp.route("/rectifications/flagged")
+@roles_required("discipline", "admin")
+def flagged():
+    today = local_today()
+    rows = svc.flagged_staff(db.session, current_user, today, min_level="written_notice")
+    return render_template(
+        "inspections/rectification/flagged.html",
+        rows=rows,
+        today=today,
+        thresholds=svc.ladder_thresholds(db.session),
+        window_days=get_setting(db.session, svc.WINDOW_KEY),
+    )
