@@ -196,8 +196,12 @@ def domain_errors(
     try:
         yield outcome
     except DomainError as exc:
-        if savepoint.is_active:
+        # Also when a failed flush deactivated the savepoint (e.g. a version check that matched
+        # no row on PostgreSQL); only one that is already closed needs nothing.
+        try:
             savepoint.rollback()
+        except sa.exc.ResourceClosedError:
+            pass
         outcome.error = exc
         logger.info("refused on %s: %s", request.path if request else "-", exc.code)
         if not quiet:

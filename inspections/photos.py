@@ -37,11 +37,6 @@ THUMB_SIDE = 320
 VARIANTS = ("display", "thumb", "original")
 
 
-# Transitional (issue 11): the rectification package still imports this name to catch a refused
-# photo; photos are refused with InvalidError ("photos.*"). Remove once it lets DomainError through.
-PhotoError = InvalidError
-
-
 def photo_path(upload_folder: str, photo: Photo, variant: str) -> Path:
     """Where a variant of a stored photo lives (originals keep their format's extension)."""
     root = Path(upload_folder) / "photos"

@@ -19,7 +19,7 @@ from compliance.domain import DomainError, InvalidError
 from compliance.timeutil import local_today
 
 from ..models import CATEGORIES, SEVERITIES, Photo
-from ..photos import PhotoError, store_photo
+from ..photos import store_photo
 from . import services as svc
 from .models import (
     SOURCES,
@@ -216,15 +216,9 @@ def upload_photo(rect_id: int):
             upload_folder=current_app.config["UPLOAD_FOLDER"],
             finding_id=rect.finding_id,
         )
-    except PhotoError as exc:
-        raise _photo_invalid(exc) from exc
-
-
-def _photo_invalid(exc: PhotoError) -> InvalidError:
-    """A refused upload is invalid input (422); its file is removed when the request rolls back."""
-    if isinstance(exc, DomainError):
-        return InvalidError(exc.code, exc.message, field="photo", **exc.params)
-    return InvalidError("rectification.photo", exc.message, field="photo")
+    except DomainError as exc:
+        # A refused upload is invalid input (422); its file goes when the request rolls back.
+        raise InvalidError(exc.code, exc.message, field="photo", **exc.params) from exc
 
 
 def _response_photos(rect: Rectification, photo_ids: list[int]) -> list[Photo]:

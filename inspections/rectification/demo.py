@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from compliance.timeutil import local_to_utc
 
 from ..models import Finding
+from ..photos import store_photo
 from . import conduct
 from . import services as svc
 from .models import AreaKeeper, WindowKeeper
@@ -86,21 +87,16 @@ def load_demo(app, session, demo) -> dict:
     session.add(area)
     session.flush()
     area_rect = svc.open_for_finding(session, inspector, area)
-    from ..photos import PhotoError, store_photo
-
-    try:
-        photo = store_photo(
-            session,
-            inspector,
-            _png(),
-            upload_folder=app.config["UPLOAD_FOLDER"],
-            finding_id=area.id,
-        )
-        svc.fix_on_spot(
-            session, inspector, area_rect, "已当场拖干并放置提示牌", [photo], witness="大厅值班长"
-        )
-    except PhotoError:  # pragma: no cover - the generated image is always valid
-        pass
+    photo = store_photo(
+        session,
+        inspector,
+        _png(),
+        upload_folder=app.config["UPLOAD_FOLDER"],
+        finding_id=area.id,
+    )
+    svc.fix_on_spot(
+        session, inspector, area_rect, "已当场拖干并放置提示牌", [photo], witness="大厅值班长"
+    )
 
     # The staff demo user's recent finding gets a response waiting for verification.
     svc.respond(session, staff_user, rects[1], "已重新学习一次性告知制度，并在窗口张贴告知清单。")

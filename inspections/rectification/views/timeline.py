@@ -18,7 +18,7 @@ from compliance.timeutil import local_today
 from compliance.uow import domain_errors
 
 from ...models import Photo
-from ...photos import MIME_TYPES, VARIANTS, PhotoError, photo_path, store_photo
+from ...photos import MIME_TYPES, VARIANTS, photo_path, store_photo
 from .. import services as svc
 from ..forms import (
     CommentForm,
@@ -58,16 +58,10 @@ def _store_photos(files, rect: Rectification) -> list[Photo]:
                     finding_id=rect.finding_id,
                 )
             )
-        except PhotoError as exc:
-            raise _photo_refused(exc) from exc
+        except DomainError as exc:
+            # A refused photo is a plain refusal on these pages (400, as every form error).
+            raise DomainError(exc.code, exc.message, field="photos", **exc.params) from exc
     return photos
-
-
-def _photo_refused(exc: PhotoError) -> DomainError:
-    """A refused photo as a plain refusal (400 on these pages, as for every form error)."""
-    if isinstance(exc, DomainError):
-        return DomainError(exc.code, exc.message, field="photos", **exc.params)
-    return DomainError("rectification.photo", exc.message, field="photos")
 
 
 def _version(form) -> int | None:
@@ -164,15 +158,7 @@ def _done(rect_id: int, message: str):
 
 
 def _refused(rect_id: int, outcome):
-    """The timeline again, as it stands now, with the refusal's status (the reason is flashed).
-
-    When the refusal came from the database itself (PostgreSQL: the version check at flush found
-    the row changed by a concurrent writer), the session is left in a failed state that only a
-    rollback ends; the refusal is then raised again, so the unit of work rolls back and the
-    error page answers with the same status and reason.
-    """
-    if not db.session.is_active:
-        raise outcome.error
+    """The timeline again, as it stands now, with the refusal's status (the reason is flashed)."""
     return _render_timeline(load_rect(rect_id), outcome.status)
 
 
