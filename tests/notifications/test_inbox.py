@@ -74,25 +74,46 @@ def test_the_inbox_lists_unread_first_and_only_my_notifications(
     assert old_unread.id != new_unread.id
 
 
+def _follow_form(html: str, note_id: int) -> bool:
+    """The notification's title is a button in a POST form to its follow URL."""
+    return bool(
+        re.search(
+            rf'<form method="post" action="/notifications/{note_id}/open"[^>]*>\s*'
+            r'<input type="hidden" name="csrf_token"[^>]*>\s*<button type="submit"',
+            html,
+        )
+    )
+
+
 def test_following_a_notification_marks_it_read_and_leads_to_its_record(
     client, login, make_user, make_notification
 ):
     user = make_user()
     note = make_notification(user, link="/inspections/findings/42")
     login(client, user)
-    assert f"/notifications/{note.id}/open" in client.get("/notifications/").get_data(as_text=True)
-    response = client.get(f"/notifications/{note.id}/open")
+    assert _follow_form(client.get("/notifications/").get_data(as_text=True), note.id)
+    assert _follow_form(client.get("/dashboard").get_data(as_text=True), note.id)
+    response = client.post(f"/notifications/{note.id}/open")
     assert response.status_code == 302
     assert response.headers["Location"] == "/inspections/findings/42"
     assert db.session.get(Notification, note.id).read_at is not None
     assert _unread_badge(client.get("/dashboard").get_data(as_text=True)) is None
 
 
+def test_following_is_a_post_a_get_changes_nothing(client, login, make_user, make_notification):
+    user = make_user()
+    note = make_notification(user, link="/inspections/findings/42")
+    login(client, user)
+    assert client.get(f"/notifications/{note.id}/open").status_code == 405
+    assert client.post(f"/notifications/{note.id}/open", csrf=False).status_code == 400
+    assert db.session.get(Notification, note.id).read_at is None
+
+
 def test_a_link_leaving_the_site_is_not_followed(client, login, make_user, make_notification):
     user = make_user()
     note = make_notification(user, link="https://evil.example/phish")
     login(client, user)
-    response = client.get(f"/notifications/{note.id}/open")
+    response = client.post(f"/notifications/{note.id}/open")
     assert response.status_code == 302
     assert response.headers["Location"] == "/notifications/"
 
@@ -100,7 +121,7 @@ def test_a_link_leaving_the_site_is_not_followed(client, login, make_user, make_
 def test_someone_elses_notification_is_not_found(client, login, make_user, make_notification):
     note = make_notification(make_user())
     login(client, make_user())
-    assert client.get(f"/notifications/{note.id}/open").status_code == 404
+    assert client.post(f"/notifications/{note.id}/open").status_code == 404
     assert client.post(f"/notifications/{note.id}/read").status_code == 404
     assert db.session.get(Notification, note.id).read_at is None
 
