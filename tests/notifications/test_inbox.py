@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from compliance.db import db
 from compliance.notifications import Notification, notify, unread_count
+from tests.core.db_state import changed_tables, table_rows
 
 
 def _unread_badge(html: str) -> int | None:
@@ -104,9 +105,11 @@ def test_following_is_a_post_a_get_changes_nothing(client, login, make_user, mak
     user = make_user()
     note = make_notification(user, link="/inspections/findings/42")
     login(client, user)
+    before = table_rows()
     assert client.get(f"/notifications/{note.id}/open").status_code == 405
     assert client.post(f"/notifications/{note.id}/open", csrf=False).status_code == 400
     assert db.session.get(Notification, note.id).read_at is None
+    assert changed_tables(before, table_rows()) == []
 
 
 def test_a_link_leaving_the_site_is_not_followed(client, login, make_user, make_notification):
@@ -147,8 +150,10 @@ def test_mark_read_needs_a_csrf_token(client, login, make_user, make_notificatio
     user = make_user()
     note = make_notification(user)
     login(client, user)
+    before = table_rows()
     assert client.post(f"/notifications/{note.id}/read", csrf=False).status_code == 400
     assert db.session.get(Notification, note.id).read_at is None
+    assert changed_tables(before, table_rows()) == []
 
 
 def test_the_inbox_needs_sign_in(client):
