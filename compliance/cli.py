@@ -16,6 +16,8 @@ from flask.cli import FlaskGroup, with_appcontext
 from . import create_app
 from .config import ConfigError
 from .db import db
+from .domain import DomainError
+from .uow import unit_of_work
 
 
 def _create_app():
@@ -56,8 +58,8 @@ def seed_demo(if_empty: bool) -> None:
     if if_empty and not database_is_empty(db.session):
         click.echo("The database already holds data; demo data not loaded.")
         return
-    summary = load_demo(current_app._get_current_object(), db.session)
-    db.session.commit()
+    with unit_of_work() as session:
+        summary = load_demo(current_app._get_current_object(), session)
     click.echo("Demo data loaded: " + ", ".join(f"{k}={v}" for k, v in summary.items()))
     click.echo("Demo accounts (password: demo-pass-2026):")
     from .demo import DEMO_USERS
@@ -84,30 +86,30 @@ def seed_demo(if_empty: bool) -> None:
 @with_appcontext
 def create_user_cmd(username, roles, all_sites, sites, password, display_name) -> None:
     """Create a user account (the way the first administrator is made)."""
-    from .accounts import AccountError, create_user
+    from .accounts import create_user
 
     if not all_sites and not sites:
         raise click.UsageError("Give --all-sites or at least one --site CODE.")
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = create_user(
-            db.session,
-            None,
-            username=username,
-            display_name=display_name or username,
-            roles=list(roles),
-            site_codes=list(sites),
-            all_sites=all_sites,
-            password=password,
-            hash_method=current_app.config["PASSWORD_HASH_METHOD"],
-        )
-    except AccountError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from exc
-    db.session.commit()
+        with unit_of_work() as session:
+            user = create_user(
+                session,
+                None,
+                username=username,
+                display_name=display_name or username,
+                roles=list(roles),
+                site_codes=list(sites),
+                all_sites=all_sites,
+                password=password,
+                hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+            )
+            created = (user.username, user.id)
+    except DomainError as exc:
+        raise click.ClickException(exc.english()) from exc
     click.echo(
-        f"User {user.username} created (id {user.id}) with roles {', '.join(sorted(roles))}."
+        f"User {created[0]} created (id {created[1]}) with roles {', '.join(sorted(roles))}."
     )
 
 
@@ -121,19 +123,19 @@ def create_token_cmd(username, name) -> None:
     from .auth.security import create_api_token
     from .models import User
 
-    user = db.session.scalar(sa.select(User).where(User.username == username))
-    if user is None:
-        raise click.ClickException(f"No user named {username}.")
-    token = create_api_token(db.session, user, name)
-    record(
-        db.session,
-        None,
-        "api_token.create",
-        entity_type="User",
-        entity_id=user.id,
-        after={"name": name},
-    )
-    db.session.commit()
+    with unit_of_work() as session:
+        user = session.scalar(sa.select(User).where(User.username == username))
+        if user is None:
+            raise click.ClickException(f"No user named {username}.")
+        token = create_api_token(session, user, name)
+        record(
+            session,
+            None,
+            "api_token.create",
+            entity_type="User",
+            entity_id=user.id,
+            after={"name": name},
+        )
     click.echo(token)
 
 
@@ -146,23 +148,23 @@ def revoke_tokens_cmd(username) -> None:
     from .db import utcnow
     from .models import ApiToken, User
 
-    user = db.session.scalar(sa.select(User).where(User.username == username))
-    if user is None:
-        raise click.ClickException(f"No user named {username}.")
-    n = db.session.execute(
-        sa.update(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    ).rowcount
-    record(
-        db.session,
-        None,
-        "api_token.revoke",
-        entity_type="User",
-        entity_id=user.id,
-        after={"revoked": n},
-    )
-    db.session.commit()
+    with unit_of_work() as session:
+        user = session.scalar(sa.select(User).where(User.username == username))
+        if user is None:
+            raise click.ClickException(f"No user named {username}.")
+        n = session.execute(
+            sa.update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        ).rowcount
+        record(
+            session,
+            None,
+            "api_token.revoke",
+            entity_type="User",
+            entity_id=user.id,
+            after={"revoked": n},
+        )
     click.echo(f"Revoked {n} token(s).")
 
 

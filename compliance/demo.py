@@ -2,7 +2,9 @@
 community stations, about 40 staff on 20 windows, and one user for each role.
 
 Feature packages add their own demo data (checklist, training, rotation...) through
-`register_demo(app, func)`; `func(app, session, demo)` receives the dict built here.
+`register_demo(app, func)`; `func(app, session, demo)` receives the dict built here. Loaders only
+add and flush: the caller owns the transaction (`compliance seed-demo` wraps the load in
+`unit_of_work()`).
 """
 
 from __future__ import annotations
@@ -111,8 +113,6 @@ GIVEN = [
     "子涵",
     "欣怡",
 ]
-
-_seeders: list[tuple[int, Callable]] = []
 
 
 def register_demo(app: Flask, func: Callable, order: int = 100) -> None:

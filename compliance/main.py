@@ -30,8 +30,8 @@ def dashboard():
 def healthz():
     try:
         db.session.execute(sa.text("SELECT 1"))
-    except Exception as exc:  # any database failure means "not healthy"
-        db.session.rollback()
+    except Exception as exc:  # any database failure means "not healthy" (the unit of work
+        # rolls the failed transaction back: a GET never commits)
         return jsonify(status="unavailable", database="unreachable", error=type(exc).__name__), 503
     return jsonify(status="ok", database="reachable")
 

@@ -8,8 +8,8 @@ from flask_login import current_user
 from flask_smorest import abort
 
 from ..access import roles_required
+from ..accounts import update_own_settings
 from ..api import ApiBlueprint
-from ..audit import record
 from ..db import db
 from ..models import ROLES
 from .services import UserFilters, users_query
@@ -54,6 +54,7 @@ class UserQuerySchema(ma.Schema):
 
 
 @blp.route("/me", methods=["GET"])
+@roles_required(*ROLES)
 @blp.response(200, UserSchema)
 def me():
     """The signed-in user (or the owner of the bearer token)."""
@@ -61,6 +62,7 @@ def me():
 
 
 @blp.route("/me", methods=["PATCH"])
+@roles_required(*ROLES)
 @blp.arguments(ProfileUpdateSchema)
 @blp.response(200, UserSchema)
 def update_me(data: dict):
@@ -70,11 +72,11 @@ def update_me(data: dict):
     if "display_name" in data and not data["display_name"].strip():
         abort(422, message="display_name is empty.")
     user = current_user._get_current_object()
-    before = {k: getattr(user, k) for k in data}
-    for key, value in data.items():
-        setattr(user, key, value.strip() if isinstance(value, str) else value)
-    record(db.session, user, "user.update_self", user, before=before)
-    db.session.commit()
+    update_own_settings(
+        db.session,
+        user,
+        **{k: v.strip() if isinstance(v, str) else v for k, v in data.items()},
+    )
     return user
 
 

@@ -16,13 +16,10 @@ from sqlalchemy.orm import Session
 from ..audit import record
 from ..auth.security import create_api_token, locked_until
 from ..db import utcnow
+from ..domain import N_, ConflictError, InvalidError
 from ..models import ROLES, ApiToken, LoginAttempt, StaffMember, User, UserRole
 
 logger = logging.getLogger(__name__)
-
-
-class TokenError(ValueError):
-    """A user-facing reason a token change was refused."""
 
 
 @dataclass
@@ -143,11 +140,13 @@ def tokens_query(user_id: int | None = None, include_revoked: bool = False) -> s
 def issue_token(session: Session, actor: User, user: User, name: str) -> str:
     """Create a personal API token for `user` and audit it; returns the token (shown once).
 
-    Raises TokenError when the name is empty or too long.
+    Raises InvalidError ("tokens.name") when the name is empty or too long.
     """
     name = (name or "").strip()
     if not name or len(name) > 64:
-        raise TokenError("Give the token a name of at most 64 characters.")
+        raise InvalidError(
+            "tokens.name", N_("Give the token a name of at most 64 characters."), field="name"
+        )
     token = create_api_token(session, user, name)
     record(
         session,
@@ -162,9 +161,10 @@ def issue_token(session: Session, actor: User, user: User, name: str) -> str:
 
 
 def revoke_token(session: Session, actor: User, token: ApiToken) -> None:
-    """Revoke one API token at once and audit it. Raises TokenError when already revoked."""
+    """Revoke one API token at once and audit it. Raises ConflictError ("tokens.revoked") when
+    it is already revoked."""
     if token.revoked_at is not None:
-        raise TokenError("This token is already revoked.")
+        raise ConflictError("tokens.revoked", N_("This token is already revoked."))
     token.revoked_at = utcnow()
     session.flush()
     record(

@@ -13,13 +13,13 @@ from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from ..access import roles_required
-from ..accounts import AccountError, create_user, reset_password, set_active, update_user
+from ..accounts import create_user, reset_password, set_active, update_user
 from ..db import db, utcnow
 from ..models import ApiToken, LoginAttempt, User, UserSession
+from ..uow import domain_errors
 from . import bp, logger
 from .forms import ResetPasswordForm, TokenForm, UserCreateForm, UserEditForm, UserFilterForm
 from .services import (
-    TokenError,
     UserFilters,
     failed_sign_in_count,
     issue_token,
@@ -63,7 +63,7 @@ def users():
 def user_new():
     form = UserCreateForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             user = create_user(
                 db.session,
                 current_user._get_current_object(),
@@ -77,11 +77,6 @@ def user_new():
                 password=form.password.data,
                 hash_method=current_app.config["PASSWORD_HASH_METHOD"],
             )
-        except AccountError as exc:
-            db.session.rollback()
-            form.username.errors.append(str(exc))
-        else:
-            db.session.commit()
             logger.info("user %s created by %s", user.id, current_user.id)
             flash(_("User %(name)s has been created.", name=user.username), "success")
             return redirect(url_for("admin.user_edit", user_id=user.id))
@@ -140,7 +135,7 @@ def user_edit(user_id: int):
     form.editing_user_id = user.id
     pw_form = ResetPasswordForm(user.username, prefix="pw")
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, fields={"active": "roles"}) as outcome:
             update_user(
                 db.session,
                 current_user._get_current_object(),
@@ -153,28 +148,11 @@ def user_edit(user_id: int):
                 staff_member_id=form.staff_member.id if form.staff_member else None,
                 active=user.active,
             )
-        except AccountError as exc:
-            db.session.rollback()
-            form.roles.errors.append(_translate_account_error(exc))
+            flash(_("The changes to %(name)s have been saved.", name=user.username), "success")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+        if outcome.failed:
             return _edit_page(_get_user_or_404(user_id), form, pw_form, 400)
-        db.session.commit()
-        flash(_("The changes to %(name)s have been saved.", name=user.username), "success")
-        return redirect(url_for("admin.user_edit", user_id=user.id))
     return _edit_page(user, form, pw_form, 400 if form.errors else 200)
-
-
-_ACCOUNT_ERRORS = {
-    "You cannot deactivate your own account.": lambda: _("You cannot deactivate your own account."),
-    "You cannot remove your own administrator role.": lambda: _(
-        "You cannot remove your own administrator role."
-    ),
-}
-
-
-def _translate_account_error(exc: AccountError) -> str:
-    text = str(exc)
-    translate = _ACCOUNT_ERRORS.get(text)
-    return translate() if translate else text
 
 
 @bp.route("/admin/users/<int:user_id>/deactivate", methods=["POST"])
@@ -191,13 +169,10 @@ def user_activate(user_id: int):
 
 def _set_active(user_id: int, active: bool):
     user = _get_user_or_404(user_id)
-    try:
+    with domain_errors() as outcome:
         set_active(db.session, current_user._get_current_object(), user, active)
-    except AccountError as exc:
-        db.session.rollback()
-        flash(_translate_account_error(exc), "danger")
+    if outcome.failed:
         return redirect(url_for("admin.user_edit", user_id=user_id))
-    db.session.commit()
     logger.info(
         "user %s %s by %s", user.id, "activated" if active else "deactivated", current_user.id
     )
@@ -217,7 +192,7 @@ def user_reset_password(user_id: int):
     user = _get_user_or_404(user_id)
     pw_form = ResetPasswordForm(user.username, prefix="pw")
     if pw_form.validate_on_submit():
-        try:
+        with domain_errors(pw_form):
             reset_password(
                 db.session,
                 current_user._get_current_object(),
@@ -225,11 +200,6 @@ def user_reset_password(user_id: int):
                 pw_form.password.data,
                 current_app.config["PASSWORD_HASH_METHOD"],
             )
-        except AccountError as exc:
-            db.session.rollback()
-            pw_form.password.errors.append(str(exc))
-        else:
-            db.session.commit()
             logger.info("password of user %s reset by %s", user.id, current_user.id)
             flash(
                 _(
@@ -286,13 +256,10 @@ def token_revoke(token_id: int):
 
 
 def _revoke(token: ApiToken) -> None:
-    try:
+    with domain_errors() as outcome:
         revoke_token(db.session, current_user._get_current_object(), token)
-    except TokenError:
-        db.session.rollback()
-        flash(_("This token is already revoked."), "info")
+    if outcome.failed:
         return
-    db.session.commit()
     flash(_("The token “%(name)s” has been revoked.", name=token.name), "success")
 
 
@@ -305,13 +272,8 @@ def my_tokens():
     status = 200
     if request.method == "POST":
         if form.validate():
-            try:
+            with domain_errors(form):
                 new_token = issue_token(db.session, user, user, form.name.data)
-            except TokenError:
-                db.session.rollback()
-                form.name.errors.append(_("Give the token a name of at most 64 characters."))
-            else:
-                db.session.commit()
                 form = TokenForm(formdata=None)
         if form.errors:
             status = 400

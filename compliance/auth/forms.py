@@ -4,25 +4,20 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
-from .security import PasswordPolicyError, check_password_policy
-
-POLICY_MESSAGES = {
-    "too_short": _l("The password must have at least 10 characters."),
-    "common": _l("This password is too common; choose another."),
-    "username": _l("The password must not contain the username."),
-}
+from ..domain import DomainError
+from .security import check_password_policy
 
 
 def password_policy_validator(username_getter):
-    def _check(form, field):
-        from wtforms.validators import ValidationError
+    """A form validator applying the password policy (the service's message, translated)."""
 
+    def _check(form, field):
         try:
             check_password_policy(field.data or "", username_getter(form))
-        except PasswordPolicyError as exc:
-            raise ValidationError(POLICY_MESSAGES[str(exc)]) from exc
+        except DomainError as exc:
+            raise ValidationError(exc.translated()) from exc
 
     return _check
 

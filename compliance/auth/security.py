@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -15,16 +16,13 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import utcnow
+from ..domain import N_, InvalidError
 from ..models import ApiToken, LoginAttempt, User, UserSession
 
 logger = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 10
 _DUMMY_HASH = None
-
-
-class PasswordPolicyError(ValueError):
-    """The password does not meet the policy; str() is a user-facing reason code."""
 
 
 @cache
@@ -34,14 +32,27 @@ def common_passwords() -> frozenset[str]:
 
 
 def check_password_policy(password: str, username: str | None = None) -> None:
-    """Raise PasswordPolicyError('too_short' | 'common' | 'username') when the password is weak."""
+    """Raise InvalidError when the password is weak: code "auth.password_too_short",
+    "auth.password_common" or "auth.password_username" (field "password")."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise PasswordPolicyError("too_short")
+        raise InvalidError(
+            "auth.password_too_short",
+            N_("The password must have at least 10 characters."),
+            field="password",
+        )
     lowered = password.lower()
     if lowered in common_passwords() or len(set(password)) <= 2:
-        raise PasswordPolicyError("common")
+        raise InvalidError(
+            "auth.password_common",
+            N_("This password is too common; choose another."),
+            field="password",
+        )
     if username and username.lower() in lowered:
-        raise PasswordPolicyError("username")
+        raise InvalidError(
+            "auth.password_username",
+            N_("The password must not contain the username."),
+            field="password",
+        )
 
 
 def hash_password(password: str, method: str) -> str:
@@ -49,7 +60,7 @@ def hash_password(password: str, method: str) -> str:
 
 
 def set_password(user: User, password: str, method: str) -> None:
-    """Validate and set a new password; raises PasswordPolicyError."""
+    """Validate and set a new password; raises InvalidError ("auth.password_*") when weak."""
     check_password_policy(password, user.username)
     user.password_hash = hash_password(password, method)
     user.password_changed_at = utcnow()
@@ -88,13 +99,23 @@ def locked_until(session: Session, user: User, config: dict, now: datetime) -> d
 
 
 def authenticate(
-    session: Session, username: str, password: str, config: dict, ip: str | None = None
+    session: Session,
+    username: str,
+    password: str,
+    config: dict,
+    ip: str | None = None,
+    begin_writing: Callable[[], None] | None = None,
 ) -> SignInResult:
-    """Check a sign-in attempt and log it. Lock-out is per account, never per address."""
+    """Check a sign-in attempt and log it. Lock-out is per account, never per address.
+
+    The check itself only reads; `begin_writing()` (when given) is called before the attempt is
+    logged, so a web request checks the password without holding the write lock. Once writing,
+    the lock is checked again: an attempt that raced a failure which started a lock is refused.
+    """
     global _DUMMY_HASH
-    now = utcnow()
     user = session.scalar(sa.select(User).where(User.username == username.strip()))
-    result: SignInResult
+    checked = password_ok = False
+    read_until = None
     if user is None:
         # Spend the same time as a real check so usernames cannot be probed by timing.
         if _DUMMY_HASH is None:
@@ -102,12 +123,24 @@ def authenticate(
                 "dummy-password", method=config["PASSWORD_HASH_METHOD"]
             )
         check_password_hash(_DUMMY_HASH, password)
+    else:
+        read_until = locked_until(session, user, config, utcnow())
+        if read_until is None:
+            checked = True
+            password_ok = check_password_hash(user.password_hash, password)
+    user_id = user.id if user is not None else None
+    if begin_writing is not None:
+        begin_writing()  # loaded objects are reloaded from here on
+    now = utcnow()
+    user = session.get(User, user_id) if user_id is not None else None
+    result: SignInResult
+    if user is None:
         result = SignInResult(None, "unknown")
     else:
         until = locked_until(session, user, config, now)
-        if until is not None:
-            result = SignInResult(user, "locked", until)
-        elif not check_password_hash(user.password_hash, password):
+        if until is not None or not checked:
+            result = SignInResult(user, "locked", until or read_until)
+        elif not password_ok:
             result = SignInResult(user, "bad_password")
             # Did this failure start a lock?
             session.add(

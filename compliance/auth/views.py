@@ -1,3 +1,9 @@
+"""Sign-in, sign-out, the language switch and the current user's account page.
+
+The unit of work commits each POST once it returns (a failed sign-in attempt is logged too, since
+the page answers normally); sign-in checks the password before it takes the write lock.
+"""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -6,13 +12,13 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from werkzeug.security import check_password_hash
 
-from ..audit import record
+from ..accounts import change_own_password, update_own_settings
 from ..db import db
+from ..uow import begin_writing, domain_errors, reads_first
 from . import bp, logger
 from .forms import AccountForm, ChangePasswordForm, LoginForm
-from .security import authenticate, end_all_sessions, end_session, set_password, start_session
+from .security import authenticate, end_session, start_session
 
 
 def _safe_next(target: str | None) -> str:
@@ -28,35 +34,43 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.dashboard")
 
 
+def _start_browser_session(user) -> None:
+    """A fresh signed cookie and server-side session for `user` (the language choice is kept)."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    user.session_token = start_session(
+        db.session, user, request.remote_addr, request.user_agent.string
+    )
+    login_user(user)
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@reads_first
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
+        # The password check reads only; the attempt is logged (and, on success, the session
+        # started) once `begin_writing` has taken the write lock.
         result = authenticate(
             db.session,
             form.username.data,
             form.password.data,
             current_app.config,
             ip=request.remote_addr,
+            # The real session: `begin_writing` needs `in_transaction()`, which the scoped
+            # session does not offer.
+            begin_writing=lambda: begin_writing(db.session()),
         )
         if result.outcome == "success":
             user = result.user
-            old_token = session.get("_user_id")
-            end_session(db.session, old_token)
-            lang = session.get("lang")
-            session.clear()  # renew the session at sign-in
-            if lang:
-                session["lang"] = lang
-            user.session_token = start_session(
-                db.session, user, request.remote_addr, request.user_agent.string
-            )
-            login_user(user)
-            db.session.commit()
+            end_session(db.session, session.get("_user_id"))
+            _start_browser_session(user)  # renews the session at sign-in
             logger.info("user %s signed in", user.id)
             return redirect(_safe_next(request.args.get("next")))
-        db.session.commit()  # keep the logged attempt
         if result.locked_until is not None:
             flash(
                 _(
@@ -79,7 +93,6 @@ def logout():
         logger.info("user %s signed out", current_user.id)
     logout_user()
     session.clear()
-    db.session.commit()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -91,33 +104,27 @@ def account():
     form = AccountForm(obj=user, prefix="acc")
     pw_form = ChangePasswordForm(user.username, prefix="pw")
     if request.method == "POST" and request.form.get("which") == "account" and form.validate():
-        before = {
-            "display_name": user.display_name,
-            "email": user.email,
-            "locale": user.locale,
-            "email_opt_out": user.email_opt_out,
-        }
-        form.populate_obj(user)
-        record(db.session, user, "user.update_self", user, before=before)
-        db.session.commit()
+        update_own_settings(
+            db.session,
+            user,
+            display_name=form.display_name.data,
+            email=form.email.data,
+            locale=form.locale.data,
+            email_opt_out=form.email_opt_out.data,
+        )
         flash(_("Your settings have been saved."), "success")
         return redirect(url_for("auth.account"))
     if request.method == "POST" and request.form.get("which") == "password" and pw_form.validate():
-        if not check_password_hash(user.password_hash, pw_form.current_password.data):
-            pw_form.current_password.errors.append(_("The current password is wrong."))
-        else:
-            set_password(
-                user, pw_form.new_password.data, current_app.config["PASSWORD_HASH_METHOD"]
+        with domain_errors(pw_form, fields={"password": "new_password"}):
+            change_own_password(
+                db.session,
+                user,
+                pw_form.current_password.data,
+                pw_form.new_password.data,
+                current_app.config["PASSWORD_HASH_METHOD"],
             )
             # Other devices are signed out; this one keeps a fresh session.
-            end_all_sessions(db.session, user)
-            session.clear()
-            user.session_token = start_session(
-                db.session, user, request.remote_addr, request.user_agent.string
-            )
-            login_user(user)
-            record(db.session, user, "user.change_password", user, after={"password": "changed"})
-            db.session.commit()
+            _start_browser_session(user)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form, pw_form=pw_form)
@@ -129,7 +136,6 @@ def set_language(code: str):
         session["lang"] = code
         if current_user.is_authenticated:
             current_user.locale = code
-            db.session.commit()
     return redirect(
         _safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path)
     )

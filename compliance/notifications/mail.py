@@ -63,65 +63,65 @@ def send_pending_email(app: Flask, run_on: date) -> dict:
     """Send pending notification e-mails (job `notifications.send_email`, every minute).
 
     Without SMTP settings it does nothing. Recipients who opted out, have no address or are
-    deactivated are marked skipped. Returns {"sent", "failed", "not_emailed"}.
+    deactivated are marked skipped. At most `BATCH` notifications per run; the job runner commits
+    the new statuses when it returns. Returns {"sent", "failed", "not_emailed"}.
     """
     config = app.config
     if not smtp_configured(config):
         return {}
     sent = failed = not_emailed = 0
-    with app.app_context():
-        now = utcnow()
-        rows = db.session.execute(
-            sa.select(Notification, User)
-            .join(User, User.id == Notification.user_id)
-            .where(_due())
-            .order_by(Notification.id)
-            .limit(BATCH)
-        ).all()
-        todo = []
-        for note, user in rows:
-            if (
-                note.email_status == "failed"
-                and note.email_last_attempt_at is not None
-                and (now - note.email_last_attempt_at < RETRY_AFTER * note.email_attempts)
-            ):
-                continue
-            if not user.email or user.email_opt_out or not user.active:
-                note.email_status, note.email_error = "skipped", None
-                not_emailed += 1
-            elif now - note.created_at > MAX_AGE:
-                note.email_status, note.email_error = "skipped", "too old to send"
-                not_emailed += 1
-            else:
-                todo.append((note, user))
-        smtp = None
-        if todo:
-            try:
-                smtp = _connect(config)
-            except (OSError, smtplib.SMTPException) as exc:
-                error = f"SMTP connection failed: {exc}"[:300]
-                logger.warning("notification e-mail: %s", error)
-                for note, _user in todo:
-                    _failed(note, now, error)
-                failed += len(todo)
-                todo = []
-        for note, user in todo:
-            try:
-                smtp.send_message(build_message(config, note, user.email))
-            except (OSError, smtplib.SMTPException) as exc:
-                _failed(note, now, f"{type(exc).__name__}: {exc}"[:300])
-                failed += 1
-                continue
-            note.email_status, note.email_error = "sent", None
-            note.emailed_at = note.email_last_attempt_at = now
-            note.email_attempts += 1
-            sent += 1
-        if smtp is not None:
-            try:
-                smtp.quit()
-            except (TimeoutError, OSError, smtplib.SMTPException):
-                pass
-        db.session.commit()
+    now = utcnow()
+    rows = db.session.execute(
+        sa.select(Notification, User)
+        .join(User, User.id == Notification.user_id)
+        .where(_due())
+        .order_by(Notification.id)
+        .limit(BATCH)
+    ).all()
+    todo = []
+    for note, user in rows:
+        if (
+            note.email_status == "failed"
+            and note.email_last_attempt_at is not None
+            and (now - note.email_last_attempt_at < RETRY_AFTER * note.email_attempts)
+        ):
+            continue
+        if not user.email or user.email_opt_out or not user.active:
+            note.email_status, note.email_error = "skipped", None
+            not_emailed += 1
+        elif now - note.created_at > MAX_AGE:
+            note.email_status, note.email_error = "skipped", "too old to send"
+            not_emailed += 1
+        else:
+            todo.append((note, user))
+    smtp = None
+    if todo:
+        try:
+            smtp = _connect(config)
+        except (OSError, smtplib.SMTPException) as exc:
+            error = f"SMTP connection failed: {exc}"[:300]
+            logger.warning("notification e-mail: %s", error)
+            for note, _user in todo:
+                _failed(note, now, error)
+            failed += len(todo)
+            todo = []
+    for note, user in todo:
+        try:
+            smtp.send_message(build_message(config, note, user.email))
+        except (OSError, smtplib.SMTPException) as exc:
+            _failed(note, now, f"{type(exc).__name__}: {exc}"[:300])
+            failed += 1
+            continue
+        note.email_status, note.email_error = "sent", None
+        note.emailed_at = note.email_last_attempt_at = now
+        note.email_attempts += 1
+        sent += 1
+    if smtp is not None:
+        try:
+            smtp.quit()
+        except (TimeoutError, OSError, smtplib.SMTPException):
+            pass
+    db.session.flush()
     if sent or failed:
         logger.info(
             "notification e-mail: sent=%s failed=%s not_emailed=%s", sent, failed, not_emailed

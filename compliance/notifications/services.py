@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
-from ..domain import translate_for
+from ..domain import N_, NotFoundError, translate_for
 from ..models import User
 from .models import Notification
 
@@ -76,13 +76,6 @@ def unread_count(session: Session, user: User) -> int:
     )
 
 
-class NotificationNotFound(LookupError):
-    """The notification does not exist or belongs to another user."""
-
-    def __init__(self, notification_id) -> None:
-        super().__init__(f"Notification {notification_id} not found")
-
-
 def inbox_select(user: User, unread_only: bool = False) -> sa.Select:
     """The user's notifications, unread first, newest first within each group."""
     stmt = sa.select(Notification).where(Notification.user_id == user.id)
@@ -96,17 +89,22 @@ def inbox_select(user: User, unread_only: bool = False) -> sa.Select:
 
 
 def get_own(session: Session, user: User, notification_id: int) -> Notification:
-    """One of the user's notifications; raises NotificationNotFound for anyone else's."""
+    """One of the user's notifications; raises NotFoundError ("notifications.not_found") when
+    it is missing or someone else's (its existence is not revealed)."""
     row = session.get(Notification, notification_id)
     if row is None or row.user_id != user.id:
-        raise NotificationNotFound(notification_id)
+        raise NotFoundError(
+            "notifications.not_found",
+            N_("No such notification in your inbox"),
+            id=notification_id,
+        )
     return row
 
 
 def mark_read(session: Session, user: User, notification_id: int) -> Notification:
     """Mark one of the user's notifications read (already read: unchanged).
 
-    Raises NotificationNotFound when it is missing or another user's.
+    Raises NotFoundError ("notifications.not_found") when it is missing or another user's.
     """
     row = get_own(session, user, notification_id)
     if row.read_at is None:

@@ -1,21 +1,18 @@
-"""The inbox: every signed-in user's notifications, with links to the records concerned."""
+"""The inbox: every signed-in user's notifications, with links to the records concerned.
+
+Following a notification marks it read, so it is a POST (a small form around its title): a GET
+never writes. A notification of someone else's is "not found" (the service raises).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from ..db import db
-from .services import (
-    NotificationNotFound,
-    inbox_select,
-    mark_all_read,
-    mark_read,
-    safe_link,
-    unread_count,
-)
+from .services import inbox_select, mark_all_read, mark_read, safe_link, unread_count
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -36,26 +33,19 @@ def inbox():
     )
 
 
-@bp.route("/<int:notification_id>/open")
+@bp.route("/<int:notification_id>/open", methods=["POST"])
 @login_required
 def open_(notification_id: int):
-    """Follow a notification: it becomes read and the browser goes to the record."""
-    try:
-        row = mark_read(db.session, current_user, notification_id)
-    except NotificationNotFound:
-        abort(404)
-    db.session.commit()
+    """Follow a notification: it becomes read and the browser goes to the record (a path inside
+    this application only; anything else leads back to the inbox)."""
+    row = mark_read(db.session, current_user, notification_id)
     return redirect(safe_link(row.link) or url_for("notifications.inbox"))
 
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])
 @login_required
 def read(notification_id: int):
-    try:
-        mark_read(db.session, current_user, notification_id)
-    except NotificationNotFound:
-        abort(404)
-    db.session.commit()
+    mark_read(db.session, current_user, notification_id)
     return redirect(_back())
 
 
@@ -63,7 +53,6 @@ def read(notification_id: int):
 @login_required
 def read_all():
     n = mark_all_read(db.session, current_user)
-    db.session.commit()
     flash(_("%(count)s notification(s) marked as read.", count=n), "success")
     return redirect(_back())
 

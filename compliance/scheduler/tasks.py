@@ -20,20 +20,19 @@ SESSION_RETENTION_DAYS = 30
 def purge_old_sessions(app: Flask, run_on: date) -> dict:
     """Delete sign-in sessions that ended (or went idle) more than 30 days before the run date.
 
-    Idempotent: the cut-off depends only on the run date, so a second run finds nothing.
+    Idempotent: the cut-off depends only on the run date, so a second run finds nothing. Runs
+    in the job runner's transaction (it commits when the job returns).
     """
-    with app.app_context():
-        cutoff, _ = local_day_bounds_utc(
-            run_on - timedelta(days=SESSION_RETENTION_DAYS), app.config["TIMEZONE"]
-        )
-        deleted = db.session.execute(
-            sa.delete(UserSession).where(
-                sa.or_(
-                    UserSession.ended_at < cutoff,
-                    sa.and_(UserSession.ended_at.is_(None), UserSession.last_seen_at < cutoff),
-                )
+    cutoff, _ = local_day_bounds_utc(
+        run_on - timedelta(days=SESSION_RETENTION_DAYS), app.config["TIMEZONE"]
+    )
+    deleted = db.session.execute(
+        sa.delete(UserSession).where(
+            sa.or_(
+                UserSession.ended_at < cutoff,
+                sa.and_(UserSession.ended_at.is_(None), UserSession.last_seen_at < cutoff),
             )
-        ).rowcount
-        db.session.commit()
+        )
+    ).rowcount
     logger.info("purged %s sign-in session(s) older than %s", deleted, cutoff)
     return {"deleted_sessions": deleted}

@@ -137,7 +137,6 @@ def request_run():
         run,
         after={"job": run.job, "run_on": run.run_on.isoformat()},
     )
-    db.session.commit()
     logger.info(
         "run %s of job %s for %s queued by user %s", run.id, run.job, run.run_on, current_user.id
     )

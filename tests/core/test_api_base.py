@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from .db_state import changed_tables, table_rows
+
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
 
@@ -58,6 +60,7 @@ def test_api_needs_sign_in_with_a_json_401(client):
 
 def test_cookie_session_write_without_csrf_header_is_refused(client_for):
     c = client_for("inspector")
+    before = table_rows()
     response = c.patch("/api/v1/users/me", json={"display_name": "新名字"}, csrf=False)
     assert response.status_code == 400
     assert response.is_json
@@ -70,6 +73,7 @@ def test_cookie_session_write_without_csrf_header_is_refused(client_for):
         headers={"X-CSRFToken": "forged"},
     )
     assert bad.status_code == 400 and bad.json["code"] == "csrf"
+    assert changed_tables(before, table_rows()) == []  # no row written, no audit event
     assert c.get("/api/v1/users/me").json["display_name"] != "新名字"
 
 

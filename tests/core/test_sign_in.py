@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from compliance.db import db
 from compliance.models import LoginAttempt, UserSession
 
+from .db_state import changed_tables, table_rows
+
 
 def test_sign_in_leads_to_the_dashboard_in_chinese(client, make_user, login):
     user = make_user(roles=("inspector",))
@@ -117,10 +119,13 @@ def test_session_cookie_is_renewed_at_sign_in(app, make_user, login):
 
 def test_form_without_csrf_token_is_refused(client, make_user):
     user = make_user()
+    before = table_rows()
     response = client.post(
         "/login", data={"username": user.username, "password": "correct-horse-42"}, csrf=False
     )
     assert response.status_code == 400
+    # Refused before the view ran: no sign-in attempt logged, no session started.
+    assert changed_tables(before, table_rows()) == []
 
 
 def test_next_parameter_cannot_redirect_off_site(client, make_user):

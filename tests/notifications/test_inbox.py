@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from compliance.db import db
 from compliance.notifications import Notification, notify, unread_count
+from tests.core.db_state import changed_tables, table_rows
 
 
 def _unread_badge(html: str) -> int | None:
@@ -74,25 +75,48 @@ def test_the_inbox_lists_unread_first_and_only_my_notifications(
     assert old_unread.id != new_unread.id
 
 
+def _follow_form(html: str, note_id: int) -> bool:
+    """The notification's title is a button in a POST form to its follow URL."""
+    return bool(
+        re.search(
+            rf'<form method="post" action="/notifications/{note_id}/open"[^>]*>\s*'
+            r'<input type="hidden" name="csrf_token"[^>]*>\s*<button type="submit"',
+            html,
+        )
+    )
+
+
 def test_following_a_notification_marks_it_read_and_leads_to_its_record(
     client, login, make_user, make_notification
 ):
     user = make_user()
     note = make_notification(user, link="/inspections/findings/42")
     login(client, user)
-    assert f"/notifications/{note.id}/open" in client.get("/notifications/").get_data(as_text=True)
-    response = client.get(f"/notifications/{note.id}/open")
+    assert _follow_form(client.get("/notifications/").get_data(as_text=True), note.id)
+    assert _follow_form(client.get("/dashboard").get_data(as_text=True), note.id)
+    response = client.post(f"/notifications/{note.id}/open")
     assert response.status_code == 302
     assert response.headers["Location"] == "/inspections/findings/42"
     assert db.session.get(Notification, note.id).read_at is not None
     assert _unread_badge(client.get("/dashboard").get_data(as_text=True)) is None
 
 
+def test_following_is_a_post_a_get_changes_nothing(client, login, make_user, make_notification):
+    user = make_user()
+    note = make_notification(user, link="/inspections/findings/42")
+    login(client, user)
+    before = table_rows()
+    assert client.get(f"/notifications/{note.id}/open").status_code == 405
+    assert client.post(f"/notifications/{note.id}/open", csrf=False).status_code == 400
+    assert db.session.get(Notification, note.id).read_at is None
+    assert changed_tables(before, table_rows()) == []
+
+
 def test_a_link_leaving_the_site_is_not_followed(client, login, make_user, make_notification):
     user = make_user()
     note = make_notification(user, link="https://evil.example/phish")
     login(client, user)
-    response = client.get(f"/notifications/{note.id}/open")
+    response = client.post(f"/notifications/{note.id}/open")
     assert response.status_code == 302
     assert response.headers["Location"] == "/notifications/"
 
@@ -100,7 +124,7 @@ def test_a_link_leaving_the_site_is_not_followed(client, login, make_user, make_
 def test_someone_elses_notification_is_not_found(client, login, make_user, make_notification):
     note = make_notification(make_user())
     login(client, make_user())
-    assert client.get(f"/notifications/{note.id}/open").status_code == 404
+    assert client.post(f"/notifications/{note.id}/open").status_code == 404
     assert client.post(f"/notifications/{note.id}/read").status_code == 404
     assert db.session.get(Notification, note.id).read_at is None
 
@@ -126,8 +150,10 @@ def test_mark_read_needs_a_csrf_token(client, login, make_user, make_notificatio
     user = make_user()
     note = make_notification(user)
     login(client, user)
+    before = table_rows()
     assert client.post(f"/notifications/{note.id}/read", csrf=False).status_code == 400
     assert db.session.get(Notification, note.id).read_at is None
+    assert changed_tables(before, table_rows()) == []
 
 
 def test_the_inbox_needs_sign_in(client):

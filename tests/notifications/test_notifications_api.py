@@ -6,6 +6,7 @@ import json
 
 from compliance.db import db
 from compliance.notifications import Notification
+from tests.core.db_state import changed_tables, table_rows
 
 
 def test_listing_my_notifications_with_unread_filter_and_pagination(
@@ -57,9 +58,11 @@ def test_the_api_needs_authentication_and_csrf_for_session_writes(
     user = make_user()
     note = make_notification(user)
     login(client, user)
+    before = table_rows()
     response = client.post(f"/api/v1/notifications/{note.id}/read", csrf=False)
     assert response.status_code == 400
     assert db.session.get(Notification, note.id).read_at is None
+    assert changed_tables(before, table_rows()) == []
 
 
 def test_a_bearer_token_reads_the_inbox(client, app, make_user, make_notification):

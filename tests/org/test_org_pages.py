@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from compliance.db import db
 from compliance.models import Assignment, AuditEvent, Leave, Site, StaffMember
+from tests.core.db_state import changed_tables, table_rows
 
 LISTS = [
     "/org/sites",
@@ -168,6 +169,33 @@ def test_admin_scoped_to_a_centre_cannot_edit_another_centre(client_for, org):
     assert admin.get(f"/org/sites/{org.hall.id}/edit").status_code == 200
     assert admin.get(f"/org/sites/{org.other.id}/edit").status_code == 404
     assert admin.get(f"/org/windows/{org.ow.id}/edit").status_code == 404
+
+    def site_edit(site, name):
+        return {
+            "code": site.code,
+            "name": name,
+            "kind": site.kind,
+            "parent_id": site.parent_id or 0,
+            "address": "",
+            "is_active": "y",
+        }
+
+    # The same edit is accepted inside the admin's scope, so the refusals below are the scope's.
+    inside = admin.post(f"/org/sites/{org.hall.id}/edit", data=site_edit(org.hall, "改名大厅"))
+    assert inside.status_code == 302
+    assert db.session.get(Site, org.hall.id).name == "改名大厅"
+
+    before = table_rows()
+    other_name = org.other.name
+    response = admin.post(f"/org/sites/{org.other.id}/edit", data=site_edit(org.other, "越权改名"))
+    assert response.status_code == 404
+    response = admin.post(
+        f"/org/windows/{org.ow.id}/edit",
+        data={"site_id": org.other.id, "code": "Z99", "name": "越权窗口", "is_active": "y"},
+    )
+    assert response.status_code == 404
+    assert changed_tables(before, table_rows()) == []
+    assert db.session.get(Site, org.other.id).name == other_name
 
 
 def test_staff_list_filters_and_pages(client_for, org, make_staff):
