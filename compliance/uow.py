@@ -74,6 +74,8 @@ def begin_writing(session: Session | None = None) -> None:
     """End the read-only part of a `reads_first` request; the next statement begins the writing
     transaction (on SQLite it takes the write lock). Loaded objects are reloaded when next used."""
     session = session or db.session
+    if isinstance(session, scoped_session):
+        session = session()
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("begin_writing() after a write: the read phase must not write")
     _write_intent.set(True)

@@ -61,9 +61,7 @@ def login():
             form.password.data,
             current_app.config,
             ip=request.remote_addr,
-            # The real session: `begin_writing` needs `in_transaction()`, which the scoped
-            # session does not offer.
-            begin_writing=lambda: begin_writing(db.session()),
+            begin_writing=begin_writing,
         )
         if result.outcome == "success":
             user = result.user

@@ -50,7 +50,6 @@ BOOKKEEPING = (
 # GET endpoints that still write until their package's conversion is merged (the lead removes
 # these marks then): endpoint -> why.
 NOT_YET_CONVERTED = {
-    "ledgers.monthly_file": "converted in the inspections/ledgers branch",
 }
 
 HREF = re.compile(r"""\bhref="([^"]+)\"""")
