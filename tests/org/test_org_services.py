@@ -367,7 +367,7 @@ def test_a_clash_that_slips_past_the_checks_is_a_refusal_not_a_crash(org, actor)
 
     # As if a concurrent transaction had committed the same code between check and insert.
     with pytest.raises(DomainError) as err:
-        services._insert(
+        services.common._insert(
             db.session,
             Post(code=org.post.code, name="重复"),
             "A post with code %(code)s already exists.",
