@@ -10,9 +10,9 @@ import logging
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash
 
 from .audit import record, snapshot
+from .auth.passwords import verify_password
 from .auth.security import end_all_sessions, set_password
 from .domain import N_, ConflictError, DomainError, InvalidError
 from .models import ROLES, Site, StaffMember, User, UserRole, UserSite
@@ -186,7 +186,7 @@ def change_own_password(
     """A user changes their own password: every session of theirs ends (the caller starts a
     fresh one for this device). Raises InvalidError: "auth.current_password_wrong" (field
     "current_password") or a weak new password ("auth.password_*", field "password")."""
-    if not check_password_hash(user.password_hash, current_password):
+    if not verify_password(user.password_hash, current_password):
         raise InvalidError(
             "auth.current_password_wrong",
             N_("The current password is wrong."),

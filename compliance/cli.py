@@ -75,7 +75,7 @@ def seed_demo(if_empty: bool) -> None:
     "roles",
     multiple=True,
     required=True,
-    type=click.Choice(["admin", "inspector", "hr", "discipline", "staff"]),
+    type=click.Choice(["admin", "inspector", "hr", "discipline", "leader", "staff"]),
 )
 @click.option("--all-sites", is_flag=True, help="Give the user every site.")
 @click.option("--site", "sites", multiple=True, help="Site code in the user's scope (repeatable).")

@@ -31,6 +31,7 @@ DEMO_USERS = [
     ("inspector2", ["inspector"], ["DM"]),
     ("hr", ["hr"], None),
     ("discipline", ["discipline"], None),
+    ("leader", ["leader"], ["DM"]),
     ("staff", ["staff"], ["DM"]),
 ]
 
@@ -217,6 +218,7 @@ def load_demo(app: Flask, session: Session, today: date | None = None) -> dict:
                 "inspector2": "督查员 何强",
                 "hr": "人事 郑丽",
                 "discipline": "纪检 梁军",
+                "leader": "中心主任 王建国",
                 "staff": staff_link.name,
             }[username],
             roles=roles,

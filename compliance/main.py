@@ -49,6 +49,7 @@ def init_app(app) -> None:
         "inspector": _l("Inspector"),
         "hr": _l("HR"),
         "discipline": _l("Discipline officer"),
+        "leader": _l("Centre head"),
         "staff": _l("Window staff"),
     }
     app.extensions["role_labels"] = role_labels

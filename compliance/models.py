@@ -11,7 +11,7 @@ from .db import Base, enum_check, utcnow
 
 SITE_KINDS = ("centre", "hall", "station")
 STAFF_STATUSES = ("active", "suspended", "left")
-ROLES = ("admin", "inspector", "hr", "discipline", "staff")
+ROLES = ("admin", "inspector", "hr", "discipline", "leader", "staff")
 
 
 class Site(Base):

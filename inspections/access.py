@@ -10,7 +10,7 @@ from compliance.db import db
 from .models import Finding, Inspection, Photo
 
 # Roles that read every inspection and finding within their site scope.
-READER_ROLES = ("admin", "discipline", "inspector")
+READER_ROLES = ("admin", "discipline", "inspector", "leader")
 
 
 def can_view_finding(user, finding: Finding) -> bool:

@@ -67,7 +67,7 @@ OUTCOME_LABELS = {
     "fixed_on_spot": _l("Fixed on the spot"),
 }
 UNIT_LABELS = {"findings": _l("One row per finding"), "results": _l("One row per check result")}
-INSPECTION_ROLES = frozenset({"discipline", "admin", "inspector"})
+INSPECTION_ROLES = frozenset({"discipline", "admin", "inspector", "leader"})
 
 
 def _is_english() -> bool:

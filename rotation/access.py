@@ -11,7 +11,7 @@ from compliance.models import User
 from .models import RotationMove, RotationPlan
 from .services import APPROVER_ROLES
 
-READERS = ("hr", "discipline", "admin")
+READERS = ("hr", "discipline", "leader", "admin")
 MANAGERS = ("hr", "admin")
 DECIDERS = APPROVER_ROLES
 

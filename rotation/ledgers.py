@@ -28,7 +28,7 @@ from compliance.timeutil import local_today
 from .models import RotationMove, RotationPlan
 from .services import tenure_board
 
-ROLES = frozenset({"hr", "discipline", "admin"})
+ROLES = frozenset({"hr", "discipline", "leader", "admin"})
 TENURE_STATUS_LABELS = {
     "overdue": _l("Rotation overdue"),
     "due_soon": _l("Due soon"),

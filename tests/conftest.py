@@ -112,7 +112,7 @@ def make_test_app(url: str, tmp_path, **extra):
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "REPORTS_FOLDER": str(tmp_path / "reports"),
-        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        "PASSWORD_HASH_METHOD": "argon2id:256:1:1",
         "AUDIT_KEY": "test-audit-key",
         # Checkpoints outside the database would outlive each test's rolled-back transaction;
         # tests of checkpoints give a folder to an app with real commits (fresh_app).

@@ -25,16 +25,24 @@ def init_app(app) -> None:
     register(app, api.blp)
     register_nav(app, "training.my_training", _l("My training"), roles=("staff",), order=400)
     register_nav(
-        app, "training.sessions", _l("Training"), roles=("hr", "admin", "discipline"), order=410
+        app,
+        "training.sessions",
+        _l("Training"),
+        roles=("hr", "admin", "discipline", "leader"),
+        order=410,
     )
     register_nav(
-        app, "training.plans", _l("Onboarding"), roles=("hr", "admin", "discipline"), order=420
+        app,
+        "training.plans",
+        _l("Onboarding"),
+        roles=("hr", "admin", "discipline", "leader"),
+        order=420,
     )
     register_nav(
         app,
         "training.pairings",
         _l("Mentor pairing"),
-        roles=("hr", "admin", "discipline"),
+        roles=("hr", "admin", "discipline", "leader"),
         order=430,
     )
     register_dashboard_panel(app, views.render_hr_panel, roles=("hr", "admin"), order=400)

@@ -33,8 +33,8 @@ blp = ApiBlueprint(
     description="Courses, sessions and attendance, mentor pairings and shadow logs.",
 )
 
-ANY_ROLE = ("admin", "inspector", "hr", "discipline", "staff")
-READERS = ("hr", "admin", "discipline")
+ANY_ROLE = ("admin", "inspector", "hr", "discipline", "leader", "staff")
+READERS = ("hr", "admin", "discipline", "leader")
 MANAGERS = ("hr", "admin")
 
 

@@ -26,7 +26,7 @@ from compliance.models import Post, Site, StaffMember, User
 
 from .models import Course, MentorPairing, SessionAttendee, ShadowLog, TrainingSession
 
-ROLES = frozenset({"hr", "discipline", "admin"})
+ROLES = frozenset({"hr", "discipline", "leader", "admin"})
 COURSE_KIND_LABELS = {
     "pre_job": _l("Pre-job training"),
     "thematic_meeting": _l("Thematic meeting"),

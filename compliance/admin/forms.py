@@ -34,6 +34,7 @@ def role_choices() -> list[SelectChoice]:
         "inspector": _l("Inspector"),
         "hr": _l("HR"),
         "discipline": _l("Discipline officer"),
+        "leader": _l("Centre head"),
         "staff": _l("Window staff"),
     }
     return [SelectChoice(r, labels[r]) for r in ROLES]

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import utcnow
 from ..domain import N_, InvalidError
 from ..models import ApiToken, LoginAttempt, User, UserSession
+from .passwords import hash_password, needs_rehash, verify_password
 
 logger = logging.getLogger(__name__)
 
@@ -53,10 +53,6 @@ def check_password_policy(password: str, username: str | None = None) -> None:
             N_("The password must not contain the username."),
             field="password",
         )
-
-
-def hash_password(password: str, method: str) -> str:
-    return generate_password_hash(password, method=method)
 
 
 def set_password(user: User, password: str, method: str) -> None:
@@ -116,18 +112,20 @@ def authenticate(
     user = session.scalar(sa.select(User).where(User.username == username.strip()))
     checked = password_ok = False
     read_until = None
+    upgraded_hash = None
     if user is None:
         # Spend the same time as a real check so usernames cannot be probed by timing.
         if _DUMMY_HASH is None:
-            _DUMMY_HASH = generate_password_hash(
-                "dummy-password", method=config["PASSWORD_HASH_METHOD"]
-            )
-        check_password_hash(_DUMMY_HASH, password)
+            _DUMMY_HASH = hash_password("dummy-password", config["PASSWORD_HASH_METHOD"])
+        verify_password(_DUMMY_HASH, password)
     else:
         read_until = locked_until(session, user, config, utcnow())
         if read_until is None:
             checked = True
-            password_ok = check_password_hash(user.password_hash, password)
+            password_ok = verify_password(user.password_hash, password)
+            if password_ok and needs_rehash(user.password_hash, config["PASSWORD_HASH_METHOD"]):
+                # Upgraded transparently (argon2id, current parameters), before the write lock.
+                upgraded_hash = hash_password(password, config["PASSWORD_HASH_METHOD"])
     user_id = user.id if user is not None else None
     if begin_writing is not None:
         begin_writing()  # loaded objects are reloaded from here on
@@ -158,6 +156,9 @@ def authenticate(
             result = SignInResult(user, "inactive")
         else:
             result = SignInResult(user, "success")
+            if upgraded_hash is not None:
+                user.password_hash = upgraded_hash
+                logger.info("password hash of user %s upgraded", user.id)
     session.add(
         LoginAttempt(
             username=username[:64],

@@ -75,7 +75,7 @@ ASSIGNMENTS = Ledger(
     code="assignments",
     title=_l("Staff and posts ledger"),
     description=_l("Who held which post and window in the period."),
-    roles=frozenset({"hr", "discipline", "admin"}),
+    roles=frozenset({"hr", "discipline", "leader", "admin"}),
     columns=[
         Column("no", _l("No."), "int", 7),
         Column("staff_no", _l("Staff number"), "text", 12),

@@ -21,7 +21,7 @@ from ..models import Site, StaffMember, User
 from .writer import Column
 
 # Who may open the reports page and ask for exports (each ledger narrows it with its own roles).
-REPORT_ROLES = ("discipline", "admin", "hr", "inspector")
+REPORT_ROLES = ("discipline", "admin", "hr", "inspector", "leader")
 
 
 class LedgerError(InvalidError):

@@ -27,7 +27,7 @@ def init_app(app) -> None:
     app.register_blueprint(views.bp)
     for blueprint in api.BLUEPRINTS:
         register(app, blueprint)
-    readers = ("admin", "hr", "discipline", "inspector")
+    readers = ("admin", "hr", "discipline", "inspector", "leader")
     register_nav(app, "org.staff_list", _l("Staff"), roles=readers, order=20)
     register_nav(app, "org.leave_list", _l("Leave"), roles=readers, order=22)
     register_nav(app, "org.sites", _l("Organisation"), roles=readers, order=80)

@@ -44,18 +44,24 @@ def init_app(app) -> None:
         app, "rectification.queue", _l("Verification queue"), roles=("inspector", "admin"), order=31
     )
     register_nav(
-        app, "rectification.board", _l("Rectifications"), roles=("discipline", "admin"), order=32
+        app,
+        "rectification.board",
+        _l("Rectifications"),
+        roles=("discipline", "leader", "admin"),
+        order=32,
     )
     register_nav(
         app,
         "rectification.conduct_list",
         _l("Complaints & commendations"),
-        roles=("discipline", "admin", "hr"),
+        roles=("discipline", "leader", "admin", "hr"),
         order=33,
     )
     register_dashboard_panel(app, panels.staff_panel, roles=("staff",), order=20)
     register_dashboard_panel(app, panels.inspector_panel, roles=("inspector", "admin"), order=21)
-    register_dashboard_panel(app, panels.discipline_panel, roles=("discipline", "admin"), order=22)
+    register_dashboard_panel(
+        app, panels.discipline_panel, roles=("discipline", "leader", "admin"), order=22
+    )
     register_demo(app, demo.load_demo, order=150)
     app.extensions["finding_detail_extra"] = _finding_extra
 

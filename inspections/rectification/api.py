@@ -36,7 +36,7 @@ blp = ApiBlueprint(
     description="Rectifications (整改): the closed loop on findings and upheld complaints.",
 )
 
-READ_ROLES = ("admin", "inspector", "discipline", "hr", "staff")
+READ_ROLES = ("admin", "inspector", "discipline", "hr", "leader", "staff")
 
 
 class RectificationQuery(Schema):

@@ -40,7 +40,7 @@ def init_app(app) -> None:
         app,
         "inspections.catalogue",
         _l("Checklist"),
-        roles=("admin", "inspector", "discipline"),
+        roles=("admin", "inspector", "discipline", "leader"),
         order=28,
     )
     register_dashboard_panel(app, inspector_panel, roles=("inspector",), order=10)

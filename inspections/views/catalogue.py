@@ -19,7 +19,7 @@ from .common import bp
 
 
 @bp.route("/catalogue")
-@roles_required("admin", "inspector", "discipline")
+@roles_required("admin", "inspector", "discipline", "leader")
 def catalogue():
     rows = db.session.execute(
         sa.select(CheckItem, CheckItemVersion)

@@ -25,7 +25,7 @@ def test_create_user_with_all_sites(runner):
     assert "root" in result.output
     user = _user("root")
     assert user.roles == {"admin"} and user.all_sites and user.active
-    assert user.password_hash.startswith("scrypt:")
+    assert user.password_hash.startswith("$argon2id$")
     assert (
         db.session.scalar(
             sa.select(AuditEvent).where(

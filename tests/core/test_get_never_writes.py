@@ -49,8 +49,7 @@ BOOKKEEPING = (
 
 # GET endpoints that still write until their package's conversion is merged (the lead removes
 # these marks then): endpoint -> why.
-NOT_YET_CONVERTED = {
-}
+NOT_YET_CONVERTED = {}
 
 HREF = re.compile(r"""\bhref="([^"]+)\"""")
 

@@ -86,3 +86,27 @@ def test_upgrade_rehashes_an_unkeyed_audit_chain_with_the_key(fresh_app):
         upgrade()
         result = verify_chain(db.session)
         assert result.ok and result.checked == 3, result
+
+
+def test_upgraded_database_accepts_the_leader_role_and_refuses_unknown_ones(fresh_app):
+    app = fresh_app(create_schema=False)
+    with app.app_context():
+        upgrade()
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO user_account (username, display_name, password_hash, is_active, "
+                    "all_sites, email_opt_out, created_at, password_changed_at) VALUES ('boss', "
+                    "'boss', 'x', true, true, false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+            user_id = conn.scalar(sa.text("SELECT id FROM user_account WHERE username = 'boss'"))
+            conn.execute(
+                sa.text("INSERT INTO user_role (user_id, role) VALUES (:u, 'leader')"),
+                {"u": user_id},
+            )
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+            conn.execute(
+                sa.text("INSERT INTO user_role (user_id, role) VALUES (:u, 'bogus')"),
+                {"u": user_id},
+            )

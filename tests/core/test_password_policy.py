@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from werkzeug.security import check_password_hash
+from werkzeug.security import generate_password_hash
 
-from compliance.auth.security import (
-    MIN_PASSWORD_LENGTH,
-    check_password_policy,
-    hash_password,
-)
+from compliance.auth.passwords import hash_password, verify_password
+from compliance.auth.security import MIN_PASSWORD_LENGTH, check_password_policy
 from compliance.config import Config
 from compliance.domain import InvalidError
 
-DEFAULT_METHOD = "scrypt:131072:8:1"
+DEFAULT_METHOD = "argon2id:19456:2:1"  # OWASP: m=19 MiB, t=2, p=1
 
 
 @pytest.mark.parametrize(
@@ -39,20 +36,36 @@ def test_ten_characters_that_are_not_common_are_accepted():
     check_password_policy("abc-123456", "zhangsan")  # exactly 10 characters
 
 
-def test_default_hash_is_scrypt_with_n_131072(monkeypatch):
+def test_default_hash_is_argon2id_with_the_owasp_parameters(monkeypatch):
     monkeypatch.delenv("PASSWORD_HASH_METHOD", raising=False)
     method = Config().PASSWORD_HASH_METHOD
     assert method == DEFAULT_METHOD
     hashed = hash_password("violet-harbour-77", method)
-    assert hashed.startswith("scrypt:131072:8:1$")
-    assert check_password_hash(hashed, "violet-harbour-77")
-    assert not check_password_hash(hashed, "violet-harbour-78")
+    assert hashed.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert verify_password(hashed, "violet-harbour-77")
+    assert not verify_password(hashed, "violet-harbour-78")
 
 
 def test_tests_use_a_cheaper_hash(app, make_user):
     assert app.config["PASSWORD_HASH_METHOD"] != DEFAULT_METHOD
     user = make_user()
-    assert user.password_hash.startswith(app.config["PASSWORD_HASH_METHOD"] + "$")
+    assert user.password_hash.startswith("$argon2id$v=19$m=256,t=1,p=1$")
+
+
+def test_an_old_scrypt_hash_signs_in_and_is_upgraded_to_argon2id(app, make_user, client):
+    from compliance.db import db
+
+    user = make_user(username="legacy")
+    user.password_hash = generate_password_hash("old-scrypt-pass-1", method="scrypt:1024:8:1")
+    db.session.commit()
+    wrong = client.post("/login", data={"username": "legacy", "password": "old-scrypt-pass-2"})
+    assert wrong.status_code == 200
+    assert db.session.get(type(user), user.id).password_hash.startswith("scrypt:")
+    ok = client.post("/login", data={"username": "legacy", "password": "old-scrypt-pass-1"})
+    assert ok.status_code == 302
+    upgraded = db.session.get(type(user), user.id).password_hash
+    assert upgraded.startswith("$argon2id$v=19$m=256,t=1,p=1$")
+    assert verify_password(upgraded, "old-scrypt-pass-1")
 
 
 def test_account_page_refuses_a_weak_new_password(client_for):

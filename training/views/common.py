@@ -19,9 +19,9 @@ from ..models import MentorPairing, ShadowLog
 
 bp = Blueprint("training", __name__, url_prefix="/training")
 
-ANY_ROLE = ("admin", "inspector", "hr", "discipline", "staff")
+ANY_ROLE = ("admin", "inspector", "hr", "discipline", "leader", "staff")
 MANAGERS = ("hr", "admin")
-READERS = ("hr", "admin", "discipline")
+READERS = ("hr", "admin", "discipline", "leader")
 PER_PAGE = 50
 
 

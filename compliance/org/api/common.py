@@ -12,7 +12,7 @@ from ...api import ApiBlueprint
 from ...db import db
 from ...models import Post, Site, StaffMember, Window
 
-READ = ("admin", "hr", "discipline", "inspector")
+READ = ("admin", "hr", "discipline", "inspector", "leader")
 HR = ("admin", "hr")
 ADMIN = ("admin",)
 

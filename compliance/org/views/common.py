@@ -24,7 +24,7 @@ from ..forms import (
 
 bp = Blueprint("org", __name__, url_prefix="/org")
 
-READ = ("admin", "hr", "discipline", "inspector")
+READ = ("admin", "hr", "discipline", "inspector", "leader")
 HR = ("admin", "hr")
 ADMIN = ("admin",)
 PER_PAGE = 25

@@ -11,7 +11,7 @@ from compliance.models import User
 
 from ..models import AWAITING_RESPONSE, Rectification
 
-SUPERVISING_ROLES = ("admin", "inspector", "discipline", "hr")
+SUPERVISING_ROLES = ("admin", "inspector", "discipline", "hr", "leader")
 VERIFYING_ROLES = ("admin", "inspector")
 
 

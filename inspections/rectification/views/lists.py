@@ -79,7 +79,7 @@ def queue():
 
 
 @bp.route("/rectifications")
-@roles_required("discipline", "admin")
+@roles_required("discipline", "leader", "admin")
 def board():
     today = local_today()
     filters = filters_from_args()
@@ -106,7 +106,7 @@ def board():
 
 
 @bp.route("/rectifications/flagged")
-@roles_required("discipline", "admin")
+@roles_required("discipline", "leader", "admin")
 def flagged():
     today = local_today()
     rows = svc.flagged_staff(db.session, current_user, today, min_level="written_notice")
