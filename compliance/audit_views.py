@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -19,8 +20,7 @@ from wtforms import DateField, StringField, ValidationError
 from wtforms.validators import Length, Optional
 
 from .access import roles_required
-from .audit import verify_chain
-from .audit_jobs import verify_chain_job
+from .audit_jobs import FULL, NIGHTLY, problem_of, verify_chain_full_job, verify_chain_job
 from .audit_ledger import register_audit_ledger
 from .audit_scope import (  # noqa: F401  (register_audit_scope: the feature packages use it)
     AuditFilters,
@@ -30,9 +30,12 @@ from .audit_scope import (  # noqa: F401  (register_audit_scope: the feature pac
     scope_clause,
 )
 from .db import db
+from .domain import translate
 from .models import AuditEvent
-from .scheduler import register_job
+from .scheduler import lock, register_job
 from .scheduler.models import JobRun
+from .scheduler.registry import queue_run
+from .timeutil import local_today
 from .ui import register_nav
 
 logger = logging.getLogger(__name__)
@@ -102,7 +105,7 @@ def last_nightly_check():
     """The latest finished run of the nightly chain check, if any."""
     return db.session.scalar(
         sa.select(JobRun)
-        .where(JobRun.job == "audit.verify_chain", JobRun.outcome.in_(("success", "failed")))
+        .where(JobRun.job.in_((NIGHTLY, FULL)), JobRun.outcome.in_(("success", "failed")))
         .order_by(JobRun.started_at.desc(), JobRun.id.desc())
         .limit(1)
     )
@@ -119,29 +122,36 @@ def event(event_id: int):
     return render_template("audit/event.html", event=row, rows=diff_rows(row.before, row.after))
 
 
-PROBLEM_LABELS = {
-    "link to previous event is broken": _l(
-        "the link to the previous event is broken (an event was removed or inserted)"
-    ),
-    "content does not match its hash": _l(
-        "the content does not match its hash (the event was changed)"
-    ),
-}
-
-
 @bp.route("/verify", methods=["POST"])
 @roles_required("admin")
 def verify():
-    result = verify_chain(db.session)
-    logger.info(
-        "audit chain verified by %s: ok=%s checked=%s broken=%s",
-        current_user.id,
-        result.ok,
-        result.checked,
-        result.broken_id,
+    """Queue a full check of the chain for the scheduler (never run inside a web request) and
+    show its progress page."""
+    run, created = queue_run(
+        db.session, current_user, FULL, local_today(), audit_action="audit.verify_request"
     )
-    problem = PROBLEM_LABELS.get(result.problem or "", result.problem)
-    return render_template("audit/verify.html", result=result, problem_label=problem)
+    if not created:
+        flash(_("A check of the audit trail is already queued or running."), "info")
+    return redirect(url_for("audit.verify_status", run_id=run.id))
+
+
+@bp.route("/verify/<int:run_id>")
+@roles_required("admin")
+def verify_status(run_id: int):
+    """Progress and result of a chain check; refreshes itself while the check runs."""
+    run = db.session.get(JobRun, run_id)
+    if run is None or run.job not in (FULL, NIGHTLY):
+        abort(404)
+    holder = lock.current_holder(db.session)
+    problem = problem_of(run.counts) if run.outcome == "success" else None
+    return render_template(
+        "audit/verify.html",
+        run=run,
+        counts=run.counts or {},
+        problem=translate(*problem) if problem else None,
+        scheduler_alive=holder is not None and holder.alive,
+        finished=run.outcome in ("success", "failed"),
+    )
 
 
 def init_app(app) -> None:
@@ -151,9 +161,23 @@ def init_app(app) -> None:
     register_audit_ledger(app)
     register_job(
         app,
-        "audit.verify_chain",
+        NIGHTLY,
         verify_chain_job,
-        _l("Recompute the audit trail's hash chain; tell administrators if it is broken"),
+        _l(
+            "Verify the audit trail's hash chain since the last checkpoint; tell administrators "
+            "if it is broken"
+        ),
+        writes=False,
         hour=2,
         minute=15,
+    )
+    register_job(
+        app,
+        FULL,
+        verify_chain_full_job,
+        _l("Verify the whole audit trail's hash chain; tell administrators if it is broken"),
+        writes=False,
+        day_of_week="sun",
+        hour=3,
+        minute=30,
     )

@@ -6,6 +6,7 @@ import logging
 import socket
 import traceback
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
+from ..audit import record
 from ..db import db, utcnow
 from ..uow import unit_of_work
 from .models import JobRun
@@ -20,6 +22,9 @@ from .models import JobRun
 logger = logging.getLogger(__name__)
 
 DEFAULT_CRON = {"hour": 7, "minute": 0}
+
+# The JobRun a job is executing as (None for a quiet scheduled run, which has no row yet).
+current_run_id: ContextVar[int | None] = ContextVar("compliance_job_run_id", default=None)
 
 
 @dataclass
@@ -37,6 +42,9 @@ class JobSpec:
     cron: dict = field(default_factory=lambda: dict(DEFAULT_CRON))
     description: str = ""
     quiet: bool = False
+    # False for a job that mostly reads (e.g. recomputing the audit chain): its transaction
+    # begins without the write lock and it calls `compliance.uow.begin_writing()` to write.
+    writes: bool = True
 
     def trigger(self, timezone) -> CronTrigger:
         return CronTrigger(timezone=timezone, **self.cron)
@@ -54,14 +62,23 @@ class JobSpec:
 
 
 def register_job(
-    app: Flask, name: str, func: Callable, description: str = "", *, quiet: bool = False, **cron
+    app: Flask,
+    name: str,
+    func: Callable,
+    description: str = "",
+    *,
+    quiet: bool = False,
+    writes: bool = True,
+    **cron,
 ) -> JobSpec:
     """Register (or replace) a job under a stable name; raises ValueError for bad cron fields."""
     if not name or len(name) > 64:
         raise ValueError(f"job name must be 1-64 characters: {name!r}")
     cron = cron or dict(DEFAULT_CRON)
     CronTrigger(**cron)  # a typo in the schedule fails at start-up, not at 7 in the morning
-    spec = JobSpec(name=name, func=func, cron=cron, description=description, quiet=quiet)
+    spec = JobSpec(
+        name=name, func=func, cron=cron, description=description, quiet=quiet, writes=writes
+    )
     app.extensions.setdefault("compliance_jobs", {})[name] = spec
     return spec
 
@@ -129,6 +146,58 @@ def run_claimed(app: Flask, run_id: int) -> JobRun | None:
         return _execute(app, spec, run_id, run_on)
 
 
+def queue_run(
+    session, actor, name: str, run_on: date, *, audit_action: str = "job_run.request"
+) -> tuple[JobRun, bool]:
+    """Queue a run of `name` for the scheduler (or return the one already queued or running for
+    that date). Returns the run and whether it was created now; audited when created."""
+    pending = session.scalar(
+        sa.select(JobRun)
+        .where(
+            JobRun.job == name,
+            JobRun.run_on == run_on,
+            JobRun.outcome.in_(("queued", "running")),
+        )
+        .order_by(JobRun.id.desc())
+        .limit(1)
+    )
+    if pending is not None:
+        return pending, False
+    run = JobRun(
+        job=name,
+        run_on=run_on,
+        outcome="queued",
+        trigger="admin",
+        requested_by_id=actor.id if actor is not None else None,
+    )
+    session.add(run)
+    session.flush()
+    record(
+        session, actor, audit_action, run, after={"job": run.job, "run_on": run.run_on.isoformat()}
+    )
+    logger.info("run %s of job %s for %s queued", run.id, run.job, run.run_on)
+    return run, True
+
+
+def report_progress(app: Flask, counts: dict) -> None:
+    """Show a running job's progress on its run (best effort, in a short transaction of its own
+    so the job's own transaction stays a reader)."""
+    run_id = current_run_id.get()
+    if run_id is None:
+        return
+    try:
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA busy_timeout=200")
+            conn.execute(
+                sa.update(JobRun)
+                .where(JobRun.id == run_id, JobRun.outcome == "running")
+                .values(counts=_jsonable_counts(counts))
+            )
+    except sa.exc.OperationalError:
+        logger.info("progress of run %s not recorded (database busy)", run_id)
+
+
 def claim_queued(session) -> list[int]:
     """Mark queued runs as running and return their ids. Each claim is one conditional UPDATE in
     its own transaction, so two processes never take the same run. Commits."""
@@ -177,13 +246,16 @@ def fail_interrupted_runs(session) -> int:
 def _call(spec: JobSpec, app: Flask, run_on: date, run_label) -> tuple[dict, str, str | None]:
     """Run the job in its own application context and unit of work: it commits once when the
     job returns and rolls back when it raises (jobs themselves never commit)."""
+    token = current_run_id.set(run_label if isinstance(run_label, int) else None)
     try:
-        with app.app_context(), unit_of_work():
+        with app.app_context(), unit_of_work(write=spec.writes):
             counts = _jsonable_counts(spec.func(app, run_on) or {})
         return counts, "success", None
     except Exception:  # a failing job must be recorded, never crash the scheduler
         logger.exception("job %s for %s failed (run %s)", spec.name, run_on, run_label)
         return {}, "failed", traceback.format_exc()[-4000:]
+    finally:
+        current_run_id.reset(token)
 
 
 def _run_quiet(app: Flask, spec: JobSpec, run_on: date, trigger: str) -> JobRun:

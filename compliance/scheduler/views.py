@@ -13,13 +13,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import roles_required
-from ..audit import record
 from ..db import db
 from ..timeutil import local_today
 from . import lock
 from .forms import HistoryFilterForm, RunJobForm
 from .models import OUTCOMES, JobRun
-from .registry import get_jobs
+from .registry import get_jobs, queue_run
 
 logger = logging.getLogger(__name__)
 
@@ -109,37 +108,10 @@ def request_run():
     form = _run_form()
     if not form.validate_on_submit():
         return _render(form, 422)
-    pending = db.session.scalar(
-        sa.select(JobRun.id)
-        .where(
-            JobRun.job == form.job.data,
-            JobRun.run_on == form.run_on.data,
-            JobRun.outcome.in_(("queued", "running")),
-        )
-        .limit(1)
-    )
-    if pending is not None:
+    run, created = queue_run(db.session, current_user, form.job.data, form.run_on.data)
+    if not created:
         form.job.errors.append(_("This job is already queued or running for that date."))
         return _render(form, 409)
-    run = JobRun(
-        job=form.job.data,
-        run_on=form.run_on.data,
-        outcome="queued",
-        trigger="admin",
-        requested_by_id=current_user.id,
-    )
-    db.session.add(run)
-    db.session.flush()
-    record(
-        db.session,
-        current_user,
-        "job_run.request",
-        run,
-        after={"job": run.job, "run_on": run.run_on.isoformat()},
-    )
-    logger.info(
-        "run %s of job %s for %s queued by user %s", run.id, run.job, run.run_on, current_user.id
-    )
     holder = lock.current_holder(db.session)
     if holder is not None and holder.alive:
         flash(_("The job is queued; the scheduler runs it within a minute."), "success")

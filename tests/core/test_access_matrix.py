@@ -328,7 +328,7 @@ CORE_ROWS: list[tuple[str, str, str | None, int]] = [
     *[("GET", "/admin/tokens", r, 200 if r == "admin" else 403) for r in ALL_ROLES],
     *[("GET", "/api/v1/users", r, 200 if r == "admin" else 403) for r in ALL_ROLES],
     *[("GET", "/audit", r, 200 if r in ("admin", "discipline") else 403) for r in ALL_ROLES],
-    *[("POST", "/audit/verify", r, 200 if r == "admin" else 403) for r in ALL_ROLES],
+    *[("POST", "/audit/verify", r, 302 if r == "admin" else 403) for r in ALL_ROLES],
     ("GET", "/admin/users/987654", "admin", 404),
     ("GET", "/audit/987654", "discipline", 404),
     ("GET", "/api/v1/nowhere", "staff", 404),

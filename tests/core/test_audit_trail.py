@@ -136,7 +136,11 @@ def test_audit_verify_passes_on_an_intact_chain_and_names_a_tampered_event(fresh
     assert f"Event {ids[2]} does not match its hash" in broken.output
 
 
-def test_verify_button_shows_intact_and_broken_chain(fresh_app):
+def test_verify_button_queues_a_check_whose_page_shows_progress_and_result(fresh_app):
+    """The chain is never recomputed inside a web request: the button queues a run for the
+    scheduler, and the run's page (refreshing itself until done) shows the outcome."""
+    from compliance.scheduler.registry import claim_queued, run_claimed
+
     app = fresh_app()
     ids = _fill(app)
     from compliance.accounts import create_user
@@ -154,17 +158,27 @@ def test_verify_button_shows_intact_and_broken_chain(fresh_app):
         )
         db.session.commit()
     client = app.test_client()
+
+    def check() -> str:
+        queued = client.post("/audit/verify")
+        assert queued.status_code == 302
+        status_url = queued.headers["Location"]
+        waiting = client.get(status_url).get_data(as_text=True)
+        assert 'http-equiv="refresh"' in waiting and "排队" in waiting
+        for run_id in claim_queued(db.session):
+            run_claimed(app, run_id)
+        page = client.get(status_url).get_data(as_text=True)
+        assert 'http-equiv="refresh"' not in page
+        return page
+
     with app.app_context():  # the test client expires the test session after each request
         response = client.post("/login", data={"username": "root", "password": TEST_PASSWORD})
         assert response.status_code == 302
-        ok = client.post("/audit/verify")
-        assert ok.status_code == 200
-        assert "审计日志完整" in ok.get_data(as_text=True)
+        assert "审计日志完整" in check()
         _tamper(app, ids[1])
-        broken = client.post("/audit/verify")
-        text = broken.get_data(as_text=True)
-        assert "审计日志已被篡改" in text
-        assert f"/audit/{ids[1]}" in text
+        broken = check()
+        assert "审计日志已被篡改" in broken
+        assert f"/audit/{ids[1]}" in broken and f"事件 {ids[1]}" in broken
 
 
 def test_audit_pages_filter_paginate_and_show_the_diff(client_for, make_user, app):
