@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from .access import scope_ids
 from .timeutil import local_day_bounds_utc
 
 
@@ -94,6 +95,16 @@ def site_clause(site_ids, column):
     if site_ids is None:
         return sa.true()
     return column.in_(sorted(site_ids)) if site_ids else sa.false()
+
+
+def export_period(session, user, filters: dict, start: date, end: date) -> Period:
+    """The period of a ledger export (a summary metric's arguments): its days, and the user's
+    scope narrowed to the sites the export asked for (user None: a system export, every site)."""
+    ids = scope_ids(user, session) if user is not None else None
+    chosen = filters.get("site_ids")
+    if chosen is not None:
+        ids = set(chosen) if ids is None else set(chosen) & ids
+    return Period(start, end, _frozen(ids))
 
 
 def _frozen(site_ids) -> frozenset[int] | None:
