@@ -170,10 +170,12 @@ class Chart:
     def table(self) -> Markup:
         show_total = self.show_total if self.show_total is not None else self.stacked
         show_total = show_total and len(self.series) > 1
-        head = [f"<th scope='col'>{escape(self.category_header or _('Category'))}</th>"]
+        category = self.category_header or _("Category")
+        total_label = _("Total")
+        head = [f"<th scope='col'>{escape(category)}</th>"]
         head += [f"<th scope='col'>{escape(s.name)}</th>" for s in self.series]
         if show_total:
-            head.append(f"<th scope='col'>{escape(_('Total'))}</th>")
+            head.append(f"<th scope='col'>{escape(total_label)}</th>")
         rows = []
         totals = self.totals()
         for i, category in enumerate(self.categories):
@@ -226,14 +228,16 @@ class Chart:
             f"<figcaption class='muted'>{escape(self.caption)}</figcaption>" if self.caption else ""
         )
         if self.is_empty():
+            empty = _("No data in this period.")
             return (
                 f"<figure class='chart chart-empty' id='chart-{self.key}'>"
-                f"<p class='muted'>{escape(_('No data in this period.'))}</p>{caption}</figure>"
+                f"<p class='muted'>{escape(empty)}</p>{caption}</figure>"
             )
+        data_table = _("Data table")
         return (
             f"<figure class='chart' id='chart-{self.key}' data-kind='{self.kind}'>"
             f"{self.svg()}{self.legend()}{caption}"
-            f"<details class='chart-data'><summary>{escape(_('Data table'))}</summary>"
+            f"<details class='chart-data'><summary>{escape(data_table)}</summary>"
             f"{self.table()}</details></figure>"
         )
 

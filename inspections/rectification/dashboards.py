@@ -71,6 +71,7 @@ def on_time_panel(user: User):
     closed = sum(r["rectified"] for r in by_month)
     on_time = sum(r["on_time"] for r in by_month)
     rate = _rate(on_time, closed)
+    rate_text = "—" if rate is None else f"{rate * 100:.1f}%"
     return chart_panel(
         "on-time-rate",
         _("On-time rectification rate by month"),
@@ -80,7 +81,7 @@ def on_time_panel(user: User):
             "Last 12 months: %(closed)s closed, %(on_time)s on time (%(rate)s)",
             closed=closed,
             on_time=on_time,
-            rate="—" if rate is None else f"{rate * 100:.1f}%",
+            rate=rate_text,
         ),
     )
 

@@ -36,7 +36,7 @@ def onboarding_panel(user: User):
         kind="hbar",
         categories=names,
         labels=[
-            f"{n} · {r['staff_no']} · {_('hired %(day)s', day=r['starts_on'].isoformat())}"
+            " · ".join((n, r["staff_no"], _("hired %(day)s", day=r["starts_on"].isoformat())))
             for n, r in zip(names, rows, strict=True)
         ],
         series=[
