@@ -178,9 +178,10 @@ class Chart:
             head.append(f"<th scope='col'>{escape(total_label)}</th>")
         rows = []
         totals = self.totals()
-        for i, category in enumerate(self.categories):
+        for i in range(len(self.categories)):
             link = self.links[i] if self.links else None
-            label = f"<a href='{escape(link)}'>{escape(category)}</a>" if link else escape(category)
+            name = self.label(i)
+            label = f"<a href='{escape(link)}'>{escape(name)}</a>" if link else escape(name)
             cells = [f"<th scope='row'>{label}</th>"]
             cells += [f"<td>{escape(self.fmt(s.values[i]))}</td>" for s in self.series]
             if show_total:
