@@ -67,9 +67,10 @@ def create_app(config: dict | None = None) -> Flask:
     training.init_app(app)
     rotation.init_app(app)
 
-    from . import admin, audit_views, ledgers
+    from . import admin, audit_views, ledgers, review
 
     admin.init_app(app)
     audit_views.init_app(app)
     ledgers.init_app(app)
+    review.init_app(app)
     return app

@@ -1,5 +1,10 @@
 """What other feature packages may ask of inspections (imported at module level by them, so the
-dependency direction stays visible: training -> inspections, never the reverse)."""
+dependency direction stays visible: training -> inspections, never the reverse).
+
+The figures of `services.stats` and `rectification.services.stats` (rounds, findings by
+category and month, the most frequent check items, rectified and on time, commendations and
+complaints) are offered here for reports built elsewhere, e.g. an assessment bulletin: each is
+one aggregate statement over a `compliance.periods.Period`."""
 
 from __future__ import annotations
 
@@ -11,6 +16,20 @@ from sqlalchemy.orm import Session
 
 from .models import Finding
 from .rectification.models import Rectification
+from .rectification.services.stats import (  # noqa: F401  (figures for other packages)
+    conduct_by_month,
+    conduct_totals,
+    open_by_age,
+    rectification_totals,
+    rectified_by_month,
+)
+from .services.stats import (  # noqa: F401  (figures for other packages)
+    findings_by_category,
+    findings_by_month,
+    frequent_items,
+    rounds_by_kind,
+    rounds_by_month,
+)
 
 
 def open_major_findings(

@@ -23,10 +23,12 @@ from compliance.ledgers import (
     site_clause,
 )
 from compliance.models import Assignment, Post, Site, StaffMember, User, Window
+from compliance.periods import export_period
 from compliance.timeutil import local_today
 
 from .models import RotationMove, RotationPlan
 from .services import tenure_board
+from .services.stats import rotations
 
 ROLES = frozenset({"hr", "discipline", "leader", "admin"})
 TENURE_STATUS_LABELS = {
@@ -263,3 +265,18 @@ def init_app(app) -> None:
         order=40,
         monthly=True,
     )
+    # The year in review counts key posts, not only people (对 N 个关键岗位实施轮岗交流).
+    for order, key, label in (
+        (41, "posts", _l("Key posts rotated")),
+        (42, "people", _l("People rotated")),
+    ):
+        register_summary_metric(
+            app, f"rotated_{key}", label, _rotated(key), _l("Rotation"), order=order
+        )
+
+
+def _rotated(key: str):
+    def count(session, user, filters, start, end) -> int:
+        return rotations(session, export_period(session, user, filters, start, end))[key]
+
+    return count

@@ -16,6 +16,7 @@ def init_app(app) -> None:
 
     from compliance.api import register
     from compliance.demo import register_demo
+    from compliance.review import register_review_section
     from compliance.scheduler import register_job
     from compliance.ui import register_dashboard_panel, register_nav
 
@@ -47,6 +48,11 @@ def init_app(app) -> None:
     )
     register_dashboard_panel(app, views.render_hr_panel, roles=("hr", "admin"), order=400)
     register_dashboard_panel(app, views.render_staff_panel, order=410)
+    register_dashboard_panel(
+        app, views.dashboards.onboarding_panel, roles=views.dashboards.PANEL_ROLES, order=62
+    )
+    register_review_section(app, "meetings", views.dashboards.review_meetings, order=40)
+    register_review_section(app, "onboarding", views.dashboards.review_onboarding, order=50)
     register_job(
         app,
         "training.onboarding_plans",

@@ -23,8 +23,10 @@ from compliance.ledgers import (
 )
 from compliance.ledgers.summary import utc_bounds
 from compliance.models import Post, Site, StaffMember, User
+from compliance.periods import export_period
 
 from .models import Course, MentorPairing, SessionAttendee, ShadowLog, TrainingSession
+from .services.stats import onboarding_figures
 
 ROLES = frozenset({"hr", "discipline", "leader", "admin"})
 COURSE_KIND_LABELS = {
@@ -358,3 +360,17 @@ def init_app(app) -> None:
     register_summary_metric(
         app, "people_trained", _l("People trained"), _people_trained, group, order=32
     )
+    # The year in review's new-staff figures (岗前培训 + 老带新跟岗), counted as on its page.
+    for order, key, label in (
+        (33, "pre_job", _l("New staff who finished pre-job training")),
+        (34, "mentored", _l("New staff who finished mentoring (signed off)")),
+        (35, "completed", _l("New staff who completed onboarding (both)")),
+    ):
+        register_summary_metric(app, f"onboarding_{key}", label, _onboarding(key), group, order)
+
+
+def _onboarding(key: str):
+    def count(session, user, filters, start, end) -> int:
+        return onboarding_figures(session, export_period(session, user, filters, start, end))[key]
+
+    return count

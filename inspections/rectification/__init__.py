@@ -21,11 +21,12 @@ def init_app(app) -> None:
 
     from compliance.api import register
     from compliance.demo import register_demo
+    from compliance.review import register_review_section
     from compliance.scheduler import register_job
     from compliance.ui import register_dashboard_panel, register_nav
 
     from ..hooks import on_finding_created
-    from . import api, demo, ledgers, panels, tasks, views
+    from . import api, dashboards, demo, ledgers, panels, tasks, views
 
     on_finding_created(_on_finding_created)
     app.register_blueprint(views.bp)
@@ -62,6 +63,11 @@ def init_app(app) -> None:
     register_dashboard_panel(
         app, panels.discipline_panel, roles=("discipline", "leader", "admin"), order=22
     )
+    chart_roles = ("discipline", "leader", "admin")
+    register_dashboard_panel(app, dashboards.on_time_panel, roles=chart_roles, order=42)
+    register_dashboard_panel(app, dashboards.open_age_panel, roles=chart_roles, order=43)
+    register_review_section(app, "rectification", dashboards.review_rectification, order=30)
+    register_review_section(app, "conduct", dashboards.review_conduct, order=70)
     register_demo(app, demo.load_demo, order=150)
     app.extensions["finding_detail_extra"] = _finding_extra
 

@@ -8,17 +8,19 @@
 - `qr`: printable window QR codes;
 - `draws`: spot-check draws, weekly draw schedules and the published results;
 - `plans`: patrol plans per site;
-- `panels`: the dashboard panels.
+- `panels`: the dashboard panels;
+- `dashboards`: the chart panels and the year-in-review sections.
 """
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from compliance.review import register_review_section
 from compliance.ui import register_dashboard_panel, register_nav
 
 from ..access import READER_ROLES
-from . import catalogue, draws, plans, qr, records, rounds  # noqa: F401  (routes register on bp)
+from . import catalogue, dashboards, draws, plans, qr, records, rounds  # noqa: F401  (routes register on bp)
 from .common import ROUND_ROLES, bp
 from .draws import DRAW_ROLES
 from .panels import inspector_panel, staff_panel
@@ -45,3 +47,12 @@ def init_app(app) -> None:
     )
     register_dashboard_panel(app, inspector_panel, roles=("inspector",), order=10)
     register_dashboard_panel(app, staff_panel, roles=("staff",), order=12)
+    register_dashboard_panel(app, dashboards.my_week_panel, roles=("inspector",), order=11)
+    register_dashboard_panel(
+        app, dashboards.findings_month_panel, roles=dashboards.CHART_ROLES, order=40
+    )
+    register_dashboard_panel(
+        app, dashboards.frequent_items_panel, roles=dashboards.CHART_ROLES, order=44
+    )
+    register_review_section(app, "rounds", dashboards.review_rounds, order=10)
+    register_review_section(app, "findings", dashboards.review_findings, order=20)

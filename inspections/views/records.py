@@ -21,6 +21,8 @@ from ..models import (
     CATEGORIES,
     INSPECTION_KINDS,
     SEVERITIES,
+    CheckItem,
+    CheckItemVersion,
     CheckResult,
     Finding,
     Inspection,
@@ -168,6 +170,16 @@ def finding_list():
             or -1
         )
     f["staff_no"] = staff_no
+    item_code = (request.args.get("item") or "").strip()
+    f["item"], f["item_code"] = None, item_code
+    if item_code:
+        # A check item by its code (the dashboards' "most frequent items" link here): findings
+        # recorded against any of its versions.
+        f["item"] = db.session.scalar(sa.select(CheckItem).where(CheckItem.code == item_code))
+        versions = sa.select(CheckItemVersion.id).where(
+            CheckItemVersion.item_id == (f["item"].id if f["item"] is not None else -1)
+        )
+        query = query.where(Finding.item_version_id.in_(versions))
     if f["site"]:
         query = query.where(Finding.site_id == f["site"])
     if f["category"] in CATEGORIES:

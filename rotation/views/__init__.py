@@ -8,19 +8,21 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from compliance.review import register_review_section
 from compliance.ui import register_dashboard_panel, register_nav
 
 from ..access import DECIDERS, READERS
-from . import board, plans, policies, proposals  # noqa: F401  (routes register on the blueprint)
-from .board import hr_panel
+from . import board, dashboards, plans, policies, proposals  # noqa: F401  (routes register on the blueprint)
 from .common import bp
 from .plans import approvals_panel
 
-__all__ = ["bp", "hr_panel", "approvals_panel", "init_app"]
+__all__ = ["bp", "approvals_panel", "init_app"]
 
 
 def init_app(app) -> None:
     app.register_blueprint(bp)
     register_nav(app, "rotation.board", _l("Rotation"), roles=READERS, order=60)
-    register_dashboard_panel(app, hr_panel, roles=("hr",), order=60)
+    # The tenure chart (with the most urgent holders listed) replaces the list-only HR panel.
+    register_dashboard_panel(app, dashboards.tenure_panel, roles=dashboards.PANEL_ROLES, order=60)
+    register_review_section(app, "rotation", dashboards.review_rotation, order=60)
     register_dashboard_panel(app, approvals_panel, roles=DECIDERS, order=61)

@@ -1,12 +1,11 @@
-"""The tenure board: every key seat in scope with its holder, time in post and due date; and the
-HR dashboard panel of people due for rotation."""
+"""The tenure board: every key seat in scope with its holder, time in post and due date (the
+dashboard's tenure chart is in `dashboards`)."""
 
 from __future__ import annotations
 
 from flask import flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 
 from compliance.access import roles_required, scope_ids, sites_in_scope
 from compliance.db import db
@@ -47,12 +46,3 @@ def board():
         sites=sites_in_scope(current_user),
         site_filter=site_filter,
     )
-
-
-def hr_panel(user) -> Markup | None:
-    rows = services.tenure_board(db.session, local_today(), scope_ids(user))
-    overdue = [r for r in rows if r.status == "overdue"]
-    soon = [r for r in rows if r.status == "due_soon"]
-    if not overdue and not soon:
-        return None
-    return Markup(render_template("rotation/_panel_hr.html", overdue=overdue, soon=soon))

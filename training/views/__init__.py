@@ -4,8 +4,8 @@ sign-off, shadow logs, and people's training records; plus the dashboard panels.
 
 from __future__ import annotations
 
-from . import courses, onboarding, pairings, records, sessions, shadow_logs  # noqa: F401
+from . import courses, dashboards, onboarding, pairings, records, sessions, shadow_logs  # noqa: F401
 from .common import bp
 from .panels import render_hr_panel, render_staff_panel
 
-__all__ = ["bp", "render_hr_panel", "render_staff_panel"]
+__all__ = ["bp", "dashboards", "render_hr_panel", "render_staff_panel"]

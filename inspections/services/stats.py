@@ -1,0 +1,164 @@
+"""Figures for dashboards, the year in review and other packages: rounds made and findings, by
+kind, category, month, day and check item. Each function is one aggregate statement (counted in
+the database, whatever the number of rows) over a `compliance.periods.Period`, whose site set is
+the reader's scope (already narrowed by any site filter).
+
+Definitions (the period summary ledger counts the same way): a round counts when it was
+submitted in the period (`submitted_at`); a finding when it was found in the period
+(`found_at`); spot checks count the drawn inspectors' round, once."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from compliance.periods import Period, bucket, utc_edges
+
+from ..models import (
+    CATEGORIES,
+    INSPECTION_KINDS,
+    CheckItem,
+    CheckItemVersion,
+    Finding,
+    Inspection,
+    InspectionInspector,
+)
+
+
+def _submitted_in(period: Period):
+    lo, hi = period.utc_bounds
+    return sa.and_(
+        Inspection.status == "submitted",
+        Inspection.submitted_at >= lo,
+        Inspection.submitted_at < hi,
+        period.site_clause(Inspection.site_id),
+    )
+
+
+def rounds_by_kind(session: Session, period: Period) -> dict[str, int]:
+    """Submitted patrols and spot checks: {"patrol": n, "spot_check": n}."""
+    rows = session.execute(
+        sa.select(Inspection.kind, sa.func.count(Inspection.id))
+        .where(_submitted_in(period))
+        .group_by(Inspection.kind)
+    ).all()
+    counts = dict(rows)
+    return {kind: counts.get(kind, 0) for kind in INSPECTION_KINDS}
+
+
+def rounds_by_month(session: Session, period: Period) -> list[dict[str, int]]:
+    """Per month of the period (oldest first): {"patrol": n, "spot_check": n}."""
+    edges = period.month_edges_utc()
+    sub = (
+        sa.select(bucket(Inspection.submitted_at, edges).label("m"), Inspection.kind)
+        .where(_submitted_in(period))
+        .subquery()
+    )
+    out = [dict.fromkeys(INSPECTION_KINDS, 0) for _ in range(len(edges) - 1)]
+    for month, kind, count in session.execute(
+        sa.select(sub.c.m, sub.c.kind, sa.func.count()).group_by(sub.c.m, sub.c.kind)
+    ):
+        out[month][kind] = count
+    return out
+
+
+def rounds_by_day(session: Session, user_id: int, days: list[date]) -> list[dict[str, int]]:
+    """One inspector's submitted rounds per local day (their patrols, and the spot checks whose
+    team they were drawn into): [{"patrol": n, "spot_check": n}] in the order of `days`."""
+    edges = utc_edges([*days, days[-1] + timedelta(days=1)])
+    team = sa.select(InspectionInspector.inspection_id).where(
+        InspectionInspector.user_id == user_id
+    )
+    sub = (
+        sa.select(bucket(Inspection.submitted_at, edges).label("d"), Inspection.kind)
+        .where(
+            Inspection.status == "submitted",
+            Inspection.submitted_at >= edges[0],
+            Inspection.submitted_at < edges[-1],
+            sa.or_(Inspection.inspector_id == user_id, Inspection.id.in_(team)),
+        )
+        .subquery()
+    )
+    out = [dict.fromkeys(INSPECTION_KINDS, 0) for _ in days]
+    for day, kind, count in session.execute(
+        sa.select(sub.c.d, sub.c.kind, sa.func.count()).group_by(sub.c.d, sub.c.kind)
+    ):
+        out[day][kind] = count
+    return out
+
+
+def _found_in(period: Period):
+    lo, hi = period.utc_bounds
+    return sa.and_(
+        Finding.found_at >= lo, Finding.found_at < hi, period.site_clause(Finding.site_id)
+    )
+
+
+def findings_by_category(session: Session, period: Period) -> dict[str, int]:
+    """Findings per category (every category present, 0 when none)."""
+    counts = dict(
+        session.execute(
+            sa.select(Finding.category, sa.func.count(Finding.id))
+            .where(_found_in(period))
+            .group_by(Finding.category)
+        ).all()
+    )
+    return {category: counts.get(category, 0) for category in CATEGORIES}
+
+
+def findings_by_month(session: Session, period: Period) -> list[dict[str, int]]:
+    """Per month of the period (oldest first): findings per category."""
+    edges = period.month_edges_utc()
+    sub = (
+        sa.select(bucket(Finding.found_at, edges).label("m"), Finding.category)
+        .where(_found_in(period))
+        .subquery()
+    )
+    out = [dict.fromkeys(CATEGORIES, 0) for _ in range(len(edges) - 1)]
+    for month, category, count in session.execute(
+        sa.select(sub.c.m, sub.c.category, sa.func.count()).group_by(sub.c.m, sub.c.category)
+    ):
+        out[month][category] = count
+    return out
+
+
+def frequent_items(session: Session, period: Period, limit: int = 8) -> list[dict]:
+    """The check items failed most often in the period, most frequent first (ties by code):
+    [{"item_id", "code", "category", "text_zh", "text_en", "count"}]. Findings recorded without a
+    check item (e.g. entered by hand) are not counted here."""
+    checked = aliased(CheckItemVersion)
+    current = aliased(CheckItemVersion)
+    count = sa.func.count(Finding.id).label("n")
+    rows = session.execute(
+        sa.select(
+            CheckItem.id,
+            CheckItem.code,
+            CheckItem.category,
+            current.text_zh,
+            current.text_en,
+            count,
+        )
+        .select_from(Finding)
+        .join(checked, checked.id == Finding.item_version_id)
+        .join(CheckItem, CheckItem.id == checked.item_id)
+        .outerjoin(current, current.id == CheckItem.current_version_id)
+        .where(_found_in(period))
+        .group_by(
+            CheckItem.id, CheckItem.code, CheckItem.category, current.text_zh, current.text_en
+        )
+        .order_by(count.desc(), CheckItem.code)
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "item_id": item_id,
+            "code": code,
+            "category": category,
+            "text_zh": text_zh or code,
+            "text_en": text_en or code,
+            "count": n,
+        }
+        for item_id, code, category, text_zh, text_en, n in rows
+    ]
