@@ -155,23 +155,24 @@ def _load(record_id: int) -> ConductRecord:
     return svc.require_view(current_user, db.session.get(ConductRecord, record_id), db.session)
 
 
-def _detail(record_id: int) -> dict:
+def _detail(record_id: int) -> ConductRecord:
+    """The record with its callbacks and what its conclusion opened (a rectification, or an
+    integrity case, shown only to those who may read cases)."""
     row = db.session.scalar(
         sa.select(ConductRecord)
         .where(ConductRecord.id == record_id)
         .options(selectinload(ConductRecord.callbacks))
         .execution_options(populate_existing=True)
     )
-    out = ComplaintDetailSchema().dump(row)
-    out["rectification_id"] = db.session.scalar(
+    row.rectification_id = db.session.scalar(
         sa.select(Rectification.id).where(Rectification.complaint_id == row.id)
     )
-    out["integrity_case_id"] = (
+    row.integrity_case_id = (
         db.session.scalar(sa.select(IntegrityCase.id).where(IntegrityCase.complaint_id == row.id))
         if current_user.has_role(*svc.INTEGRITY_ROLES)
         else None
     )
-    return out
+    return row
 
 
 @blp.route("")

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from compliance.access import roles_required, sites_in_scope
@@ -47,7 +48,7 @@ def _mapping_form(imp: RatingImport, formdata=None) -> MappingForm:
             f"map_{key}",
             SelectField(
                 text,
-                choices=[("", "—")] + [(h, h) for h in headers if h],
+                choices=[SelectChoice("", "—")] + [SelectChoice(h, h) for h in headers if h],
                 validators=[Optional()],
             ),
         )
