@@ -118,7 +118,9 @@ class FindingSchema(Schema):
     found_by_id = fields.Int(allow_none=True)
     found_at = fields.DateTime()
     is_integrity = fields.Bool(
-        metadata={"description": "an integrity matter, passed to the discipline office (已移交纪检)"}
+        metadata={
+            "description": "an integrity matter, passed to the discipline office (已移交纪检)"
+        }
     )
 
 

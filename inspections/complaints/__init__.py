@@ -20,10 +20,10 @@ def init_app(app) -> None:
     from compliance.api import register
     from compliance.demo import register_demo
     from compliance.scheduler import register_job
-    from compliance.ui import register_nav
+    from compliance.ui import register_dashboard_panel, register_nav
 
-    from . import api, demo, ledgers, tasks, views
-    from .services import READ_ROLES
+    from . import api, demo, ledgers, panels, tasks, views
+    from .services import CALLBACK_ROLES, READ_ROLES
 
     app.register_blueprint(views.bp)
     register(app, api.blp)
@@ -39,4 +39,5 @@ def init_app(app) -> None:
     register_nav(
         app, "complaints.records", _l("Complaints & commendations"), roles=READ_ROLES, order=33
     )
+    register_dashboard_panel(app, panels.complaints_panel, roles=CALLBACK_ROLES, order=24)
     register_demo(app, demo.load_demo, order=170)

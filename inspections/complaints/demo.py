@@ -147,6 +147,7 @@ def load_demo(app, session, demo) -> dict:
     case = conclude(
         session, officer, fee, upheld=True, reason="初步核实存在收费未开票情况，转纪检初核。"
     )
+    case.registered_on = today - timedelta(days=19)  # the story happened weeks ago
     cases.assign(session, officer, case, officer.id, 10, today=today - timedelta(days=18))
     cases.add_entry(
         session,

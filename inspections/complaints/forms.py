@@ -172,3 +172,14 @@ class MappingForm(FlaskForm):
     default_site = SelectField(
         _l("Site for rows that name none"), coerce=int, validators=[Optional()]
     )
+
+
+class SettingsForm(FlaskForm):
+    verify_days = IntegerField(
+        _l("Working days to verify a complaint"),
+        validators=[InputRequired(), NumberRange(1, 60)],
+    )
+    callback_attempts = IntegerField(
+        _l("Unanswered callbacks after which a complaint may close as unreachable"),
+        validators=[InputRequired(), NumberRange(1, 10)],
+    )

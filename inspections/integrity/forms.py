@@ -122,3 +122,14 @@ class CloseForm(_VersionedForm):
 
 class VersionOnlyForm(_VersionedForm):
     pass
+
+
+class SettingsForm(FlaskForm):
+    working_days = IntegerField(
+        _l("Default working days to verify a case (初核)"),
+        validators=[InputRequired(), NumberRange(1, 60)],
+    )
+    escalate_after = IntegerField(
+        _l("Escalate to administrators after overdue days"),
+        validators=[InputRequired(), NumberRange(1, 60)],
+    )

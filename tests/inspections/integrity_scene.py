@@ -46,7 +46,7 @@ def build_scene(make_site, make_window, make_staff, make_user) -> Scene:
         "inspector": make_user(roles=("inspector",), sites=[site]),
         "hr": make_user(roles=("hr",), sites=[site]),
         "leader": make_user(roles=("leader",), sites=[site]),
-        "officer": make_user(roles=("discipline",), sites=[site]),
+        "officer": make_user(roles=("discipline",), sites=[site], email="jijian@example.cn"),
         "officer2": make_user(roles=("discipline",), sites=[site]),
         "admin": make_user(roles=("admin",), sites=[site]),
         "other_officer": make_user(roles=("discipline",), sites=[other_site]),

@@ -18,6 +18,7 @@ from inspections import public
 from inspections.complaints import services as svc
 from inspections.complaints.models import ComplaintCategory, ConductRecord
 from inspections.integrity.models import IntegrityCase
+from inspections.integrity.services import default_working_days
 from inspections.rectification.models import AreaKeeper, Rectification
 from inspections.rectification.services import add_working_days, offence_counts
 from inspections.services import Target, record_failure, start_round, submit_round
@@ -447,3 +448,32 @@ def test_the_api_runs_the_same_loop(app, hall, login):
         api.post(f"/api/v1/complaints/{cid}/close", json={"version": r.json["version"]}).status_code
         == 409
     )
+
+
+def test_an_administrator_sets_the_callback_attempts_and_the_deadlines(app, hall, login):
+    admin = _client(app, login, hall["admin"])
+    assert _client(app, login, hall["officer"]).get("/complaints/settings").status_code == 403
+    r = admin.post("/complaints/settings", data={"verify_days": 3, "callback_attempts": 1})
+    assert r.status_code == 302
+    assert (
+        admin.post(
+            "/complaints/settings", data={"verify_days": 0, "callback_attempts": 1}
+        ).status_code
+        == 400
+    )
+    r = admin.post("/integrity/settings", data={"working_days": 7, "escalate_after": 2})
+    assert r.status_code == 302
+    assert (svc.verify_days(db.session), svc.callback_attempts(db.session)) == (3, 1)
+    assert default_working_days(db.session) == 7
+    row = _concluded(hall)
+    svc.record_callback(
+        db.session,
+        hall["hr"],
+        row,
+        called_at=utcnow() - timedelta(minutes=3),
+        method="phone",
+        reached=False,
+        satisfied=None,
+    )
+    svc.close_complaint(db.session, hall["officer"], row)
+    assert row.status == "closed"

@@ -54,6 +54,8 @@ def test_a_d07_failure_opens_a_case_for_the_sites_discipline_officers_and_no_rec
         notices = _notices(scene.users[name])
         assert [n.kind for n in notices] == ["integrity.registered"]
         assert notices[0].link == f"/integrity/cases/{case.id}"
+        # In the app only: no e-mail copy, even for an officer who has an address.
+        assert notices[0].email_status == "skipped"
     # Nobody else: not the accused, the inspector, HR, the centre head, another site's officer.
     for name in ("accused", "inspector", "hr", "leader", "other_officer"):
         assert _notices(scene.users[name]) == [], name

@@ -15,6 +15,7 @@ from compliance.domain import N_, InvalidError, StaleError
 from compliance.models import User
 from compliance.settings import declare, get_setting
 
+from ...integrity.services.steps import notify as notify_integrity
 from ...rectification.services.calendar import add_working_days
 from ...rectification.services.common import notify_people
 from ...rectification.services.responsibility import users_with_role_for_site
@@ -120,7 +121,10 @@ def notify(
     dedupe_key: str | None = None,
     **params,
 ) -> int:
-    return notify_people(
+    """Notices about a complaint; those of an integrity complaint go the integrity way (kind
+    "integrity.complaint_*", in the app only)."""
+    send = notify_integrity if row.is_integrity else notify_people
+    return send(
         session,
         users,
         notice_kind(row, suffix),

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from . import categories, counts, imports, records  # noqa: F401  (routes register on bp)
+from . import categories, counts, imports, records, settings  # noqa: F401  (routes on bp)
 from .common import bp
 
 __all__ = ["bp"]

@@ -1,7 +1,7 @@
 """Writing one step of a case: the version check, the case row written first (two officers acting
 at once conflict there), the text rule, the timeline event with its audit entry, and the
-notices (every kind starts with "integrity.": they stay in the in-app inbox and never go to a
-group channel)."""
+notices (every kind starts with "integrity.": they stay in the in-app inbox, with no e-mail copy,
+and never go to a group channel)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from compliance.audit import record, snapshot
-from compliance.domain import N_, InvalidError, StaleError
+from compliance.domain import N_, InvalidError, StaleError, translate_for
 from compliance.models import User
+from compliance.notifications import notify as notify_user
 
 from ...models import Photo
-from ...rectification.services.common import notify_people
 from ..models import IntegrityCase, IntegrityCaseEvent
 
 MAX_TEXT = 4000
@@ -112,17 +112,29 @@ def notify(
     dedupe_key: str | None = None,
     **params,
 ) -> int:
-    """In-app notices about integrity matters. The kind always starts with "integrity." so the
-    group-channel relay can recognise and keep them out of every group."""
+    """In-app notices about integrity matters, each in the reader's language. The kind always
+    starts with "integrity." (the group-channel relay keeps them out of every group), and no
+    e-mail copy is sent: a confidential lead stays in the application."""
     if not kind.startswith(NOTICE_PREFIX):
         kind = NOTICE_PREFIX + kind
-    return notify_people(
-        session,
-        users,
-        kind,
-        title_msgid,
-        link=link,
-        entity=entity,
-        dedupe_key=dedupe_key,
-        **params,
-    )
+    created = 0
+    seen: set[int] = set()
+    for user in users:
+        if user is None or user.id in seen:
+            continue
+        seen.add(user.id)
+        rows = notify_user(
+            session,
+            user,
+            kind,
+            translate_for(user.locale, title_msgid, params),
+            link=link,
+            entity=entity,
+            dedupe_key=dedupe_key,
+        )
+        for row in rows:
+            row.email_status = "skipped"
+        created += len(rows)
+    if created:
+        session.flush()
+    return created

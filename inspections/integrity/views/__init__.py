@@ -7,7 +7,7 @@ may not see that case, so the existence of a case is never revealed by a 403."""
 
 from __future__ import annotations
 
-from . import cases, notice  # noqa: F401  (routes register on the blueprint)
+from . import cases, notice, settings  # noqa: F401  (routes register on the blueprint)
 from .common import bp
 
 __all__ = ["bp"]
