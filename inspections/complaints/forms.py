@@ -67,7 +67,7 @@ def select_choices(pairs, blank=None) -> list[SelectChoice]:
 class ComplaintForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS))
     source = SelectField(_l("Source"), choices=_choices(SOURCE_LABELS))
-    subject = RadioField(_l("About"), choices=_choices(SUBJECT_LABELS), default="staff")
+    subject = RadioField(_l("Complaint about"), choices=_choices(SUBJECT_LABELS), default="staff")
     staff_member = SelectField(_l("Staff member"), coerce=int, validators=[Optional()])
     window = SelectField(_l("Window"), coerce=int, validators=[Optional()])
     site = SelectField(_l("Site"), coerce=int, validators=[Optional()])

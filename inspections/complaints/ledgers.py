@@ -29,7 +29,7 @@ from ..models import CheckItem
 from ..rectification.models import Rectification
 from .forms import KIND_LABELS, OUTCOME_LABELS, SOURCE_LABELS, STATUS_LABELS, SUBJECT_LABELS
 from .models import ComplaintCallback, ComplaintCategory, ConductRecord
-from .services import COUNT_ROLES, READ_ROLES, item_counts, visible_clause
+from .services import COUNT_ROLES, item_counts, visible_clause
 
 REFERRED = N_("Passed to the discipline office (已移交纪检)")
 CALLBACK_LABELS = {
@@ -205,7 +205,7 @@ COMPLAINTS = Ledger(
         "Complaints and commendations received in the period: verification, conclusion, "
         "follow-up and callback."
     ),
-    roles=frozenset(READ_ROLES),
+    roles=frozenset(COUNT_ROLES),  # the discipline office's working file: not HR
     columns=[
         Column("no", _l("No."), "int", 7),
         Column("received_on", _l("Received"), "date", 12),
@@ -213,7 +213,7 @@ COMPLAINTS = Ledger(
         Column("source", _l("Source"), "enum", 12, choices=SOURCE_LABELS),
         Column("number", _l("Evaluation or reference number"), "text", 18),
         Column("site", _l("Site"), "text", 22),
-        Column("subject", _l("About"), "enum", 10, choices=SUBJECT_LABELS),
+        Column("subject", _l("Complaint about"), "enum", 10, choices=SUBJECT_LABELS),
         Column("about", _l("Staff member, window or site"), "text", 18),
         Column("category", _l("Category"), "text", 14),
         Column("item", _l("Check item"), "text", 9),

@@ -154,7 +154,7 @@ INTEGRITY_CASES = Ledger(
     columns=[
         Column("no", _l("No."), "int", 7),
         Column("number", _l("Case number"), "text", 14),
-        Column("registered_on", _l("Registered"), "date", 12),
+        Column("registered_on", _l("Registered on"), "date", 12),
         Column("source", _l("Source"), "enum", 12, choices=SOURCE_LABELS),
         Column("site", _l("Site"), "text", 22),
         Column("window", _l("Window"), "text", 16),
@@ -162,7 +162,7 @@ INTEGRITY_CASES = Ledger(
         Column("item", _l("Check item"), "text", 9),
         Column("lead", _l("Lead"), "user_text", 36),
         Column("officer", _l("Officer"), "text", 12),
-        Column("deadline", _l("Deadline"), "date", 12),
+        Column("deadline", _l("Verification deadline"), "date", 12),
         Column("verification", _l("Verification (初核)"), "user_text", 36),
         Column("conclusion", _l("Conclusion"), "enum", 16, choices=CONCLUSION_LABELS),
         Column("reason", _l("Reasons"), "user_text", 36),
