@@ -255,6 +255,7 @@ def apply_import(
     result = plan(session, actor, imp.profile, headers, rows, today)
     by_site: dict[int, int] = {}
     created: list[ConductRecord] = []
+    due = verify_due(session, today)
     try:
         for row in result.create:
             created.append(
@@ -275,6 +276,7 @@ def apply_import(
                     import_id=imp.id,
                     today=today,
                     quiet=True,
+                    verify_due_on=due,
                 )
             )
             by_site[row.site_id] = by_site.get(row.site_id, 0) + 1
@@ -319,7 +321,7 @@ def apply_import(
             entity=imp,
             n=n,
             site=site.name,
-            due=verify_due(session, today).isoformat(),
+            due=due.isoformat(),
         )
     logger.info(
         "rating import %s applied by %s: %s created, %s skipped, %s refused",

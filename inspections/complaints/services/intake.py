@@ -131,6 +131,7 @@ def record_conduct(
     import_id: int | None = None,
     today: date | None = None,
     quiet: bool = False,
+    verify_due_on: date | None = None,
 ) -> ConductRecord:
     """Record a complaint (being verified, with a deadline) or a commendation (kept on the staff
     member's record).
@@ -138,7 +139,8 @@ def record_conduct(
     Raises ForbiddenError ("conduct.forbidden") for a user who may not record, InvalidError
     ("conduct.*", naming the field) for an unknown kind/source/severity/subject/category/item or
     handler, a subject outside the actor's scope, a date in the future or empty text. `quiet`
-    leaves the notice out (an import sends one for the whole file)."""
+    leaves the notice out and `verify_due_on` gives the deadline already worked out (an import
+    does both once for the whole file)."""
     require_role(
         actor,
         RECORD_ROLES,
@@ -206,7 +208,7 @@ def record_conduct(
         complainant_phone=(complainant_phone or "").strip()[:32] or None,
         severity=severity,
         status="verifying" if complaint else None,
-        verify_due_on=verify_due(session, today) if complaint else None,
+        verify_due_on=(verify_due_on or verify_due(session, today)) if complaint else None,
         handler_id=handler.id if handler else None,
         outcome="pending" if complaint else None,
         recorded_by_id=actor.id,
