@@ -4,12 +4,16 @@ an event's before/after values are shown.
 Administrators and discipline officers read the trail. A user limited to some sites sees the events
 about records of those sites (sites, windows, staff, assignments, leave, and whatever feature
 packages declare with `register_audit_scope`) plus the events they caused themselves.
+
+Some records are confidential to a few roles (integrity cases: discipline officers and
+administrators). A package declares them with `restrict_audit_entities`; a reader without one of
+those roles never sees their events, not even the ones they caused themselves.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -31,6 +35,26 @@ def register_audit_scope(entity_type: str, ids_in_sites: Callable[[set[int]], sa
     type that belong to those sites.
     """
     _SCOPED_ENTITIES[entity_type] = ids_in_sites
+
+
+#: entity_type -> the roles that may read its events (anyone else never sees them).
+_RESTRICTED_ENTITIES: dict[str, frozenset[str]] = {}
+
+
+def restrict_audit_entities(entity_types: Iterable[str], roles: Iterable[str]) -> None:
+    """Declare record types whose audit events only holders of `roles` may read (within their
+    site scope as usual)."""
+    for entity_type in entity_types:
+        _RESTRICTED_ENTITIES[entity_type] = frozenset(roles)
+
+
+def restricted_clause(user: User | None) -> sa.ColumnElement[bool]:
+    """Leaves out the events of confidential record types `user` may not read (None: a system
+    export, everything)."""
+    if user is None:
+        return sa.true()
+    hidden = sorted(t for t, roles in _RESTRICTED_ENTITIES.items() if not user.has_role(*roles))
+    return AuditEvent.entity_type.not_in(hidden) if hidden else sa.true()
 
 
 def _ids_where(model, site_column) -> Callable[[set[int]], sa.Select]:
@@ -69,9 +93,10 @@ def site_events_clause(site_ids: set[int]) -> sa.ColumnElement[bool]:
 def scope_clause(user: User | None) -> sa.ColumnElement[bool]:
     """Which audit events `user` may read (None: a system export, everything)."""
     site_ids = scope_ids(user) if user is not None else None
+    restricted = restricted_clause(user)
     if site_ids is None:
-        return sa.true()
-    return sa.or_(AuditEvent.actor_id == user.id, site_events_clause(site_ids))
+        return restricted
+    return sa.and_(restricted, sa.or_(AuditEvent.actor_id == user.id, site_events_clause(site_ids)))
 
 
 @dataclass

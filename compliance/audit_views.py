@@ -22,11 +22,12 @@ from wtforms.validators import Length, Optional
 from .access import roles_required
 from .audit_jobs import FULL, NIGHTLY, problem_of, verify_chain_full_job, verify_chain_job
 from .audit_ledger import register_audit_ledger
-from .audit_scope import (  # noqa: F401  (register_audit_scope: the feature packages use it)
+from .audit_scope import (  # noqa: F401  (register_audit_scope, restrict_audit_entities: packages)
     AuditFilters,
     diff_rows,
     events_query,
     register_audit_scope,
+    restrict_audit_entities,
     scope_clause,
 )
 from .db import db

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from compliance.access import in_scope
+from compliance.access import in_scope, scope_filter
 from compliance.db import db
 
 from .models import Finding, Inspection, Photo
@@ -15,12 +15,39 @@ READER_ROLES = ("admin", "discipline", "inspector", "leader")
 
 def can_view_finding(user, finding: Finding) -> bool:
     """Readers see findings of sites in their scope; anyone linked to a staff member sees the
-    findings recorded against that staff member (their own)."""
+    findings recorded against that staff member (their own), except an integrity finding: that is
+    a confidential lead for the discipline office, and its subject never sees it."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     if user.staff_member_id is not None and finding.staff_member_id == user.staff_member_id:
-        return True
+        return not finding.is_integrity
     return user.has_role(*READER_ROLES) and in_scope(user, finding.site_id)
+
+
+def own_findings_clause(user) -> sa.ColumnElement[bool]:
+    """The findings recorded against the user's own staff member (integrity findings left out)."""
+    if user.staff_member_id is None:
+        return sa.false()
+    return sa.and_(Finding.staff_member_id == user.staff_member_id, Finding.is_integrity.is_(False))
+
+
+def findings_clause(user) -> sa.ColumnElement[bool]:
+    """The findings `user` may list: readers those of their sites, everyone their own; nobody the
+    integrity findings about themself."""
+    own = own_findings_clause(user)
+    if not user.has_role(*READER_ROLES):
+        return own
+    clause = sa.or_(scope_filter(user, Finding.site_id), own)
+    if user.staff_member_id is not None:
+        clause = sa.and_(
+            clause,
+            sa.or_(
+                Finding.is_integrity.is_(False),
+                Finding.staff_member_id.is_(None),
+                Finding.staff_member_id != user.staff_member_id,
+            ),
+        )
+    return clause
 
 
 def can_view_inspection(user, inspection: Inspection) -> bool:

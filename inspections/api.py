@@ -26,7 +26,7 @@ from compliance.models import ROLES
 from compliance.timeutil import local_day_bounds_utc, local_today
 
 from . import draws as draw_svc
-from .access import READER_ROLES, can_view_finding, can_view_inspection
+from .access import READER_ROLES, can_view_finding, can_view_inspection, findings_clause
 from .models import Draw, Finding, Inspection, Photo
 from .photos import MAX_BYTES
 from .schemas import (
@@ -214,15 +214,8 @@ class FindingsView(MethodView):
     @findings_blp.paginate()
     def get(self, args, pagination_parameters):
         """Findings the caller may see: in scope for readers, their own for staff."""
-        own = (
-            Finding.staff_member_id == current_user.staff_member_id
-            if current_user.staff_member_id is not None
-            else sa.false()
-        )
-        if current_user.has_role(*READER_ROLES):
-            visible = sa.or_(scope_filter(current_user, Finding.site_id), own)
-        elif current_user.staff_member_id is not None:
-            visible = own
+        if current_user.has_role(*READER_ROLES) or current_user.staff_member_id is not None:
+            visible = findings_clause(current_user)
         else:
             # a staff account not linked to a staff member has no findings of its own
             abort(403, message=_("You do not have permission for this"))

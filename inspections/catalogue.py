@@ -265,8 +265,13 @@ STANDARD_CATALOGUE = [
 ]
 
 
+# Integrity items (廉政事项): a failure is a confidential lead for the discipline office.
+INTEGRITY_CODES = frozenset({"D07", "D08"})
+
+
 def load_standard_catalogue(session: Session, actor=None) -> int:
-    """Add every standard item that is not in the catalogue yet; returns how many were added."""
+    """Add every standard item that is not in the catalogue yet (吃拿卡要 D07 and 擅自收费 D08
+    marked as integrity items); returns how many were added."""
     existing = set(session.scalars(sa.select(CheckItem.code)))
     added = 0
     for n, (code, category, target, zh, en, severity, points, photo) in enumerate(
@@ -286,6 +291,7 @@ def load_standard_catalogue(session: Session, actor=None) -> int:
             points=points,
             photo_required=photo,
             sort_order=n,
+            is_integrity=code in INTEGRITY_CODES,
         )
         added += 1
     return added

@@ -62,6 +62,9 @@ class CheckItemForm(FlaskForm):
         _l("Points deducted"), default=1, validators=[InputRequired(), NumberRange(min=0, max=100)]
     )
     photo_required = BooleanField(_l("Photo required on failure"))
+    is_integrity = BooleanField(
+        _l("Integrity item (a failure goes to the discipline office as an integrity case)")
+    )
     sort_order = IntegerField(_l("Order"), default=0, validators=[Optional()])
     is_active = BooleanField(_l("Active"), default=True)
 

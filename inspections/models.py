@@ -34,6 +34,9 @@ class CheckItem(Base):
     target: Mapped[str] = mapped_column(sa.String(8))
     sort_order: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # An integrity item (廉政事项: 吃拿卡要, 擅自收费...): a failure is a confidential lead for the
+    # discipline office (an integrity case), never a staff rectification.
+    is_integrity: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     current_version_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("check_item_version.id", use_alter=True, name="fk_check_item_current_version")
     )
@@ -178,6 +181,9 @@ class Finding(Base):
     found_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     found_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Whether the item was an integrity item when this was found: the finding then went to the
+    # discipline office as an integrity case (its subject never sees it as their own finding).
+    is_integrity: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     inspection: Mapped[Inspection | None] = relationship()
     item_version: Mapped[CheckItemVersion | None] = relationship()

@@ -117,6 +117,11 @@ class FindingSchema(Schema):
     note = fields.Str(allow_none=True)
     found_by_id = fields.Int(allow_none=True)
     found_at = fields.DateTime()
+    is_integrity = fields.Bool(
+        metadata={
+            "description": "an integrity matter, passed to the discipline office (已移交纪检)"
+        }
+    )
 
 
 class FindingDetailSchema(FindingSchema):

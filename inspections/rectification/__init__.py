@@ -1,4 +1,4 @@
-"""The rectification (整改) closed loop on findings, and conduct records (complaints, commendations)."""
+"""The rectification (整改) closed loop on findings and upheld complaints."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ logger = logging.getLogger(__name__)
 def _on_finding_created(session, actor, finding) -> None:
     from .services import open_for_finding
 
+    if finding.is_integrity:
+        return  # an integrity case for the discipline office (inspections/integrity)
     open_for_finding(session, actor, finding)
 
 
@@ -51,13 +53,6 @@ def init_app(app) -> None:
         roles=("discipline", "leader", "admin"),
         order=32,
     )
-    register_nav(
-        app,
-        "rectification.conduct_list",
-        _l("Complaints & commendations"),
-        roles=("discipline", "leader", "admin", "hr"),
-        order=33,
-    )
     register_dashboard_panel(app, panels.staff_panel, roles=("staff",), order=20)
     register_dashboard_panel(app, panels.inspector_panel, roles=("inspector", "admin"), order=21)
     register_dashboard_panel(
@@ -69,7 +64,7 @@ def init_app(app) -> None:
     register_review_section(app, "rectification", dashboards.review_rectification, order=30)
     register_review_section(app, "conduct", dashboards.review_conduct, order=70)
     register_demo(app, demo.load_demo, order=150)
-    app.extensions["finding_detail_extra"] = _finding_extra
+    app.extensions.setdefault("finding_detail_extra", []).append(_finding_extra)
 
 
 def _finding_extra(finding) -> str:

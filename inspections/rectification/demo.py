@@ -1,6 +1,6 @@
 """Demo data: rectifications in each state (open, overdue, responded, rejected, verified, fixed on
-the spot), keepers for the main centre, a complaint that was upheld and a commendation. Runs after
-the patrol demo (order 150)."""
+the spot) and keepers for the main centre. Runs after the patrol demo (order 150); the complaints
+demo (inspections/complaints/demo.py) follows."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from compliance.timeutil import local_to_utc
 
 from ..models import Finding
 from ..photos import store_photo
-from . import conduct
 from . import services as svc
 from .models import AreaKeeper, WindowKeeper
 
@@ -39,7 +38,7 @@ def load_demo(app, session, demo) -> dict:
     staff = demo["staff"]
     users = demo["users"]
     today = demo["today"]
-    inspector, inspector2, admin = users["inspector"], users["inspector2"], users["admin"]
+    inspector, inspector2 = users["inspector"], users["inspector2"]
     centre = demo["sites"]["DM"]
     # The centre's hall keeper and supervisor; window A01 with a named keeper.
     session.add(
@@ -122,29 +121,4 @@ def load_demo(app, session, demo) -> dict:
     svc.respond(session, resp_user, rects[2], "已补充离岗审批记录并签字确认。")
     svc.verify(session, inspector, rects[2], "材料齐全，同意销号。")
 
-    # A complaint from the 好差评 system, upheld; a commendation letter.
-    complaint = conduct.record_conduct(
-        session,
-        admin,
-        kind="complaint",
-        source="rating",
-        staff_member_id=staff[8].id,
-        received_on=today - timedelta(days=1),
-        text="差评：办理时态度冷淡，未说明所需材料",
-        reference="HCP-2026-0153",
-        severity="major",
-    )
-    conduct.decide_complaint(
-        session, admin, complaint, upheld=True, reason="经调取录像核实，服务态度问题属实"
-    )
-    conduct.record_conduct(
-        session,
-        admin,
-        kind="commendation",
-        source="letter",
-        staff_member_id=staff[2].id,
-        received_on=today - timedelta(days=4),
-        text="表扬信：耐心帮助老人办理社保认证",
-        reference="BYX-2026-007",
-    )
-    return {"rectifications": len(rects) + 2, "conduct_records": 2}
+    return {"rectifications": len(rects) + 2}

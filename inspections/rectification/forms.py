@@ -109,29 +109,6 @@ class ReassignForm(_VersionedForm):
     )
 
 
-class ConductForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS))
-    source = SelectField(_l("Source"), choices=_choices(SOURCE_LABELS))
-    staff_member = SelectField(_l("Staff member"), coerce=int, validators=[InputRequired()])
-    received_on = DateField(_l("Date received"), validators=[InputRequired()])
-    reference = StringField(
-        _l("Reference (letter or ticket number)"), validators=[Optional(), Length(max=64)]
-    )
-    severity = SelectField(_l("Severity (complaints)"), choices=_choices(SEVERITY_LABELS))
-    text = TextAreaField(_l("Content"), validators=[DataRequired(), Length(max=4000)])
-
-
-class DecideForm(FlaskForm):
-    outcome = SelectField(
-        _l("Outcome"),
-        choices=[
-            SelectChoice("upheld", _l("Upheld")),
-            SelectChoice("not_upheld", _l("Not upheld")),
-        ],
-    )
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=4000)])
-
-
 class HolidayForm(FlaskForm):
     day = DateField(_l("Date"), validators=[InputRequired()])
     kind = SelectField(

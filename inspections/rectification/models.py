@@ -1,6 +1,6 @@
 """Rectifications (整改), their append-only timeline, the people responsible for windows and
-areas, the holiday calendar for working-day deadlines, and conduct records (complaints and
-commendations)."""
+areas, and the holiday calendar for working-day deadlines. Conduct records (complaints and
+commendations) live in `inspections/complaints/models.py` and are re-exported here."""
 
 from __future__ import annotations
 
@@ -12,6 +12,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from compliance.db import Base, enum_check, utcnow
 from compliance.models import Site, StaffMember, User, Window
 
+from ..complaints.models import (  # noqa: F401  (re-exported: conduct records used to live here)
+    COMPLAINT_OUTCOMES,
+    CONDUCT_KINDS,
+    CONDUCT_SOURCES,
+    ConductRecord,
+)
 from ..models import CATEGORIES, SEVERITIES, Finding, Photo
 
 # "rejected" means reopened after a rejected response: it waits for a new response.
@@ -33,9 +39,6 @@ EVENT_KINDS = (
 )
 OFFENCE_LEVELS = ("reminder", "written_notice", "talk")
 HOLIDAY_KINDS = ("holiday", "workday")  # workday: an adjusted working day (调休) on a weekend
-CONDUCT_KINDS = ("complaint", "commendation")
-CONDUCT_SOURCES = ("letter", "rating", "hotline", "walk_in", "other")
-COMPLAINT_OUTCOMES = ("pending", "upheld", "not_upheld")
 
 
 class Rectification(Base):
@@ -192,39 +195,3 @@ class Holiday(Base):
     kind: Mapped[str] = mapped_column(sa.String(8), default="holiday")
     name: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class ConductRecord(Base):
-    """A complaint (投诉, 差评, hotline) or a commendation (表扬信, praise) about a staff member
-    that does not come from a patrol."""
-
-    __tablename__ = "conduct_record"
-    __table_args__ = (
-        enum_check("kind", CONDUCT_KINDS),
-        enum_check("source", CONDUCT_SOURCES),
-        enum_check("outcome", COMPLAINT_OUTCOMES),
-        enum_check("severity", SEVERITIES),
-        sa.Index("ix_conduct_record_staff_received", "staff_member_id", "received_on"),
-        sa.Index("ix_conduct_record_site_received", "site_id", "received_on"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(sa.String(16), index=True)
-    source: Mapped[str] = mapped_column(sa.String(16))
-    staff_member_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_member.id"))
-    site_id: Mapped[int] = mapped_column(sa.ForeignKey("site.id"))
-    received_on: Mapped[date] = mapped_column(sa.Date)
-    text: Mapped[str] = mapped_column(sa.Text)
-    reference: Mapped[str | None] = mapped_column(sa.String(64))  # letter no., ticket no.
-    severity: Mapped[str] = mapped_column(sa.String(8), default="minor")
-    outcome: Mapped[str | None] = mapped_column(sa.String(16))  # complaints only
-    outcome_reason: Mapped[str | None] = mapped_column(sa.Text)
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
-    decided_at: Mapped[datetime | None] = mapped_column()
-    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    staff_member: Mapped[StaffMember] = relationship()
-    site: Mapped[Site] = relationship()
-    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
-    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

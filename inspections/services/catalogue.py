@@ -26,8 +26,11 @@ def create_check_item(
     points: int,
     photo_required: bool = False,
     sort_order: int = 0,
+    is_integrity: bool = False,
 ) -> CheckItem:
-    """Add an item with its first version. Raises InvalidError on a bad or duplicate value."""
+    """Add an item with its first version. `is_integrity` marks an integrity item (廉政事项): its
+    failures go to the discipline office as integrity cases. Raises InvalidError on a bad or
+    duplicate value."""
     code = (code or "").strip().upper()
     if not code or len(code) > 16:
         raise InvalidError(
@@ -48,7 +51,13 @@ def create_check_item(
             field="code",
             code=code,
         )
-    item = CheckItem(code=code, category=category, target=target, sort_order=sort_order)
+    item = CheckItem(
+        code=code,
+        category=category,
+        target=target,
+        sort_order=sort_order,
+        is_integrity=bool(is_integrity),
+    )
     session.add(item)
     session.flush()
     version = _new_version(
@@ -121,9 +130,11 @@ def update_check_item(
     photo_required: bool,
     is_active: bool | None = None,
     sort_order: int | None = None,
+    is_integrity: bool | None = None,
 ) -> CheckItem:
-    """Edit an item by adding a version; past results keep pointing at the old version.
-    Raises InvalidError on bad values."""
+    """Edit an item by adding a version; past results keep pointing at the old version (and
+    past findings keep whether they went to the discipline office). Raises InvalidError on bad
+    values."""
     current = item.current_version
     before = {**snapshot(item), "version": snapshot(current) if current else None}
     wording_changed = current is None or (
@@ -152,6 +163,8 @@ def update_check_item(
         item.is_active = bool(is_active)
     if sort_order is not None:
         item.sort_order = int(sort_order)
+    if is_integrity is not None:
+        item.is_integrity = bool(is_integrity)
     session.flush()
     record(
         session,

@@ -132,6 +132,7 @@ def submit_round(
             note=failure.note,
             found_by_id=actor.id,
             found_at=now,
+            is_integrity=bool(version.item.is_integrity),
         )
         session.add(finding)
         findings.append(finding)

@@ -37,6 +37,7 @@ def _fill_form(form: CheckItemForm, item: CheckItem) -> None:
     form.text_zh.data, form.text_en.data, form.severity.data = v.text_zh, v.text_en, v.severity
     form.points.data, form.photo_required.data = v.points, v.photo_required
     form.sort_order.data, form.is_active.data = item.sort_order, item.is_active
+    form.is_integrity.data = item.is_integrity
 
 
 @bp.route("/catalogue/new", methods=["GET", "POST"])
@@ -66,6 +67,7 @@ def catalogue_edit(item_id: int | None = None):
                     points=form.points.data,
                     photo_required=form.photo_required.data,
                     sort_order=form.sort_order.data or 0,
+                    is_integrity=form.is_integrity.data,
                 )
                 created.is_active = form.is_active.data
             else:
@@ -80,6 +82,7 @@ def catalogue_edit(item_id: int | None = None):
                     photo_required=form.photo_required.data,
                     is_active=form.is_active.data,
                     sort_order=form.sort_order.data or 0,
+                    is_integrity=form.is_integrity.data,
                 )
             flash(_("Check item saved."), "success")
             return redirect(url_for(".catalogue"))

@@ -14,7 +14,7 @@ from compliance.models import User
 from compliance.timeutil import local_day_bounds_utc, local_today
 
 from .. import schedules
-from ..access import READER_ROLES
+from ..access import READER_ROLES, own_findings_clause
 from ..models import Finding
 from .common import my_open_rounds
 
@@ -34,7 +34,7 @@ def staff_panel(user: User):
     findings = list(
         db.session.scalars(
             sa.select(Finding)
-            .where(Finding.staff_member_id == user.staff_member_id, Finding.found_at >= since)
+            .where(own_findings_clause(user), Finding.found_at >= since)
             .order_by(Finding.found_at.desc())
             .limit(5)
         )

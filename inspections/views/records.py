@@ -16,7 +16,13 @@ from compliance.db import db
 from compliance.models import ROLES, StaffMember, User
 from compliance.timeutil import local_day_bounds_utc
 
-from ..access import READER_ROLES, can_view_finding, can_view_inspection, can_view_photo
+from ..access import (
+    READER_ROLES,
+    can_view_finding,
+    can_view_inspection,
+    can_view_photo,
+    findings_clause,
+)
 from ..models import (
     CATEGORIES,
     INSPECTION_KINDS,
@@ -146,14 +152,7 @@ def _finding_query(user: User):
         joinedload(Finding.found_by),
         joinedload(Finding.inspection),
     )
-    own = (
-        Finding.staff_member_id == user.staff_member_id
-        if user.staff_member_id is not None
-        else sa.false()
-    )
-    if user.has_role(*READER_ROLES):
-        return query.where(sa.or_(scope_filter(user, Finding.site_id), own))
-    return query.where(own)
+    return query.where(findings_clause(user))
 
 
 @bp.route("/findings")
@@ -238,11 +237,13 @@ def finding_detail(finding_id: int):
         if finding.check_result_id is not None and p.check_result_id == finding.check_result_id
     ]
     later = [p for p in photos if p not in at_inspection]
-    extra = current_app.extensions.get("finding_detail_extra")
+    # Boxes the rectification loop and the integrity cases add (each returns "" when not theirs).
+    boxes = [box(finding) for box in current_app.extensions.get("finding_detail_extra", [])]
+    extra = Markup("".join(str(b) for b in boxes if b)) or None
     return render_template(
         "inspections/finding_detail.html",
         finding=finding,
         photos=at_inspection,
         later_photos=later,
-        extra=Markup(extra(finding)) if extra else None,
+        extra=extra,
     )

@@ -27,6 +27,7 @@ def _record(c, scene, **extra):
     data = {
         "kind": "complaint",
         "source": "rating",
+        "subject": "staff",
         "staff_member": scene["member"].id,
         "received_on": local_today().isoformat(),
         "text": "差评：态度冷淡",
@@ -34,7 +35,20 @@ def _record(c, scene, **extra):
         "severity": "major",
     }
     data.update(extra)
-    return c.post("/conduct/new", data=data)
+    return c.post("/complaints/new", data=data)
+
+
+def _conclude(c, row, outcome, reason):
+    current = db.session.get(ConductRecord, row.id)
+    return c.post(
+        f"/complaints/{row.id}/conclusion",
+        data={
+            "outcome": outcome,
+            "reason": reason,
+            "severity": current.severity,
+            "version": current.version,
+        },
+    )
 
 
 def test_upheld_complaint_opens_a_rectification(app, scene, client_for, login):
@@ -43,24 +57,20 @@ def test_upheld_complaint_opens_a_rectification(app, scene, client_for, login):
     assert r.status_code == 302
     row = db.session.scalars(sa.select(ConductRecord)).one()
     assert row.kind == "complaint" and row.outcome == "pending" and row.site_id == scene["site"].id
+    assert row.status == "verifying" and row.verify_due_on >= local_today()
     # HR records but does not decide.
-    assert (
-        hr.post(f"/conduct/{row.id}", data={"outcome": "upheld", "reason": "x"}).status_code == 403
-    )
+    assert _conclude(hr, row, "upheld", "x").status_code == 403
     officer = client_for("discipline", sites=[scene["site"]])
-    assert (
-        officer.post(f"/conduct/{row.id}", data={"outcome": "upheld", "reason": ""}).status_code
-        == 400
-    )
-    r = officer.post(f"/conduct/{row.id}", data={"outcome": "upheld", "reason": "录像核实属实"})
+    assert _conclude(officer, row, "upheld", "").status_code == 400
+    r = _conclude(officer, row, "upheld", "录像核实属实")
     assert r.status_code == 302
     rect = db.session.scalars(
         sa.select(Rectification).where(Rectification.complaint_id == row.id)
     ).one()
-    assert r.headers["Location"].endswith(f"/rectifications/{rect.id}")
     assert rect.source == "complaint" and rect.status == "open"
     assert rect.responsible_staff_id == scene["member"].id
     assert rect.severity == "major" and rect.deadline_on >= local_today()
+    assert f"/rectifications/{rect.id}" in officer.get(r.headers["Location"]).get_data(as_text=True)
     # The staff member sees it and can respond on the same loop.
     staff = login(app.test_client(), scene["staff_user"])
     assert "态度冷淡" in staff.get("/rectifications/mine").get_data(as_text=True)
@@ -71,13 +81,8 @@ def test_upheld_complaint_opens_a_rectification(app, scene, client_for, login):
     )
     assert r.status_code == 302
     assert db.session.get(Rectification, rect.id).status == "responded"
-    # Deciding twice is refused.
-    assert (
-        officer.post(
-            f"/conduct/{row.id}", data={"outcome": "not_upheld", "reason": "x"}
-        ).status_code
-        == 409
-    )
+    # Deciding twice is refused (the form is gone; the service says it is decided).
+    assert _conclude(officer, row, "not_upheld", "x").status_code == 409
     actions = db.session.scalars(
         sa.select(AuditEvent.action).where(AuditEvent.entity_type == "ConductRecord")
     ).all()
@@ -88,9 +93,9 @@ def test_complaint_not_upheld_opens_nothing(app, scene, client_for):
     officer = client_for("discipline", sites=[scene["site"]])
     assert _record(officer, scene).status_code == 302
     row = db.session.scalars(sa.select(ConductRecord)).one()
-    r = officer.post(f"/conduct/{row.id}", data={"outcome": "not_upheld", "reason": "不属实"})
-    assert r.status_code == 302
-    assert db.session.get(ConductRecord, row.id).outcome == "not_upheld"
+    assert _conclude(officer, row, "not_upheld", "不属实").status_code == 302
+    row = db.session.get(ConductRecord, row.id)
+    assert row.outcome == "not_upheld" and row.status == "concluded"
     assert db.session.scalar(sa.select(sa.func.count(Rectification.id))) == 0
 
 
@@ -99,13 +104,13 @@ def test_commendation_is_kept_on_the_staff_members_record(app, scene, client_for
     r = _record(admin, scene, kind="commendation", source="letter", text="表扬信：耐心细致")
     assert r.status_code == 302
     row = db.session.scalars(sa.select(ConductRecord)).one()
-    assert row.kind == "commendation" and row.outcome is None
+    assert row.kind == "commendation" and row.outcome is None and row.status is None
     assert db.session.scalar(sa.select(sa.func.count(Rectification.id))) == 0
     staff = login(app.test_client(), scene["staff_user"])
     assert "表扬信：耐心细致" in staff.get("/rectifications/mine").get_data(as_text=True)
-    listing = admin.get("/conduct?kind=commendation").get_data(as_text=True)
+    listing = admin.get("/complaints?kind=commendation").get_data(as_text=True)
     assert "表扬信" in listing
-    assert "表扬信" not in admin.get("/conduct?kind=complaint").get_data(as_text=True)
+    assert "表扬信" not in admin.get("/complaints?kind=complaint").get_data(as_text=True)
 
 
 def test_bad_input_is_a_form_error(app, scene, client_for, make_site, make_staff):
@@ -115,6 +120,7 @@ def test_bad_input_is_a_form_error(app, scene, client_for, make_site, make_staff
     assert _record(hr, scene, staff_member="abc").status_code == 400
     outsider = make_staff(site=make_site())
     assert _record(hr, scene, staff_member=outsider.id).status_code == 400
+    assert _record(hr, scene, subject="window", staff_member="").status_code == 400
     assert db.session.scalar(sa.select(sa.func.count(ConductRecord.id))) == 0
 
 
@@ -123,6 +129,13 @@ def test_conduct_records_outside_scope_are_404(app, scene, client_for, make_site
     _record(officer, scene)
     row = db.session.scalars(sa.select(ConductRecord)).one()
     assert (
-        client_for("discipline", sites=[make_site()]).get(f"/conduct/{row.id}").status_code == 404
+        client_for("discipline", sites=[make_site()]).get(f"/complaints/{row.id}").status_code
+        == 404
     )
-    assert client_for("staff", sites=[scene["site"]]).get(f"/conduct/{row.id}").status_code == 403
+    assert (
+        client_for("staff", sites=[scene["site"]]).get(f"/complaints/{row.id}").status_code == 403
+    )
+    # The centre head reads complaints of their sites.
+    assert (
+        client_for("leader", sites=[scene["site"]]).get(f"/complaints/{row.id}").status_code == 200
+    )

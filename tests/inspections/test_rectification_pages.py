@@ -38,8 +38,8 @@ PAGES = [
     "/rectifications/flagged",
     "/rectifications/settings",
     "/rectifications/keepers",
-    "/conduct",
-    "/conduct/new",
+    "/complaints",
+    "/complaints/new",
 ]
 ALLOWED = {
     "/rectifications/mine": {"admin", "inspector", "hr", "discipline", "staff"},
@@ -48,8 +48,8 @@ ALLOWED = {
     "/rectifications/flagged": {"admin", "discipline"},
     "/rectifications/settings": {"admin"},
     "/rectifications/keepers": {"admin"},
-    "/conduct": {"admin", "hr", "discipline"},
-    "/conduct/new": {"admin", "hr", "discipline"},
+    "/complaints": {"admin", "hr", "discipline"},
+    "/complaints/new": {"admin", "hr", "discipline"},
 }
 
 

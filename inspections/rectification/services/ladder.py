@@ -1,5 +1,6 @@
-"""Repeat offences: findings about a staff member and upheld complaints in a rolling window step
-them up a ladder (reminder, written notice 书面提醒, candidate for a formal talk 约谈)."""
+"""Repeat offences: findings about a staff member and upheld complaints about them (patrol and
+complaint counted together) in a rolling window step them up a ladder (reminder, written notice
+书面提醒, candidate for a formal talk 约谈)."""
 
 from __future__ import annotations
 
@@ -62,12 +63,19 @@ def offence_counts(
     """Findings about each staff member plus upheld complaints, in the rolling window ending on
     `on` (inclusive)."""
     first_day, start, end = _window_bounds(session, on)
+    # Integrity matters are left out: they are the discipline office's confidential cases, not
+    # steps of this ladder (and counting them would tell the person about them).
     q1 = sa.select(Finding.staff_member_id, sa.func.count(Finding.id)).where(
-        Finding.staff_member_id.is_not(None), Finding.found_at >= start, Finding.found_at < end
+        Finding.staff_member_id.is_not(None),
+        Finding.is_integrity.is_(False),
+        Finding.found_at >= start,
+        Finding.found_at < end,
     )
     q2 = sa.select(ConductRecord.staff_member_id, sa.func.count(ConductRecord.id)).where(
         ConductRecord.kind == "complaint",
         ConductRecord.outcome == "upheld",
+        ConductRecord.is_integrity.is_(False),
+        ConductRecord.staff_member_id.is_not(None),
         ConductRecord.received_on >= first_day,
         ConductRecord.received_on <= on,
     )
@@ -94,6 +102,7 @@ def apply_ladder(session: Session, rect: Rectification, staff_id: int, on: date)
         session.scalar(
             sa.select(sa.func.min(Finding.id)).where(
                 Finding.staff_member_id == staff_id,
+                Finding.is_integrity.is_(False),
                 Finding.found_at >= start,
                 Finding.found_at < end,
             )

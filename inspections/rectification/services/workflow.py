@@ -24,7 +24,7 @@ from compliance.domain import N_, ConflictError, DomainError, ForbiddenError, In
 from compliance.models import Assignment, StaffMember, User
 from compliance.timeutil import local_today, to_local
 
-from ...models import Finding, Photo
+from ...models import CheckItem, Finding, Photo
 from ..models import AWAITING_RESPONSE, ConductRecord, Rectification, RectificationEvent
 from .calendar import deadline_for
 from .common import notify_people, rect_link
@@ -72,13 +72,23 @@ def _notify_opened(session: Session, rect: Rectification) -> None:
 def open_for_finding(session: Session, actor: User | None, finding: Finding) -> Rectification:
     """Open the rectification of a new finding (idempotent: returns the existing one).
 
-    The deadline counts working days from the local date the finding was made.
+    The deadline counts working days from the local date the finding was made. Raises
+    ConflictError ("rectification.integrity_finding") for a finding on an integrity item: that is
+    an integrity case for the discipline office, never a rectification (nor an on-the-spot fix).
     """
     existing = session.scalar(
         sa.select(Rectification).where(Rectification.finding_id == finding.id)
     )
     if existing is not None:
         return existing
+    if finding.is_integrity:
+        raise ConflictError(
+            "rectification.integrity_finding",
+            N_(
+                "This finding concerns integrity and has been passed to the discipline office; "
+                "it is not rectified or closed on the spot."
+            ),
+        )
     responsible, supervisor = responsible_for(
         session,
         target=finding.target,
@@ -120,25 +130,49 @@ def open_for_finding(session: Session, actor: User | None, finding: Finding) -> 
 def open_for_complaint(
     session: Session, actor: User | None, complaint: ConductRecord
 ) -> Rectification:
-    """Open the rectification of an upheld complaint; its clock starts on the decision date."""
+    """Open the rectification of an upheld complaint; its clock starts on the decision date.
+
+    A complaint about a staff member is theirs to rectify; one about a window goes to the window's
+    keeper (or current assignee), one about a site to its area keeper. The category follows the
+    complaint's check item (service conduct when it names none).
+
+    Raises ConflictError ("rectification.integrity_complaint") for an integrity complaint: that
+    goes to the discipline office as an integrity case, never as a rectification."""
     existing = session.scalar(
         sa.select(Rectification).where(Rectification.complaint_id == complaint.id)
     )
     if existing is not None:
         return existing
-    assignment = session.scalar(
-        sa.select(Assignment).where(
-            Assignment.staff_member_id == complaint.staff_member_id, Assignment.ended_on.is_(None)
+    if complaint.is_integrity:
+        raise ConflictError(
+            "rectification.integrity_complaint",
+            N_("An integrity complaint goes to the discipline office, not to a rectification."),
         )
-    )
-    window_id = assignment.window_id if assignment else None
-    _responsible, supervisor = responsible_for(
+    window_id = complaint.window_id
+    if complaint.subject == "staff" and window_id is None:
+        assignment = session.scalar(
+            sa.select(Assignment).where(
+                Assignment.staff_member_id == complaint.staff_member_id,
+                Assignment.ended_on.is_(None),
+            )
+        )
+        window_id = assignment.window_id if assignment else None
+    target = {"staff": "staff", "window": "window"}.get(complaint.subject, "area")
+    responsible, supervisor = responsible_for(
         session,
-        target="staff",
+        target=target,
         site_id=complaint.site_id,
-        window_id=window_id,
+        window_id=window_id if target != "area" else None,
         staff_member_id=complaint.staff_member_id,
     )
+    category = "conduct"
+    if complaint.check_item_id:
+        category = (
+            session.scalar(
+                sa.select(CheckItem.category).where(CheckItem.id == complaint.check_item_id)
+            )
+            or "conduct"
+        )
     opened_on = local_today()
     deadline = deadline_for(session, complaint.severity, opened_on)
     rect = Rectification(
@@ -146,10 +180,10 @@ def open_for_complaint(
         complaint_id=complaint.id,
         site_id=complaint.site_id,
         window_id=window_id,
-        category="conduct",
+        category=category,
         severity=complaint.severity,
         title=complaint.text[:300],
-        responsible_staff_id=complaint.staff_member_id,
+        responsible_staff_id=responsible,
         supervisor_staff_id=supervisor,
         status="open",
         opened_at=utcnow(),
@@ -159,8 +193,9 @@ def open_for_complaint(
     )
     session.add(rect)
     session.flush()
-    rect.offence_level = apply_ladder(session, rect, complaint.staff_member_id, opened_on)
-    session.flush()
+    if complaint.staff_member_id:
+        rect.offence_level = apply_ladder(session, rect, complaint.staff_member_id, opened_on)
+        session.flush()
     add_event(session, actor, rect, "opened", data={"complaint_id": complaint.id})
     _notify_opened(session, rect)
     return rect
@@ -346,7 +381,8 @@ def fix_finding_on_spot(
     witness: str | None = None,
 ) -> Rectification:
     """For the patrol form: record a finding as fixed on the spot (现场整改) in the same
-    transaction that created it. Raises as `fix_on_spot`."""
+    transaction that created it. Raises as `fix_on_spot`, and ConflictError
+    ("rectification.integrity_finding") for an integrity finding: never closed on the spot."""
     rect = open_for_finding(session, actor, finding)
     fix_on_spot(
         session, actor, rect, text, photos, witness=witness, today=_local_date(finding.found_at)
