@@ -14,7 +14,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
 
 from ..audit import record
@@ -60,6 +60,25 @@ def file_name_for(ledger: Ledger, filters: dict, locale: str) -> str:
         title = str(ledger.title)
     safe = re.sub(r'[\\/:*?"<>|\s]+', "_", title).strip("_") or ledger.code
     return f"{safe}_{filters['date_from'].isoformat()}_{filters['date_to'].isoformat()}.xlsx"
+
+
+def block_labels_for() -> dict[str, str]:
+    """The parameters sheet's labels and the page footer, in the current locale."""
+    return {
+        "parameters": pgettext("ledger parameters", "Parameters"),
+        "ledger": pgettext("ledger parameters", "Ledger"),
+        "exported_by": pgettext("ledger parameters", "Exported by"),
+        "exported_at": pgettext("ledger parameters", "Exported at"),
+        "rows": pgettext("ledger parameters", "Rows written"),
+        "truncated": pgettext("ledger parameters", "Texts cut"),
+        "truncated_value": pgettext(
+            "ledger parameters",
+            "%(n)s cell(s) held more than 32,767 characters (Excel's limit for one cell) and "
+            "were cut; the full text is kept in the system.",
+        ),
+        # &P and &N are replaced by the page number and the page count when printed.
+        "page_footer": pgettext("ledger page footer", "Page &P of &N"),
+    }
 
 
 def _parameters(session, user: User | None, ledger: Ledger, filters: dict) -> list[tuple[str, str]]:
@@ -132,12 +151,7 @@ def export_ledger(
             ),
             exported_at=local_now(tzname).replace(tzinfo=None, microsecond=0),
         )
-        block_labels = {
-            "ledger": _("Ledger"),
-            "exported_by": _("Exported by"),
-            "exported_at": _("Exported at"),
-            "rows": _("Rows"),
-        }
+        block_labels = block_labels_for()
         if ledger.render is not None:
             rows = ledger.render(
                 session,
@@ -162,7 +176,7 @@ def export_ledger(
                 info,
                 timezone=tzname,
                 enum_labels=enum_labels,
-                parameters_title=_("Parameters"),
+                parameters_title=block_labels["parameters"],
                 labels_block=block_labels,
             )
             writer.write_rows(ledger.rows(session, user, filters), progress=progress)

@@ -73,7 +73,8 @@ def install_fast_rows(ws) -> None:
     """Bind the rows appended to write-only sheet `ws` without openpyxl's second type dispatch
     and character scan: every `str` given must already be clean (no illegal XML character, at
     most 32,767 characters) and is written as a string as it is; text that must not be read as a
-    formula or an error value comes as a `text_cell`."""
+    formula or an error value comes as a `text_cell`. A prepared cell is written as given and
+    may be given again in a later row (a column's reusable styled template)."""
 
     def values_to_row(values, row_idx: int) -> Iterator[Cell]:
         cell = WriteOnlyCell(ws)
@@ -88,7 +89,12 @@ def install_fast_rows(ws) -> None:
                 cell._value = value
                 cell.data_type = "n"
             elif isinstance(value, Cell):
-                cell = value
+                # A prepared cell (styled, or a column's reusable template): written as it is,
+                # and the plain cell stays free for the next value.
+                value.column = col_idx
+                value.row = row_idx
+                yield value
+                continue
             else:
                 cell.value = value  # openpyxl's own binding (dates, Decimal, bool...)
             cell.column = col_idx
