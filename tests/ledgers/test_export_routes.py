@@ -274,7 +274,18 @@ def test_openapi_document_describes_the_ledger_endpoints(client):
     [
         (("staff",), set()),
         (("inspector",), {"inspections", "rectifications"}),
-        (("hr",), {"training", "mentoring", "rotation", "rotation_moves", "assignments"}),
+        (
+            ("hr",),
+            {
+                "training",
+                "mentoring",
+                "shadow_logs",
+                "rotation",
+                "rotation_moves",
+                "assignments",
+                "conduct",
+            },
+        ),
     ],
 )
 def test_api_lists_only_the_ledgers_a_role_may_read(client_for, roles, ledgers):
