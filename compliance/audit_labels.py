@@ -126,6 +126,36 @@ CORE_FIELDS = {
     "from": _lp("audit field", "From"),
     "to": _lp("audit field", "To"),
     "filters": _lp("audit field", "Filters"),
+    "actor_id": _lp("audit field", "By"),
+    "user_id": _lp("audit field", "User"),
+    "author_id": _lp("audit field", "Written by"),
+    "inspector_id": _lp("audit field", "Inspector"),
+    "recorded_by_id": _lp("audit field", "Recorded by"),
+    "decided_by_id": _lp("audit field", "Decided by"),
+    "approved_by_id": _lp("audit field", "Approved by"),
+    "confirmed_by_id": _lp("audit field", "Confirmed by"),
+    "created_by_id": _lp("audit field", "Created by"),
+    "responded_by_id": _lp("audit field", "Responded by"),
+    "verified_by_id": _lp("audit field", "Verified by"),
+    "found_by_id": _lp("audit field", "Found by"),
+    "responsible_staff_id": _lp("audit field", "Responsible person"),
+    "supervisor_staff_id": _lp("audit field", "Supervisor"),
+    "keeper_staff_id": _lp("audit field", "Keeper"),
+    "staff_a_id": _lp("audit field", "First person"),
+    "staff_b_id": _lp("audit field", "Second person"),
+    "mentor_id": _lp("audit field", "Mentor"),
+    "mentee_id": _lp("audit field", "Mentee"),
+    "predecessor_id": _lp("audit field", "Hands over from"),
+    "parent_id": _lp("audit field", "Parent site"),
+    "is_active": _lp("audit field", "In use"),
+    "is_key": _lp("audit field", "Key post"),
+    "sort_order": _lp("audit field", "Order"),
+    "target": _lp("audit field", "Checked target"),
+    "current_version_id": _lp("audit field", "Current version"),
+    "address": _lp("audit field", "Address"),
+    "phone": _lp("audit field", "Phone"),
+    "description": _lp("audit field", "Description"),
+    "value": _lp("audit field", "Value"),
 }
 
 ROUTE_LABELS = {
@@ -140,7 +170,10 @@ ROUTE_LABELS = {
 _FIELD_KINDS = (
     (re.compile(r"^(actor_id|user_id|author_id|inspector_id|\w+_by_id)$"), "User"),
     (
-        re.compile(r"^(staff_member_id|\w+_staff_id|mentor_id|mentee_id|predecessor_id|staff_id)$"),
+        re.compile(
+            r"^(staff_member_id|\w+_staff_id|staff_[ab]_id|mentor_id|mentee_id|predecessor_id"
+            r"|staff_id)$"
+        ),
         "StaffMember",
     ),
     (re.compile(r"^(site_id|\w+_site_id|parent_id)$"), "Site"),
@@ -242,8 +275,11 @@ def action_label(action: str, app: Flask | None = None) -> str | None:
 
 
 def field_label(field: str, app: Flask | None = None) -> str:
+    """A field's name in words ("recorded_by_id" without a label of its own: "recorded by")."""
     label = _registered("fields", app).get(field) or CORE_FIELDS.get(field)
-    return str(label) if label is not None else field
+    if label is not None:
+        return str(label)
+    return re.sub(r"_id$", "", field).replace("_", " ")
 
 
 def names_for(session, wanted: dict[str, Iterable], app: Flask | None = None) -> dict:

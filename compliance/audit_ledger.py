@@ -161,7 +161,7 @@ def describe_changes(words: _Words, action: str, before, after) -> str:
         lines = [
             words.line(field, words.value(field, value))
             for field, value in sorted(after.items())
-            if field not in SKIPPED_FIELDS and value not in (None, "", [], {})
+            if field not in SKIPPED_FIELDS | {"created_at"} and value not in (None, "", [], {})
         ]
     else:
         lines = []
@@ -209,7 +209,7 @@ def _ledger_stmt(session, user, filters) -> sa.Select:
 
 def _ledger_rows(session, user, filters):
     stmt = _ledger_stmt(session, user, filters)
-    system = pgettext("audit ledger", "System (scheduled job)")
+    system = pgettext("audit ledger", "System")
 
     def enrich(rows):
         names = names_for(session, _ids_to_name(rows))
@@ -272,7 +272,7 @@ def register_audit_ledger(app) -> None:
                 Column("record", _lp("audit ledger", "Record"), "text", 18),
                 Column("changes", _lp("audit ledger", "What changed"), "user_text", 50),
                 Column("reason", _lp("audit ledger", "Reason given"), "user_text", 20),
-                Column("hash", _lp("audit ledger", "Chain hash"), "text", 18, wrap=False),
+                Column("hash", _lp("audit ledger", "Chain hash"), "text", 17),
             ],
             rows=_ledger_rows,
             count=_ledger_count,
