@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-import uuid
 import zipfile
 from datetime import date, datetime, timedelta
 
@@ -226,9 +225,6 @@ def test_every_ledger_prints_its_header_on_each_page_within_the_page_width(
     inspections = data_rows(workbooks["inspections"])
     assert len(inspections) == 103
     pdfs = to_pdf(workbooks, tmp_path)
-    import shutil
-
-    shutil.copytree(tmp_path, "/tmp/w15pdf", dirs_exist_ok=True)
     for ledger in tabular:
         with force_locale("en"):
             labels = [str(c.label) for c in ledger.columns]
@@ -239,7 +235,6 @@ def test_every_ledger_prints_its_header_on_each_page_within_the_page_width(
         assert ws.print_title_rows == "$2:$2"
         assert "&P" in ws.oddFooter.center.text and "&N" in ws.oddFooter.center.text
         wide = sum(c.width for c in ledger.columns) > 100
-        print("PAGES", ledger.code, len(pages(pdfs[ledger.code])))
         printed = [p for p in pages(pdfs[ledger.code]) if not _is_parameters_page(p)]
         assert printed, ledger.code
         for number, page in enumerate(printed, 1):
