@@ -172,14 +172,21 @@ def photos_by_rectification(session, findings_of: dict[int, int | None]):
     return out
 
 
-def photo_lines(photos, prefix: str) -> str:
-    """One line per photo: its role and its link."""
+def photo_lines(prefix: str):
+    """A function writing one line per photo, its role and its link (the labels and the link
+    resolved once per export)."""
     url = _photo_url(prefix)
     line = pgettext("photo link", "%(role)s: %(url)s")
     labels = {key: str(label) for key, label in PHOTO_ROLE_LABELS.items()}
-    return "\n".join(
-        line % {"role": labels[role], "url": url.format(photo_id)} for role, photo_id in photos
-    )
+
+    def lines(photos) -> str | None:
+        if not photos:
+            return None
+        return "\n".join(
+            line % {"role": labels[role], "url": url.format(photo_id)} for role, photo_id in photos
+        )
+
+    return lines
 
 
 # --- inspection ledger (巡查台账) ------------------------------------------------------------
@@ -322,6 +329,7 @@ def _results_of(session, filters, inspection_ids) -> list:
 def _inspection_rows(session, user, filters):
     by_result = filters.get("unit") == "results"
     english = _is_english()
+    photo_text = photo_lines("/photos")
 
     def enrich(rows):
         inspection_ids = {r[13] for r in rows if r[13] is not None}
@@ -373,7 +381,7 @@ def _inspection_rows(session, user, filters):
                     r[10],
                     r[11],
                     r[12],
-                    photo_lines(photos.get(r[-1], ()), "/photos") or None,
+                    photo_text(photos.get(r[-1])),
                 )
             )
         return out

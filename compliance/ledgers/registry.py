@@ -7,7 +7,7 @@ import calendar
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from ..access import scope_filter, scope_ids, site_tree_ids
 from ..domain import N_, InvalidError
 from ..models import Site, StaffMember, User
-from ..timeutil import to_local
+from ..timeutil import tz
 from .writer import Column
 
 # Who may open the reports page and ask for exports (each ledger narrows it with its own roles).
@@ -312,12 +312,14 @@ def count_of(session, stmt: sa.Select) -> int:
     )
 
 
-def local_text(value: datetime | None, tzname: str | None = None) -> str:
+def local_text(value: datetime | None, zone=None) -> str:
     """A stored naive-UTC moment as local "YYYY-MM-DD HH:MM", for text that lists events (the
-    typed datetime columns are converted by the writer)."""
+    typed datetime columns are converted by the writer). `zone`: a ZoneInfo (default: the
+    configured time zone; pass it when formatting many)."""
     if value is None:
         return ""
-    return to_local(value, tzname).strftime("%Y-%m-%d %H:%M")
+    zone = zone or tz()
+    return value.replace(tzinfo=UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def user_names(session, user_ids) -> dict[int, str]:

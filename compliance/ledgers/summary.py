@@ -50,6 +50,7 @@ from .writer import (
     clean_text,
     write_parameters_sheet,
 )
+from .xlsx_adapter import wrap_by_default
 
 TREND_MONTHS = 12
 # Column widths of the summary sheet: area / month, figure, then the month-by-month columns.
@@ -276,6 +277,7 @@ def render_summary(
     """Write the summary workbook (write-only); returns the number of figure rows."""
     data = compute_summary(session, user, filters)
     wb = Workbook(write_only=True)
+    wrap_by_default(wb, WRAP)
     ws = wb.create_sheet(pgettext("summary", "Summary"))
     for index, width in enumerate(WIDTHS, 1):
         ws.column_dimensions[get_column_letter(index)].width = width

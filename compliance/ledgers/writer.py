@@ -36,7 +36,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.dimensions import RowDimension
 
 from .printing import lines_of, print_setup, row_height, wrapped_lines
-from .xlsx_adapter import install_fast_rows, text_cell
+from .xlsx_adapter import install_fast_rows, set_row_height, text_cell, wrap_by_default
 
 COLUMN_TYPES = ("text", "user_text", "int", "float", "date", "datetime", "link", "enum")
 DEFAULT_FORMATS = {
@@ -134,6 +134,9 @@ class LedgerWriter:
         self.parameters_title = parameters_title
         self.labels_block = labels_block or {}
         self.wb = Workbook(write_only=True)
+        # Cells without a style of their own wrap their text at the top of the row: no style
+        # per cell is needed for that (a styled cell costs about as much as writing it).
+        wrap_by_default(self.wb, WRAP)
         self.ws = self.wb.create_sheet(_sheet_name(sheet_title or info.title))
         self._row_lines = 1  # the most lines a wrapped cell of the row being converted needs
         # One converter per column; every string a cell gets has been through `text`.
@@ -184,24 +187,28 @@ class LedgerWriter:
         one_line = max(int((width - 1.5) / 2), 1)
 
         if column.wrap:
-            template = WriteOnlyCell(ws)
-            template.alignment = WRAP
+            seen: dict[str, int] = {}  # lines of texts met before (names, item texts repeat)
 
             def cell_for(value: str):
+                # Every cell wraps (the workbook's Normal style); the row gets the height of its
+                # tallest text, so a long text is estimated here.
                 if len(value) > one_line or "\n" in value:
-                    lines = wrapped_lines(value, width)
+                    lines = seen.get(value)
+                    if lines is None:
+                        lines = wrapped_lines(value, width)
+                        if len(seen) > 4096:
+                            seen.clear()
+                        seen[value] = lines
                     if lines > writer._row_lines:
                         writer._row_lines = lines
                 if value[0] in FORMULA_TRIGGERS:
                     return text_cell(ws, value, quote_prefix=True, alignment=WRAP)
-                template._value = value
-                template.data_type = "s"
-                return template
+                return value
         else:
 
             def cell_for(value: str):
                 if value[0] in FORMULA_TRIGGERS:
-                    return text_cell(ws, value, quote_prefix=True)
+                    return text_cell(ws, value, quote_prefix=True, alignment=WRAP)
                 return value
 
         def text(value):
@@ -262,17 +269,6 @@ class LedgerWriter:
 
             return number
 
-        if kind == "int":
-            template = WriteOnlyCell(ws)
-            template.alignment = TOP  # level with the wrapped text of the row
-
-            def integer(value):
-                if type(value) is int:
-                    template._value = value
-                    template.data_type = "n"
-                    return template
-                return plain(value)
-
         def plain(value):
             if type(value) is int or type(value) is float:
                 return value
@@ -280,7 +276,7 @@ class LedgerWriter:
                 return value
             return text(value)  # anything else (a dict, a UUID...) as text, never a crash
 
-        return integer if kind == "int" else plain
+        return plain
 
     def append(self, values: Sequence[Any]) -> None:
         """Append one record (values in column order, as the database holds them)."""
@@ -294,9 +290,7 @@ class LedgerWriter:
             # Readers keep the default height when they open a file: give the row the height
             # of its wrapped text (capped), before it is written.
             row_no = self.header_row + self.rows_written + 1
-            self.ws.row_dimensions[row_no] = RowDimension(
-                self.ws, index=row_no, ht=row_height(self._row_lines), customHeight=True
-            )
+            set_row_height(self.ws, row_no, row_height(self._row_lines))
             self.ws.append(row)
             del self.ws.row_dimensions[row_no]  # written; keep nothing per row
             self.rows_written += 1

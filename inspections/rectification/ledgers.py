@@ -33,7 +33,7 @@ from compliance.ledgers import (
 )
 from compliance.ledgers.summary import utc_bounds
 from compliance.models import Site, StaffMember, Window
-from compliance.timeutil import local_today
+from compliance.timeutil import local_today, tz
 
 from ..ledgers import (
     CATEGORY_LABELS,
@@ -112,16 +112,21 @@ def _overdue_days(status: str, deadline: date, closed_on: date | None, today: da
     return max(0, (end - deadline).days)
 
 
-def _event_line(at, who: str | None, text: str | None, extra: str | None = None) -> str:
-    """ "2026-03-13 09:00 复查李四：理由" (who and why left out when not recorded)."""
-    head = local_text(at)
-    if who:
-        head += " " + who
-    if extra:
-        head += " " + extra
-    if text:
-        return pgettext("ledger event line", "%(head)s: %(text)s") % {"head": head, "text": text}
-    return head
+def _event_lines():
+    """A function writing "2026-03-13 09:00 复查李四：理由" (who and why left out when not
+    recorded), with the time zone and wording resolved once per export."""
+    zone = tz()
+    template = pgettext("ledger event line", "%(head)s: %(text)s")
+
+    def line(at, who: str | None, text: str | None, extra: str | None = None) -> str:
+        head = local_text(at, zone)
+        if who:
+            head += " " + who
+        if extra:
+            head += " " + extra
+        return template % {"head": head, "text": text} if text else head
+
+    return line
 
 
 def _rectification_rows(session, user, filters):
@@ -129,6 +134,10 @@ def _rectification_rows(session, user, filters):
     keys = (stmt.selected_columns.k1, stmt.selected_columns.k2)
     today = local_today()
     no_reason = pgettext("rectification ledger", "(no reason recorded)")
+    on_the_spot = pgettext("rectification ledger", "on-the-spot fix")
+    witnessed = pgettext("rectification ledger", " (witness: %(name)s)")
+    event_line = _event_lines()
+    photo_text = photo_lines("/rectifications/photos")
 
     def enrich(rows):
         ids = [r[-1] for r in rows]
@@ -157,17 +166,13 @@ def _rectification_rows(session, user, filters):
         for rect_id, kind, actor_id, at, text, data in events:
             who = names.get(actor_id)
             if kind == "responded":
-                responses[rect_id].append(_event_line(at, who, text))
+                responses[rect_id].append(event_line(at, who, text))
             elif kind == "fixed_on_spot":
                 witness = (data or {}).get("witness")
-                extra = pgettext("rectification ledger", "on-the-spot fix")
-                if witness:
-                    extra += pgettext("rectification ledger", " (witness: %(name)s)") % {
-                        "name": witness
-                    }
-                responses[rect_id].append(_event_line(at, who, text, extra))
+                extra = on_the_spot + (witnessed % {"name": witness} if witness else "")
+                responses[rect_id].append(event_line(at, who, text, extra))
             elif kind == "rejected":
-                rejections[rect_id].append(_event_line(at, who, text or no_reason))
+                rejections[rect_id].append(event_line(at, who, text or no_reason))
             elif kind == "verified":
                 verification[rect_id] = text or ""  # the latest verification's note
         photos = photos_by_rectification(session, {r[-1]: r[17] for r in rows})
@@ -205,7 +210,7 @@ def _rectification_rows(session, user, filters):
                     outcome,
                     status,
                     _overdue_days(status, r[10], r[15], today),
-                    photo_lines(photos.get(rect_id, ()), "/rectifications/photos") or None,
+                    photo_text(photos.get(rect_id)),
                 )
             )
         return out

@@ -142,10 +142,11 @@ def test_summary_of_a_year_with_data_in_one_month_shows_a_point_in_every_chart(
 
 @needs_soffice
 def test_monthly_summary_written_on_the_first_shows_the_year_before_with_a_point(
-    app, scene, tmp_path
+    app, scene, tmp_path, monkeypatch
 ):
     from pathlib import Path
 
+    monkeypatch.setitem(app.config, "REPORTS_FOLDER", str(tmp_path / "reports"))
     _close_on_time(scene)
     run = run_job(app, "ledgers.monthly_reports", date(2026, 4, 1))
     assert run.outcome == "success", run.error
