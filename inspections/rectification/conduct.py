@@ -9,10 +9,12 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from compliance import limits
 from compliance.access import in_scope
 from compliance.audit import record, snapshot
 from compliance.db import utcnow
 from compliance.domain import N_, ConflictError, ForbiddenError, InvalidError
+from compliance.limits import checked_text
 from compliance.models import StaffMember, User
 from compliance.timeutil import local_today
 
@@ -65,19 +67,22 @@ def record_conduct(
             N_("The date received cannot be in the future."),
             field="received_on",
         )
-    text = (text or "").strip()
-    if not text:
-        raise InvalidError(
-            "conduct.text_required", N_("Describe the complaint or commendation."), field="text"
-        )
+    text = checked_text(
+        text,
+        limits.CONDUCT_TEXT,
+        field="text",
+        required=N_("Describe the complaint or commendation."),
+        required_code="conduct.text_required",
+    )
+    reference = checked_text(reference, limits.CONDUCT_REFERENCE, field="reference")
     row = ConductRecord(
         kind=kind,
         source=source,
         staff_member_id=staff.id,
         site_id=staff.site_id,
         received_on=received_on,
-        text=text[:4000],
-        reference=(reference or "").strip()[:64] or None,
+        text=text,
+        reference=reference,
         severity=severity,
         outcome="pending" if kind == "complaint" else None,
         recorded_by_id=actor.id,
@@ -109,14 +114,16 @@ def decide_complaint(
         raise ConflictError(
             "conduct.already_decided", N_("This complaint has already been decided.")
         )
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidError(
-            "conduct.reason_required", N_("Give the reason for the decision."), field="reason"
-        )
+    reason = checked_text(
+        reason,
+        limits.CONDUCT_REASON,
+        field="reason",
+        required=N_("Give the reason for the decision."),
+        required_code="conduct.reason_required",
+    )
     before = snapshot(complaint)
     complaint.outcome = "upheld" if upheld else "not_upheld"
-    complaint.outcome_reason = reason[:4000]
+    complaint.outcome_reason = reason
     complaint.decided_by_id = actor.id
     complaint.decided_at = utcnow()
     session.flush()
