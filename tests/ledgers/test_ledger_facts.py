@@ -380,3 +380,21 @@ def test_times_inside_the_changes_are_local(app, client_for, scene):
     assert row[2] == "系统" and row[5].endswith(f"(#{rect.id})")
     assert not any(r[3] == "rectification.verified" for r in rows)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(sa.text("audit_event")))
+
+
+def test_commendation_and_shadow_log_texts_reach_their_ledgers(app, client_for):
+    from compliance.demo import load_demo
+    from inspections.rectification.models import ConductRecord
+    from training.models import ShadowLog
+
+    load_demo(app, db.session, today=date(2026, 6, 15))
+    db.session.commit()
+    officer = client_for("discipline")
+    period = {"from": "2025-01-01", "to": "2026-12-31"}
+    conduct = data_rows(officer.post("/reports/conduct/export", data=period).data)
+    texts = set(db.session.scalars(sa.select(ConductRecord.text)))
+    assert {"表扬", "投诉"} <= {r[2] for r in conduct}
+    assert {r[7] for r in conduct} == texts
+    logs = data_rows(officer.post("/reports/shadow_logs/export", data=period).data)
+    stored = db.session.scalars(sa.select(ShadowLog).order_by(ShadowLog.worked_on, ShadowLog.id))
+    assert [(r[8], r[9]) for r in logs] == [(x.practised, x.mentor_comment) for x in stored]
