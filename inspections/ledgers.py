@@ -1,6 +1,11 @@
 """Excel ledgers (台账) of this package, declared once for the download page, API and CLI:
-the inspection ledger (巡查台账) and this package's figures in the period summary. The
-rectification ledger (整改台账) is declared in `inspections/rectification/ledgers.py`."""
+the inspection ledger (巡查台账), with the labels and photo helpers the rectification ledger
+shares. The rectification ledger (整改台账) is declared in `inspections/rectification/ledgers.py`,
+this package's figures in the period summary in `inspections/ledger_figures.py`.
+
+Rows are in date order (then by id); each photo is listed once with its role: the photo of the
+problem, or one sent later with a response or an on-the-spot fix (those are linked to the finding
+too, and are never shown as the problem's photo)."""
 
 from __future__ import annotations
 
@@ -8,8 +13,8 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, pgettext
+from flask_babel import lazy_pgettext as _lp
 from sqlalchemy.orm import aliased
 
 from compliance.ledgers import (
@@ -19,14 +24,15 @@ from compliance.ledgers import (
     count_of,
     keyset_stream,
     register_ledger,
-    register_summary_metric,
     scope_clause,
     site_clause,
+    user_names,
 )
 from compliance.ledgers.summary import utc_bounds
-from compliance.models import Site, StaffMember, User, Window
-from compliance.timeutil import local_today
+from compliance.models import Site, StaffMember, Window
 
+from . import ledger_audit
+from .ledger_figures import register_figures
 from .models import (
     CheckItem,
     CheckItemVersion,
@@ -37,36 +43,52 @@ from .models import (
     Photo,
 )
 from .rectification.models import (
-    ConductRecord,
     Rectification,
+    RectificationEvent,
+    RectificationEventPhoto,
 )
 
 CATEGORY_LABELS = {
-    "attendance": _l("Attendance"),
-    "attire": _l("Attire"),
-    "hygiene": _l("Hygiene"),
-    "conduct": _l("Service conduct"),
+    "attendance": _lp("check category", "Attendance"),
+    "attire": _lp("check category", "Attire"),
+    "hygiene": _lp("check category", "Hygiene"),
+    "conduct": _lp("check category", "Service conduct"),
 }
-SEVERITY_LABELS = {"minor": _l("Minor"), "major": _l("Major"), "critical": _l("Critical")}
-KIND_LABELS = {"patrol": _l("Patrol"), "spot_check": _l("Spot check")}
+SEVERITY_LABELS = {
+    "minor": _lp("severity", "Minor"),
+    "major": _lp("severity", "Major"),
+    "critical": _lp("severity", "Critical"),
+}
+KIND_LABELS = {
+    "patrol": _lp("inspection kind", "Patrol"),
+    "spot_check": _lp("inspection kind", "Spot check"),
+}
 RESULT_LABELS = {
-    "pass": _l("Pass"),
-    "fail": _l("Fail"),
-    "excused": _l("Excused"),
-    "na": _l("Not applicable"),
+    "pass": _lp("check result", "Pass"),
+    "fail": _lp("check result", "Fail"),
+    "excused": _lp("check result", "Excused (on leave)"),
+    "na": _lp("check result", "Not applicable"),
 }
 STATUS_LABELS = {
-    "open": _l("Open"),
-    "responded": _l("Responded"),
-    "rejected": _l("Rejected, awaiting a new response"),
-    "verified": _l("Verified"),
+    "open": _lp("rectification status", "Open"),
+    "responded": _lp("rectification status", "Responded"),
+    "rejected": _lp("rectification status", "Rejected, awaiting a new response"),
+    "verified": _lp("rectification status", "Verified"),
 }
 OUTCOME_LABELS = {
-    "passed": _l("Passed"),
-    "rejected": _l("Rejected"),
-    "fixed_on_spot": _l("Fixed on the spot"),
+    "passed": _lp("verification outcome", "Passed"),
+    "rejected": _lp("verification outcome", "Rejected"),
+    "fixed_on_spot": _lp("verification outcome", "Fixed on the spot"),
 }
-UNIT_LABELS = {"findings": _l("One row per finding"), "results": _l("One row per check result")}
+UNIT_LABELS = {
+    "findings": _lp("ledger filter", "One row per finding"),
+    "results": _lp("ledger filter", "One row per check result"),
+}
+PHOTO_ROLE_LABELS = {
+    "problem": _lp("photo role", "Problem"),
+    "response": _lp("photo role", "Response"),
+    "fixed_on_spot": _lp("photo role", "On-the-spot fix"),
+}
 INSPECTION_ROLES = frozenset({"discipline", "admin", "inspector", "leader"})
 
 
@@ -80,113 +102,234 @@ def _photo_url(prefix: str) -> str:
 
 
 def _names(session, user_ids) -> dict[int, str]:
-    if not user_ids:
+    return user_names(session, user_ids)
+
+
+# --- photos, each once with its role ---------------------------------------------------------
+
+
+def _event_photo_roles(session, clause) -> list[tuple[int, int, int | None, str]]:
+    """(rectification id, photo id, the rectification's finding id, role) of the photos sent
+    with a response or an on-the-spot fix."""
+    rows = session.execute(
+        sa.select(
+            RectificationEvent.rectification_id,
+            RectificationEventPhoto.photo_id,
+            Rectification.finding_id,
+            RectificationEvent.kind,
+        )
+        .join(RectificationEvent, RectificationEvent.id == RectificationEventPhoto.event_id)
+        .join(Rectification, Rectification.id == RectificationEvent.rectification_id)
+        .where(clause)
+        .order_by(RectificationEventPhoto.photo_id)
+    ).all()
+    return [
+        (rect_id, photo_id, finding_id, "fixed_on_spot" if kind == "fixed_on_spot" else "response")
+        for rect_id, photo_id, finding_id, kind in rows
+    ]
+
+
+def photos_by_finding(session, finding_ids) -> dict[int, list[tuple[str, int]]]:
+    """Each finding's photos, each once, in upload order, with its role: "problem" (taken when
+    the problem was found), "response" or "fixed_on_spot" (sent later on the rectification, which
+    also links them to the finding: they are never shown as the problem's photo)."""
+    ids = {i for i in finding_ids if i}
+    if not ids:
         return {}
-    return dict(
-        session.execute(
-            sa.select(User.id, User.display_name).where(User.id.in_(set(user_ids)))
-        ).all()
-    )
+    roles: dict[int, tuple[int, str]] = {}
+    for _rect, photo_id, finding_id, role in _event_photo_roles(
+        session, Rectification.finding_id.in_(ids)
+    ):
+        roles.setdefault(photo_id, (finding_id, role))
+    for finding_id, photo_id in session.execute(
+        sa.select(Photo.finding_id, Photo.id).where(Photo.finding_id.in_(ids))
+    ):
+        roles.setdefault(photo_id, (finding_id, "problem"))
+    out: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for photo_id in sorted(roles):
+        finding_id, role = roles[photo_id]
+        out[finding_id].append((role, photo_id))
+    return out
+
+
+def photos_by_rectification(session, findings_of: dict[int, int | None]):
+    """`photos_by_finding` for rectifications ({rectification id: finding id or None}); a
+    rectification of a complaint has only the photos of its responses."""
+    by_finding = photos_by_finding(session, findings_of.values())
+    out: dict[int, list[tuple[str, int]]] = {}
+    for rect_id, finding_id in findings_of.items():
+        if finding_id is not None:
+            out[rect_id] = by_finding.get(finding_id, [])
+    without = [rect_id for rect_id, finding_id in findings_of.items() if finding_id is None]
+    if without:
+        seen: dict[int, set[int]] = defaultdict(set)
+        for rect_id, photo_id, _finding, role in _event_photo_roles(
+            session, Rectification.id.in_(without)
+        ):
+            if photo_id not in seen[rect_id]:
+                seen[rect_id].add(photo_id)
+                out.setdefault(rect_id, []).append((role, photo_id))
+    return out
+
+
+def photo_lines(prefix: str):
+    """A function writing one line per photo, its role and its link (the labels and the link
+    resolved once per export)."""
+    url = _photo_url(prefix)
+    line = pgettext("photo link", "%(role)s: %(url)s")
+    labels = {key: str(label) for key, label in PHOTO_ROLE_LABELS.items()}
+
+    def lines(photos) -> str | None:
+        if not photos:
+            return None
+        return "\n".join(
+            line % {"role": labels[role], "url": url.format(photo_id)} for role, photo_id in photos
+        )
+
+    return lines
 
 
 # --- inspection ledger (巡查台账) ------------------------------------------------------------
 
 
-def _inspection_stmt(session, user, filters) -> sa.Select:
+def _findings_stmt_for_ledger(session, user, filters) -> sa.Select:
     start, end = utc_bounds(filters["date_from"], filters["date_to"])
     window, staff = aliased(Window), aliased(StaffMember)
-    if filters.get("unit") == "results":
-        when = sa.func.coalesce(Inspection.submitted_at, Inspection.started_at)
-        stmt = (
-            sa.select(
-                when,
-                Site.name,
-                Inspection.kind,
-                Inspection.inspector_id,
-                window.code + " " + window.name,
-                staff.name,
-                CheckItem.category,
-                CheckItemVersion.text_zh,
-                CheckItemVersion.text_en,
-                CheckResult.result,
-                CheckResult.severity,
-                CheckResult.reason,
-                CheckResult.note,
-                Inspection.id,
-                when.label("k1"),
-                CheckResult.id.label("k2"),
-            )
-            .select_from(CheckResult)
-            .join(Inspection, Inspection.id == CheckResult.inspection_id)
-            .join(Site, Site.id == Inspection.site_id)
-            .join(CheckItemVersion, CheckItemVersion.id == CheckResult.item_version_id)
-            .join(CheckItem, CheckItem.id == CheckItemVersion.item_id)
-            .outerjoin(window, window.id == CheckResult.window_id)
-            .outerjoin(staff, staff.id == CheckResult.staff_member_id)
-            .where(Inspection.status == "submitted")
-            .where(Inspection.submitted_at >= start, Inspection.submitted_at < end)
-            .where(scope_clause(user, Inspection.site_id, session))
-            .where(site_clause(filters, Inspection.site_id))
+    stmt = (
+        sa.select(
+            Finding.found_at,
+            Site.name,
+            Inspection.kind,
+            sa.func.coalesce(Inspection.inspector_id, Finding.found_by_id),
+            window.code + " " + window.name,
+            staff.name,
+            Finding.category,
+            Finding.description,
+            Finding.description,
+            sa.literal("fail"),
+            Finding.severity,
+            Finding.reason,
+            Finding.note,
+            Inspection.id,
+            Finding.found_at.label("k1"),
+            Finding.id.label("k2"),
         )
-        if filters.get("result"):
-            stmt = stmt.where(CheckResult.result.in_(filters["result"]))
-        if filters.get("category"):
-            stmt = stmt.where(CheckItem.category.in_(filters["category"]))
-        if filters.get("severity"):
-            stmt = stmt.where(CheckResult.severity.in_(filters["severity"]))
-        if filters.get("staff"):
-            stmt = stmt.where(CheckResult.staff_member_id.in_(filters["staff"]))
-    else:
-        stmt = (
-            sa.select(
-                Finding.found_at,
-                Site.name,
-                Inspection.kind,
-                sa.func.coalesce(Inspection.inspector_id, Finding.found_by_id),
-                window.code + " " + window.name,
-                staff.name,
-                Finding.category,
-                Finding.description,
-                Finding.description,
-                sa.literal("fail"),
-                Finding.severity,
-                Finding.reason,
-                Finding.note,
-                Inspection.id,
-                Finding.found_at.label("k1"),
-                Finding.id.label("k2"),
-            )
-            .select_from(Finding)
-            .join(Site, Site.id == Finding.site_id)
-            .outerjoin(Inspection, Inspection.id == Finding.inspection_id)
-            .outerjoin(window, window.id == Finding.window_id)
-            .outerjoin(staff, staff.id == Finding.staff_member_id)
-            .where(Finding.found_at >= start, Finding.found_at < end)
-            .where(scope_clause(user, Finding.site_id, session))
-            .where(site_clause(filters, Finding.site_id))
-        )
-        if filters.get("result") and "fail" not in filters["result"]:
-            stmt = stmt.where(sa.false())
-        if filters.get("category"):
-            stmt = stmt.where(Finding.category.in_(filters["category"]))
-        if filters.get("severity"):
-            stmt = stmt.where(Finding.severity.in_(filters["severity"]))
-        if filters.get("staff"):
-            stmt = stmt.where(Finding.staff_member_id.in_(filters["staff"]))
+        .select_from(Finding)
+        .join(Site, Site.id == Finding.site_id)
+        .outerjoin(Inspection, Inspection.id == Finding.inspection_id)
+        .outerjoin(window, window.id == Finding.window_id)
+        .outerjoin(staff, staff.id == Finding.staff_member_id)
+        .where(Finding.found_at >= start, Finding.found_at < end)
+        .where(scope_clause(user, Finding.site_id, session))
+        .where(site_clause(filters, Finding.site_id))
+    )
+    if filters.get("result") and "fail" not in filters["result"]:
+        stmt = stmt.where(sa.false())
+    if filters.get("category"):
+        stmt = stmt.where(Finding.category.in_(filters["category"]))
+    if filters.get("severity"):
+        stmt = stmt.where(Finding.severity.in_(filters["severity"]))
+    if filters.get("staff"):
+        stmt = stmt.where(Finding.staff_member_id.in_(filters["staff"]))
     if filters.get("kind"):
         stmt = stmt.where(Inspection.kind.in_(filters["kind"]))
     return stmt
 
 
+def _inspections_stmt_for_results(session, user, filters) -> sa.Select:
+    """The submitted inspections of the period in scope: (submitted_at, id), the keys the
+    results are walked by."""
+    start, end = utc_bounds(filters["date_from"], filters["date_to"])
+    stmt = (
+        sa.select(Inspection.submitted_at.label("k1"), Inspection.id.label("k2"))
+        .where(Inspection.status == "submitted")
+        .where(Inspection.submitted_at >= start, Inspection.submitted_at < end)
+        .where(scope_clause(user, Inspection.site_id, session))
+        .where(site_clause(filters, Inspection.site_id))
+    )
+    if filters.get("kind"):
+        stmt = stmt.where(Inspection.kind.in_(filters["kind"]))
+    return stmt
+
+
+def _results_stmt(filters, inspection_ids=None) -> sa.Select:
+    """The check results (of `inspection_ids`, or of every inspection for counting)."""
+    window, staff = aliased(Window), aliased(StaffMember)
+    stmt = (
+        sa.select(
+            Inspection.submitted_at,
+            Site.name,
+            Inspection.kind,
+            Inspection.inspector_id,
+            window.code + " " + window.name,
+            staff.name,
+            CheckItem.category,
+            CheckItemVersion.text_zh,
+            CheckItemVersion.text_en,
+            CheckResult.result,
+            CheckResult.severity,
+            CheckResult.reason,
+            CheckResult.note,
+            Inspection.id,
+            Inspection.submitted_at.label("k1"),
+            CheckResult.id.label("k2"),
+        )
+        .select_from(CheckResult)
+        .join(Inspection, Inspection.id == CheckResult.inspection_id)
+        .join(Site, Site.id == Inspection.site_id)
+        .join(CheckItemVersion, CheckItemVersion.id == CheckResult.item_version_id)
+        .join(CheckItem, CheckItem.id == CheckItemVersion.item_id)
+        .outerjoin(window, window.id == CheckResult.window_id)
+        .outerjoin(staff, staff.id == CheckResult.staff_member_id)
+    )
+    if inspection_ids is not None:
+        stmt = stmt.where(CheckResult.inspection_id.in_(inspection_ids))
+    if filters.get("result"):
+        stmt = stmt.where(CheckResult.result.in_(filters["result"]))
+    if filters.get("category"):
+        stmt = stmt.where(CheckItem.category.in_(filters["category"]))
+    if filters.get("severity"):
+        stmt = stmt.where(CheckResult.severity.in_(filters["severity"]))
+    if filters.get("staff"):
+        stmt = stmt.where(CheckResult.staff_member_id.in_(filters["staff"]))
+    return stmt
+
+
+def _inspection_stmt(session, user, filters) -> sa.Select:
+    """Every row of the ledger as one statement (for counting)."""
+    if filters.get("unit") != "results":
+        return _findings_stmt_for_ledger(session, user, filters)
+    inspections = _inspections_stmt_for_results(session, user, filters).subquery()
+    return _results_stmt(filters).where(CheckResult.inspection_id.in_(sa.select(inspections.c.k2)))
+
+
+def _result_pages(session, user, filters, inspections_per_page: int = 20):
+    """Check results in date order: the period's inspections walked by (submitted_at, id), a
+    few at a time, and each batch's results sorted by (submitted_at, inspection, result id).
+    No query sorts more than one batch, and only one batch is held at a time."""
+    parents = _inspections_stmt_for_results(session, user, filters)
+    keys = (parents.selected_columns.k1, parents.selected_columns.k2)
+    batch: list[int] = []
+    for _at, inspection_id in keyset_stream(session, parents, keys, batch_size=500):
+        batch.append(inspection_id)
+        if len(batch) == inspections_per_page:
+            yield _results_of(session, filters, batch)
+            batch = []
+    if batch:
+        yield _results_of(session, filters, batch)
+
+
+def _results_of(session, filters, inspection_ids) -> list:
+    stmt = _results_stmt(filters, inspection_ids).order_by(
+        Inspection.submitted_at, Inspection.id, CheckResult.id
+    )
+    return session.execute(stmt).all()
+
+
 def _inspection_rows(session, user, filters):
-    stmt = _inspection_stmt(session, user, filters)
     by_result = filters.get("unit") == "results"
-    # Pages walk the primary key (creation order, which follows the time of the record): the
-    # cheapest keyset on both databases, with no sort per page.
-    keys = (stmt.selected_columns.k2,)
     english = _is_english()
-    url = _photo_url("/photos")
-    photo_key = Photo.check_result_id if by_result else Photo.finding_id
+    photo_text = photo_lines("/photos")
 
     def enrich(rows):
         inspection_ids = {r[13] for r in rows if r[13] is not None}
@@ -201,13 +344,25 @@ def _inspection_rows(session, user, filters):
         names = _names(
             session, {r[3] for r in rows if r[3]} | {u for t in teams.values() for u in t}
         )
-        photos: dict[int, list[str]] = defaultdict(list)
-        for owner, photo_id in session.execute(
-            sa.select(photo_key, Photo.id)
-            .where(photo_key.in_([r[-1] for r in rows]))
-            .order_by(Photo.id)
-        ):
-            photos[owner].append(url.format(photo_id))
+        if by_result:
+            photos: dict[int, list[tuple[str, int]]] = defaultdict(list)
+            after = {
+                photo_id
+                for (photo_id,) in session.execute(
+                    sa.select(RectificationEventPhoto.photo_id)
+                    .join(Photo, Photo.id == RectificationEventPhoto.photo_id)
+                    .where(Photo.check_result_id.in_([r[-1] for r in rows]))
+                )
+            }
+            for owner, photo_id in session.execute(
+                sa.select(Photo.check_result_id, Photo.id)
+                .where(Photo.check_result_id.in_([r[-1] for r in rows]))
+                .order_by(Photo.id)
+            ):
+                if photo_id not in after:
+                    photos[owner].append(("problem", photo_id))
+        else:
+            photos = photos_by_finding(session, [r[-1] for r in rows])
         out = []
         for r in rows:
             people = ([r[3]] if r[3] else []) + [u for u in teams.get(r[13], []) if u != r[3]]
@@ -226,12 +381,18 @@ def _inspection_rows(session, user, filters):
                     r[10],
                     r[11],
                     r[12],
-                    photos.get(r[-1]) or None,
+                    photo_text(photos.get(r[-1])),
                 )
             )
         return out
 
-    for n, row in enumerate(keyset_stream(session, stmt, keys, enrich=enrich), 1):
+    if by_result:
+        rows = (row for page in _result_pages(session, user, filters) for row in enrich(page))
+    else:
+        stmt = _findings_stmt_for_ledger(session, user, filters)
+        keys = (stmt.selected_columns.k1, stmt.selected_columns.k2)
+        rows = keyset_stream(session, stmt, keys, enrich=enrich)
+    for n, row in enumerate(rows, 1):
         yield (n, *row)
 
 
@@ -241,176 +402,55 @@ def _inspection_count(session, user, filters) -> int:
 
 INSPECTIONS = Ledger(
     code="inspections",
-    title=_l("Inspection ledger"),
-    description=_l("Patrols and spot checks: one row per finding, or per check result."),
+    title=_lp("ledger title", "Inspection ledger"),
+    description=_lp(
+        "ledger description", "Patrols and spot checks: one row per finding, or per check result."
+    ),
     roles=INSPECTION_ROLES,
     columns=[
-        Column("no", _l("No."), "int", 7),
-        Column("at", _l("Date and time"), "datetime", 17),
-        Column("site", _l("Site"), "text", 22),
-        Column("kind", _l("Kind"), "enum", 10, choices=KIND_LABELS),
-        Column("inspectors", _l("Inspector(s)"), "text", 16),
-        Column("window", _l("Window"), "text", 16),
-        Column("staff", _l("Staff member"), "text", 12),
-        Column("category", _l("Category"), "enum", 11, choices=CATEGORY_LABELS),
-        Column("item", _l("Check item"), "user_text", 36),
-        Column("result", _l("Result"), "enum", 9, choices=RESULT_LABELS),
-        Column("severity", _l("Severity"), "enum", 9, choices=SEVERITY_LABELS),
-        Column("reason", _l("Reason"), "user_text", 20),
-        Column("note", _l("Note"), "user_text", 36),
-        Column("photos", _l("Photo links"), "link", 40),
+        Column("no", _lp("inspection ledger", "No."), "int", 5),
+        Column("at", _lp("inspection ledger", "Date and time"), "datetime", 16),
+        Column("site", _lp("inspection ledger", "Site"), "text", 14),
+        Column("kind", _lp("inspection ledger", "Kind"), "enum", 8, choices=KIND_LABELS),
+        Column("inspectors", _lp("inspection ledger", "Inspector(s)"), "text", 12),
+        Column("window", _lp("inspection ledger", "Window"), "text", 12),
+        Column("staff", _lp("inspection ledger", "Staff member"), "text", 9),
+        Column(
+            "category", _lp("inspection ledger", "Category"), "enum", 9, choices=CATEGORY_LABELS
+        ),
+        Column("item", _lp("inspection ledger", "Check item"), "user_text", 26),
+        Column("result", _lp("inspection ledger", "Result"), "enum", 7, choices=RESULT_LABELS),
+        Column(
+            "severity", _lp("inspection ledger", "Severity"), "enum", 7, choices=SEVERITY_LABELS
+        ),
+        Column("reason", _lp("inspection ledger", "Reason given"), "user_text", 16),
+        Column("note", _lp("inspection ledger", "Inspector's note"), "user_text", 28),
+        Column(
+            "photos",
+            _lp("inspection ledger", "Photos (problem, on-the-spot fix, response)"),
+            "link",
+            30,
+        ),
     ],
     rows=_inspection_rows,
     count=_inspection_count,
     filters=[
-        FilterField("unit", _l("Rows"), "one", UNIT_LABELS, default="findings"),
-        FilterField("kind", _l("Kind"), "choice", KIND_LABELS),
-        FilterField("category", _l("Category"), "choice", CATEGORY_LABELS),
-        FilterField("severity", _l("Severity"), "choice", SEVERITY_LABELS),
-        FilterField("result", _l("Result"), "choice", RESULT_LABELS),
-        FilterField("staff", _l("Staff numbers"), "staff"),
+        FilterField(
+            "unit", _lp("ledger filter", "One row per"), "one", UNIT_LABELS, default="findings"
+        ),
+        FilterField("kind", _lp("ledger filter", "Kind"), "choice", KIND_LABELS),
+        FilterField("category", _lp("ledger filter", "Category"), "choice", CATEGORY_LABELS),
+        FilterField("severity", _lp("ledger filter", "Severity"), "choice", SEVERITY_LABELS),
+        FilterField("result", _lp("ledger filter", "Result"), "choice", RESULT_LABELS),
+        FilterField("staff", _lp("ledger filter", "Staff numbers"), "staff"),
     ],
-    date_label=_l("the time of the finding or of the submitted inspection"),
+    date_label=_lp("ledger dates", "the time of the finding or of the submitted inspection"),
     order=10,
 )
 
 
-# --- figures for the period summary ---------------------------------------------------------
-
-
-def _inspections_of(kind: str):
-    def count(session, user, filters, start, end) -> int:
-        lo, hi = utc_bounds(start, end)
-        return (
-            session.scalar(
-                sa.select(sa.func.count(Inspection.id))
-                .where(
-                    Inspection.kind == kind,
-                    Inspection.status == "submitted",
-                    Inspection.submitted_at >= lo,
-                    Inspection.submitted_at < hi,
-                )
-                .where(scope_clause(user, Inspection.site_id, session))
-                .where(site_clause(filters, Inspection.site_id))
-            )
-            or 0
-        )
-
-    return count
-
-
-def _findings_stmt(session, user, filters, start, end):
-    lo, hi = utc_bounds(start, end)
-    return (
-        sa.select(Finding.category, sa.func.count(Finding.id))
-        .where(Finding.found_at >= lo, Finding.found_at < hi)
-        .where(scope_clause(user, Finding.site_id, session))
-        .where(site_clause(filters, Finding.site_id))
-        .group_by(Finding.category)
-    )
-
-
-def _findings(session, user, filters, start, end) -> int:
-    return sum(n for _c, n in session.execute(_findings_stmt(session, user, filters, start, end)))
-
-
-def _findings_by_category(session, user, filters, start, end) -> dict:
-    counts = dict(session.execute(_findings_stmt(session, user, filters, start, end)).all())
-    return {str(label): counts.get(key, 0) for key, label in CATEGORY_LABELS.items()}
-
-
-def _rect_scope(stmt, session, user, filters):
-    return stmt.where(scope_clause(user, Rectification.site_id, session)).where(
-        site_clause(filters, Rectification.site_id)
-    )
-
-
-def _rectified(on_time: bool):
-    def count(session, user, filters, start, end) -> int:
-        stmt = sa.select(sa.func.count(Rectification.id)).where(
-            Rectification.status == "verified",
-            Rectification.closed_on >= start,
-            Rectification.closed_on <= end,
-        )
-        if on_time:
-            stmt = stmt.where(Rectification.closed_on_time.is_(True))
-        return session.scalar(_rect_scope(stmt, session, user, filters)) or 0
-
-    return count
-
-
-def _overdue(session, user, filters, start, end) -> int:
-    """Rectifications whose deadline fell in the period and that missed it."""
-    today = local_today()
-    stmt = sa.select(sa.func.count(Rectification.id)).where(
-        Rectification.deadline_on >= start,
-        Rectification.deadline_on <= end,
-        sa.or_(
-            Rectification.closed_on > Rectification.deadline_on,
-            sa.and_(Rectification.closed_on.is_(None), Rectification.deadline_on < today),
-        ),
-    )
-    return session.scalar(_rect_scope(stmt, session, user, filters)) or 0
-
-
-def _conduct(kind: str):
-    def count(session, user, filters, start, end) -> int:
-        return (
-            session.scalar(
-                sa.select(sa.func.count(ConductRecord.id))
-                .where(
-                    ConductRecord.kind == kind,
-                    ConductRecord.received_on >= start,
-                    ConductRecord.received_on <= end,
-                )
-                .where(scope_clause(user, ConductRecord.site_id, session))
-                .where(site_clause(filters, ConductRecord.site_id))
-            )
-            or 0
-        )
-
-    return count
-
-
 def init_app(app) -> None:
-    """Register this package's ledgers with compliance.ledgers."""
+    """Register this package's ledgers and summary figures with compliance.ledgers."""
+    ledger_audit.register(app)
     register_ledger(app, INSPECTIONS)
-    inspections, rectification, conduct = _l("Inspections"), _l("Rectification"), _l("Conduct")
-    for order, key, label, func, group, monthly, breakdown in (
-        (10, "patrols", _l("Patrols"), _inspections_of("patrol"), inspections, True, False),
-        (
-            11,
-            "spot_checks",
-            _l("Spot checks"),
-            _inspections_of("spot_check"),
-            inspections,
-            True,
-            False,
-        ),
-        (12, "findings", _l("Findings"), _findings, inspections, True, False),
-        (
-            13,
-            "findings_by_category",
-            _l("Findings by category"),
-            _findings_by_category,
-            inspections,
-            False,
-            True,
-        ),
-        (20, "rectified", _l("Rectified"), _rectified(False), rectification, True, False),
-        (
-            21,
-            "rectified_on_time",
-            _l("Rectified on time"),
-            _rectified(True),
-            rectification,
-            True,
-            False,
-        ),
-        (22, "overdue", _l("Overdue"), _overdue, rectification, True, False),
-        (50, "complaints", _l("Complaints"), _conduct("complaint"), conduct, False, False),
-        (51, "commendations", _l("Commendations"), _conduct("commendation"), conduct, False, False),
-    ):
-        register_summary_metric(
-            app, key, label, func, group, order=order, monthly=monthly, breakdown=breakdown
-        )
+    register_figures(app, CATEGORY_LABELS)

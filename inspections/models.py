@@ -8,6 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from compliance import limits
 from compliance.db import Base, enum_check, utcnow
 from compliance.models import Site, StaffMember, User, Window
 
@@ -141,7 +142,7 @@ class CheckResult(Base):
     staff_member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_member.id"))
     result: Mapped[str] = mapped_column(sa.String(8), default="pass")
     severity: Mapped[str] = mapped_column(sa.String(8))
-    reason: Mapped[str | None] = mapped_column(sa.String(200))
+    reason: Mapped[str | None] = mapped_column(sa.String(limits.PATROL_REASON))
     note: Mapped[str | None] = mapped_column(sa.Text)
     photo_sha256: Mapped[list | None] = mapped_column(sa.JSON)  # API: photos the client will send
 
@@ -176,7 +177,7 @@ class Finding(Base):
     staff_member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_member.id"))
     severity: Mapped[str] = mapped_column(sa.String(8), index=True)
     description: Mapped[str] = mapped_column(sa.String(300))  # the item text as checked
-    reason: Mapped[str | None] = mapped_column(sa.String(200))
+    reason: Mapped[str | None] = mapped_column(sa.String(limits.PATROL_REASON))
     note: Mapped[str | None] = mapped_column(sa.Text)
     found_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     found_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from compliance import limits
+
 from .models import CATEGORIES, DRAW_TARGET_KINDS, INSPECTION_KINDS, SEVERITIES
 
 _sha = validate.Regexp(r"^[0-9a-fA-F]{64}$", error="A SHA-256 in hex (64 characters).")
@@ -16,8 +18,12 @@ class FailureSchema(Schema):
     target = fields.Str(required=True, validate=_target)
     item_code = fields.Str(required=True, validate=validate.Length(min=1, max=16))
     severity = fields.Str(load_default=None, allow_none=True, validate=validate.OneOf(SEVERITIES))
-    reason = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    note = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    reason = fields.Str(
+        load_default=None, allow_none=True, validate=validate.Length(max=limits.PATROL_REASON)
+    )
+    note = fields.Str(
+        load_default=None, allow_none=True, validate=validate.Length(max=limits.PATROL_NOTE)
+    )
     photos = fields.List(
         fields.Str(validate=_sha),
         load_default=list,
@@ -42,7 +48,9 @@ class InspectionCreateSchema(Schema):
     location_accuracy_m = fields.Float(
         load_default=None, allow_none=True, validate=validate.Range(0, 1e6)
     )
-    note = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    note = fields.Str(
+        load_default=None, allow_none=True, validate=validate.Length(max=limits.INSPECTION_NOTE)
+    )
     failures = fields.List(fields.Nested(FailureSchema), load_default=list)
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
+from flask_babel import pgettext
 from sqlalchemy.orm import aliased
 
 from compliance.access import scope_ids
@@ -26,28 +27,50 @@ from compliance.models import Assignment, Post, Site, StaffMember, User, Window
 from compliance.periods import export_period
 from compliance.timeutil import local_today
 
+from . import ledger_audit
 from .models import RotationMove, RotationPlan
 from .services import tenure_board
 from .services.stats import rotations
 
 ROLES = frozenset({"hr", "discipline", "leader", "admin"})
 TENURE_STATUS_LABELS = {
-    "overdue": _l("Rotation overdue"),
-    "due_soon": _l("Due soon"),
-    "ok": _l("Within the limit"),
+    "overdue": _lp("tenure status", "Rotation overdue"),
+    "due_soon": _lp("tenure status", "Due soon"),
+    "ok": _lp("tenure status", "Within the limit"),
 }
 MOVE_STATUS_LABELS = {
-    "planned": _l("Planned"),
-    "executed": _l("Executed"),
-    "blocked": _l("Blocked"),
+    "planned": _lp("rotation move status", "Planned"),
+    "executed": _lp("rotation move status", "Executed"),
+    "blocked": _lp("rotation move status", "Blocked"),
 }
 PLAN_STATUS_LABELS = {
-    "draft": _l("Draft"),
-    "submitted": _l("Submitted"),
-    "returned": _l("Returned"),
-    "approved": _l("Approved"),
-    "executed": _l("Executed"),
+    "draft": _lp("rotation plan status", "Draft"),
+    "submitted": _lp("rotation plan status", "Submitted"),
+    "returned": _lp("rotation plan status", "Returned"),
+    "approved": _lp("rotation plan status", "Approved"),
+    "executed": _lp("rotation plan status", "Executed"),
 }
+
+
+def move_reason_text(reason: str | None) -> str | None:
+    """A move's reason in words: the planner's codes ("due:2025-09-24", "candidate",
+    "reversal:12") become sentences; a reason typed by a person is kept as typed."""
+    if not reason:
+        return None
+    code, sep, value = reason.partition(":")
+    if code == "due" and sep:
+        return pgettext("rotation move reason", "Tenure limit reached: rotation due on %(due)s") % {
+            "due": value
+        }
+    if code == "reversal" and sep:
+        return pgettext("rotation move reason", "Reverses rotation plan no. %(plan)s") % {
+            "plan": value
+        }
+    if reason == "candidate":
+        return pgettext(
+            "rotation move reason", "Candidate chosen to fill a post (not yet due for rotation)"
+        )
+    return reason
 
 
 # --- key-post holders (轮岗台账) ------------------------------------------------------------
@@ -95,32 +118,41 @@ def _holder_rows(session, user, filters):
 
 HOLDERS = Ledger(
     code="rotation",
-    title=_l("Rotation ledger"),
-    description=_l("Key-post holders as of the end date: start, tenure, due date and exemptions."),
+    title=_lp("ledger title", "Rotation ledger"),
+    description=_lp(
+        "ledger description",
+        "Key-post holders as of the end date: start, tenure, due date and exemptions.",
+    ),
     roles=ROLES,
     columns=[
-        Column("no", _l("No."), "int", 7),
-        Column("site", _l("Site"), "text", 22),
-        Column("post", _l("Key post"), "text", 18),
-        Column("window", _l("Window"), "text", 16),
-        Column("staff_no", _l("Staff number"), "text", 12),
-        Column("name", _l("Holder"), "text", 12),
-        Column("tenure_start", _l("In post since"), "date", 12),
-        Column("months", _l("Months in post"), "int", 10),
-        Column("due_on", _l("Rotation due"), "date", 12),
-        Column("days_left", _l("Days left"), "int", 9),
-        Column("status", _l("Status"), "enum", 12, choices=TENURE_STATUS_LABELS),
-        Column("exemption", _l("Exemption"), "user_text", 30),
-        Column("exempt_until", _l("Exempt until"), "date", 12),
+        Column("no", _lp("rotation ledger", "No."), "int", 7),
+        Column("site", _lp("rotation ledger", "Site"), "text", 22),
+        Column("post", _lp("rotation ledger", "Key post"), "text", 18),
+        Column("window", _lp("rotation ledger", "Window"), "text", 16),
+        Column("staff_no", _lp("rotation ledger", "Staff number"), "text", 12),
+        Column("name", _lp("rotation ledger", "Holder"), "text", 12),
+        Column("tenure_start", _lp("rotation ledger", "In post since"), "date", 12),
+        Column("months", _lp("rotation ledger", "Months in post"), "int", 10),
+        Column("due_on", _lp("rotation ledger", "Rotation due"), "date", 12),
+        Column("days_left", _lp("rotation ledger", "Days left"), "int", 9),
+        Column(
+            "status", _lp("rotation ledger", "Status"), "enum", 12, choices=TENURE_STATUS_LABELS
+        ),
+        Column("exemption", _lp("rotation ledger", "Exemption"), "user_text", 30),
+        Column("exempt_until", _lp("rotation ledger", "Exempt until"), "date", 12),
     ],
     rows=_holder_rows,
     count=lambda session, user, filters: len(_holder_seats(session, user, filters)[1]),
     filters=[
-        FilterField("tenure_status", _l("Status"), "choice", TENURE_STATUS_LABELS),
-        FilterField("due_in_period", _l("Only rotations due in the period"), "bool"),
-        FilterField("staff", _l("Staff numbers"), "staff"),
+        FilterField(
+            "tenure_status", _lp("ledger filter", "Status"), "choice", TENURE_STATUS_LABELS
+        ),
+        FilterField(
+            "due_in_period", _lp("ledger filter", "Only rotations due in the period"), "bool"
+        ),
+        FilterField("staff", _lp("ledger filter", "Staff numbers"), "staff"),
     ],
-    date_label=_l("holders on the end date; due dates with the option below"),
+    date_label=_lp("ledger dates", "holders on the end date; due dates with the option below"),
     order=40,
 )
 
@@ -197,41 +229,62 @@ def _move_rows(session, user, filters):
     stmt = _moves_stmt(session, user, filters)
     keys = (stmt.selected_columns.k1, stmt.selected_columns.k2)
     for n, row in enumerate(keyset_stream(session, stmt, keys), 1):
-        yield (n, *row[:-2])
+        values = list(row[:-2])
+        values[14] = move_reason_text(values[14])
+        yield (n, *values)
 
 
 MOVES = Ledger(
     code="rotation_moves",
-    title=_l("Rotation moves ledger"),
-    description=_l("Planned and executed moves between posts, with their plans and approvals."),
+    title=_lp("ledger title", "Rotation moves ledger"),
+    description=_lp(
+        "ledger description",
+        "Planned and executed moves between posts, with their plans and approvals.",
+    ),
     roles=ROLES,
     columns=[
-        Column("no", _l("No."), "int", 7),
-        Column("effective_on", _l("Effective on"), "date", 12),
-        Column("plan", _l("Plan"), "user_text", 24),
-        Column("plan_status", _l("Plan status"), "enum", 10, choices=PLAN_STATUS_LABELS),
-        Column("approved_by", _l("Approved by"), "text", 12),
-        Column("staff_no", _l("Staff number"), "text", 12),
-        Column("name", _l("Name"), "text", 12),
-        Column("from_site", _l("From site"), "text", 20),
-        Column("from_post", _l("From post"), "text", 16),
-        Column("to_site", _l("To site"), "text", 20),
-        Column("to_post", _l("To post"), "text", 16),
-        Column("to_window", _l("To window"), "text", 14),
-        Column("predecessor", _l("Hands over from"), "text", 12),
-        Column("status", _l("Move status"), "enum", 10, choices=MOVE_STATUS_LABELS),
-        Column("executed_at", _l("Executed at"), "datetime", 17),
-        Column("reason", _l("Reason"), "user_text", 24),
-        Column("note", _l("Note"), "user_text", 24),
+        Column("no", _lp("rotation moves ledger", "No."), "int", 7),
+        Column("effective_on", _lp("rotation moves ledger", "Effective on"), "date", 12),
+        Column("plan", _lp("rotation moves ledger", "Plan"), "user_text", 24),
+        Column(
+            "plan_status",
+            _lp("rotation moves ledger", "Plan status"),
+            "enum",
+            10,
+            choices=PLAN_STATUS_LABELS,
+        ),
+        Column("approved_by", _lp("rotation moves ledger", "Approved by"), "text", 12),
+        Column("staff_no", _lp("rotation moves ledger", "Staff number"), "text", 12),
+        Column("name", _lp("rotation moves ledger", "Name"), "text", 12),
+        Column("from_site", _lp("rotation moves ledger", "From site"), "text", 20),
+        Column("from_post", _lp("rotation moves ledger", "From post"), "text", 16),
+        Column("to_site", _lp("rotation moves ledger", "To site"), "text", 20),
+        Column("to_post", _lp("rotation moves ledger", "To post"), "text", 16),
+        Column("to_window", _lp("rotation moves ledger", "To window"), "text", 14),
+        Column("predecessor", _lp("rotation moves ledger", "Hands over from"), "text", 12),
+        Column(
+            "status",
+            _lp("rotation moves ledger", "Move status"),
+            "enum",
+            10,
+            choices=MOVE_STATUS_LABELS,
+        ),
+        Column("executed_at", _lp("rotation moves ledger", "Executed at"), "datetime", 17),
+        Column("reason", _lp("rotation moves ledger", "Reason"), "user_text", 24),
+        Column("note", _lp("rotation moves ledger", "Note"), "user_text", 24),
     ],
     rows=_move_rows,
     count=lambda session, user, filters: count_of(session, _moves_stmt(session, user, filters)),
     filters=[
-        FilterField("move_status", _l("Move status"), "choice", MOVE_STATUS_LABELS),
-        FilterField("plan_status", _l("Plan status"), "choice", PLAN_STATUS_LABELS),
-        FilterField("staff", _l("Staff numbers"), "staff"),
+        FilterField(
+            "move_status", _lp("ledger filter", "Move status"), "choice", MOVE_STATUS_LABELS
+        ),
+        FilterField(
+            "plan_status", _lp("ledger filter", "Plan status"), "choice", PLAN_STATUS_LABELS
+        ),
+        FilterField("staff", _lp("ledger filter", "Staff numbers"), "staff"),
     ],
-    date_label=_l("the date the move takes effect"),
+    date_label=_lp("ledger dates", "the date the move takes effect"),
     order=45,
 )
 
@@ -254,24 +307,30 @@ def _rotations_done(session, user, filters, start: date, end: date) -> int:
 
 def init_app(app) -> None:
     """Register this package's ledgers with compliance.ledgers."""
+    ledger_audit.register(app)
     register_ledger(app, HOLDERS)
     register_ledger(app, MOVES)
     register_summary_metric(
         app,
         "rotations",
-        _l("Rotations done"),
+        _lp("summary figure", "Rotations done"),
         _rotations_done,
-        _l("Rotation"),
+        _lp("summary area", "Rotation"),
         order=40,
         monthly=True,
     )
     # The year in review counts key posts, not only people (对 N 个关键岗位实施轮岗交流).
     for order, key, label in (
-        (41, "posts", _l("Key posts rotated")),
-        (42, "people", _l("People rotated")),
+        (41, "posts", _lp("summary figure", "Key posts rotated")),
+        (42, "people", _lp("summary figure", "People rotated")),
     ):
         register_summary_metric(
-            app, f"rotated_{key}", label, _rotated(key), _l("Rotation"), order=order
+            app,
+            f"rotated_{key}",
+            label,
+            _rotated(key),
+            _lp("summary area", "Rotation"),
+            order=order,
         )
 
 

@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_smorest import abort
 from sqlalchemy.orm import joinedload
 
+from compliance import limits
 from compliance.access import in_scope, roles_required, scope_filter
 from compliance.api import ApiBlueprint
 from compliance.db import db, utcnow
@@ -95,14 +96,20 @@ class ShadowLogSchema(ma.Schema):
     hours = ma.fields.Decimal(
         required=True, places=1, as_string=True, validate=ma.validate.Range(min=0.5, max=12)
     )
-    practised = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
-    mentor_comment = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=2000))
+    practised = ma.fields.String(
+        required=True, validate=ma.validate.Length(min=1, max=limits.SHADOW_LOG_TEXT)
+    )
+    mentor_comment = ma.fields.String(
+        allow_none=True, validate=ma.validate.Length(max=limits.SHADOW_LOG_TEXT)
+    )
     author_role = ma.fields.String(dump_only=True)
     confirmed_at = ma.fields.DateTime(dump_only=True, allow_none=True)
 
 
 class ConfirmSchema(ma.Schema):
-    mentor_comment = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=2000))
+    mentor_comment = ma.fields.String(
+        allow_none=True, validate=ma.validate.Length(max=limits.SHADOW_LOG_TEXT)
+    )
 
 
 class PairingSchema(ma.Schema):

@@ -21,6 +21,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from compliance import limits
+
 from .models import COURSE_KINDS
 
 
@@ -128,15 +130,17 @@ class ShadowLogForm(FlaskForm):
         _l("Hours"), places=1, validators=[InputRequired(), NumberRange(min=0.5, max=12)]
     )
     practised = TextAreaField(
-        _l("What was practised"), validators=[DataRequired(), Length(max=2000)]
+        _l("What was practised"), validators=[DataRequired(), Length(max=limits.SHADOW_LOG_TEXT)]
     )
     mentor_comment = TextAreaField(
-        _l("Mentor's comment"), validators=[Optional(), Length(max=2000)]
+        _l("Mentor's comment"), validators=[Optional(), Length(max=limits.SHADOW_LOG_TEXT)]
     )
 
 
 class ConfirmLogForm(FlaskForm):
-    mentor_comment = StringField(_l("Mentor's comment"), validators=[Optional(), Length(max=2000)])
+    mentor_comment = StringField(
+        _l("Mentor's comment"), validators=[Optional(), Length(max=limits.SHADOW_LOG_TEXT)]
+    )
 
 
 class AssessForm(FlaskForm):

@@ -1,13 +1,14 @@
 """Excel ledgers (台账) of this package, declared once for the download page, API and CLI:
-training attendance (培训台账) and mentor pairings (老带新台账), plus the training figures of the
-period summary."""
+training attendance (培训台账), mentor pairings (老带新台账) and their shadow logs (跟岗记录台账,
+with what was practised and the mentor's comment), plus the training figures of the period
+summary. Rows are in date order, then by id."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from sqlalchemy.orm import aliased
 
 from compliance.ledgers import (
@@ -17,40 +18,53 @@ from compliance.ledgers import (
     count_of,
     keyset_stream,
     register_ledger,
-    register_summary_metric,
     scope_clause,
     site_clause,
+    user_names,
 )
 from compliance.ledgers.summary import utc_bounds
-from compliance.models import Post, Site, StaffMember, User
-from compliance.periods import export_period
+from compliance.models import Post, Site, StaffMember
 
+from . import ledger_audit
+from .ledger_figures import register_figures
 from .models import Course, MentorPairing, SessionAttendee, ShadowLog, TrainingSession
-from .services.stats import onboarding_figures
 
 ROLES = frozenset({"hr", "discipline", "leader", "admin"})
 COURSE_KIND_LABELS = {
-    "pre_job": _l("Pre-job training"),
-    "thematic_meeting": _l("Thematic meeting"),
-    "business_skills": _l("Business skills"),
-    "discipline": _l("Discipline"),
+    "pre_job": _lp("course kind", "Pre-job training"),
+    "thematic_meeting": _lp("course kind", "Thematic meeting"),
+    "business_skills": _lp("course kind", "Business skills"),
+    "discipline": _lp("course kind", "Discipline"),
 }
 ATTENDANCE_LABELS = {
-    "present": _l("Present"),
-    "late": _l("Late"),
-    "absent": _l("Absent"),
-    "excused": _l("Excused"),
-    "unmarked": _l("Not marked"),
+    "present": _lp("training attendance", "Present"),
+    "late": _lp("training attendance", "Late"),
+    "absent": _lp("training attendance", "Absent"),
+    "excused": _lp("training attendance", "Excused"),
+    "unmarked": _lp("training attendance", "Not marked"),
 }
-SESSION_STATUS_LABELS = {"scheduled": _l("Held or scheduled"), "cancelled": _l("Cancelled")}
-PAIRING_KIND_LABELS = {"onboarding": _l("Onboarding"), "handover": _l("Handover")}
+SESSION_STATUS_LABELS = {
+    "scheduled": _lp("training session status", "Held or scheduled"),
+    "cancelled": _lp("training session status", "Cancelled"),
+}
+PAIRING_KIND_LABELS = {
+    "onboarding": _lp("pairing kind", "Onboarding"),
+    "handover": _lp("pairing kind", "Handover"),
+}
 PAIRING_STATUS_LABELS = {
-    "active": _l("Active"),
-    "assessed": _l("Assessed"),
-    "signed_off": _l("Signed off"),
-    "ended": _l("Ended"),
+    "active": _lp("pairing status", "Active"),
+    "assessed": _lp("pairing status", "Assessed"),
+    "signed_off": _lp("pairing status", "Signed off"),
+    "ended": _lp("pairing status", "Ended"),
 }
-ASSESSMENT_LABELS = {"ready": _l("Ready"), "needs_more_time": _l("Needs more time")}
+ASSESSMENT_LABELS = {
+    "ready": _lp("pairing assessment", "Ready"),
+    "needs_more_time": _lp("pairing assessment", "Needs more time"),
+}
+LOG_AUTHOR_LABELS = {
+    "mentee": _lp("shadow log author", "Mentee"),
+    "mentor": _lp("shadow log author", "Mentor"),
+}
 
 
 # --- attendance (培训台账) -----------------------------------------------------------------
@@ -116,37 +130,58 @@ def _attendance_rows(session, user, filters):
 
 ATTENDANCE = Ledger(
     code="training",
-    title=_l("Training ledger"),
-    description=_l(
-        "Training sessions and thematic meetings with each invited person's attendance."
+    title=_lp("ledger title", "Training ledger"),
+    description=_lp(
+        "ledger description",
+        "Training sessions and thematic meetings with each invited person's attendance.",
     ),
     roles=ROLES,
     columns=[
-        Column("no", _l("No."), "int", 7),
-        Column("starts_at", _l("Starts at"), "datetime", 17),
-        Column("course", _l("Course"), "user_text", 26),
-        Column("course_kind", _l("Kind"), "enum", 14, choices=COURSE_KIND_LABELS),
-        Column("site", _l("Site"), "text", 22),
-        Column("place", _l("Place"), "user_text", 18),
-        Column("trainer", _l("Trainer"), "user_text", 12),
-        Column("hours", _l("Hours"), "float", 8, number_format="0.0"),
-        Column("session_status", _l("Session"), "enum", 12, choices=SESSION_STATUS_LABELS),
-        Column("staff_no", _l("Staff number"), "text", 12),
-        Column("name", _l("Name"), "text", 12),
-        Column("attendance", _l("Attendance"), "enum", 10, choices=ATTENDANCE_LABELS),
-        Column("marked_at", _l("Marked at"), "datetime", 17),
+        Column("no", _lp("training ledger", "No."), "int", 7),
+        Column("starts_at", _lp("training ledger", "Starts at"), "datetime", 17),
+        Column("course", _lp("training ledger", "Course"), "user_text", 26),
+        Column(
+            "course_kind",
+            _lp("training ledger", "Course kind"),
+            "enum",
+            14,
+            choices=COURSE_KIND_LABELS,
+        ),
+        Column("site", _lp("training ledger", "Site"), "text", 22),
+        Column("place", _lp("training ledger", "Place"), "user_text", 18),
+        Column("trainer", _lp("training ledger", "Trainer"), "user_text", 12),
+        Column("hours", _lp("training ledger", "Hours"), "float", 8, number_format="0.0"),
+        Column(
+            "session_status",
+            _lp("training ledger", "Session"),
+            "enum",
+            12,
+            choices=SESSION_STATUS_LABELS,
+        ),
+        Column("staff_no", _lp("training ledger", "Staff number"), "text", 12),
+        Column("name", _lp("training ledger", "Name"), "text", 12),
+        Column(
+            "attendance",
+            _lp("training ledger", "Attendance"),
+            "enum",
+            10,
+            choices=ATTENDANCE_LABELS,
+        ),
+        Column("marked_at", _lp("training ledger", "Marked at"), "datetime", 17),
     ],
     rows=_attendance_rows,
     count=lambda session, user, filters: count_of(
         session, _attendance_stmt(session, user, filters)
     ),
     filters=[
-        FilterField("course_kind", _l("Kind"), "choice", COURSE_KIND_LABELS),
-        FilterField("attendance", _l("Attendance"), "choice", ATTENDANCE_LABELS),
-        FilterField("include_cancelled", _l("Include cancelled sessions"), "bool"),
-        FilterField("staff", _l("Staff numbers"), "staff"),
+        FilterField("course_kind", _lp("ledger filter", "Kind"), "choice", COURSE_KIND_LABELS),
+        FilterField("attendance", _lp("ledger filter", "Attendance"), "choice", ATTENDANCE_LABELS),
+        FilterField(
+            "include_cancelled", _lp("ledger filter", "Include cancelled sessions"), "bool"
+        ),
+        FilterField("staff", _lp("ledger filter", "Staff numbers"), "staff"),
     ],
-    date_label=_l("the start of the session"),
+    date_label=_lp("ledger dates", "the start of the session"),
     order=30,
 )
 
@@ -222,16 +257,7 @@ def _pairing_rows(session, user, filters):
             .group_by(ShadowLog.pairing_id)
         ):
             totals[pairing_id] = (entries, float(hours or 0), float(hours_ok or 0))
-        approvers = {r[12] for r in rows if r[12]}
-        names = (
-            dict(
-                session.execute(
-                    sa.select(User.id, User.display_name).where(User.id.in_(approvers))
-                ).all()
-            )
-            if approvers
-            else {}
-        )
+        names = user_names(session, {r[12] for r in rows})
         out = []
         for r in rows:
             entries, hours, hours_ok = totals[r[-1]]
@@ -256,121 +282,163 @@ def _pairing_rows(session, user, filters):
 
 PAIRINGS = Ledger(
     code="mentoring",
-    title=_l("Mentoring ledger"),
-    description=_l("Onboarding and handover mentor pairings with shadow log totals and sign-off."),
+    title=_lp("ledger title", "Mentoring ledger"),
+    description=_lp(
+        "ledger description",
+        "Onboarding and handover mentor pairings with shadow log totals and sign-off.",
+    ),
     roles=ROLES,
     columns=[
-        Column("no", _l("No."), "int", 7),
-        Column("kind", _l("Kind"), "enum", 10, choices=PAIRING_KIND_LABELS),
-        Column("mentee_no", _l("Mentee number"), "text", 12),
-        Column("mentee", _l("Mentee"), "text", 12),
-        Column("site", _l("Site"), "text", 22),
-        Column("mentor_no", _l("Mentor number"), "text", 12),
-        Column("mentor", _l("Mentor"), "text", 12),
-        Column("post", _l("Post"), "text", 16),
-        Column("starts_on", _l("Starts on"), "date", 12),
-        Column("ends_on", _l("Ends on"), "date", 12),
-        Column("status", _l("Status"), "enum", 10, choices=PAIRING_STATUS_LABELS),
-        Column("assessment", _l("Assessment"), "enum", 12, choices=ASSESSMENT_LABELS),
-        Column("entries", _l("Shadow log entries"), "int", 10),
-        Column("hours", _l("Hours logged"), "float", 10, number_format="0.0"),
+        Column("no", _lp("mentoring ledger", "No."), "int", 7),
+        Column("kind", _lp("mentoring ledger", "Kind"), "enum", 10, choices=PAIRING_KIND_LABELS),
+        Column("mentee_no", _lp("mentoring ledger", "Mentee number"), "text", 12),
+        Column("mentee", _lp("mentoring ledger", "Mentee"), "text", 12),
+        Column("site", _lp("mentoring ledger", "Site"), "text", 22),
+        Column("mentor_no", _lp("mentoring ledger", "Mentor number"), "text", 12),
+        Column("mentor", _lp("mentoring ledger", "Mentor"), "text", 12),
+        Column("post", _lp("mentoring ledger", "Post"), "text", 16),
+        Column("starts_on", _lp("mentoring ledger", "Starts on"), "date", 12),
+        Column("ends_on", _lp("mentoring ledger", "Ends on"), "date", 12),
         Column(
-            "hours_confirmed", _l("Hours confirmed by mentor"), "float", 10, number_format="0.0"
+            "status", _lp("mentoring ledger", "Status"), "enum", 10, choices=PAIRING_STATUS_LABELS
         ),
-        Column("assessed_at", _l("Assessed at"), "datetime", 17),
-        Column("approved_by", _l("Signed off by"), "text", 12),
-        Column("signed_off_on", _l("Signed off on"), "date", 12),
-        Column("ended_on", _l("Ended on"), "date", 12),
-        Column("note", _l("Note"), "user_text", 30),
+        Column(
+            "assessment",
+            _lp("mentoring ledger", "Assessment"),
+            "enum",
+            12,
+            choices=ASSESSMENT_LABELS,
+        ),
+        Column("entries", _lp("mentoring ledger", "Shadow log entries"), "int", 10),
+        Column("hours", _lp("mentoring ledger", "Hours logged"), "float", 10, number_format="0.0"),
+        Column(
+            "hours_confirmed",
+            _lp("mentoring ledger", "Hours confirmed by mentor"),
+            "float",
+            10,
+            number_format="0.0",
+        ),
+        Column("assessed_at", _lp("mentoring ledger", "Assessed at"), "datetime", 17),
+        Column("approved_by", _lp("mentoring ledger", "Signed off by"), "text", 12),
+        Column("signed_off_on", _lp("mentoring ledger", "Signed off on"), "date", 12),
+        Column("ended_on", _lp("mentoring ledger", "Ended on"), "date", 12),
+        Column("note", _lp("mentoring ledger", "Note"), "user_text", 30),
     ],
     rows=_pairing_rows,
     count=lambda session, user, filters: count_of(session, _pairing_stmt(session, user, filters)),
     filters=[
-        FilterField("pairing_kind", _l("Kind"), "choice", PAIRING_KIND_LABELS),
-        FilterField("pairing_status", _l("Status"), "choice", PAIRING_STATUS_LABELS),
-        FilterField("staff", _l("Staff numbers (mentor or mentee)"), "staff"),
+        FilterField("pairing_kind", _lp("ledger filter", "Kind"), "choice", PAIRING_KIND_LABELS),
+        FilterField(
+            "pairing_status", _lp("ledger filter", "Status"), "choice", PAIRING_STATUS_LABELS
+        ),
+        FilterField("staff", _lp("ledger filter", "Staff numbers (mentor or mentee)"), "staff"),
     ],
-    date_label=_l("pairings running during the period"),
+    date_label=_lp("ledger dates", "pairings running during the period"),
     order=35,
 )
 
 
-# --- figures for the period summary ---------------------------------------------------------
+# --- shadow logs (跟岗记录台账) --------------------------------------------------------------
 
 
-def _sessions(thematic: bool):
-    def count(session, user, filters, start, end) -> int:
-        lo, hi = utc_bounds(start, end)
-        kind = Course.kind == "thematic_meeting"
-        return (
-            session.scalar(
-                sa.select(sa.func.count(TrainingSession.id))
-                .join(Course, Course.id == TrainingSession.course_id)
-                .where(kind if thematic else sa.not_(kind))
-                .where(TrainingSession.status != "cancelled")
-                .where(TrainingSession.starts_at >= lo, TrainingSession.starts_at < hi)
-                .where(scope_clause(user, TrainingSession.site_id, session))
-                .where(site_clause(filters, TrainingSession.site_id))
-            )
-            or 0
+def _logs_stmt(session, user, filters) -> sa.Select:
+    mentee, mentor = aliased(StaffMember), aliased(StaffMember)
+    stmt = (
+        sa.select(
+            ShadowLog.worked_on,
+            mentee.staff_no,
+            mentee.name,
+            mentor.name,
+            Site.name,
+            MentorPairing.kind,
+            ShadowLog.hours,
+            ShadowLog.practised,
+            ShadowLog.mentor_comment,
+            ShadowLog.author_role,
+            ShadowLog.confirmed_at,
+            ShadowLog.confirmed_by_id,
+            ShadowLog.worked_on.label("k1"),
+            ShadowLog.id.label("k2"),
         )
-
-    return count
-
-
-def _people_trained(session, user, filters, start, end) -> int:
-    lo, hi = utc_bounds(start, end)
-    return (
-        session.scalar(
-            sa.select(sa.func.count(sa.distinct(SessionAttendee.staff_member_id)))
-            .join(TrainingSession, TrainingSession.id == SessionAttendee.session_id)
-            .where(SessionAttendee.status.in_(("present", "late")))
-            .where(TrainingSession.status != "cancelled")
-            .where(TrainingSession.starts_at >= lo, TrainingSession.starts_at < hi)
-            .where(scope_clause(user, TrainingSession.site_id, session))
-            .where(site_clause(filters, TrainingSession.site_id))
-        )
-        or 0
+        .select_from(ShadowLog)
+        .join(MentorPairing, MentorPairing.id == ShadowLog.pairing_id)
+        .join(mentee, mentee.id == MentorPairing.mentee_id)
+        .join(mentor, mentor.id == MentorPairing.mentor_id)
+        .join(Site, Site.id == mentee.site_id)
+        .where(ShadowLog.worked_on >= filters["date_from"])
+        .where(ShadowLog.worked_on <= filters["date_to"])
+        .where(scope_clause(user, mentee.site_id, session))
+        .where(site_clause(filters, mentee.site_id))
     )
+    if filters.get("pairing_kind"):
+        stmt = stmt.where(MentorPairing.kind.in_(filters["pairing_kind"]))
+    if filters.get("unconfirmed"):
+        stmt = stmt.where(ShadowLog.confirmed_at.is_(None))
+    if filters.get("staff"):
+        stmt = stmt.where(
+            sa.or_(
+                MentorPairing.mentee_id.in_(filters["staff"]),
+                MentorPairing.mentor_id.in_(filters["staff"]),
+            )
+        )
+    return stmt
+
+
+def _log_rows(session, user, filters):
+    stmt = _logs_stmt(session, user, filters)
+    keys = (stmt.selected_columns.k1, stmt.selected_columns.k2)
+
+    def enrich(rows):
+        names = user_names(session, {r[11] for r in rows})
+        return [(*r[:6], float(r[6]), *r[7:11], names.get(r[11]) if r[11] else None) for r in rows]
+
+    for n, row in enumerate(keyset_stream(session, stmt, keys, enrich=enrich), 1):
+        yield (n, *row)
+
+
+SHADOW_LOGS = Ledger(
+    code="shadow_logs",
+    title=_lp("ledger title", "Shadow log ledger"),
+    description=_lp(
+        "ledger description",
+        "Every shadowing entry: who, when, how long, what was practised and the mentor's comment.",
+    ),
+    roles=ROLES,
+    columns=[
+        Column("no", _lp("shadow log ledger", "No."), "int", 5),
+        Column("worked_on", _lp("shadow log ledger", "Date"), "date", 11),
+        Column("mentee_no", _lp("shadow log ledger", "Mentee number"), "text", 10),
+        Column("mentee", _lp("shadow log ledger", "Mentee"), "text", 9),
+        Column("mentor", _lp("shadow log ledger", "Mentor"), "text", 9),
+        Column("site", _lp("shadow log ledger", "Site"), "text", 14),
+        Column(
+            "kind", _lp("shadow log ledger", "Pairing kind"), "enum", 8, choices=PAIRING_KIND_LABELS
+        ),
+        Column("hours", _lp("shadow log ledger", "Hours"), "float", 6, number_format="0.0"),
+        Column("practised", _lp("shadow log ledger", "What was practised"), "user_text", 34),
+        Column("comment", _lp("shadow log ledger", "Mentor's comment"), "user_text", 28),
+        Column(
+            "author", _lp("shadow log ledger", "Written by"), "enum", 7, choices=LOG_AUTHOR_LABELS
+        ),
+        Column("confirmed_at", _lp("shadow log ledger", "Confirmed at"), "datetime", 16),
+        Column("confirmed_by", _lp("shadow log ledger", "Confirmed by"), "text", 9),
+    ],
+    rows=_log_rows,
+    count=lambda session, user, filters: count_of(session, _logs_stmt(session, user, filters)),
+    filters=[
+        FilterField("pairing_kind", _lp("ledger filter", "Kind"), "choice", PAIRING_KIND_LABELS),
+        FilterField("unconfirmed", _lp("ledger filter", "Only entries not yet confirmed"), "bool"),
+        FilterField("staff", _lp("ledger filter", "Staff numbers (mentor or mentee)"), "staff"),
+    ],
+    date_label=_lp("ledger dates", "the day of the shadowing"),
+    order=36,
+)
 
 
 def init_app(app) -> None:
     """Register this package's ledgers with compliance.ledgers."""
+    ledger_audit.register(app)
     register_ledger(app, ATTENDANCE)
     register_ledger(app, PAIRINGS)
-    group = _l("Training")
-    register_summary_metric(
-        app,
-        "training_sessions",
-        _l("Training sessions"),
-        _sessions(False),
-        group,
-        order=30,
-        monthly=True,
-    )
-    register_summary_metric(
-        app,
-        "thematic_meetings",
-        _l("Thematic meetings"),
-        _sessions(True),
-        group,
-        order=31,
-        monthly=True,
-    )
-    register_summary_metric(
-        app, "people_trained", _l("People trained"), _people_trained, group, order=32
-    )
-    # The year in review's new-staff figures (岗前培训 + 老带新跟岗), counted as on its page.
-    for order, key, label in (
-        (33, "pre_job", _l("New staff who finished pre-job training")),
-        (34, "mentored", _l("New staff who finished mentoring (signed off)")),
-        (35, "completed", _l("New staff who completed onboarding (both)")),
-    ):
-        register_summary_metric(app, f"onboarding_{key}", label, _onboarding(key), group, order)
-
-
-def _onboarding(key: str):
-    def count(session, user, filters, start, end) -> int:
-        return onboarding_figures(session, export_period(session, user, filters, start, end))[key]
-
-    return count
+    register_ledger(app, SHADOW_LOGS)
+    register_figures(app)

@@ -12,9 +12,11 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from compliance import limits
 from compliance.audit import record, snapshot
 from compliance.db import utcnow
 from compliance.domain import N_, ConflictError, DomainError, ForbiddenError, InvalidError
+from compliance.limits import checked_text
 from compliance.models import StaffMember, User, conflicted_staff_ids
 from compliance.settings import get_setting
 from compliance.timeutil import local_today
@@ -236,7 +238,8 @@ def add_shadow_log(
     the mentee's waits for the mentor, who is notified.
 
     Raises ForbiddenError for anyone else; ConflictError for a closed pairing or a date
-    outside the pairing or in the future; InvalidError for bad hours or an empty text.
+    outside the pairing or in the future; InvalidError for bad hours, an empty text or a text
+    over its limit (`compliance.limits`).
     """
     today = today or local_today()
     role = role_in_pairing(actor, pairing)
@@ -258,11 +261,14 @@ def add_shadow_log(
             start=pairing.starts_on.isoformat(),
             end=pairing.ends_on.isoformat(),
         )
-    practised = (practised or "").strip()
-    if not practised:
-        raise InvalidError(
-            "training.log_practised_empty", N_("Say what was practised."), field="practised"
-        )
+    practised = checked_text(
+        practised,
+        limits.SHADOW_LOG_TEXT,
+        field="practised",
+        required=N_("Say what was practised."),
+        required_code="training.log_practised_empty",
+    )
+    mentor_comment = checked_text(mentor_comment, limits.SHADOW_LOG_TEXT, field="mentor_comment")
     log = ShadowLog(
         pairing_id=pairing.id,
         worked_on=worked_on,
@@ -272,7 +278,7 @@ def add_shadow_log(
         author_role=role,
     )
     if role == "mentor":
-        log.mentor_comment = (mentor_comment or "").strip() or None
+        log.mentor_comment = mentor_comment
         log.confirmed_at = utcnow()
         log.confirmed_by_id = actor.id
     session.add(log)
@@ -287,17 +293,18 @@ def confirm_shadow_log(
     session: Session, actor: User, log: ShadowLog, mentor_comment: str | None = None
 ) -> ShadowLog:
     """The mentor confirms a mentee's entry, optionally with a comment. Raises ForbiddenError
-    for anyone but the mentor, ConflictError for an entry already confirmed."""
+    for anyone but the mentor, ConflictError for an entry already confirmed, InvalidError for a
+    comment over its limit."""
     if role_in_pairing(actor, log.pairing) != "mentor":
         raise ForbiddenError(
             "training.log_confirm_not_mentor", N_("Only the mentor can confirm a shadow log.")
         )
     if log.confirmed_at is not None:
         raise ConflictError("training.log_confirmed", N_("This entry is already confirmed."))
+    comment = checked_text(mentor_comment, limits.SHADOW_LOG_TEXT, field="mentor_comment")
     before = snapshot(log)
     log.confirmed_at = utcnow()
     log.confirmed_by_id = actor.id
-    comment = (mentor_comment or "").strip()
     if comment:
         log.mentor_comment = comment
     session.flush()

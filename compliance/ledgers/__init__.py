@@ -19,11 +19,17 @@ from .registry import (  # noqa: F401  (the API packages use)
     count_of,
     get_ledger,
     keyset_stream,
+    local_text,
     register_ledger,
     scope_clause,
     site_clause,
+    user_names,
 )
-from .summary import register_summary_metric  # noqa: F401
+from .summary import (  # noqa: F401
+    register_summary_metric,
+    register_summary_rate,
+    register_summary_table,
+)
 from .writer import Column  # noqa: F401
 
 logger = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from flask import current_app, send_file, url_for
+from flask import current_app, url_for
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import abort
@@ -18,7 +18,15 @@ from ..db import db
 from ..models import ROLES
 from .models import ExportJob
 from .registry import REPORT_ROLES, get_ledger, ledgers_for, parse_filters
-from .services import XLSX_MIME, count_rows, export_ledger, queue_export, user_locale
+from .services import (
+    XLSX_MIME,
+    ascii_file_name,
+    count_rows,
+    export_ledger,
+    queue_export,
+    send_ledger_file,
+    user_locale,
+)
 from .tasks import start_after_request
 
 blp = ApiBlueprint(
@@ -200,12 +208,12 @@ class Exports(MethodView):
             db.session, current_user, ledger, filters, buffer, locale=locale, route="api"
         )
         buffer.seek(0)
-        response = send_file(
+        response = send_ledger_file(
             buffer,
-            mimetype=XLSX_MIME,
-            as_attachment=True,
-            download_name=result.file_name,
-            max_age=0,
+            result.file_name,
+            ascii_file_name(
+                ledger.code, filters["date_from"].isoformat(), filters["date_to"].isoformat()
+            ),
         )
         response.headers["X-Row-Count"] = str(result.rows)
         return response
@@ -239,10 +247,6 @@ class JobFile(MethodView):
             abort(404, message="No such export job")
         if job.status != "done" or not job.file_path or not Path(job.file_path).is_file():
             abort(404, message="The file is not ready")
-        return send_file(
-            job.file_path,
-            mimetype=XLSX_MIME,
-            as_attachment=True,
-            download_name=job.file_name,
-            max_age=0,
-        )
+        filters = job.filters or {}
+        fallback = ascii_file_name(job.ledger, filters.get("from"), filters.get("to"))
+        return send_ledger_file(job.file_path, job.file_name or fallback, fallback)

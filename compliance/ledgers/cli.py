@@ -8,14 +8,48 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from ..db import db
 from ..models import User
 from ..uow import unit_of_work
-from .registry import LedgerError, all_ledgers, get_ledger, parse_filters
+from .registry import COMMON_LABELS, LedgerError, all_ledgers, get_ledger, parse_filters
 from .services import count_rows, export_ledger, user_locale
+
+
+class Refusal(click.ClickException):
+    """A refusal in the reader's language (click's own "Error:" prefix is English)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.template = _("Error: %(message)s")  # in the language in force when refused
+
+    def show(self, file=None) -> None:
+        click.echo(self.template % {"message": self.format_message()}, file=file or sys.stderr)
+
+
+def _default_locale() -> str:
+    return current_app.config.get("BABEL_DEFAULT_LOCALE", "zh")
+
+
+def _field_label(ledger, key: str) -> str:
+    labels = {**COMMON_LABELS, "from": COMMON_LABELS["date_from"], "to": COMMON_LABELS["date_to"]}
+    labels.update({f.key: f.label for f in ledger.filters})
+    label = labels.get(key)
+    return str(label) if label is not None else key
+
+
+def refusal_text(ledger, exc: LedgerError) -> str:
+    """The bad fields of an export request, each with its label, one per line."""
+    return "\n".join(
+        message
+        if key == "_"
+        else _("%(field)s: %(message)s", field=_field_label(ledger, key), message=message)
+        for key, message in exc.errors.items()
+    )
 
 
 def _ledger_help() -> str:
@@ -80,11 +114,17 @@ def export_cmd(
     if output is None:
         raise click.UsageError("-o FILE.xlsx is required.")
     ledger = get_ledger(ledger_code)
-    if ledger is None:
-        raise click.UsageError(f"Unknown ledger {ledger_code!r}; see `compliance export --list`.")
     user = db.session.scalar(sa.select(User).where(User.username == username))
-    if user is None or not user.active:
-        raise click.ClickException(f"No active user named {username}.")
+    with force_locale(lang or (user_locale(user) if user is not None else _default_locale())):
+        if ledger is None:
+            raise Refusal(
+                _(
+                    "There is no ledger called %(code)s; `compliance export --list` lists them.",
+                    code=ledger_code,
+                )
+            )
+        if user is None or not user.active:
+            raise Refusal(_("There is no active user called %(name)s.", name=username))
     raw: dict = {"sites": list(sites)}
     for key, value in (("from", date_from), ("to", date_to), ("period", period)):
         if value:
@@ -117,15 +157,20 @@ def _list() -> None:
 def _export(ledger, user, raw: dict, locale: str, output: Path) -> None:
     """Write the file and record the export in one unit of work: the file is moved into place
     only once the audit event is committed."""
+    if not ledger.allowed(user):
+        labels = current_app.extensions.get("role_labels", {})
+        raise Refusal(
+            _(
+                "%(user)s may not export the %(ledger)s: their roles (%(roles)s) do not include it.",
+                user=user.username,
+                ledger=str(ledger.title),
+                roles="、".join(str(labels.get(r, r)) for r in sorted(user.roles)),
+            )
+        )
     try:
         filters = parse_filters(db.session, user, ledger, raw)
     except LedgerError as exc:
-        raise click.ClickException(str(exc)) from exc
-    if not ledger.allowed(user):
-        raise click.ClickException(
-            f"{user.username} may not export {ledger.code} (roles: "
-            f"{', '.join(sorted(user.roles))})."
-        )
+        raise Refusal(refusal_text(ledger, exc)) from exc
     total = count_rows(db.session, user, ledger, filters)
     output.parent.mkdir(parents=True, exist_ok=True)
     part = output.with_name(output.name + ".part")

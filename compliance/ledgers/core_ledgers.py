@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from sqlalchemy.orm import aliased
 
 from ..models import Assignment, Post, Site, StaffMember, Window
@@ -18,7 +18,11 @@ from .registry import (
 )
 from .writer import Column
 
-STAFF_STATUS_LABELS = {"active": _l("Active"), "suspended": _l("Suspended"), "left": _l("Left")}
+STAFF_STATUS_LABELS = {
+    "active": _lp("staff status", "Active"),
+    "suspended": _lp("staff status", "Suspended"),
+    "left": _lp("staff status", "Left"),
+}
 
 
 def _assignments_stmt(session, user, filters) -> sa.Select:
@@ -60,7 +64,7 @@ def _assignments_stmt(session, user, filters) -> sa.Select:
 def _assignment_rows(session, user, filters):
     stmt = _assignments_stmt(session, user, filters)
     keys = (stmt.selected_columns.k1, stmt.selected_columns.k2)
-    yes, no = str(_l("Yes")), str(_l("No"))
+    yes, no = str(_lp("yes or no", "Yes")), str(_lp("yes or no", "No"))
     for n, row in enumerate(keyset_stream(session, stmt, keys), 1):
         values = list(row[:-2])
         values[4] = yes if values[4] else no
@@ -73,31 +77,31 @@ def _assignment_count(session, user, filters) -> int:
 
 ASSIGNMENTS = Ledger(
     code="assignments",
-    title=_l("Staff and posts ledger"),
-    description=_l("Who held which post and window in the period."),
+    title=_lp("ledger title", "Staff and posts ledger"),
+    description=_lp("ledger description", "Who held which post and window in the period."),
     roles=frozenset({"hr", "discipline", "leader", "admin"}),
     columns=[
-        Column("no", _l("No."), "int", 7),
-        Column("staff_no", _l("Staff number"), "text", 12),
-        Column("name", _l("Name"), "text", 12),
-        Column("site", _l("Site"), "text", 24),
-        Column("post", _l("Post"), "text", 18),
-        Column("key_post", _l("Key post"), "text", 9),
-        Column("window", _l("Window"), "text", 16),
-        Column("started_on", _l("From"), "date", 12),
-        Column("ended_on", _l("Until"), "date", 12),
-        Column("hired_on", _l("Hired on"), "date", 12),
-        Column("status", _l("Status"), "enum", 10, choices=STAFF_STATUS_LABELS),
-        Column("note", _l("Note"), "user_text", 30),
+        Column("no", _lp("staff ledger", "No."), "int", 7),
+        Column("staff_no", _lp("staff ledger", "Staff number"), "text", 12),
+        Column("name", _lp("staff ledger", "Name"), "text", 12),
+        Column("site", _lp("staff ledger", "Site"), "text", 24),
+        Column("post", _lp("staff ledger", "Post"), "text", 18),
+        Column("key_post", _lp("staff ledger", "Key post"), "text", 9),
+        Column("window", _lp("staff ledger", "Window"), "text", 16),
+        Column("started_on", _lp("staff ledger", "From"), "date", 12),
+        Column("ended_on", _lp("staff ledger", "Until"), "date", 12),
+        Column("hired_on", _lp("staff ledger", "Hired on"), "date", 12),
+        Column("status", _lp("staff ledger", "Status"), "enum", 10, choices=STAFF_STATUS_LABELS),
+        Column("note", _lp("staff ledger", "Note"), "user_text", 30),
     ],
     rows=_assignment_rows,
     count=_assignment_count,
     filters=[
-        FilterField("status", _l("Staff status"), "choice", STAFF_STATUS_LABELS),
-        FilterField("key_posts", _l("Key posts only"), "bool"),
-        FilterField("staff", _l("Staff numbers"), "staff"),
+        FilterField("status", _lp("ledger filter", "Staff status"), "choice", STAFF_STATUS_LABELS),
+        FilterField("key_posts", _lp("ledger filter", "Key posts only"), "bool"),
+        FilterField("staff", _lp("ledger filter", "Staff numbers"), "staff"),
     ],
-    date_label=_l("Assignments overlapping the period"),
+    date_label=_lp("ledger dates", "Assignments overlapping the period"),
     order=90,
 )
 

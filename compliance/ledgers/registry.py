@@ -7,7 +7,7 @@ import calendar
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from ..access import scope_filter, scope_ids, site_tree_ids
 from ..domain import N_, InvalidError
 from ..models import Site, StaffMember, User
+from ..timeutil import tz
 from .writer import Column
 
 # Who may open the reports page and ask for exports (each ledger narrows it with its own roles).
@@ -308,6 +309,26 @@ def keyset_stream(
 def count_of(session, stmt: sa.Select) -> int:
     return (
         session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    )
+
+
+def local_text(value: datetime | None, zone=None) -> str:
+    """A stored naive-UTC moment as local "YYYY-MM-DD HH:MM", for text that lists events (the
+    typed datetime columns are converted by the writer). `zone`: a ZoneInfo (default: the
+    configured time zone; pass it when formatting many)."""
+    if value is None:
+        return ""
+    zone = zone or tz()
+    return value.replace(tzinfo=UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def user_names(session, user_ids) -> dict[int, str]:
+    """Display names of the given user ids (one query; unknown ids are left out)."""
+    ids = {i for i in user_ids if i}
+    if not ids:
+        return {}
+    return dict(
+        session.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids))).all()
     )
 
 

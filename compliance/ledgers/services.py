@@ -11,10 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import Flask, current_app
-from flask_babel import force_locale
+from flask import Flask, current_app, send_file
+from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
 
 from ..audit import record
@@ -56,10 +57,55 @@ def check_access(user: User | None, ledger: Ledger) -> None:
 
 
 def file_name_for(ledger: Ledger, filters: dict, locale: str) -> str:
+    """The download name: the ledger's title in the reader's language and the dates."""
     with force_locale(locale):
         title = str(ledger.title)
     safe = re.sub(r'[\\/:*?"<>|\s]+', "_", title).strip("_") or ledger.code
     return f"{safe}_{filters['date_from'].isoformat()}_{filters['date_to'].isoformat()}.xlsx"
+
+
+def ascii_file_name(code: str, date_from: str | None, date_to: str | None) -> str:
+    """The plain-ASCII name offered to clients that cannot take a UTF-8 file name: the ledger's
+    code and the dates, e.g. rectifications_2026-01-01_2026-12-31.xlsx."""
+    parts = [re.sub(r"[^A-Za-z0-9_-]+", "_", code) or "ledger"]
+    parts += [d for d in (date_from, date_to) if d and re.fullmatch(r"[0-9-]+", d)]
+    return "_".join(parts) + ".xlsx"
+
+
+def content_disposition(name: str, fallback: str) -> str:
+    """An attachment with its UTF-8 name (RFC 6266/5987) and a readable ASCII fallback."""
+    ascii_name = name if name.isascii() else fallback
+    ascii_name = ascii_name.replace("\\", "_").replace('"', "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def send_ledger_file(source, name: str, fallback: str):
+    """`send_file` of a ledger (a path or a file object) under `name`, with the ASCII fallback
+    name a browser without UTF-8 file names uses."""
+    response = send_file(
+        source, mimetype=XLSX_MIME, as_attachment=True, download_name=name, max_age=0
+    )
+    response.headers["Content-Disposition"] = content_disposition(name, fallback)
+    return response
+
+
+def block_labels_for() -> dict[str, str]:
+    """The parameters sheet's labels and the page footer, in the current locale."""
+    return {
+        "parameters": pgettext("ledger parameters", "Parameters"),
+        "ledger": pgettext("ledger parameters", "Ledger"),
+        "exported_by": pgettext("ledger parameters", "Exported by"),
+        "exported_at": pgettext("ledger parameters", "Exported at"),
+        "rows": pgettext("ledger parameters", "Rows written"),
+        "truncated": pgettext("ledger parameters", "Texts cut"),
+        "truncated_value": pgettext(
+            "ledger parameters",
+            "%(n)s cell(s) held more than 32,767 characters (Excel's limit for one cell) and "
+            "were cut; the full text is kept in the system.",
+        ),
+        # &P and &N are replaced by the page number and the page count when printed.
+        "page_footer": pgettext("ledger page footer", "Page &P of &N"),
+    }
 
 
 def _parameters(session, user: User | None, ledger: Ledger, filters: dict) -> list[tuple[str, str]]:
@@ -132,12 +178,7 @@ def export_ledger(
             ),
             exported_at=local_now(tzname).replace(tzinfo=None, microsecond=0),
         )
-        block_labels = {
-            "ledger": _("Ledger"),
-            "exported_by": _("Exported by"),
-            "exported_at": _("Exported at"),
-            "rows": _("Rows"),
-        }
+        block_labels = block_labels_for()
         if ledger.render is not None:
             rows = ledger.render(
                 session,
@@ -162,7 +203,7 @@ def export_ledger(
                 info,
                 timezone=tzname,
                 enum_labels=enum_labels,
-                parameters_title=_("Parameters"),
+                parameters_title=block_labels["parameters"],
                 labels_block=block_labels,
             )
             writer.write_rows(ledger.rows(session, user, filters), progress=progress)

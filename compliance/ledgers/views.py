@@ -21,7 +21,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import get_locale
@@ -34,12 +33,13 @@ from ..timeutil import local_today
 from .models import ExportJob
 from .registry import REPORT_ROLES, LedgerError, get_ledger, ledgers_for, parse_filters
 from .services import (
-    XLSX_MIME,
+    ascii_file_name,
     count_rows,
     export_ledger,
     monthly_reports_for,
     open_monthly_report,
     queue_export,
+    send_ledger_file,
 )
 from .tasks import start_after_request
 
@@ -139,9 +139,11 @@ def export(code: str):
         db.session, current_user, ledger, filters, buffer, locale=locale, route="web"
     )
     buffer.seek(0)
-    return send_file(
-        buffer, mimetype=XLSX_MIME, as_attachment=True, download_name=result.file_name, max_age=0
-    )
+    return send_ledger_file(buffer, result.file_name, _fallback(ledger.code, filters))
+
+
+def _fallback(code: str, filters: dict) -> str:
+    return ascii_file_name(code, filters["date_from"].isoformat(), filters["date_to"].isoformat())
 
 
 def _own_job_or_404(job_id: int) -> ExportJob:
@@ -178,13 +180,9 @@ def job(job_id: int):
 def send_job_file(job: ExportJob):
     if job.status != "done" or not job.file_path or not Path(job.file_path).is_file():
         abort(404)
-    return send_file(
-        job.file_path,
-        mimetype=XLSX_MIME,
-        as_attachment=True,
-        download_name=job.file_name or f"export-{job.id}.xlsx",
-        max_age=0,
-    )
+    filters = job.filters or {}
+    fallback = ascii_file_name(job.ledger, filters.get("from"), filters.get("to"))
+    return send_ledger_file(job.file_path, job.file_name or fallback, fallback)
 
 
 @bp.route("/jobs/<int:job_id>/file")
@@ -202,7 +200,7 @@ def job_file(job_id: int):
 def monthly_file(name: str):
     """Download an archived monthly report (a POST button: the download is recorded)."""
     path = open_monthly_report(db.session, current_user, name)
-    return send_file(path, mimetype=XLSX_MIME, as_attachment=True, download_name=name, max_age=0)
+    return send_ledger_file(path, name, name)
 
 
 def init_app(app) -> None:

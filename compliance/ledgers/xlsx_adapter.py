@@ -13,7 +13,12 @@ already cleaned every string and chosen every type, so:
   `float` values directly (``Cell._value`` and ``Cell.data_type``), passes prepared cells
   through and leaves anything else to openpyxl's own binding;
 - `text_cell(ws, text)` makes a cell that holds `text` as a string, never a formula or an error
-  value (the public setter cannot).
+  value (the public setter cannot);
+- `set_row_height(ws, row, height)` fixes the height of the next row of a write-only sheet
+  without a RowDimension object per row;
+- `wrap_by_default(wb, alignment)` gives the workbook's Normal cell style (``wb._named_styles``)
+  an alignment, so every cell without a style of its own wraps: styling each cell instead costs
+  about as much as writing it.
 
 Measured with `bench/ledger_rectifications.py`, the public path instead costs about 10% of the
 export speed (issue 11).
@@ -49,7 +54,30 @@ def check_internals() -> list[str]:
     for klass in Cell.__mro__:
         slots.update(getattr(klass, "__slots__", ()))
     problems.extend(f"Cell has no slot {name!r}" for name in CELL_SLOTS if name not in slots)
+    named = getattr(openpyxl.Workbook(write_only=True), "_named_styles", None)
+    if named is None or "Normal" not in getattr(named, "names", []):
+        problems.append("Workbook._named_styles has no 'Normal' style")
     return problems
+
+
+_HEIGHTS: dict[float, dict[str, str]] = {}
+
+
+def set_row_height(ws, row: int, height: float) -> None:
+    """Give row `row` of write-only sheet `ws` a fixed height, before it is appended (the caller
+    deletes the entry once the row is written). The sheet writer reads the row's attributes from
+    ``ws.row_dimensions`` as a mapping, so a shared mapping per height stands in for a
+    RowDimension object per row."""
+    attrs = _HEIGHTS.get(height)
+    if attrs is None:
+        attrs = _HEIGHTS.setdefault(height, {"ht": f"{height:g}", "customHeight": "1"})
+    ws.row_dimensions[row] = attrs
+
+
+def wrap_by_default(wb, alignment: Alignment) -> None:
+    """Give the Normal cell style of `wb` (a new workbook) this alignment: the cells written
+    without a style of their own take it (Excel and LibreOffice alike)."""
+    wb._named_styles["Normal"].alignment = alignment
 
 
 def text_cell(
@@ -73,7 +101,8 @@ def install_fast_rows(ws) -> None:
     """Bind the rows appended to write-only sheet `ws` without openpyxl's second type dispatch
     and character scan: every `str` given must already be clean (no illegal XML character, at
     most 32,767 characters) and is written as a string as it is; text that must not be read as a
-    formula or an error value comes as a `text_cell`."""
+    formula or an error value comes as a `text_cell`. A prepared cell is written as given and
+    may be given again in a later row (a column's reusable styled template)."""
 
     def values_to_row(values, row_idx: int) -> Iterator[Cell]:
         cell = WriteOnlyCell(ws)
@@ -88,7 +117,12 @@ def install_fast_rows(ws) -> None:
                 cell._value = value
                 cell.data_type = "n"
             elif isinstance(value, Cell):
-                cell = value
+                # A prepared cell (styled, or a column's reusable template): written as it is,
+                # and the plain cell stays free for the next value.
+                value.column = col_idx
+                value.row = row_idx
+                yield value
+                continue
             else:
                 cell.value = value  # openpyxl's own binding (dates, Decimal, bool...)
             cell.column = col_idx

@@ -12,6 +12,7 @@ from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import selectinload
 
+from compliance import limits
 from compliance.access import roles_required
 from compliance.api import ApiBlueprint
 from compliance.db import db
@@ -107,7 +108,9 @@ class RectificationDetailSchema(RectificationSchema):
 
 
 class RespondArgs(Schema):
-    text = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    text = fields.String(
+        required=True, validate=validate.Length(min=1, max=limits.RECTIFICATION_TEXT)
+    )
     version = fields.Integer(required=True)
     photo_ids = fields.List(
         fields.Integer(),
@@ -118,12 +121,14 @@ class RespondArgs(Schema):
 
 
 class VerifyArgs(Schema):
-    note = fields.String(validate=validate.Length(max=4000), load_default=None)
+    note = fields.String(validate=validate.Length(max=limits.RECTIFICATION_TEXT), load_default=None)
     version = fields.Integer(required=True)
 
 
 class RejectArgs(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    reason = fields.String(
+        required=True, validate=validate.Length(min=1, max=limits.RECTIFICATION_TEXT)
+    )
     version = fields.Integer(required=True)
 
 

@@ -16,6 +16,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from compliance import limits
+
 SEVERITY_LABELS = {"minor": _l("Minor"), "major": _l("Major"), "critical": _l("Critical")}
 CATEGORY_LABELS = {
     "attendance": _l("Attendance"),
@@ -71,32 +73,44 @@ class _VersionedForm(FlaskForm):
 
 
 class RespondForm(_VersionedForm):
-    text = TextAreaField(_l("What was done"), validators=[DataRequired(), Length(max=4000)])
+    text = TextAreaField(
+        _l("What was done"), validators=[DataRequired(), Length(max=limits.RECTIFICATION_TEXT)]
+    )
     photos = MultipleFileField(
         _l("Photos"), render_kw={"accept": "image/*", "capture": "environment"}
     )
 
 
 class VerifyForm(_VersionedForm):
-    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=4000)])
+    note = TextAreaField(
+        _l("Note (optional)"), validators=[Optional(), Length(max=limits.RECTIFICATION_TEXT)]
+    )
 
 
 class RejectForm(_VersionedForm):
     reason = TextAreaField(
-        _l("Reason for the rejection"), validators=[DataRequired(), Length(max=4000)]
+        _l("Reason for the rejection"),
+        validators=[DataRequired(), Length(max=limits.RECTIFICATION_TEXT)],
     )
 
 
 class FixOnSpotForm(_VersionedForm):
-    text = TextAreaField(_l("What was fixed"), validators=[Optional(), Length(max=4000)])
-    witness = StringField(_l("Seen by"), validators=[Optional(), Length(max=64)])
+    text = TextAreaField(
+        _l("What was fixed"), validators=[Optional(), Length(max=limits.RECTIFICATION_TEXT)]
+    )
+    witness = StringField(
+        _l("Seen by"), validators=[Optional(), Length(max=limits.CONDUCT_REFERENCE)]
+    )
     photos = MultipleFileField(
         _l("Photo"), render_kw={"accept": "image/*", "capture": "environment"}
     )
 
 
 class CommentForm(FlaskForm):
-    text = TextAreaField(_l("Comment or correction"), validators=[DataRequired(), Length(max=4000)])
+    text = TextAreaField(
+        _l("Comment or correction"),
+        validators=[DataRequired(), Length(max=limits.RECTIFICATION_TEXT)],
+    )
 
 
 class ReassignForm(_VersionedForm):
@@ -105,7 +119,8 @@ class ReassignForm(_VersionedForm):
     )
     supervisor = SelectField(_l("Supervisor"), coerce=int, validators=[Optional()])
     reason = TextAreaField(
-        _l("Reason for the change"), validators=[DataRequired(), Length(max=4000)]
+        _l("Reason for the change"),
+        validators=[DataRequired(), Length(max=limits.RECTIFICATION_TEXT)],
     )
 
 
@@ -118,7 +133,9 @@ class HolidayForm(FlaskForm):
             SelectChoice("workday", _l("Adjusted working day (调休)")),
         ],
     )
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
+    name = StringField(
+        _l("Name"), validators=[DataRequired(), Length(max=limits.CONDUCT_REFERENCE)]
+    )
 
 
 class DeadlineForm(FlaskForm):

@@ -1,7 +1,13 @@
 """The rectification ledger (整改台账): every rectification opened in the period, from finding to
 verification, declared once for the download page, the API and the CLI. Registered by the
 rectification package's `init_app`; the labels and small helpers it shares with the inspection
-ledger come from `inspections.ledgers`."""
+ledger come from `inspections.ledgers`.
+
+A row holds the facts of the case a discipline officer files: what the inspector found and why
+(reason and note), every response with who sent it and when, every rejection with who rejected it,
+when and why, the verification with its note, and each photo once with its role (problem,
+response, on-the-spot fix). Rows are in the order the rectifications were opened (then by id).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,8 @@ from collections import defaultdict
 from datetime import date
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
+from flask_babel import pgettext
 from sqlalchemy.orm import aliased
 
 from compliance.ledgers import (
@@ -18,13 +25,15 @@ from compliance.ledgers import (
     Ledger,
     count_of,
     keyset_stream,
+    local_text,
     register_ledger,
     scope_clause,
     site_clause,
+    user_names,
 )
 from compliance.ledgers.summary import utc_bounds
 from compliance.models import Site, StaffMember, Window
-from compliance.timeutil import local_today
+from compliance.timeutil import local_today, tz
 
 from ..ledgers import (
     CATEGORY_LABELS,
@@ -32,33 +41,32 @@ from ..ledgers import (
     OUTCOME_LABELS,
     SEVERITY_LABELS,
     STATUS_LABELS,
-    _is_english,
-    _names,
-    _photo_url,
+    photo_lines,
+    photos_by_rectification,
 )
-from ..models import CheckItemVersion, Finding, Photo
-from .models import Rectification, RectificationEvent, RectificationEventPhoto
+from ..models import Finding
+from .models import ConductRecord, Rectification, RectificationEvent
+
+# The timeline events a row tells (opening, reminders and comments are on the timeline page).
+_TOLD = ("responded", "fixed_on_spot", "rejected", "verified")
 
 
 def _rectification_stmt(session, user, filters) -> sa.Select:
     start, end = utc_bounds(filters["date_from"], filters["date_to"])
     window, responsible = aliased(Window), aliased(StaffMember)
-    found_at = sa.func.coalesce(Finding.found_at, Rectification.opened_at)
     stmt = (
         sa.select(
-            found_at,
+            Rectification.opened_at,
             Site.name,
-            Finding.found_by_id,
             window.code + " " + window.name,
             responsible.name,
+            sa.func.coalesce(Finding.found_by_id, ConductRecord.recorded_by_id),
             Rectification.title,
-            Finding.note,
             Rectification.category,
             Rectification.severity,
-            CheckItemVersion.text_zh,
-            CheckItemVersion.text_en,
+            sa.func.coalesce(Finding.reason, ConductRecord.outcome_reason),
+            sa.func.coalesce(Finding.note, ConductRecord.text),
             Rectification.deadline_on,
-            Rectification.responded_at,
             Rectification.verified_by_id,
             Rectification.closed_at,
             Rectification.status,
@@ -72,7 +80,7 @@ def _rectification_stmt(session, user, filters) -> sa.Select:
         .select_from(Rectification)
         .join(Site, Site.id == Rectification.site_id)
         .outerjoin(Finding, Finding.id == Rectification.finding_id)
-        .outerjoin(CheckItemVersion, CheckItemVersion.id == Finding.item_version_id)
+        .outerjoin(ConductRecord, ConductRecord.id == Rectification.complaint_id)
         .outerjoin(window, window.id == Rectification.window_id)
         .outerjoin(responsible, responsible.id == Rectification.responsible_staff_id)
         .where(Rectification.opened_at >= start, Rectification.opened_at < end)
@@ -104,54 +112,78 @@ def _overdue_days(status: str, deadline: date, closed_on: date | None, today: da
     return max(0, (end - deadline).days)
 
 
+def _event_lines():
+    """A function writing "2026-03-13 09:00 复查李四：理由" (who and why left out when not
+    recorded), with the time zone and wording resolved once per export."""
+    zone = tz()
+    template = pgettext("ledger event line", "%(head)s: %(text)s")
+
+    def line(at, who: str | None, text: str | None, extra: str | None = None) -> str:
+        head = local_text(at, zone)
+        if who:
+            head += " " + who
+        if extra:
+            head += " " + extra
+        return template % {"head": head, "text": text} if text else head
+
+    return line
+
+
 def _rectification_rows(session, user, filters):
     stmt = _rectification_stmt(session, user, filters)
-    # Pages walk the primary key (creation order, which follows the time of the record): the
-    # cheapest keyset on both databases, with no sort per page.
-    keys = (stmt.selected_columns.k2,)
-    english = _is_english()
+    keys = (stmt.selected_columns.k1, stmt.selected_columns.k2)
     today = local_today()
-    url = _photo_url("/rectifications/photos")
+    no_reason = pgettext("rectification ledger", "(no reason recorded)")
+    on_the_spot = pgettext("rectification ledger", "on-the-spot fix")
+    witnessed = pgettext("rectification ledger", " (witness: %(name)s)")
+    event_line = _event_lines()
+    photo_text = photo_lines("/rectifications/photos")
 
     def enrich(rows):
         ids = [r[-1] for r in rows]
-        responses: dict[int, str] = {}
-        for rect_id, text in session.execute(
-            sa.select(RectificationEvent.rectification_id, RectificationEvent.text)
+        events = session.execute(
+            sa.select(
+                RectificationEvent.rectification_id,
+                RectificationEvent.kind,
+                RectificationEvent.actor_id,
+                RectificationEvent.at,
+                RectificationEvent.text,
+                RectificationEvent.data,
+            )
             .where(
                 RectificationEvent.rectification_id.in_(ids),
-                RectificationEvent.kind.in_(("responded", "fixed_on_spot")),
+                RectificationEvent.kind.in_(_TOLD),
             )
-            .order_by(RectificationEvent.id)
-        ):
-            responses[rect_id] = text  # the latest wins
-        photos: dict[int, list[int]] = defaultdict(list)
-        finding_ids = {r[19]: r[-1] for r in rows if r[19] is not None}
-        if finding_ids:
-            for finding_id, photo_id in session.execute(
-                sa.select(Photo.finding_id, Photo.id)
-                .where(Photo.finding_id.in_(finding_ids))
-                .order_by(Photo.id)
-            ):
-                photos[finding_ids[finding_id]].append(photo_id)
-        for rect_id, photo_id in session.execute(
-            sa.select(RectificationEvent.rectification_id, RectificationEventPhoto.photo_id)
-            .join(
-                RectificationEventPhoto, RectificationEventPhoto.event_id == RectificationEvent.id
-            )
-            .where(RectificationEvent.rectification_id.in_(ids))
-            .order_by(RectificationEventPhoto.photo_id)
-        ):
-            photos[rect_id].append(photo_id)
-        names = _names(session, {r[2] for r in rows if r[2]} | {r[13] for r in rows if r[13]})
+            .order_by(RectificationEvent.rectification_id, RectificationEvent.id)
+        ).all()
+        names = user_names(
+            session,
+            {e.actor_id for e in events} | {r[4] for r in rows} | {r[11] for r in rows},
+        )
+        responses: dict[int, list[str]] = defaultdict(list)
+        rejections: dict[int, list[str]] = defaultdict(list)
+        verification: dict[int, str] = {}
+        for rect_id, kind, actor_id, at, text, data in events:
+            who = names.get(actor_id)
+            if kind == "responded":
+                responses[rect_id].append(event_line(at, who, text))
+            elif kind == "fixed_on_spot":
+                witness = (data or {}).get("witness")
+                extra = on_the_spot + (witnessed % {"name": witness} if witness else "")
+                responses[rect_id].append(event_line(at, who, text, extra))
+            elif kind == "rejected":
+                rejections[rect_id].append(event_line(at, who, text or no_reason))
+            elif kind == "verified":
+                verification[rect_id] = text or ""  # the latest verification's note
+        photos = photos_by_rectification(session, {r[-1]: r[17] for r in rows})
         out = []
         for r in rows:
-            status = r[15]
-            if r[16]:
+            rect_id, status = r[-1], r[13]
+            if r[14]:
                 outcome = "fixed_on_spot"
             elif status == "verified":
                 outcome = "passed"
-            elif r[18]:
+            elif r[16]:
                 outcome = "rejected"
             else:
                 outcome = None
@@ -160,24 +192,25 @@ def _rectification_rows(session, user, filters):
                 (
                     r[0],
                     r[1],
-                    names.get(r[2]) if r[2] else None,
+                    r[2],
                     r[3],
-                    r[4],
+                    names.get(r[4]) if r[4] else None,
                     r[5],
                     r[6],
                     r[7],
                     r[8],
-                    r[10] if english else r[9],
-                    r[11],
-                    responses.get(r[-1]),
-                    r[12],
-                    names.get(r[13]) if r[13] else None,
-                    r[14] if verified else None,
+                    r[9],
+                    r[10],
+                    "\n".join(responses.get(rect_id, ())) or None,
+                    r[16],
+                    "\n".join(rejections.get(rect_id, ())) or None,
+                    names.get(r[11]) if r[11] and verified else None,
+                    r[12] if verified else None,
+                    verification.get(rect_id) or None,
                     outcome,
                     status,
-                    _overdue_days(status, r[11], r[17], today),
-                    r[18],
-                    [url.format(p) for p in photos.get(r[-1], ())] or None,
+                    _overdue_days(status, r[10], r[15], today),
+                    photo_text(photos.get(rect_id)),
                 )
             )
         return out
@@ -192,46 +225,73 @@ def _rectification_count(session, user, filters) -> int:
 
 RECTIFICATIONS = Ledger(
     code="rectifications",
-    title=_l("Rectification ledger"),
-    description=_l("Every rectification opened in the period, from finding to verification."),
+    title=_lp("ledger title", "Rectification ledger"),
+    description=_lp(
+        "ledger description",
+        "Every rectification opened in the period, from finding to verification: reasons, "
+        "responses, rejections, verification and photos.",
+    ),
     roles=INSPECTION_ROLES,
     columns=[
-        Column("no", _l("No."), "int", 7),
-        Column("found_at", _l("Found at"), "datetime", 17),
-        Column("site", _l("Site"), "text", 22),
-        Column("inspector", _l("Inspector"), "text", 12),
-        Column("window", _l("Window"), "text", 16),
-        Column("responsible", _l("Responsible person"), "text", 12),
-        Column("description", _l("Problem description"), "user_text", 36),
-        Column("note", _l("Inspector's note"), "user_text", 30),
-        Column("category", _l("Category"), "enum", 11, choices=CATEGORY_LABELS),
-        Column("severity", _l("Severity"), "enum", 9, choices=SEVERITY_LABELS),
-        Column("requirement", _l("Requirement"), "user_text", 30),
-        Column("deadline", _l("Deadline"), "date", 12),
-        Column("response", _l("Response"), "user_text", 36),
-        Column("responded_at", _l("Responded at"), "datetime", 17),
-        Column("verifier", _l("Verified by"), "text", 12),
-        Column("verified_at", _l("Verified at"), "datetime", 17),
-        Column("result", _l("Result"), "enum", 12, choices=OUTCOME_LABELS),
-        Column("status", _l("Status"), "enum", 14, choices=STATUS_LABELS),
-        Column("overdue_days", _l("Days overdue"), "int", 9),
-        Column("rejections", _l("Rejections"), "int", 9),
-        Column("photos", _l("Photo links"), "link", 44),
+        Column("no", _lp("rectification ledger", "No."), "int", 5),
+        Column("opened_at", _lp("rectification ledger", "Opened at"), "datetime", 16),
+        Column("site", _lp("rectification ledger", "Site"), "text", 12),
+        Column("window", _lp("rectification ledger", "Window"), "text", 10),
+        Column("responsible", _lp("rectification ledger", "Responsible person"), "text", 8),
+        Column("inspector", _lp("rectification ledger", "Found by"), "text", 8),
+        Column("description", _lp("rectification ledger", "Problem"), "user_text", 20),
+        Column(
+            "category", _lp("rectification ledger", "Category"), "enum", 8, choices=CATEGORY_LABELS
+        ),
+        Column(
+            "severity", _lp("rectification ledger", "Severity"), "enum", 6, choices=SEVERITY_LABELS
+        ),
+        Column("reason", _lp("rectification ledger", "Reason given"), "user_text", 14),
+        Column("note", _lp("rectification ledger", "Inspector's note"), "user_text", 20),
+        Column("deadline", _lp("rectification ledger", "Deadline"), "date", 11),
+        Column(
+            "responses", _lp("rectification ledger", "Responses (when, who, what)"), "user_text", 24
+        ),
+        Column("rejection_count", _lp("rectification ledger", "Times rejected"), "int", 6),
+        Column(
+            "rejections",
+            _lp("rectification ledger", "Rejections (when, who, why)"),
+            "user_text",
+            22,
+        ),
+        Column("verifier", _lp("rectification ledger", "Verified by"), "text", 8),
+        Column("verified_at", _lp("rectification ledger", "Verified at"), "datetime", 16),
+        Column(
+            "verification_note", _lp("rectification ledger", "Verification note"), "user_text", 16
+        ),
+        Column("result", _lp("rectification ledger", "Result"), "enum", 8, choices=OUTCOME_LABELS),
+        Column("status", _lp("rectification ledger", "Status"), "enum", 9, choices=STATUS_LABELS),
+        Column("overdue_days", _lp("rectification ledger", "Days overdue"), "int", 6),
+        Column(
+            "photos",
+            _lp("rectification ledger", "Photos (problem, response, on-the-spot fix)"),
+            "link",
+            30,
+        ),
     ],
     rows=_rectification_rows,
     count=_rectification_count,
     filters=[
-        FilterField("status", _l("Status"), "choice", STATUS_LABELS),
-        FilterField("category", _l("Category"), "choice", CATEGORY_LABELS),
-        FilterField("severity", _l("Severity"), "choice", SEVERITY_LABELS),
-        FilterField("overdue", _l("Overdue only"), "bool"),
-        FilterField("staff", _l("Responsible staff numbers"), "staff"),
+        FilterField("status", _lp("ledger filter", "Status"), "choice", STATUS_LABELS),
+        FilterField("category", _lp("ledger filter", "Category"), "choice", CATEGORY_LABELS),
+        FilterField("severity", _lp("ledger filter", "Severity"), "choice", SEVERITY_LABELS),
+        FilterField("overdue", _lp("ledger filter", "Overdue only"), "bool"),
+        FilterField("staff", _lp("ledger filter", "Responsible staff numbers"), "staff"),
     ],
-    date_label=_l("the day the rectification was opened"),
+    date_label=_lp("ledger dates", "the day the rectification was opened"),
     order=20,
 )
 
 
+# --- complaints and commendations (投诉与表扬台账) ---------------------------------------------
+
+
 def init_app(app) -> None:
-    """Register the rectification ledger with compliance.ledgers."""
+    """Register the rectification ledger with compliance.ledgers (complaints and commendations
+    have their own ledger in `inspections.complaints`)."""
     register_ledger(app, RECTIFICATIONS)

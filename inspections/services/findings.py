@@ -8,9 +8,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from compliance import limits
 from compliance.audit import record
 from compliance.db import utcnow
 from compliance.domain import N_, InvalidError
+from compliance.limits import checked_text
 from compliance.models import User
 from compliance.timeutil import local_today
 
@@ -51,8 +53,10 @@ def submit_round(
     `require_photos=False` exist for loading past rounds (demo, imports).
 
     Raises ConflictError when already submitted, InvalidError when a failure that requires a photo
-    has none.
+    has none or the note is longer than its limit.
     """
+    if note is not None:
+        note = checked_text(note, limits.INSPECTION_NOTE, field="note")
     if inspection.status != "draft":
         raise already_submitted()
     day = day or local_today()
@@ -111,7 +115,7 @@ def submit_round(
     if inspection.latitude is None:
         set_location(inspection, latitude, longitude, accuracy)
     if note is not None:
-        inspection.note = note.strip() or None
+        inspection.note = note
     inspection.inspector_id = actor.id if inspection.draw_id is None else inspection.inspector_id
     inspection.failure_count = len(failures)
     findings = []

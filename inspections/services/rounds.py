@@ -11,9 +11,11 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from compliance import limits
 from compliance.audit import record
 from compliance.db import utcnow
 from compliance.domain import N_, ConflictError, DomainError
+from compliance.limits import checked_text
 from compliance.models import Site, User
 from compliance.timeutil import local_today
 
@@ -192,7 +194,7 @@ def record_failure(
 
     The severity may be raised above the item's default, never lowered. Raises ConflictError
     when the round is closed, DomainError when the item or target does not fit or the severity is
-    invalid.
+    invalid, InvalidError when the reason or the note is longer than its limit (`limits`).
     """
     if inspection.status != "draft":
         raise already_submitted()
@@ -255,8 +257,8 @@ def record_failure(
     )
     result.result = "fail"
     result.severity = severity
-    result.reason = (reason or "").strip()[:200] or None
-    result.note = (note or "").strip() or None
+    result.reason = checked_text(reason, limits.PATROL_REASON, field="reason")
+    result.note = checked_text(note, limits.PATROL_NOTE, field="note")
     if existing is None:
         session.add(result)
     session.flush()

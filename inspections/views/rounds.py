@@ -11,9 +11,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
+from compliance import limits
 from compliance.access import in_scope, roles_required, sites_in_scope
 from compliance.db import db
 from compliance.domain import DomainError
+from compliance.limits import checked_text
 from compliance.models import Site, Window
 from compliance.timeutil import local_today
 from compliance.uow import domain_errors
@@ -189,7 +191,9 @@ def _target_label(inspection: Inspection, target: Target, roster) -> str:
 
 
 # A refusal on the failure panel is shown in the panel's own alert, whatever field it names.
-_PANEL_FIELDS = dict.fromkeys(("", "item", "severity", "target", "photos"), "alert")
+_PANEL_FIELDS = dict.fromkeys(
+    ("", "item", "severity", "target", "photos", "reason", "note"), "alert"
+)
 
 
 @bp.route("/rounds/<uuid>/fail", methods=["GET", "POST"])
@@ -278,6 +282,7 @@ def fail(uuid: str):
         existing=existing,
         photos=photos,
         on_leave=bool(entry and entry.on_leave),
+        limits=limits,
     ), (422 if error else 200)
 
 
@@ -307,8 +312,13 @@ def save(uuid: str):
                 request.form.get("longitude"),
                 request.form.get("accuracy"),
             )
-        inspection.note = (request.form.get("note") or "").strip() or None
-        flash(_("Round saved. You can resume it from the patrol page."), "success")
+        with domain_errors():
+            inspection.note = checked_text(
+                request.form.get("note"), limits.INSPECTION_NOTE, field="note"
+            )
+            flash(_("Round saved. You can resume it from the patrol page."), "success")
+            return redirect(url_for(".patrol_start"))
+        return redirect(url_for(".round", uuid=uuid))
     return redirect(url_for(".patrol_start"))
 
 

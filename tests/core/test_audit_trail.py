@@ -369,10 +369,12 @@ def test_audit_ledger_exports_the_events_with_their_changes(
         2:
     ]
     by_id = {r[0]: r for r in rows}
-    update = next(r for r in rows if r[3] == "user.update" and r[5] == str(target.id))
-    assert update[2] == admin.user.username
-    assert "display_name: 旧名字 → 新名字" in update[6]
-    assert by_id[ev_a.id][6] == "name: x → y" and by_id[ev_a.id][7] == "更正"
+    # Words, names and only what changed (the audit ledger's own tests are in tests/ledgers).
+    update = next(r for r in rows if r[3] == "修改用户账号" and r[5].endswith(f"(#{target.id})"))
+    assert update[2] == f"{admin.user.display_name} ({admin.user.username})"
+    assert update[4] == "用户账号" and update[5].startswith("新名字 (ledger_target)")
+    assert "显示名称：旧名字 → 新名字" in update[6].split("\n")
+    assert by_id[ev_a.id][6] == "名称：x → y" and by_id[ev_a.id][7] == "更正"
     assert by_id[ev_a.id][8] == ev_a.hash
     # A reader limited to site A exports only the events of site A's records (and their own).
     scoped = client_for("discipline", sites=[site_a])

@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 
 from compliance.db import db
 from compliance.i18n import catalogue_path
-from compliance.i18n_tools import extract, placeholders
+from compliance.i18n_tools import extract, message_key, placeholders, split_key
 from compliance.models import User
 
 
@@ -32,7 +32,10 @@ def _mo(locale: str):
 
 
 def _as_dict(catalog) -> dict[str, str]:
-    return {m.id: m.string for m in catalog if m.id and isinstance(m.id, str)}
+    """Entries by the key `extract()` uses (a string with a message context: "context|msgid")."""
+    return {
+        message_key(m.id, m.context): m.string for m in catalog if m.id and isinstance(m.id, str)
+    }
 
 
 def test_extraction_finds_the_strings_of_every_package():
@@ -68,9 +71,9 @@ def test_every_string_is_in_the_english_catalogue():
 def test_chinese_keeps_the_placeholders():
     zh = _as_dict(_po("zh"))
     wrong = [
-        msgid
-        for msgid in _messages()
-        if zh.get(msgid) and placeholders(zh[msgid]) != placeholders(msgid)
+        key
+        for key in _messages()
+        if zh.get(key) and placeholders(zh[key]) != placeholders(split_key(key)[1])
     ]
     assert not wrong, f"placeholders differ in the Chinese of: {wrong[:20]}"
 

@@ -79,6 +79,8 @@ def test_page_download_is_an_attachment_with_utf8_name_and_the_rows(client_for, 
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment")
     assert "人员岗位台账" in unquote(disposition.split("filename*=UTF-8''")[1])
+    # Clients without UTF-8 file names get the ledger's code and the dates, not "_dates".
+    assert 'filename="assignments_2025-01-01_2026-12-31.xlsx"' in disposition
     rows = data_rows(response.data)
     names = {r[2] for r in rows}
     assert {"本站员工", "他站员工"} <= names
@@ -155,7 +157,18 @@ def test_cli_refuses_without_user_and_for_a_role_without_the_ledger(runner, make
     denied = runner.invoke(
         args=["export", "assignments", "--period", "2026", "--user", "insp_cli", "-o", out]
     )
-    assert denied.exit_code != 0 and "may not export" in denied.output
+    # In the user's language, with the ledger's title and the role's name, no internal key.
+    assert denied.exit_code != 0
+    assert (
+        "错误：insp_cli 无权导出「人员岗位台账」：其角色（督查员）不包括此台账。" in denied.output
+    )
+    assert "_:" not in denied.output and "assignments" not in denied.output
+    english = runner.invoke(
+        args=["export", "assignments", "--period", "2026", "--user", "insp_cli", "--lang", "en"]
+        + ["-o", out]
+    )
+    assert "Error: insp_cli may not export the Staff and posts ledger" in english.output
+    make_user(roles=("hr",), username="hr_cli")
     bad = runner.invoke(
         args=[
             "export",
@@ -165,12 +178,13 @@ def test_cli_refuses_without_user_and_for_a_role_without_the_ledger(runner, make
             "--to",
             "2026-12-01",
             "--user",
-            "insp_cli",
+            "hr_cli",
             "-o",
             out,
         ]
     )
-    assert bad.exit_code != 0 and "2026-13-01" in bad.output
+    assert bad.exit_code != 0
+    assert "错误：开始日期：日期无效：2026-13-01（格式 YYYY-MM-DD）。" in bad.output
 
 
 def test_cli_filters_by_ledger_fields(
@@ -274,7 +288,17 @@ def test_openapi_document_describes_the_ledger_endpoints(client):
     [
         (("staff",), set()),
         (("inspector",), {"inspections", "rectifications"}),
-        (("hr",), {"training", "mentoring", "rotation", "rotation_moves", "assignments"}),
+        (
+            ("hr",),
+            {
+                "training",
+                "mentoring",
+                "shadow_logs",
+                "rotation",
+                "rotation_moves",
+                "assignments",
+            },
+        ),
     ],
 )
 def test_api_lists_only_the_ledgers_a_role_may_read(client_for, roles, ledgers):

@@ -93,24 +93,25 @@ def test_rectification_ledger_values(client_for, scene):
     row = dict(zip(keys, rows[0], strict=True))
     rect = scene["made"]["HOME"]["rect"]
     assert row["no"] == 1
-    assert row["found_at"] == datetime(2026, 3, 10, 9, 30)
+    assert row["opened_at"] == datetime(2026, 3, 10, 9, 30)
     assert row["inspector"] == "督查张三"
     assert row["responsible"] == "王伟"
     assert row["description"] == rect.title
+    assert row["reason"] == "未佩戴"
     assert row["note"] == HOSTILE_NOTE
-    assert row["requirement"] == "按规定着装佩戴工作牌"
     assert row["deadline"] == datetime(2026, 3, 13)
-    assert row["response"] == "@已重新佩戴"
-    assert row["responded_at"] == datetime(2026, 3, 15, 10, 0)
+    # Every response, in local time (stored 2026-03-12 00:00 and 03-15 02:00 UTC).
+    assert row["responses"] == "2026-03-12 08:00：已整改\n2026-03-15 10:00：@已重新佩戴"
+    assert row["rejections"] == "2026-03-13 08:00：（未记录理由）"
+    assert row["rejection_count"] == 1
     assert row["verifier"] == "复查李四"
     assert row["verified_at"] == datetime(2026, 3, 16, 11, 0)
     assert row["status"] == zh(STATUS_LABELS["verified"])
     assert row["overdue_days"] == 3
-    assert row["rejections"] == 1
     assert "/rectifications/photos/" in row["photos"]
     second = calamine_rows(response.data)[2]
-    assert second[keys.index("response")] == "@已重新佩戴"
-    assert second[keys.index("rejections")] == 1
+    assert second[keys.index("note")] == HOSTILE_NOTE
+    assert second[keys.index("rejection_count")] == 1
 
 
 def test_rectification_filters_by_status_and_overdue(client_for, scene):

@@ -25,9 +25,11 @@ def scene(make_site, make_window, make_staff, make_user):
 
 
 def _figures(data: bytes) -> dict:
-    """The key-figures table: from below its header down to the first empty row."""
+    """The key-figures table: from below its header (领域 指标 数值) down to the first empty row."""
+    rows = sheet_rows(data)
+    start = next(i for i, row in enumerate(rows) if row[:3] == ("领域", "指标", "数值"))
     figures = {}
-    for row in sheet_rows(data)[3:]:
+    for row in rows[start + 1 :]:
         if not any(row):
             break
         figures[row[1]] = row[2]
@@ -35,20 +37,21 @@ def _figures(data: bytes) -> dict:
 
 
 def test_summary_quotes_the_periods_figures_with_native_charts(client_for, scene):
-    from flask_babel import force_locale
+    from flask_babel import force_locale, pgettext
 
     officer = client_for("discipline")
     response = officer.post("/reports/summary/export", data={"period": "2026-Q1"})
     assert response.status_code == 200
     with force_locale("zh"):
-        from flask_babel import gettext as _
-
         patrols, findings, rectified, on_time, overdue = (
-            _("Patrols"),
-            _("Findings"),
-            _("Rectified"),
-            _("Rectified on time"),
-            _("Overdue"),
+            pgettext("summary figure", text)
+            for text in (
+                "Patrols",
+                "Findings",
+                "Rectifications closed",
+                "Closed on time",
+                "Past their deadline",
+            )
         )
     figures = _figures(response.data)
     assert figures[patrols] == 2
@@ -58,9 +61,14 @@ def test_summary_quotes_the_periods_figures_with_native_charts(client_for, scene
     assert figures[overdue] == 2
     with zipfile.ZipFile(io.BytesIO(response.data)) as zf:
         charts = [n for n in zf.namelist() if n.startswith("xl/charts/chart")]
-        assert len(charts) == 2
-        assert any("<barChart>" in zf.read(n).decode() for n in charts)
-        assert any("<lineChart>" in zf.read(n).decode() for n in charts)
+        # Findings by category (bars), the on-time rate by month (a line with markers) and the
+        # findings by month (columns).
+        assert len(charts) == 3
+        xml = [zf.read(n).decode() for n in charts]
+        assert sum("<barChart>" in x for x in xml) == 2
+        assert sum("<lineChart>" in x for x in xml) == 1
+        line = next(x for x in xml if "<lineChart>" in x)
+        assert '<symbol val="circle"/>' in line and '<symbol val="none"/>' not in line
     scoped = client_for("discipline", sites=[scene["home"]])
     assert (
         _figures(scoped.post("/reports/summary/export", data={"period": "2026-Q1"}).data)[patrols]

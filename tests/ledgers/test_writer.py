@@ -141,3 +141,40 @@ def test_user_text_in_the_parameters_sheet_is_never_a_formula():
     assert cells["Exported by"].value == '=HYPERLINK("http://x","y") (user)'
     assert cells["Exported by"].quotePrefix is True
     assert [r[1] for r in calamine_rows(data, sheet=1)[2 : 2 + len(hostile)]] == HOSTILE
+
+
+def test_rows_get_the_height_of_their_wrapped_text_capped_and_cut_text_is_counted():
+    """Readers keep the default row height when they open a file, so the writer sets it: a
+    two-line note two lines, a 5,000-character note at most eight (not 30 pages), and a text
+    over Excel's cell limit is cut and counted on the parameters sheet."""
+    short, two_lines, long_note = "短", "第一行\n第二行", "很长的备注" * 1000
+    data = write(
+        [
+            (1, None, None, short, None, None, None),
+            (2, None, None, two_lines, None, None, None),
+            (3, None, None, long_note, None, None, None),
+            (4, None, None, "x" * 40_000, None, None, None),
+        ]
+    )
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb.worksheets[0]
+    assert ws.row_dimensions[3].height is None
+    assert ws.row_dimensions[4].height == 33 and ws.row_dimensions[4].customHeight
+    assert ws.row_dimensions[5].height == 123 and ws.row_dimensions[6].height == 123
+    assert ws.cell(row=5, column=4).value == long_note  # the whole note stays in the cell
+    assert len(ws.cell(row=6, column=4).value) == 32767
+    params = {row[0]: row[1] for row in wb.worksheets[1].iter_rows(min_row=2, values_only=True)}
+    assert params["Texts cut"].startswith("1 cell(s) held more than 32,767 characters")
+
+
+def test_sheets_are_set_up_for_printing():
+    data = write([(1, None, None, "x", None, None, None)])
+    wb = load_workbook(io.BytesIO(data))
+    ws, params = wb.worksheets
+    assert ws.page_setup.paperSize == "9" or ws.page_setup.paperSize == 9  # A4
+    assert ws.page_setup.orientation == "landscape"  # the columns are wider than portrait
+    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+    assert ws.print_title_rows == "$2:$2"
+    assert ws.oddHeader.center.text == "测试台账"
+    assert ws.oddFooter.center.text == "Page &P of &N"
+    assert params.page_setup.orientation == "portrait" and params.page_setup.fitToWidth == 1

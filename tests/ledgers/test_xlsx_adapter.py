@@ -57,3 +57,29 @@ def test_text_cells_hold_text_with_a_quote_prefix_and_keep_their_style():
     assert [c.value for c in cells] == ["=SUM(A1)", "#REF!"], ADVICE
     assert [c.data_type for c in cells] == ["s", "s"], ADVICE
     assert cells[0].quotePrefix is True and not cells[1].quotePrefix, ADVICE
+
+
+def test_unstyled_cells_wrap_and_rows_take_their_fixed_height():
+    # If openpyxl stops writing the Normal style's alignment or the row attributes, cells of
+    # a ledger no longer wrap (one line, cut off) or rows lose their height on paper.
+    import zipfile
+
+    from openpyxl.styles import Alignment
+
+    from compliance.ledgers.xlsx_adapter import set_row_height, wrap_by_default
+
+    wb = Workbook(write_only=True)
+    wrap_by_default(wb, Alignment(wrap_text=True, vertical="top"))
+    ws = wb.create_sheet("s")
+    install_fast_rows(ws)
+    set_row_height(ws, 1, 33)
+    ws.append(["第一行\n第二行"])
+    del ws.row_dimensions[1]
+    ws.append(["x"])
+    data = _save(wb)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        styles = zf.read("xl/styles.xml").decode()
+    normal = styles.split("<cellStyleXfs")[1].split("</cellStyleXfs>")[0]
+    assert 'wrapText="1"' in normal and 'vertical="top"' in normal, ADVICE
+    xml = sheet_xml(data)
+    assert '<row r="1" ht="33" customHeight="1">' in xml and '<row r="2">' in xml, ADVICE

@@ -10,14 +10,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from compliance import limits
 from compliance.audit import record, snapshot
-from compliance.domain import N_, InvalidError, StaleError
+from compliance.domain import N_, StaleError
+from compliance.limits import checked_text
 from compliance.models import User
 
 from ...models import Photo
 from ..models import Rectification, RectificationEvent
 
-MAX_TEXT = 4000
+MAX_TEXT = limits.RECTIFICATION_TEXT
 
 
 def changed() -> StaleError:
@@ -55,19 +57,16 @@ def flush_change(session: Session, rect: Rectification) -> None:
 def clean_text(
     text: str | None, required_message: str | None = None, *, field: str = "text"
 ) -> str | None:
-    text = (text or "").strip()
-    if not text:
-        if required_message:
-            raise InvalidError("rectification.text_required", required_message, field=field)
-        return None
-    if len(text) > MAX_TEXT:
-        raise InvalidError(
-            "rectification.text_too_long",
-            N_("The text is too long (at most %(n)s characters)."),
-            field=field,
-            n=MAX_TEXT,
-        )
-    return text
+    """The text as typed (None when blank), within `limits.RECTIFICATION_TEXT`. Raises
+    InvalidError ("rectification.text_required" or "rectification.text_too_long")."""
+    return checked_text(
+        text,
+        MAX_TEXT,
+        field=field,
+        required=required_message,
+        required_code="rectification.text_required",
+        code="rectification.text_too_long",
+    )
 
 
 def add_event(
