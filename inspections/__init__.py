@@ -15,7 +15,7 @@ def init_app(app) -> None:
 
     from compliance.demo import register_demo
 
-    from . import api, demo, ledgers, rectification, tasks, views
+    from . import api, demo, group_notices, ledgers, rectification, tasks, views
 
     views.init_app(app)
     api.init_app(app)
@@ -23,6 +23,7 @@ def init_app(app) -> None:
     register_demo(app, demo.load, order=20)
     rectification.init_app(app)
     ledgers.init_app(app)
+    group_notices.init_app(app)
     _register_audit_scopes()
 
 
