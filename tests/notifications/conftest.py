@@ -24,3 +24,20 @@ def make_notification(app):
         return row
 
     return make
+
+
+@pytest.fixture
+def robot(app, monkeypatch):
+    """A loopback WeCom/DingTalk robot (tests/notifications/robot_server.py); the app may send
+    to it and gives up on an answer after 0.5 s."""
+    from .robot_server import RobotServer, start
+
+    server = RobotServer()
+    http, thread = start(server)
+    monkeypatch.setitem(app.config, "GROUP_WEBHOOK_HOSTS", f"127.0.0.1:{server.port}")
+    monkeypatch.setitem(app.config, "GROUP_SEND_TIMEOUT", 0.5)
+    monkeypatch.setitem(app.config, "BASE_URL", "https://dc.example.gov.cn")
+    yield server
+    http.shutdown()
+    http.server_close()
+    thread.join(timeout=5)
