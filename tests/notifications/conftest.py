@@ -5,6 +5,8 @@ import pytest
 from compliance.db import db
 from compliance.notifications import notify
 
+from .robot_server import robot_fixture  # noqa: F401  (the loopback WeCom/DingTalk robot)
+
 
 @pytest.fixture
 def make_notification(app):
@@ -24,20 +26,3 @@ def make_notification(app):
         return row
 
     return make
-
-
-@pytest.fixture
-def robot(app, monkeypatch):
-    """A loopback WeCom/DingTalk robot (tests/notifications/robot_server.py); the app may send
-    to it and gives up on an answer after 0.5 s."""
-    from .robot_server import RobotServer, start
-
-    server = RobotServer()
-    http, thread = start(server)
-    monkeypatch.setitem(app.config, "GROUP_WEBHOOK_HOSTS", f"127.0.0.1:{server.port}")
-    monkeypatch.setitem(app.config, "GROUP_SEND_TIMEOUT", 0.5)
-    monkeypatch.setitem(app.config, "BASE_URL", "https://dc.example.gov.cn")
-    yield server
-    http.shutdown()
-    http.server_close()
-    thread.join(timeout=5)

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 
 @dataclass
 class Received:
@@ -144,3 +146,18 @@ def start(robot: RobotServer) -> tuple[ThreadingHTTPServer, threading.Thread]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return server, thread
+
+
+@pytest.fixture(name="robot")
+def robot_fixture(app, monkeypatch):
+    """A loopback WeCom/DingTalk robot the app may send to; the app gives up on an answer after
+    0.5 s, and links point at https://dc.example.gov.cn."""
+    server = RobotServer()
+    http, thread = start(server)
+    monkeypatch.setitem(app.config, "GROUP_WEBHOOK_HOSTS", f"127.0.0.1:{server.port}")
+    monkeypatch.setitem(app.config, "GROUP_SEND_TIMEOUT", 0.5)
+    monkeypatch.setitem(app.config, "BASE_URL", "https://dc.example.gov.cn")
+    yield server
+    http.shutdown()
+    http.server_close()
+    thread.join(timeout=5)
