@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -208,9 +210,17 @@ def _send_or_404(send_id: int) -> GroupSend:
 @roles_required("admin")
 def send_detail(send_id: int):
     send = _send_or_404(send_id)
+    attempts = []
+    for entry in reversed(send.attempt_log or []):
+        try:
+            at = datetime.fromisoformat(entry.get("at") or "")
+        except ValueError:
+            at = None
+        attempts.append({**entry, "at": at})
     return render_template(
         "notifications/channels/send.html",
         send=send,
+        attempts=attempts,
         statuses=STATUS_LABELS,
         events=_event_labels(),
     )
