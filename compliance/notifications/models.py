@@ -52,7 +52,10 @@ class NotificationArchive(Base):
     __tablename__ = "notification_archive"
     __table_args__ = (sa.Index("ix_notification_archive_user_created", "user_id", "created_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The id it had in `notification` (SQLite may give a deleted row's id to a new one, so it
+    # is not the key here).
+    notification_id: Mapped[int] = mapped_column()
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     kind: Mapped[str] = mapped_column(sa.String(64))
     title: Mapped[str] = mapped_column(sa.String(200))

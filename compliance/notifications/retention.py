@@ -21,7 +21,6 @@ from .models import Notification, NotificationArchive
 logger = logging.getLogger(__name__)
 
 ARCHIVED_COLUMNS = (
-    "id",
     "user_id",
     "kind",
     "title",
@@ -54,8 +53,10 @@ def _archive(session, condition) -> int:
         now = utcnow()
         session.execute(
             sa.insert(NotificationArchive).from_select(
-                [*ARCHIVED_COLUMNS, "archived_at"],
-                sa.select(*source, sa.literal(now, sa.DateTime())).where(Notification.id.in_(ids)),
+                ["notification_id", *ARCHIVED_COLUMNS, "archived_at"],
+                sa.select(Notification.id, *source, sa.literal(now, sa.DateTime()))
+                .where(Notification.id.in_(ids))
+                .order_by(Notification.id),
             )
         )
         moved += session.execute(

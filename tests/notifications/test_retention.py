@@ -65,12 +65,12 @@ def test_old_read_notifications_are_archived_and_unread_ones_never_touched(app, 
         ids["recent_read"],
     }
     archived = db.session.scalars(sa.select(NotificationArchive)).all()
-    assert {a.id for a in archived} == {
+    assert {a.notification_id for a in archived} == {
         ids["old_read"],
         ids["old_read_escalation"],
         ids["read_recently_but_old"],
     }
-    first = next(a for a in archived if a.id == ids["old_read"])
+    first = next(a for a in archived if a.notification_id == ids["old_read"])
     assert first.kind == "rectification.overdue" and first.read_at == at(399)
     again = run_job(app, "notifications.retention", RUN_ON)
     assert again.counts["archived"] == 0
@@ -220,3 +220,20 @@ def test_the_inbox_page_uses_the_same_few_statements_whatever_its_size(
     small = statements_for_inbox()
     _flood(user, unread=400, read=400)
     assert statements_for_inbox() == small
+
+
+def test_archiving_twice_a_reused_id_keeps_both(app, make_user):
+    """SQLite hands a deleted newest row's id to the next row: the archive must take both."""
+    user = make_user()
+    first = _note(user, "rectification.overdue", at(400), at(399))
+    db.session.commit()
+    first_id = first.id
+    run_job(app, "notifications.retention", RUN_ON)
+    again = _note(user, "rectification.overdue", at(300), at(299))
+    db.session.commit()
+    again_id = again.id
+    assert run_job(app, "notifications.retention", RUN_ON).counts["archived"] == 1
+    ids = db.session.scalars(
+        sa.select(NotificationArchive.notification_id).where(NotificationArchive.user_id == user.id)
+    ).all()
+    assert sorted(ids) == sorted([first_id, again_id])

@@ -51,7 +51,8 @@ def upgrade() -> None:
 
     op.create_table(
         "notification_archive",
-        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("notification_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=64), nullable=False),
         sa.Column("title", sa.String(length=200), nullable=False),

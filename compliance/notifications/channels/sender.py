@@ -219,6 +219,9 @@ def send_pending_group_notices(app: Flask, run_on: date) -> dict:
     budget = float(config.get("GROUP_SEND_BUDGET_SECONDS", 30))
     max_age = timedelta(hours=float(config.get("GROUP_NOTICE_MAX_AGE_HOURS", 24)))
     now = utcnow()
+    waiting = sa.select(GroupSend.id).where(GroupSend.status.in_(("pending", "sending"))).limit(1)
+    if session.scalar(waiting) is None:
+        return {}  # the usual minute: nothing queued, nothing written
     counts = _housekeeping(session, now, max_age)
     counts.update(sent=0, retrying=0, failed=0)
     work = _claim(session, now)
