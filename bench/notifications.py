@@ -45,6 +45,19 @@ OLD_INBOX = """
     LIMIT 30 OFFSET :offset
 """
 OLD_INBOX_COUNT = "SELECT count(*) FROM (SELECT id FROM notification WHERE user_id = :u) AS x"
+# PostgreSQL only: the server's own execution time (EXPLAIN ANALYZE), free of the client's wait
+# for a CPU on a busy machine.
+SERVER_SIDE = {
+    "exact count": "SELECT count(*) FROM notification WHERE user_id = :u AND read_at IS NULL",
+    "top bar 99+": "SELECT count(*) FROM (SELECT 1 FROM notification WHERE user_id = :u "
+    "AND read_at IS NULL LIMIT 100) AS x",
+    "old inbox": OLD_INBOX.replace(":offset", "0"),
+    "old pager count": OLD_INBOX_COUNT,
+    "new inbox (unread)": "SELECT * FROM notification WHERE user_id = :u AND read_at IS NULL "
+    "ORDER BY created_at DESC, id DESC LIMIT 31",
+    "new inbox (read, p.100)": "SELECT * FROM notification WHERE user_id = :u "
+    "AND read_at IS NOT NULL ORDER BY created_at DESC, id DESC OFFSET 2970 LIMIT 31",
+}
 STATES = {
     "no index": [],
     "(user_id, read_at) [before]": [
@@ -68,6 +81,16 @@ def timed(fn, repeat: int) -> tuple[float, float]:
         wall.append((time.perf_counter() - t) * 1000)
         cpu.append((time.process_time() - c) * 1000)
     return statistics.median(wall), statistics.median(cpu)
+
+
+def explain_ms(session, sql: str, user_id: int, repeat: int) -> float:
+    """Median server-side execution time of `sql` on PostgreSQL (EXPLAIN ANALYZE), in ms."""
+    sql = sql.replace(":u", str(int(user_id)))
+    times = []
+    for _ in range(repeat + 1):
+        plan = session.execute(sa.text(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")).scalar()
+        times.append(plan[0]["Execution Time"])
+    return statistics.median(times[1:])
 
 
 def make_database(url: str | None):
@@ -209,6 +232,7 @@ def main() -> None:
         response = client.post("/login", data={"username": "officer", "password": PASSWORD})
         assert response.status_code == 302, "sign-in failed"
 
+        server_side: dict[str, list[float]] = {}
         header = (
             f"{'index state':30} {'exact count':>13} {'top bar 99+':>13} {'old inbox':>13} "
             f"{'new inbox':>13} {'GET inbox':>13} {'inbox p.100':>13} {'GET dashboard':>14}"
@@ -236,6 +260,11 @@ def main() -> None:
                     timed(old_inbox, max(5, args.repeat // 3)),
                     timed(lambda s=session, u=user: inbox_page(s, u, page=1), args.repeat),
                 ]
+                if db.engine.dialect.name == "postgresql":
+                    server_side[state] = [
+                        explain_ms(session, sql, officer_id, args.repeat)
+                        for sql in SERVER_SIDE.values()
+                    ]
                 session.rollback()
             pages = max(5, args.repeat // 3)
             figures += [
@@ -245,6 +274,11 @@ def main() -> None:
             ]
             cells = [f"{w:6.2f} ({c:5.2f})" for w, c in figures]
             print(f"{state:30} " + " ".join(f"{c:>13}" for c in cells))
+        if server_side:
+            print("\nPostgreSQL server-side execution time, median ms (EXPLAIN ANALYZE):")
+            print(f"{'index state':30} " + " ".join(f"{k:>22}" for k in SERVER_SIDE))
+            for state, values in server_side.items():
+                print(f"{state:30} " + " ".join(f"{v:>22.3f}" for v in values))
         print(
             "\nexact count: unread_count() (inbox page, dashboard panel, API); top bar 99+: "
             "unread_badge(), on every page;\nold inbox: the previous ORDER BY CASE(read_at) query "
