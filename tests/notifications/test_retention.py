@@ -175,6 +175,7 @@ def test_the_top_bar_shows_at_most_99_plus_and_the_inbox_the_exact_count(client,
     login(client, officer)
     html = client.get("/dashboard").get_data(as_text=True)
     assert 'data-unread="99+"' in html
+    assert "未读通知：99+" in html  # the dashboard panel: bounded too
     assert "150 条未读" in client.get("/notifications/").get_data(as_text=True)
 
 
