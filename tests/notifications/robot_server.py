@@ -3,7 +3,8 @@
 It checks what a real robot checks: the WeCom `key`, the DingTalk `access_token` and, when the
 robot has a signing secret, DingTalk's signature (timestamp within an hour, base64 HMAC-SHA256
 of "timestamp\\nsecret"), and that the body is a markdown message. Tests script its answers per
-token: "ok", ("errcode", n), "http500", "timeout" (no answer for `stall` seconds), "garbage".
+token: "ok", ("errcode", n), "http500", "timeout" (no answer for `stall` seconds), "garbage",
+"redirect" (307 to another address on this server).
 """
 
 from __future__ import annotations
@@ -123,6 +124,12 @@ def make_handler(robot: RobotServer):
             if answer == "timeout":
                 time.sleep(robot.stall)
                 return self._json(200, {"errcode": 0, "errmsg": "ok"})
+            if answer == "redirect":
+                self.send_response(307)
+                self.send_header("Location", f"{robot.base()}/internal/admin")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return None
             if answer == "http500":
                 return self._json(500, {"errcode": -1, "errmsg": "system busy"})
             if answer == "garbage":

@@ -175,6 +175,15 @@ def test_an_answer_that_is_not_the_robots_json_is_a_failure(app, robot, groups):
     assert wecom.status == "pending" and "unexpected answer" in wecom.error
 
 
+def test_a_redirect_is_not_followed(app, robot, groups):
+    robot.answer_next(WECOM_KEY, "redirect")
+    queue(groups["site"])
+    send_now(app)
+    wecom = next(s for s in sends() if s.channel_id == groups["wecom"].id)
+    assert wecom.status == "pending" and wecom.http_status == 307
+    assert robot.rejected == []  # nothing asked for /internal/admin
+
+
 def test_a_wrong_dingtalk_secret_is_refused_by_the_robot_and_recorded(app, robot, groups):
     robot.secrets[DING_TOKEN] = "SECsomething-else-entirely-0000000000"
     queue(groups["site"])

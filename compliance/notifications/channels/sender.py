@@ -39,6 +39,16 @@ STALE_CLAIM = timedelta(minutes=10)  # a claim older than this was lost by a dea
 WECOM_MAX_BYTES = 4096  # WeCom's markdown limit; DingTalk's is larger, the same cut serves both
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A robot answers itself; a redirect (to wherever) is an error, never followed."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
 @dataclass
 class Outcome:
     ok: bool
@@ -90,7 +100,7 @@ def deliver(kind: str, url: str, secret: str | None, title: str, text: str, time
         return int((time.monotonic() - started) * 1000)
 
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with _opener.open(request, timeout=timeout) as response:
             status, raw = response.status, response.read(65536)
     except urllib.error.HTTPError as exc:
         return Outcome(False, exc.code, None, f"HTTP {exc.code} {exc.reason}", elapsed())
