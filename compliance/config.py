@@ -64,6 +64,20 @@ class Config:
         self.SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
         self.BASE_URL = env.get("BASE_URL", "http://127.0.0.1:5000")
         self.EXPORT_ASYNC_ROWS = int(env.get("EXPORT_ASYNC_ROWS", "5000"))
+        # Group notices (WeCom / DingTalk robots). Webhooks are encrypted with a key derived from
+        # GROUP_CHANNEL_KEY, else from SECRET_KEY.
+        self.GROUP_CHANNEL_KEY = env.get("GROUP_CHANNEL_KEY") or None
+        self.GROUP_WEBHOOK_HOSTS = env.get("GROUP_WEBHOOK_HOSTS", "")
+        self.GROUP_SEND_TIMEOUT = float(env.get("GROUP_SEND_TIMEOUT", "5"))
+        self.GROUP_SEND_BUDGET_SECONDS = float(env.get("GROUP_SEND_BUDGET_SECONDS", "30"))
+        self.GROUP_NOTICE_MAX_AGE_HOURS = float(env.get("GROUP_NOTICE_MAX_AGE_HOURS", "24"))
+        self.GROUP_SUMMARY_HOUR = int(env.get("GROUP_SUMMARY_HOUR", "8"))
+        # Retention (days; the nightly jobs delete what is older).
+        self.SESSION_RETENTION_DAYS = int(env.get("SESSION_RETENTION_DAYS", "30"))
+        self.LOGIN_ATTEMPT_RETENTION_DAYS = int(env.get("LOGIN_ATTEMPT_RETENTION_DAYS", "180"))
+        self.NOTIFICATION_RETENTION_DAYS = int(env.get("NOTIFICATION_RETENTION_DAYS", "180"))
+        self.NOTIFICATION_RETENTION_MODE = env.get("NOTIFICATION_RETENTION_MODE", "archive")
+        self.GROUP_SEND_RETENTION_DAYS = int(env.get("GROUP_SEND_RETENTION_DAYS", "90"))
         self.SCHEDULER_ENABLED = False
         self.TESTING = False
         self.WTF_CSRF_TIME_LIMIT = None
@@ -114,6 +128,16 @@ def finalise(config: dict) -> None:
             key_file.write_text(secrets.token_hex(32))
             key_file.chmod(0o600)
         config["AUDIT_KEY"] = key_file.read_text().strip()
+    for name in (
+        "SESSION_RETENTION_DAYS",
+        "LOGIN_ATTEMPT_RETENTION_DAYS",
+        "NOTIFICATION_RETENTION_DAYS",
+        "GROUP_SEND_RETENTION_DAYS",
+    ):
+        if int(config.get(name) or 0) < 1:
+            raise ConfigError(f"{name} must be a whole number of days, at least 1.")
+    if config.get("NOTIFICATION_RETENTION_MODE") not in ("archive", "delete"):
+        raise ConfigError("NOTIFICATION_RETENTION_MODE must be `archive` or `delete`.")
     if config.get("AUDIT_CHECKPOINT_DIR") is None:
         config["AUDIT_CHECKPOINT_DIR"] = str(instance / "audit")
     if config["SQLALCHEMY_DATABASE_URI"].startswith("postgres://"):

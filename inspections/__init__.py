@@ -18,7 +18,17 @@ def init_app(app) -> None:
 
     from compliance.demo import register_demo
 
-    from . import api, complaints, demo, integrity, ledgers, rectification, tasks, views
+    from . import (
+        api,
+        complaints,
+        demo,
+        group_notices,
+        integrity,
+        ledgers,
+        rectification,
+        tasks,
+        views,
+    )
 
     views.init_app(app)
     api.init_app(app)
@@ -28,6 +38,7 @@ def init_app(app) -> None:
     integrity.init_app(app)
     complaints.init_app(app)
     ledgers.init_app(app)
+    group_notices.init_app(app)
     _register_audit_scopes()
 
 

@@ -23,6 +23,7 @@ from compliance.domain import N_, ConflictError, InvalidError, translate
 from compliance.models import Assignment, Conflict, StaffMember, User, UserRole, Window
 from compliance.notifications.services import notify_each
 
+from .group_notices import draw_published
 from .models import DRAW_TARGET_KINDS, Draw, DrawSchedule, Inspection, InspectionInspector
 
 # Translated per recipient when the notification is written.
@@ -392,6 +393,7 @@ def publish_draw(session: Session, actor: User, draw: Draw) -> Draw:
     draw.published_by_id = actor.id
     session.flush()
     record(session, actor, "draw.publish", draw, before=before)
+    draw_published(session, draw)  # the sites' WeCom/DingTalk groups
     return draw
 
 

@@ -18,6 +18,7 @@ from compliance.models import User, UserRole
 from compliance.notifications.services import notify_each
 
 from .draws import create_draw
+from .group_notices import patrol_missing
 from .models import Draw, DrawSchedule
 from .schedules import sites_due
 
@@ -59,6 +60,7 @@ def remind_missing_patrols(app: Flask, run_on: date) -> dict:
             link=f"/patrols?site={entry.site.id}",
             dedupe_key=f"patrol-missing:{entry.site.id}:{run_on.isoformat()}",
         )
+        patrol_missing(session, entry, run_on)  # the site's WeCom/DingTalk groups
     return {"sites_due": len(due), "notified": notified}
 
 

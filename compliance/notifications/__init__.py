@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .models import Notification  # noqa: F401
-from .services import notify, notify_each, unread_count  # noqa: F401
+from . import channels  # noqa: F401  (group channels: tables and public functions)
+from .models import Notification, NotificationArchive  # noqa: F401
+from .services import notify, notify_each, unread_badge, unread_count  # noqa: F401
 
 
 def init_app(app) -> None:
@@ -15,9 +16,11 @@ def init_app(app) -> None:
     from ..ui import register_dashboard_panel
     from .api import blp
     from .mail import send_pending_email
+    from .retention import purge_notifications
     from .views import bp, render_inbox_panel
 
-    app.extensions["unread_counter"] = lambda user: unread_count(db.session, user)
+    # On every page: bounded ("99+"), so a backlog of escalations costs nothing extra.
+    app.extensions["unread_counter"] = lambda user: unread_badge(db.session, user)
     app.register_blueprint(bp)
     register(app, blp)
     register_dashboard_panel(app, render_inbox_panel, order=10)
@@ -29,3 +32,12 @@ def init_app(app) -> None:
         quiet=True,
         minute="*",
     )
+    register_job(
+        app,
+        "notifications.retention",
+        purge_notifications,
+        _l("Archive or delete old read notifications and old group-notice records"),
+        hour=3,
+        minute=40,
+    )
+    channels.init_app(app)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC
 
-import sqlalchemy as sa
 from flask.views import MethodView
 from flask_login import current_user
 from marshmallow import Schema, fields
@@ -14,7 +13,7 @@ from ..access import roles_required
 from ..api import ApiBlueprint
 from ..db import db
 from ..models import ROLES
-from .services import inbox_select, mark_all_read, mark_read, unread_count
+from .services import inbox_page, inbox_total, mark_all_read, mark_read, unread_count
 
 blp = ApiBlueprint(
     "notifications_api",
@@ -78,13 +77,18 @@ class Inbox(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """List my notifications, unread first, newest first."""
-        stmt = inbox_select(current_user, args["unread"])
-        pagination_parameters.item_count = db.session.scalar(
-            sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+        unread = unread_count(db.session, current_user)
+        pagination_parameters.item_count = (
+            unread if args["unread"] else inbox_total(db.session, current_user)
         )
-        return db.session.scalars(
-            stmt.offset(pagination_parameters.first_item).limit(pagination_parameters.page_size)
-        ).all()
+        return inbox_page(
+            db.session,
+            current_user,
+            page=pagination_parameters.page,
+            per_page=pagination_parameters.page_size,
+            unread_only=args["unread"],
+            unread=unread,
+        ).items
 
 
 @blp.route("/unread-count")

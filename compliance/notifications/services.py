@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -65,26 +66,108 @@ def notify(
 
 
 def unread_count(session: Session, user: User) -> int:
-    """How many of the user's notifications are unread."""
+    """How many of the user's notifications are unread (exact; an index-only count served by
+    `ix_notification_user_unread`, linear in the unread backlog)."""
     return (
         session.scalar(
-            sa.select(sa.func.count(Notification.id)).where(
-                Notification.user_id == user.id, Notification.read_at.is_(None)
-            )
+            sa.select(sa.func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         )
         or 0
     )
 
 
-def inbox_select(user: User, unread_only: bool = False) -> sa.Select:
-    """The user's notifications, unread first, newest first within each group."""
-    stmt = sa.select(Notification).where(Notification.user_id == user.id)
-    if unread_only:
-        stmt = stmt.where(Notification.read_at.is_(None))
-    return stmt.order_by(
-        sa.case((Notification.read_at.is_(None), 0), else_=1),
-        Notification.created_at.desc(),
-        Notification.id.desc(),
+BADGE_CAP = 99
+MAX_PAGE = 100_000  # a page number beyond any inbox (keeps OFFSET within the integer range)
+
+
+def unread_badge(session: Session, user: User) -> int | str:
+    """The unread count for the top bar of every page: exact up to 99, else "99+". It reads at
+    most 100 index entries, so its cost does not grow with an officer's unread backlog."""
+    first = (
+        sa.select(sa.literal(1))
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .limit(BADGE_CAP + 1)
+        .subquery()
+    )
+    n = session.scalar(sa.select(sa.func.count()).select_from(first)) or 0
+    return f"{BADGE_CAP}+" if n > BADGE_CAP else n
+
+
+@dataclass
+class InboxPage:
+    """One page of an inbox: unread first, newest first within each group."""
+
+    items: list[Notification]
+    page: int
+    per_page: int
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def inbox_page(
+    session: Session,
+    user: User,
+    page: int = 1,
+    per_page: int = 30,
+    unread_only: bool = False,
+    unread: int | None = None,
+) -> InboxPage:
+    """A page of the user's inbox, unread first, newest first within each group.
+
+    Read as two index-ordered slices (unread, then read) instead of one sort of the whole inbox:
+    each is served by `ix_notification_user_unread` (user_id, read_at, created_at) or
+    `ix_notification_user_created` (user_id, created_at), whatever the size of the inbox.
+    `unread` is the user's unread count when the caller already has it.
+    """
+    page = min(max(int(page or 1), 1), MAX_PAGE)
+    offset, want = (page - 1) * per_page, per_page + 1
+    if unread is None:
+        unread = unread_count(session, user)
+    mine = sa.select(Notification).where(Notification.user_id == user.id)
+    newest = (Notification.created_at.desc(), Notification.id.desc())
+    items: list[Notification] = []
+    if offset < unread:
+        items = list(
+            session.scalars(
+                mine.where(Notification.read_at.is_(None))
+                .order_by(*newest)
+                .offset(offset)
+                .limit(want)
+            )
+        )
+    if not unread_only and len(items) < want:
+        items += session.scalars(
+            mine.where(Notification.read_at.is_not(None))
+            .order_by(*newest)
+            .offset(max(0, offset - unread))
+            .limit(want - len(items))
+        )
+    return InboxPage(items[:per_page], page, per_page, len(items) > per_page)
+
+
+def inbox_total(session: Session, user: User) -> int:
+    """How many notifications the user has (read or not), for the API's pagination header."""
+    return (
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id)
+        )
+        or 0
     )
 
 

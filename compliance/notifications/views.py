@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from ..db import db
-from .services import inbox_select, mark_all_read, mark_read, safe_link, unread_count
+from .services import inbox_page, mark_all_read, mark_read, safe_link, unread_badge, unread_count
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -23,12 +23,20 @@ PER_PAGE = 30
 @login_required
 def inbox():
     unread_only = request.args.get("show") == "unread"
-    page = db.paginate(inbox_select(current_user, unread_only), per_page=PER_PAGE, error_out=False)
+    unread = unread_count(db.session, current_user)
+    page = inbox_page(
+        db.session,
+        current_user,
+        page=request.args.get("page", 1, type=int) or 1,
+        per_page=PER_PAGE,
+        unread_only=unread_only,
+        unread=unread,
+    )
     return render_template(
         "notifications/inbox.html",
         page=page,
         unread_only=unread_only,
-        unread=unread_count(db.session, current_user),
+        unread=unread,
         safe_link=safe_link,
     )
 
@@ -69,13 +77,18 @@ PANEL_SIZE = 5
 
 
 def render_inbox_panel(user) -> Markup | None:
-    """Dashboard panel: the newest unread notifications, or nothing when all are read."""
-    unread = unread_count(db.session, user)
+    """Dashboard panel: the newest unread notifications, or nothing when all are read. The count
+    is the top bar's ("99+" beyond 99), so a backlog costs the landing page nothing."""
+    unread = unread_badge(db.session, user)
     if not unread:
         return None
-    latest = db.session.scalars(inbox_select(user, unread_only=True).limit(PANEL_SIZE)).all()
+    page = inbox_page(db.session, user, per_page=PANEL_SIZE, unread_only=True, unread=PANEL_SIZE)
     return Markup(
         render_template(
-            "notifications/_panel_inbox.html", unread=unread, latest=latest, safe_link=safe_link
+            "notifications/_panel_inbox.html",
+            unread=unread,
+            latest=page.items,
+            more=isinstance(unread, str) or unread > len(page.items),
+            safe_link=safe_link,
         )
     )

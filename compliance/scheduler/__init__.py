@@ -17,7 +17,7 @@ def init_app(app) -> None:
     from ..ui import register_nav
     from .cli import register_commands
     from .runner import start_embedded_scheduler
-    from .tasks import purge_old_sessions
+    from .tasks import purge_old_sessions, purge_old_sign_in_attempts
     from .views import bp
 
     app.extensions.setdefault("compliance_jobs", {})
@@ -29,7 +29,15 @@ def init_app(app) -> None:
         app,
         "core.purge_sessions",
         purge_old_sessions,
-        _l("Delete sign-in sessions that ended more than 30 days ago"),
+        _l("Delete sign-in sessions that ended longer ago than SESSION_RETENTION_DAYS"),
         hour=3,
         minute=30,
+    )
+    register_job(
+        app,
+        "core.purge_sign_in_attempts",
+        purge_old_sign_in_attempts,
+        _l("Delete sign-in attempts older than LOGIN_ATTEMPT_RETENTION_DAYS"),
+        hour=3,
+        minute=35,
     )

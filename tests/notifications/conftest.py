@@ -5,6 +5,8 @@ import pytest
 from compliance.db import db
 from compliance.notifications import notify
 
+from .robot_server import robot_fixture  # noqa: F401  (the loopback WeCom/DingTalk robot)
+
 
 @pytest.fixture
 def make_notification(app):

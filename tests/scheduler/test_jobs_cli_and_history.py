@@ -26,7 +26,9 @@ def test_jobs_list_shows_every_job_with_its_schedule(runner):
     assert "notifications.send_email" in result.output
     assert "schedule: hour=3 minute=30 (Asia/Shanghai)" in result.output
     assert "never run" in result.output
-    assert "Delete sign-in sessions that ended more than 30 days ago" in result.output
+    assert (
+        "Delete sign-in sessions that ended longer ago than SESSION_RETENTION_DAYS" in result.output
+    )
 
 
 def test_jobs_run_runs_a_job_for_the_given_date_and_records_it(runner):

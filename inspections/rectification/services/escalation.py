@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from compliance.domain import N_
 from compliance.settings import declare, get_setting
 
+from ...group_notices import after_escalation
 from ..models import AWAITING_RESPONSE, OPEN_STATUSES, Rectification, RectificationEvent
 from .common import notify_people, rect_link
 from .responsibility import users_for_staff, users_with_role_for_site
@@ -107,6 +108,7 @@ def escalate(session: Session, run_on: date) -> dict[str, int]:
                         "escalated",
                         {"on": run_on.isoformat(), "officers": len(officers)},
                     )
+    after_escalation(session, run_on, rects, after_days)  # the sites' WeCom/DingTalk groups
     return counts
 
 
