@@ -2,7 +2,7 @@
 inbox indexes that serve the unread count and both halves of the inbox in order.
 
 Revision ID: 70520b6ca3e1
-Revises: d4b7e2a91c30
+Revises: ccbf51538aa7
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "70520b6ca3e1"
-down_revision = "d4b7e2a91c30"
+down_revision = "ccbf51538aa7"
 branch_labels = None
 depends_on = None
 
