@@ -1,5 +1,6 @@
 """Spot-check draws (双随机, 一公开): making a draw, weekly draw schedules, a draw's detail with its
-re-run check, publishing, and the published results every signed-in user may read."""
+re-run check and each spot check's signatures, publishing, the published results every signed-in
+user may read, and the public page of a published draw (no sign-in; names masked)."""
 
 from __future__ import annotations
 
@@ -73,8 +74,10 @@ def _draw_view_data(draw: Draw) -> dict:
             .order_by(Finding.id)
         ):
             findings.setdefault(f.inspection_id, []).append(f)
+    members = {(i.id, m.user_id): m for i in inspections for m in i.team}
     return {
         "draw": draw,
+        "members": members,
         "inspections": inspections,
         "users": users,
         "targets": targets,
@@ -195,3 +198,53 @@ def draw_public(draw_id: int):
     if draw is None or draw.status != "published":
         abort(404)
     return render_template("inspections/draw_detail.html", public=True, **_draw_view_data(draw))
+
+
+# --------------------------------------------------------------------------- public page (一公开)
+# Readable without signing in at a stable address: what was drawn, when, the seed and the result
+# per target. People's names are masked (`draws.mask_name`); staff numbers, reasons and notes
+# (free text that may name people) are left out.
+
+
+def _public_view_data(draw: Draw) -> dict:
+    data = _draw_view_data(draw)
+    if draw.target_kind == "window":
+        targets = data["targets"]
+    else:
+        targets = {
+            s.id: draw_svc.mask_name(s.name)
+            for s in db.session.scalars(
+                sa.select(StaffMember).where(StaffMember.id.in_(draw.target_pool))
+            )
+        }
+    masked = {uid: draw_svc.mask_name(u.display_name) for uid, u in data["users"].items()}
+    return {
+        "draw": draw,
+        "sites": data["sites"],
+        "targets": targets,
+        "masked": masked,
+        "by_target": data["by_target"],
+        "findings": data["findings"],
+        "reproduced": data["reproduced"],
+    }
+
+
+@bp.route("/public/spot-checks")
+def draw_public_page_list():
+    """Published draws, for anyone (no sign-in)."""
+    page = db.paginate(
+        sa.select(Draw).where(Draw.status == "published").order_by(Draw.published_at.desc()),
+        page=page_arg(),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template("inspections/draw_public_page_list.html", page=page)
+
+
+@bp.route("/public/spot-checks/<int:draw_id>")
+def draw_public_page(draw_id: int):
+    """One published draw, for anyone (no sign-in); unpublished or unknown draws are 404."""
+    draw = db.session.get(Draw, draw_id)
+    if draw is None or draw.status != "published":
+        abort(404)
+    return render_template("inspections/draw_public_page.html", **_public_view_data(draw))
