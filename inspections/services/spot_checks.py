@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from compliance.audit import record
@@ -30,6 +31,23 @@ SIGNATURE_NEEDED_BODY = N_(
     "%(name)s signed the spot check. Review what was recorded, add findings from the same visit "
     "if any, and sign."
 )
+
+
+def _lock(session: Session, inspection: Inspection) -> None:
+    """Serialise the openings and signatures of one check: lock its row (PostgreSQL; SQLite
+    serialises writing transactions anyway) and reload it and its team, so that of two inspectors
+    signing at the same moment the later one sees the earlier signature and completes the check."""
+    session.execute(
+        sa.select(Inspection)
+        .where(Inspection.id == inspection.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    session.scalars(
+        sa.select(InspectionInspector)
+        .where(InspectionInspector.inspection_id == inspection.id)
+        .execution_options(populate_existing=True)
+    ).all()
 
 
 def _member_or_refuse(inspection: Inspection, actor: User) -> InspectionInspector:
@@ -58,6 +76,7 @@ def open_spot_check(
     (the round's duration counts from here, not from the draw). Opening again changes nothing.
 
     Raises ConflictError when the check is already submitted, ForbiddenError outside its team."""
+    _lock(session, inspection)
     member = _member_or_refuse(inspection, actor)
     if mark_opened(
         session,
@@ -96,6 +115,7 @@ def sign_spot_check(
     Raises ConflictError when the check is submitted or the actor signed already,
     ForbiddenError outside the team, InvalidError when a failure that requires a photo has none.
     """
+    _lock(session, inspection)
     member = _member_or_refuse(inspection, actor)
     if member.signed_at is not None:
         raise ConflictError(

@@ -272,3 +272,90 @@ def test_the_ledger_names_both_inspectors_of_a_signed_spot_check(team_check, cli
             names = set(row[4].split("、"))
             assert names == {"督查甲", "督查乙"}, row
             assert "督查甲" in row[-1] and "督查乙" in row[-1]  # the signatures with their times
+
+
+def test_two_inspectors_signing_at_the_same_moment_complete_the_check(fresh_app, backend):
+    """The later signature waits for the earlier one's lock, then sees it and submits the check
+    (without the lock both would see the other unsigned and the check would stay open)."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from compliance.accounts import create_user
+    from compliance.models import Site, User, Window
+
+    if backend == "sqlite":
+        pytest.skip("SQLite serialises writing transactions: only PostgreSQL runs them at once")
+    app = fresh_app()
+    with app.app_context(), app.test_request_context():
+        site = Site(code="SIG", name="签名中心")
+        db.session.add(site)
+        db.session.flush()
+        db.session.add(Window(site_id=site.id, code="A01", name="窗口"))
+        users = [
+            create_user(
+                db.session,
+                None,
+                username=f"sig{n}",
+                display_name=f"督查{n}",
+                roles=["inspector"],
+                password="correct-horse-42",
+                hash_method=app.config["PASSWORD_HASH_METHOD"],
+                all_sites=True,
+            )
+            for n in range(2)
+        ]
+        draw = create_draw(
+            db.session,
+            None,
+            title="并发签名",
+            target_kind="window",
+            site_ids=[site.id],
+            post_ids=None,
+            inspector_ids=[u.id for u in users],
+            target_count=1,
+            inspectors_per_target=2,
+            day=local_today(),
+        )
+        db.session.commit()
+        check_id = db.session.scalars(
+            sa.select(Inspection.id).where(Inspection.draw_id == draw.id)
+        ).one()
+        user_ids = [u.id for u in users]
+        sessions = [Session(db.engine), Session(db.engine)]
+        loaded = [
+            (s, s.get(User, uid), s.get(Inspection, check_id))
+            for s, uid in zip(sessions, user_ids, strict=True)
+        ]
+        for _s, _u, check in loaded:
+            assert [m.signed_at for m in check.team] == [None, None]
+        outcome: dict = {}
+
+        def second():
+            s, user, check = loaded[1]
+            try:
+                with app.app_context(), app.test_request_context():
+                    outcome["findings"] = sign_spot_check(s, user, check)[1]
+                    s.commit()
+            except Exception as exc:  # recorded so the test fails with the reason
+                s.rollback()
+                outcome["findings"] = f"error:{type(exc).__name__}:{exc}"
+
+        try:
+            s1, u1, c1 = loaded[0]
+            assert sign_spot_check(s1, u1, c1)[1] is None  # holds the check's row lock
+            thread = threading.Thread(target=second)
+            thread.start()
+            thread.join(timeout=1)
+            assert thread.is_alive()  # waiting on the lock
+            s1.commit()
+            thread.join(timeout=30)
+            assert not thread.is_alive()
+        finally:
+            for s in sessions:
+                s.close()
+        assert outcome["findings"] == [], outcome
+        db.session.expire_all()
+        check = db.session.get(Inspection, check_id)
+        assert check.status == "submitted"
+        assert all(m.signed_at is not None for m in check.team)
