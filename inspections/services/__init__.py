@@ -31,7 +31,7 @@ from .rounds import (
     start_round,
     target_of,
 )
-from .spot_checks import open_spot_check, sign_spot_check
+from .spot_checks import open_spot_check, redraw_inspector, sign_spot_check
 from .sync import attach_uploaded_photo, content_hash, create_inspection, upload_inspection_photo
 from .team import team_member, took_part, unsigned_members
 
@@ -51,6 +51,7 @@ __all__ = [
     "open_spot_check",
     "parse_device_time",
     "record_failure",
+    "redraw_inspector",
     "remove_failure",
     "round_targets",
     "set_location",

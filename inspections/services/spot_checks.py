@@ -2,11 +2,13 @@
 starts its clock) and signs it. The second inspector sees what the first recorded, adds findings
 from the same visit if any, and signs; the check is submitted (findings, rectifications, the
 draw's progress) by the last signature, so one inspector alone never completes a two-inspector
-check."""
+check. A drawn inspector who cannot take part is replaced by drawing another from the pool."""
 
 from __future__ import annotations
 
 import logging
+import random
+import secrets
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -14,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from compliance.audit import record
 from compliance.db import utcnow
-from compliance.domain import N_, ConflictError, ForbiddenError
-from compliance.models import User
+from compliance.domain import N_, ConflictError, ForbiddenError, InvalidError, NotFoundError
+from compliance.models import AuditEvent, User
 from compliance.notifications.services import notify_each
 
-from ..models import Finding, Inspection, InspectionInspector
+from ..draws import SPOT_CHECK_ASSIGNED, eligible_inspectors
+from ..models import Draw, Finding, Inspection, InspectionInspector
 from .findings import require_failure_photos, submit_round
 from .rounds import already_submitted, draft_failures, parse_device_time, set_location
 from .team import mark_opened, team_member, unsigned_members
@@ -174,3 +177,99 @@ def sign_spot_check(
         return member, None
     findings = submit_round(session, actor, inspection, day=day, device_time=device_time, at=now)
     return member, findings
+
+
+def redraw_inspector(
+    session: Session, actor: User, inspection: Inspection, user_id: int, *, reason: str
+) -> InspectionInspector:
+    """Replace a drawn inspector who cannot take part (leave, recusal found late) by drawing
+    another at random from the draw's inspector pool: active inspectors not excluded for the
+    target (回避), not on the team and not replaced before on this check. The draw's stored result is kept as drawn; the
+    replacement, its seed and the eligible inspectors are in the audit trail.
+
+    Raises ConflictError when the check is submitted or that inspector has signed, InvalidError
+    without a reason or when nobody is eligible, NotFoundError when the user is not on the team.
+    """
+    _lock(session, inspection)
+    if inspection.status != "draft":
+        raise already_submitted()
+    member = next((m for m in inspection.team if m.user_id == user_id), None)
+    if member is None:
+        raise NotFoundError(
+            "inspections.not_in_team", N_("Only the drawn inspectors work on this spot check.")
+        )
+    if member.signed_at is not None:
+        raise ConflictError(
+            "inspections.redraw_signed",
+            N_("%(name)s has signed this spot check and cannot be replaced."),
+            name=member.user.display_name,
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidError(
+            "inspections.redraw_reason",
+            N_("Say why the inspector is replaced."),
+            field="reason",
+        )
+    draw = session.get(Draw, inspection.draw_id)
+    target = inspection.target_window_id or inspection.target_staff_id
+    excluded = set((draw.exclusions or {}).get(str(target), []))
+    team = {m.user_id for m in inspection.team}
+    # Whoever was replaced before cannot take part in this check either.
+    team |= {
+        (after or {}).get("replaced")
+        for after in session.scalars(
+            sa.select(AuditEvent.after).where(
+                AuditEvent.action == "inspection.redraw",
+                AuditEvent.entity_type == "Inspection",
+                AuditEvent.entity_id == str(inspection.id),
+            )
+        )
+    }
+    eligible = [
+        u
+        for u in eligible_inspectors(session, list(draw.inspector_pool))
+        if u not in excluded and u not in team
+    ]
+    if not eligible:
+        raise InvalidError(
+            "inspections.redraw_nobody",
+            N_("No other inspector of the draw's pool is eligible for this target."),
+        )
+    seed = secrets.token_hex(16)
+    chosen = random.Random(int(seed, 16)).choice(eligible)
+    position, replaced = member.position, member.user
+    inspection.team.remove(member)
+    session.flush()
+    new = InspectionInspector(user_id=chosen, position=position)
+    inspection.team.append(new)
+    if inspection.inspector_id == replaced.id:
+        inspection.inspector_id = chosen
+    session.flush()
+    record(
+        session,
+        actor,
+        "inspection.redraw",
+        inspection,
+        after={
+            "replaced": replaced.id,
+            "drawn": chosen,
+            "eligible": eligible,
+            "seed": seed,
+        },
+        reason=reason,
+    )
+    notify_each(
+        session,
+        [session.get(User, chosen)],
+        "spot_check_assigned",
+        SPOT_CHECK_ASSIGNED,
+        title=draw.title,
+        link=f"/spot-checks/{inspection.uuid}",
+        entity=inspection,
+        dedupe_key=f"spot-check:{inspection.id}:{chosen}",
+    )
+    logger.info(
+        "spot check %s: inspector %s replaced by %s (drawn)", inspection.id, replaced.id, chosen
+    )
+    return new

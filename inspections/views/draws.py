@@ -5,7 +5,7 @@ user may read, and the public page of a published draw (no sign-in; names masked
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
@@ -19,6 +19,7 @@ from compliance.uow import domain_errors
 from .. import draws as draw_svc
 from ..forms import WEEKDAYS, DrawForm, DrawScheduleForm
 from ..models import Draw, DrawSchedule, Finding, Inspection, InspectionInspector
+from ..services import redraw_inspector
 from .common import PER_PAGE, bp, page_arg
 
 DRAW_ROLES = draw_svc.DRAW_ROLES
@@ -174,6 +175,27 @@ def draw_publish(draw_id: int):
         draw_svc.publish_draw(db.session, current_user, draw)
         flash(_("Draw published."), "success")
     return redirect(url_for(".draw_detail", draw_id=draw_id))
+
+
+@bp.route("/draws/<int:draw_id>/checks/<int:inspection_id>/redraw", methods=["POST"])
+@roles_required(*DRAW_ROLES)
+def draw_redraw(draw_id: int, inspection_id: int):
+    """Replace a drawn inspector who cannot take part by drawing another from the pool."""
+    draw = _draw_or_404(draw_id)
+    inspection = db.session.get(Inspection, inspection_id)
+    if inspection is None or inspection.draw_id != draw.id:
+        abort(404)
+    user_id = request.form.get("user_id", "")
+    with domain_errors():
+        new = redraw_inspector(
+            db.session,
+            current_user,
+            inspection,
+            int(user_id) if user_id.isdigit() else -1,
+            reason=request.form.get("reason", ""),
+        )
+        flash(_("Drawn instead: %(name)s.", name=db.session.get(User, new.user_id).display_name))
+    return redirect(url_for(".draw_detail", draw_id=draw.id, _anchor=f"check-{inspection.id}"))
 
 
 # --------------------------------------------------------------------------- publication (一公开)

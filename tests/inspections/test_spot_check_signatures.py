@@ -359,3 +359,48 @@ def test_two_inspectors_signing_at_the_same_moment_complete_the_check(fresh_app,
         check = db.session.get(Inspection, check_id)
         assert check.status == "submitted"
         assert all(m.signed_at is not None for m in check.team)
+
+
+def test_an_inspector_who_cannot_take_part_is_replaced_by_drawing_another(
+    app, team_check, make_user, client_for
+):
+    t = team_check
+    t.draw.inspector_pool = sorted([*t.draw.inspector_pool, t.outsider.id])
+    db.session.commit()
+    sign_spot_check(db.session, t.first, t.check)
+    with pytest.raises(DomainError) as signed:
+        from inspections.services import redraw_inspector
+
+        redraw_inspector(db.session, None, t.check, t.first.id, reason="请假")
+    assert signed.value.code == "inspections.redraw_signed"
+    db.session.commit()
+    officer = client_for("discipline")
+    url = f"/draws/{t.draw.id}/checks/{t.check.id}/redraw"
+    no_reason = officer.post(url, data={"user_id": t.second.id, "reason": " "})
+    assert no_reason.status_code == 302
+    db.session.expire_all()
+    assert {m.user_id for m in db.session.get(Inspection, t.check.id).team} == {
+        t.first.id,
+        t.second.id,
+    }
+    assert officer.post(url, data={"user_id": t.second.id, "reason": "病假"}).status_code == 302
+    db.session.expire_all()
+    check = db.session.get(Inspection, t.check.id)
+    assert {m.user_id for m in check.team} == {t.first.id, t.outsider.id}
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "inspection.redraw")
+    ).one()
+    assert event.reason == "病假" and event.after["eligible"] == [t.outsider.id]
+    assert db.session.get(Draw, t.draw.id).result[0]["inspectors"] != [
+        m.user_id for m in check.team
+    ]  # the draw is kept as drawn
+    assert "督查丙" in officer.get(f"/draws/{t.draw.id}").get_data(as_text=True)
+    # Nobody else is eligible now: the officer is told so.
+    with pytest.raises(DomainError) as nobody:
+        redraw_inspector(db.session, None, check, t.outsider.id, reason="出差")
+    assert nobody.value.code == "inspections.redraw_nobody"
+    db.session.rollback()
+    sign_spot_check(db.session, t.outsider, db.session.get(Inspection, t.check.id))
+    db.session.commit()
+    assert db.session.get(Inspection, t.check.id).status == "submitted"
+    assert db.session.get(Draw, t.draw.id).status == "done"
