@@ -46,6 +46,7 @@ def _lock(session: Session, inspection: Inspection) -> None:
         .with_for_update()
         .execution_options(populate_existing=True)
     )
+    session.expire(inspection, ["team"])
     session.scalars(
         sa.select(InspectionInspector)
         .where(InspectionInspector.inspection_id == inspection.id)
