@@ -120,6 +120,8 @@ def test_one_submission_from_the_round_page_does_not_complete_the_check(
         )
     ).one()
     assert notice.link == f"/spot-checks/{check.uuid}"
+    dashboard = login(app.test_client(), t.second).get("/dashboard").get_data(as_text=True)
+    assert '<span class="tag">待您签名</span>' in dashboard
     assert first.get(f"/rounds/{check.uuid}").status_code == 302  # to the check's page
     second = login(app.test_client(), t.second)
     assert (
