@@ -42,6 +42,9 @@ SITES = [
     ("YL", "有邻驿站", "station", "DM", "有邻社区"),
 ]
 
+# Approximate building coordinates (WGS-84) of the demo sites that have them.
+SITE_COORDINATES = {"DM": (30.5835, 104.1712), "WX": (30.5925, 104.1804)}
+
 POSTS = [
     ("ZHSL", "综合受理", False),
     ("SHBZ", "社保经办", False),
@@ -139,6 +142,7 @@ def load_demo(app: Flask, session: Session, today: date | None = None) -> dict:
             address=address,
             timezone=app.config["TIMEZONE"],
         )
+        site.latitude, site.longitude = SITE_COORDINATES.get(code, (None, None))
         session.add(site)
         sites[code] = site
     posts = {code: Post(code=code, name=name, is_key=is_key) for code, name, is_key in POSTS}

@@ -16,7 +16,14 @@ ROLES = ("admin", "inspector", "hr", "discipline", "leader", "staff")
 
 class Site(Base):
     __tablename__ = "site"
-    __table_args__ = (enum_check("kind", SITE_KINDS),)
+    __table_args__ = (
+        enum_check("kind", SITE_KINDS),
+        sa.CheckConstraint(
+            "(latitude IS NULL AND longitude IS NULL) OR (latitude IS NOT NULL AND longitude "
+            "IS NOT NULL AND latitude BETWEEN -90 AND 90 AND longitude BETWEEN -180 AND 180)",
+            name="coordinates_valid",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
@@ -25,6 +32,9 @@ class Site(Base):
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("site.id"), index=True)
     address: Mapped[str | None] = mapped_column(sa.String(200))
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Shanghai")
+    # Where the building is (WGS-84 degrees, as a phone reports them); both or neither.
+    latitude: Mapped[float | None] = mapped_column()
+    longitude: Mapped[float | None] = mapped_column()
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -11,6 +11,8 @@ from .models import Finding, Inspection, Photo
 
 # Roles that read every inspection and finding within their site scope.
 READER_ROLES = ("admin", "discipline", "inspector", "leader")
+# Roles that see the plausibility flags of rounds (a supervision signal, not for inspectors).
+FLAG_READER_ROLES = ("admin", "discipline", "leader")
 
 
 def can_view_finding(user, finding: Finding) -> bool:

@@ -18,6 +18,7 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
+from sqlalchemy.orm import selectinload
 
 from compliance.access import in_scope, roles_required, scope_filter, scope_ids
 from compliance.api import ApiBlueprint, register
@@ -26,8 +27,14 @@ from compliance.models import ROLES
 from compliance.timeutil import local_day_bounds_utc, local_today
 
 from . import draws as draw_svc
-from .access import READER_ROLES, can_view_finding, can_view_inspection, findings_clause
-from .models import Draw, Finding, Inspection, Photo
+from .access import (
+    FLAG_READER_ROLES,
+    READER_ROLES,
+    can_view_finding,
+    can_view_inspection,
+    findings_clause,
+)
+from .models import Draw, Finding, Inspection, InspectionFlag, Photo
 from .photos import MAX_BYTES
 from .schemas import (
     DrawSchema,
@@ -41,7 +48,7 @@ from .schemas import (
     PhotoSchema,
     PhotoUploadSchema,
 )
-from .services import create_inspection, upload_inspection_photo
+from .services import create_inspection, took_part, upload_inspection_photo
 
 ROUND_ROLES = ("inspector", "admin", "discipline")
 # Window staff read the findings recorded against themselves (an object rule inside).
@@ -96,6 +103,9 @@ def _detail(inspection: Inspection) -> Inspection:
             sa.select(Finding.id).where(Finding.inspection_id == inspection.id).order_by(Finding.id)
         )
     )
+    inspection.visible_flags = (
+        list(inspection.flags) if current_user.has_role(*FLAG_READER_ROLES) else []
+    )
     return inspection
 
 
@@ -112,6 +122,7 @@ class InspectionsView(MethodView):
         """List submitted inspections in the caller's scope (and the caller's own drafts)."""
         stmt = (
             sa.select(Inspection)
+            .options(selectinload(Inspection.team))
             .where(
                 scope_filter(current_user, Inspection.site_id),
                 sa.or_(
@@ -125,7 +136,10 @@ class InspectionsView(MethodView):
         if "kind" in args:
             stmt = stmt.where(Inspection.kind == args["kind"])
         if "inspector" in args:
-            stmt = stmt.where(Inspection.inspector_id == args["inspector"])
+            stmt = stmt.where(took_part(args["inspector"]))
+        if args.get("flagged") is not None and current_user.has_role(*FLAG_READER_ROLES):
+            flagged = sa.exists().where(InspectionFlag.inspection_id == Inspection.id)
+            stmt = stmt.where(flagged if args["flagged"] else ~flagged)
         if "start" in args:
             stmt = stmt.where(Inspection.started_at >= local_day_bounds_utc(args["start"])[0])
         if "end" in args:

@@ -34,6 +34,20 @@ logger = logging.getLogger(__name__)
 DRAW_ROLES = ("discipline", "admin")
 
 
+def mask_name(name: str | None) -> str:
+    """A person's name as the public page of a draw shows it (personal-information rules): the
+    last word of the name (a leading title such as "督查员" is dropped) keeps its first character
+    and every other character becomes "*"; a one-character name is "*" entirely. So 张三 -> 张*,
+    张三丰 -> 张**, 欧阳娜娜 -> 欧***, "督查员 何强" -> 何*: the full name never shows."""
+    words = (name or "").split()
+    if not words:
+        return "*"
+    word = words[-1]
+    if len(word) == 1:
+        return "*"
+    return word[0] + "*" * (len(word) - 1)
+
+
 def target_pool(
     session: Session, kind: str, site_ids: list[int], post_ids: list[int] | None, day: date
 ) -> list[int]:
@@ -354,7 +368,7 @@ def _create_spot_checks(session: Session, draw: Draw) -> None:
             "spot_check_assigned",
             SPOT_CHECK_ASSIGNED,
             title=draw.title,
-            link=f"/rounds/{inspection.uuid}",
+            link=f"/spot-checks/{inspection.uuid}",
             entity=inspection,
             dedupe_key=f"spot-check:{inspection.id}",
         )

@@ -130,3 +130,25 @@ class DrawScheduleForm(DrawForm):
         default=0,
         choices=[SelectChoice(i, label) for i, label in enumerate(WEEKDAYS)],
     )
+
+
+class PlausibilityForm(FlaskForm):
+    """When a submitted round is flagged for the discipline office (0 switches a check off)."""
+
+    seconds_per_window = IntegerField(
+        _l("Minimum seconds per window"),
+        validators=[InputRequired(), NumberRange(0, 600)],
+        description=_l(
+            "A round that took less than this many seconds for each window it covers is flagged "
+            "as too fast. 0: no check."
+        ),
+    )
+    max_distance_m = IntegerField(
+        _l("Maximum distance from the site (metres)"),
+        validators=[InputRequired(), NumberRange(0, 100000)],
+        description=_l(
+            "A round whose phone location, even allowing for its reported accuracy, is farther "
+            "than this from the site's coordinates is flagged. Sites without coordinates and "
+            "phones that share no location are not checked. 0: no check."
+        ),
+    )

@@ -30,6 +30,7 @@ from compliance.ledgers import (
 )
 from compliance.ledgers.summary import utc_bounds
 from compliance.models import Site, StaffMember, Window
+from compliance.timeutil import to_local
 
 from . import ledger_audit
 from .ledger_figures import register_figures
@@ -333,16 +334,22 @@ def _inspection_rows(session, user, filters):
 
     def enrich(rows):
         inspection_ids = {r[13] for r in rows if r[13] is not None}
-        teams: dict[int, list[int]] = defaultdict(list)
+        # A spot check credits the drawn inspectors who signed it (with when they signed); a
+        # patrol its inspector.
+        teams: dict[int, list[tuple[int, object]]] = defaultdict(list)
         if inspection_ids:
-            for inspection_id, user_id in session.execute(
-                sa.select(InspectionInspector.inspection_id, InspectionInspector.user_id)
+            for inspection_id, user_id, signed_at in session.execute(
+                sa.select(
+                    InspectionInspector.inspection_id,
+                    InspectionInspector.user_id,
+                    InspectionInspector.signed_at,
+                )
                 .where(InspectionInspector.inspection_id.in_(inspection_ids))
                 .order_by(InspectionInspector.inspection_id, InspectionInspector.position)
             ):
-                teams[inspection_id].append(user_id)
+                teams[inspection_id].append((user_id, signed_at))
         names = _names(
-            session, {r[3] for r in rows if r[3]} | {u for t in teams.values() for u in t}
+            session, {r[3] for r in rows if r[3]} | {u for t in teams.values() for u, _s in t}
         )
         if by_result:
             photos: dict[int, list[tuple[str, int]]] = defaultdict(list)
@@ -365,7 +372,9 @@ def _inspection_rows(session, user, filters):
             photos = photos_by_finding(session, [r[-1] for r in rows])
         out = []
         for r in rows:
-            people = ([r[3]] if r[3] else []) + [u for u in teams.get(r[13], []) if u != r[3]]
+            team = teams.get(r[13])
+            signed = [(u, at) for u, at in team or [] if at is not None]
+            people = [u for u, _at in signed] if team else ([r[3]] if r[3] else [])
             item = (r[8] if english else r[7]) if by_result else r[7]
             out.append(
                 (
@@ -382,6 +391,10 @@ def _inspection_rows(session, user, filters):
                     r[11],
                     r[12],
                     photo_text(photos.get(r[-1])),
+                    "；".join(
+                        f"{names.get(u, '?')} {to_local(at):%Y-%m-%d %H:%M}" for u, at in signed
+                    )
+                    or None,
                 )
             )
         return out
@@ -430,6 +443,12 @@ INSPECTIONS = Ledger(
             _lp("inspection ledger", "Photos (problem, on-the-spot fix, response)"),
             "link",
             30,
+        ),
+        Column(
+            "signatures",
+            _lp("inspection ledger", "Signed by (spot checks), with the time"),
+            "text",
+            28,
         ),
     ],
     rows=_inspection_rows,

@@ -21,6 +21,8 @@ INSPECTION_STATUSES = ("draft", "submitted")
 RESULTS = ("pass", "fail", "excused", "na")
 DRAW_TARGET_KINDS = ("window", "staff")
 DRAW_STATUSES = ("drawn", "done", "published")
+# Why a submitted round looks implausible (flagged for the discipline office, never blocked).
+FLAG_CODES = ("too_fast", "far_from_site")
 
 
 class CheckItem(Base):
@@ -118,12 +120,28 @@ class Inspection(Base):
     team: Mapped[list[InspectionInspector]] = relationship(
         cascade="all, delete-orphan", order_by="InspectionInspector.position"
     )
+    flags: Mapped[list[InspectionFlag]] = relationship(
+        cascade="all, delete-orphan", order_by="InspectionFlag.id"
+    )
 
     @property
     def duration_seconds(self) -> int | None:
         if self.submitted_at is None:
             return None
         return max(0, int((self.submitted_at - self.started_at).total_seconds()))
+
+    @property
+    def is_opened(self) -> bool:
+        """A spot check's clock starts when the first drawn inspector opens it (before that
+        `started_at` is the time of the draw); a patrol starts when it is created."""
+        return not self.team or any(m.opened_at is not None for m in self.team)
+
+    @property
+    def credited_ids(self) -> list[int]:
+        """Who took part: a patrol's inspector; a spot check's inspectors who signed it."""
+        if not self.team:
+            return [self.inspector_id]
+        return [m.user_id for m in self.team if m.signed_at is not None]
 
 
 class CheckResult(Base):
@@ -145,6 +163,8 @@ class CheckResult(Base):
     reason: Mapped[str | None] = mapped_column(sa.String(limits.PATROL_REASON))
     note: Mapped[str | None] = mapped_column(sa.Text)
     photo_sha256: Mapped[list | None] = mapped_column(sa.JSON)  # API: photos the client will send
+    # Who marked a failure (two inspectors may work on one spot check); None for passes.
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
     inspection: Mapped[Inspection] = relationship(back_populates="results")
     item_version: Mapped[CheckItemVersion] = relationship()
@@ -216,7 +236,12 @@ class Photo(Base):
 
 
 class InspectionInspector(Base):
-    """The inspectors assigned to a spot check (the drawn team); position 0 leads."""
+    """The inspectors assigned to a spot check (the drawn team); position 0 leads.
+
+    Each member opens the check (the first opening starts its clock) and signs it: the check is
+    submitted when every member has signed. A signature keeps the server time, the phone's time
+    and browser, an optional remark, and the failures it covered (check result ids), so a later
+    signer can add failures but not change what an earlier one confirmed."""
 
     __tablename__ = "inspection_inspector"
 
@@ -227,8 +252,32 @@ class InspectionInspector(Base):
         sa.ForeignKey("user_account.id"), primary_key=True, index=True
     )
     position: Mapped[int] = mapped_column(default=0)
+    opened_at: Mapped[datetime | None] = mapped_column()  # server time
+    signed_at: Mapped[datetime | None] = mapped_column()  # server time
+    device_signed_at: Mapped[datetime | None] = mapped_column()  # the phone's clock, as UTC
+    user_agent: Mapped[str | None] = mapped_column(sa.String(300))
+    signature_note: Mapped[str | None] = mapped_column(sa.Text)
+    signed_result_ids: Mapped[list | None] = mapped_column(sa.JSON)
 
     user: Mapped[User] = relationship()
+
+
+class InspectionFlag(Base):
+    """Why a submitted round looks implausible: too fast for its windows, or recorded far from
+    the site. Flags inform the discipline office; they never block a submission."""
+
+    __tablename__ = "inspection_flag"
+    __table_args__ = (
+        enum_check("code", FLAG_CODES),
+        sa.UniqueConstraint("inspection_id", "code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(sa.ForeignKey("inspection.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(sa.String(16))
+    # The figures behind the flag, e.g. {"seconds": 40, "windows": 12, "minimum": 180}.
+    detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class Draw(Base):

@@ -54,6 +54,24 @@ class InspectionCreateSchema(Schema):
     failures = fields.List(fields.Nested(FailureSchema), load_default=list)
 
 
+class SignatureSchema(Schema):
+    """One drawn inspector of a spot check: when they opened it and when they signed it."""
+
+    user_id = fields.Int()
+    position = fields.Int()
+    opened_at = fields.DateTime(allow_none=True)
+    signed_at = fields.DateTime(allow_none=True)
+    device_signed_at = fields.DateTime(allow_none=True)
+    user_agent = fields.Str(allow_none=True)
+    remark = fields.Str(attribute="signature_note", allow_none=True)
+
+
+class FlagSchema(Schema):
+    code = fields.Str(metadata={"description": "too_fast or far_from_site"})
+    detail = fields.Dict(metadata={"description": "The figures behind the flag"})
+    created_at = fields.DateTime()
+
+
 class InspectionSchema(Schema):
     id = fields.Int()
     uuid = fields.Str()
@@ -74,10 +92,24 @@ class InspectionSchema(Schema):
     location_accuracy_m = fields.Float(allow_none=True)
     note = fields.Str(allow_none=True)
     failure_count = fields.Int()
+    credited_ids = fields.List(
+        fields.Int(),
+        metadata={"description": "Who took part: the patrol's inspector, or who signed"},
+    )
+    signatures = fields.List(
+        fields.Nested(SignatureSchema),
+        attribute="team",
+        metadata={"description": "Spot checks: every drawn inspector and their signature"},
+    )
 
 
 class InspectionDetailSchema(InspectionSchema):
     finding_ids = fields.List(fields.Int())
+    flags = fields.List(
+        fields.Nested(FlagSchema),
+        attribute="visible_flags",
+        metadata={"description": "Plausibility flags (discipline, centre heads, admins)"},
+    )
 
 
 class InspectionQuerySchema(Schema):
@@ -85,7 +117,10 @@ class InspectionQuerySchema(Schema):
     kind = fields.Str(validate=validate.OneOf(INSPECTION_KINDS))
     start = fields.Date(metadata={"description": "From this local date"})
     end = fields.Date(metadata={"description": "Up to this local date"})
-    inspector = fields.Int()
+    inspector = fields.Int(metadata={"description": "Who took part (patrols; signed spot checks)"})
+    flagged = fields.Bool(
+        metadata={"description": "Only rounds flagged as implausible (discipline, heads, admins)"}
+    )
 
 
 class PhotoSchema(Schema):

@@ -5,9 +5,16 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FloatField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..models import SITE_KINDS, STAFF_STATUSES
 from .services import CONFLICT_KINDS
@@ -40,6 +47,21 @@ class SiteForm(FlaskForm):
     )
     parent_id = SelectField(_l("Parent site"), coerce=_int_or_zero, choices=[])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
+    latitude = FloatField(
+        _l("Latitude"),
+        validators=[Optional(), NumberRange(-90, 90)],
+        render_kw={"inputmode": "decimal"},
+        description=_l(
+            "Where the building is, in decimal degrees as a phone reports them (e.g. 30.5702). "
+            "Rounds recorded far from here are flagged for the discipline office."
+        ),
+    )
+    longitude = FloatField(
+        _l("Longitude"),
+        validators=[Optional(), NumberRange(-180, 180)],
+        render_kw={"inputmode": "decimal"},
+        description=_l("E.g. 104.2521. Leave both empty when unknown."),
+    )
     is_active = BooleanField(_l("In use"), default=True)
 
 

@@ -18,6 +18,13 @@ class OrgSiteSchema(Schema):
     kind = fields.Str(load_default="centre", validate=validate.OneOf(SITE_KINDS))
     parent_id = fields.Int(load_default=None, allow_none=True)
     address = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    latitude = fields.Float(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(-90, 90),
+        metadata={"description": "WGS-84 degrees; give both coordinates or neither"},
+    )
+    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
     is_active = fields.Bool(load_default=True)
 
 
@@ -27,6 +34,8 @@ class OrgSiteUpdateSchema(Schema):
     kind = fields.Str(validate=validate.OneOf(SITE_KINDS))
     parent_id = fields.Int(allow_none=True)
     address = fields.Str(allow_none=True, validate=validate.Length(max=200))
+    latitude = fields.Float(allow_none=True, validate=validate.Range(-90, 90))
+    longitude = fields.Float(allow_none=True, validate=validate.Range(-180, 180))
     is_active = fields.Bool()
 
 

@@ -20,6 +20,7 @@ from ..draws import refresh_status
 from ..hooks import fire_finding_created
 from ..models import CheckResult, Draw, Finding, Inspection, Photo
 from .catalogue import active_items
+from .plausibility import flag_implausible, window_count
 from .roster import site_roster
 from .rounds import (
     already_submitted,
@@ -29,8 +30,33 @@ from .rounds import (
     set_location,
     target_of,
 )
+from .team import refuse_unsigned
 
 logger = logging.getLogger(__name__)
+
+
+def require_failure_photos(session: Session, failures: list[CheckResult]) -> None:
+    """Raises InvalidError naming the first failure whose item requires a photo and has none."""
+    photo_counts = dict(
+        session.execute(
+            sa.select(Photo.check_result_id, sa.func.count(Photo.id))
+            .where(Photo.check_result_id.in_([f.id for f in failures] or [-1]))
+            .group_by(Photo.check_result_id)
+        ).all()
+    )
+    for failure in failures:
+        # Through the API a failure may name photos (SHA-256) that upload after the round.
+        if (
+            failure.item_version.photo_required
+            and not photo_counts.get(failure.id)
+            and not failure.photo_sha256
+        ):
+            raise InvalidError(
+                "inspections.photo_required",
+                N_("%(code)s requires a photo of the failure."),
+                field="photos",
+                code=failure.item_version.item.code,
+            )
 
 
 def submit_round(
@@ -49,40 +75,24 @@ def submit_round(
 ) -> list[Finding]:
     """Close a draft round: every target/item not failed passes (or is excused for a staff member
     on approved leave), each failure becomes a Finding (with its photos) and `finding_created`
-    handlers run; a spot check's draw is marked done once its last spot check is in. `at` and
-    `require_photos=False` exist for loading past rounds (demo, imports).
+    handlers run; a spot check's draw is marked done once its last spot check is in. A spot check
+    is submitted by its last signature (`spot_checks.sign_spot_check`). The submitted round is
+    checked for plausibility (flagged, never refused). `at` and `require_photos=False` exist for
+    loading past rounds (demo, imports).
 
-    Raises ConflictError when already submitted, InvalidError when a failure that requires a photo
-    has none or the note is longer than its limit.
+    Raises ConflictError when already submitted or a drawn inspector has not signed, InvalidError
+    when a failure that requires a photo has none or the note is longer than its limit.
     """
     if note is not None:
         note = checked_text(note, limits.INSPECTION_NOTE, field="note")
     if inspection.status != "draft":
         raise already_submitted()
+    refuse_unsigned(inspection)
     day = day or local_today()
     roster = site_roster(session, inspection.site, day)
     failures = draft_failures(session, inspection)
-    photo_counts = dict(
-        session.execute(
-            sa.select(Photo.check_result_id, sa.func.count(Photo.id))
-            .where(Photo.check_result_id.in_([f.id for f in failures] or [-1]))
-            .group_by(Photo.check_result_id)
-        ).all()
-    )
-    for failure in failures:
-        # Through the API a failure may name photos (SHA-256) that upload after the round.
-        if (
-            require_photos
-            and failure.item_version.photo_required
-            and not photo_counts.get(failure.id)
-            and not failure.photo_sha256
-        ):
-            raise InvalidError(
-                "inspections.photo_required",
-                N_("%(code)s requires a photo of the failure."),
-                field="photos",
-                code=failure.item_version.item.code,
-            )
+    if require_photos:
+        require_failure_photos(session, failures)
     failed_keys = {(f.item_version.item_id, target_of(f)) for f in failures}
     rows = []
     items_cache = active_items(session)
@@ -134,7 +144,7 @@ def submit_round(
             description=f"{version.item.code} {version.text_zh}"[:300],
             reason=failure.reason,
             note=failure.note,
-            found_by_id=actor.id,
+            found_by_id=failure.recorded_by_id or actor.id,
             found_at=now,
             is_integrity=bool(version.item.is_integrity),
         )
@@ -155,6 +165,7 @@ def submit_round(
         fire_finding_created(session, actor, finding)
     if inspection.draw_id is not None:
         refresh_status(session, session.get(Draw, inspection.draw_id))
+    flag_implausible(session, actor, inspection, windows=window_count(inspection, roster))
     session.flush()
     logger.info(
         "inspection %s submitted by %s: %s results, %s findings",

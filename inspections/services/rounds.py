@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import uuid as uuidlib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
@@ -30,6 +30,7 @@ from ..models import (
     Photo,
 )
 from .roster import SiteRoster, site_roster
+from .team import mark_opened, refuse_signed_changes, team_member
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,19 @@ def parse_device_time(value) -> datetime | None:
     if dt.tzinfo is not None:
         dt = dt.astimezone(UTC).replace(tzinfo=None)
     return dt
+
+
+# A round whose device times span more than this is not believed (a phone with a wrong clock).
+MAX_DEVICE_SPAN = timedelta(hours=12)
+
+
+def device_span(started, submitted) -> timedelta | None:
+    """How long a round took by the phone's own clock (start to submit), when both times are
+    given and plausible; None otherwise."""
+    start, end = parse_device_time(started), parse_device_time(submitted)
+    if start is None or end is None or not timedelta(0) <= end - start <= MAX_DEVICE_SPAN:
+        return None
+    return end - start
 
 
 def _float(value, low: float, high: float) -> float | None:
@@ -82,8 +96,10 @@ def start_round(
     latitude=None,
     longitude=None,
     accuracy=None,
+    started_at: datetime | None = None,
 ) -> Inspection:
-    """Open a draft patrol round of `site` for `actor`. Raises DomainError when the UUID is
+    """Open a draft patrol round of `site` for `actor` (`started_at`: when a round sent in one
+    request really began, by the phone's clock span). Raises DomainError when the UUID is
     malformed, ConflictError when it is already used."""
     try:
         key = str(uuidlib.UUID(str(uuid))) if uuid else str(uuidlib.uuid4())
@@ -101,7 +117,7 @@ def start_round(
         status="draft",
         site_id=site.id,
         inspector_id=actor.id,
-        started_at=utcnow(),
+        started_at=started_at or utcnow(),
         device_started_at=parse_device_time(device_time),
     )
     set_location(inspection, latitude, longitude, accuracy)
@@ -115,12 +131,14 @@ def start_round(
 
 
 def may_work_on(user: User, inspection: Inspection) -> bool:
-    """The inspector of a draft round, or a member of a spot check's drawn team."""
+    """The inspector of a draft round, or a member of a spot check's drawn team who has not
+    signed it yet."""
     if inspection.status != "draft":
         return False
-    if inspection.inspector_id == user.id:
-        return True
-    return any(m.user_id == user.id for m in inspection.team)
+    if inspection.team:
+        member = team_member(inspection, user)
+        return member is not None and member.signed_at is None
+    return inspection.inspector_id == user.id
 
 
 @dataclass(frozen=True)
@@ -198,6 +216,7 @@ def record_failure(
     """
     if inspection.status != "draft":
         raise already_submitted()
+    refuse_signed_changes(inspection, actor)
     item = session.scalar(
         sa.select(CheckItem).where(
             CheckItem.code == (item_code or "").upper(), CheckItem.is_active.is_(True)
@@ -249,11 +268,16 @@ def record_failure(
     existing = session.scalars(
         sa.select(CheckResult).join(CheckItemVersion).where(*conditions)
     ).first()
+    refuse_signed_changes(inspection, actor, existing)
+    if inspection.team:
+        # Marking a failure is taking part: it opens the spot check for this inspector.
+        mark_opened(session, actor, inspection, team_member(inspection, actor), now=utcnow())
     result = existing or CheckResult(
         inspection_id=inspection.id,
         item_version_id=version.id,
         window_id=window_id,
         staff_member_id=target.id if target.kind == "staff" else None,
+        recorded_by_id=actor.id,
     )
     result.result = "fail"
     result.severity = severity
@@ -269,9 +293,11 @@ def remove_failure(
     session: Session, actor: User, inspection: Inspection, result: CheckResult
 ) -> None:
     """Undo a failure marked in a draft round (its photos are detached, the files kept until
-    the draft goes away). Raises ConflictError when the round is already submitted."""
+    the draft goes away). Raises ConflictError when the round is already submitted or a spot
+    check's signature covers the failure, ForbiddenError outside a spot check's team."""
     if inspection.status != "draft" or result.inspection_id != inspection.id:
         raise already_submitted()
+    refuse_signed_changes(inspection, actor, result)
     session.execute(
         sa.update(Photo).where(Photo.check_result_id == result.id).values(check_result_id=None)
     )

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from compliance.access import in_scope
+from compliance.db import utcnow
 from compliance.domain import N_, ConflictError, DomainError, NotFoundError
 from compliance.models import Site, User
 from compliance.timeutil import local_today
@@ -20,7 +21,7 @@ from ..models import CheckResult, Finding, Inspection, Photo
 from ..photos import MAX_BYTES, find_existing, store_photo
 from .findings import submit_round
 from .roster import site_roster
-from .rounds import Target, record_failure, start_round
+from .rounds import Target, device_span, record_failure, start_round
 
 
 def content_hash(payload: dict) -> str:
@@ -94,6 +95,9 @@ def create_inspection(
 def _create(
     session: Session, actor: User, site: Site, key: str, digest: str, payload: dict
 ) -> Inspection:
+    # Sent in one request, the round took as long as the phone's own clock says (its times are
+    # evidence, not the server's: only their difference is used).
+    span = device_span(payload.get("device_started_at"), payload.get("device_submitted_at"))
     inspection = start_round(
         session,
         actor,
@@ -103,6 +107,7 @@ def _create(
         latitude=payload.get("latitude"),
         longitude=payload.get("longitude"),
         accuracy=payload.get("location_accuracy_m"),
+        started_at=utcnow() - span if span is not None else None,
     )
     inspection.content_hash = digest
     # The server's day decides who was on duty; the device time is kept as evidence only.

@@ -6,7 +6,10 @@
 - `records`: inspections and findings (lists, details) and their photos;
 - `catalogue`: the checklist catalogue;
 - `qr`: printable window QR codes;
-- `draws`: spot-check draws, weekly draw schedules and the published results;
+- `spot_checks`: a spot check's page, opening it and each drawn inspector's signature;
+- `draws`: spot-check draws, weekly draw schedules and the published results (also the public
+  page of a published draw, readable without signing in);
+- `plausibility`: the plausibility settings of rounds (administrators);
 - `plans`: patrol plans per site;
 - `panels`: the dashboard panels;
 - `dashboards`: the chart panels and the year-in-review sections.
@@ -20,10 +23,20 @@ from compliance.review import register_review_section
 from compliance.ui import register_dashboard_panel, register_nav
 
 from ..access import READER_ROLES
-from . import catalogue, dashboards, draws, plans, qr, records, rounds  # noqa: F401  (routes register on bp)
+from . import (  # noqa: F401  (routes register on bp)
+    catalogue,
+    dashboards,
+    draws,
+    plans,
+    plausibility,
+    qr,
+    records,
+    rounds,
+    spot_checks,
+)
 from .common import ROUND_ROLES, bp
 from .draws import DRAW_ROLES
-from .panels import inspector_panel, staff_panel
+from .panels import flags_panel, inspector_panel, staff_panel
 from .records import FINDING_ROLES
 
 __all__ = ["bp", "init_app", "inspector_panel", "staff_panel"]
@@ -56,3 +69,4 @@ def init_app(app) -> None:
     )
     register_review_section(app, "rounds", dashboards.review_rounds, order=10)
     register_review_section(app, "findings", dashboards.review_findings, order=20)
+    register_dashboard_panel(app, flags_panel, roles=("discipline", "leader", "admin"), order=30)

@@ -79,10 +79,12 @@ def filter_choices() -> dict:
 
 
 def my_open_rounds(user: User) -> list[Inspection]:
-    """Drafts the user can work on: their own rounds and spot checks they were drawn for."""
+    """Drafts the user can work on: their own patrol rounds and the spot checks they were drawn
+    for and have not signed yet."""
     team = sa.select(InspectionInspector.inspection_id).where(
-        InspectionInspector.user_id == user.id
+        InspectionInspector.user_id == user.id, InspectionInspector.signed_at.is_(None)
     )
+    unteamed = ~sa.exists().where(InspectionInspector.inspection_id == Inspection.id)
     return list(
         db.session.scalars(
             sa.select(Inspection)
@@ -93,7 +95,10 @@ def my_open_rounds(user: User) -> list[Inspection]:
             )
             .where(
                 Inspection.status == "draft",
-                sa.or_(Inspection.inspector_id == user.id, Inspection.id.in_(team)),
+                sa.or_(
+                    sa.and_(Inspection.inspector_id == user.id, unteamed),
+                    Inspection.id.in_(team),
+                ),
             )
             .order_by(Inspection.created_at.desc())
             .limit(50)

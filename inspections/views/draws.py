@@ -1,10 +1,11 @@
 """Spot-check draws (双随机, 一公开): making a draw, weekly draw schedules, a draw's detail with its
-re-run check, publishing, and the published results every signed-in user may read."""
+re-run check and each spot check's signatures, publishing, the published results every signed-in
+user may read, and the public page of a published draw (no sign-in; names masked)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
@@ -18,6 +19,7 @@ from compliance.uow import domain_errors
 from .. import draws as draw_svc
 from ..forms import WEEKDAYS, DrawForm, DrawScheduleForm
 from ..models import Draw, DrawSchedule, Finding, Inspection, InspectionInspector
+from ..services import redraw_inspector
 from .common import PER_PAGE, bp, page_arg
 
 DRAW_ROLES = draw_svc.DRAW_ROLES
@@ -73,8 +75,10 @@ def _draw_view_data(draw: Draw) -> dict:
             .order_by(Finding.id)
         ):
             findings.setdefault(f.inspection_id, []).append(f)
+    members = {(i.id, m.user_id): m for i in inspections for m in i.team}
     return {
         "draw": draw,
+        "members": members,
         "inspections": inspections,
         "users": users,
         "targets": targets,
@@ -173,6 +177,27 @@ def draw_publish(draw_id: int):
     return redirect(url_for(".draw_detail", draw_id=draw_id))
 
 
+@bp.route("/draws/<int:draw_id>/checks/<int:inspection_id>/redraw", methods=["POST"])
+@roles_required(*DRAW_ROLES)
+def draw_redraw(draw_id: int, inspection_id: int):
+    """Replace a drawn inspector who cannot take part by drawing another from the pool."""
+    draw = _draw_or_404(draw_id)
+    inspection = db.session.get(Inspection, inspection_id)
+    if inspection is None or inspection.draw_id != draw.id:
+        abort(404)
+    user_id = request.form.get("user_id", "")
+    with domain_errors():
+        new = redraw_inspector(
+            db.session,
+            current_user,
+            inspection,
+            int(user_id) if user_id.isdigit() else -1,
+            reason=request.form.get("reason", ""),
+        )
+        flash(_("Drawn instead: %(name)s.", name=db.session.get(User, new.user_id).display_name))
+    return redirect(url_for(".draw_detail", draw_id=draw.id, _anchor=f"check-{inspection.id}"))
+
+
 # --------------------------------------------------------------------------- publication (一公开)
 
 
@@ -195,3 +220,53 @@ def draw_public(draw_id: int):
     if draw is None or draw.status != "published":
         abort(404)
     return render_template("inspections/draw_detail.html", public=True, **_draw_view_data(draw))
+
+
+# --------------------------------------------------------------------------- public page (一公开)
+# Readable without signing in at a stable address: what was drawn, when, the seed and the result
+# per target. People's names are masked (`draws.mask_name`); staff numbers, reasons and notes
+# (free text that may name people) are left out.
+
+
+def _public_view_data(draw: Draw) -> dict:
+    data = _draw_view_data(draw)
+    if draw.target_kind == "window":
+        targets = data["targets"]
+    else:
+        targets = {
+            s.id: draw_svc.mask_name(s.name)
+            for s in db.session.scalars(
+                sa.select(StaffMember).where(StaffMember.id.in_(draw.target_pool))
+            )
+        }
+    masked = {uid: draw_svc.mask_name(u.display_name) for uid, u in data["users"].items()}
+    return {
+        "draw": draw,
+        "sites": data["sites"],
+        "targets": targets,
+        "masked": masked,
+        "by_target": data["by_target"],
+        "findings": data["findings"],
+        "reproduced": data["reproduced"],
+    }
+
+
+@bp.route("/public/spot-checks")
+def draw_public_page_list():
+    """Published draws, for anyone (no sign-in)."""
+    page = db.paginate(
+        sa.select(Draw).where(Draw.status == "published").order_by(Draw.published_at.desc()),
+        page=page_arg(),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template("inspections/draw_public_page_list.html", page=page)
+
+
+@bp.route("/public/spot-checks/<int:draw_id>")
+def draw_public_page(draw_id: int):
+    """One published draw, for anyone (no sign-in); unpublished or unknown draws are 404."""
+    draw = db.session.get(Draw, draw_id)
+    if draw is None or draw.status != "published":
+        abort(404)
+    return render_template("inspections/draw_public_page.html", **_public_view_data(draw))

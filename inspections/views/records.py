@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, render_template, request, send_file
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from compliance.access import roles_required, scope_filter
 from compliance.db import db
@@ -17,6 +17,7 @@ from compliance.models import ROLES, StaffMember, User
 from compliance.timeutil import local_day_bounds_utc
 
 from ..access import (
+    FLAG_READER_ROLES,
     READER_ROLES,
     can_view_finding,
     can_view_inspection,
@@ -32,10 +33,12 @@ from ..models import (
     CheckResult,
     Finding,
     Inspection,
+    InspectionFlag,
+    InspectionInspector,
     Photo,
 )
 from ..photos import MIME_TYPES, VARIANTS, photo_path
-from ..services import draft_failures, may_work_on
+from ..services import draft_failures, may_work_on, took_part
 from .common import PER_PAGE, bp, filter_choices, list_filters, page_arg, photos_for
 
 # Window staff read the findings recorded against themselves.
@@ -81,19 +84,28 @@ def photo(photo_id: int, variant: str):
 def inspection_list():
     query = (
         sa.select(Inspection)
-        .options(joinedload(Inspection.site), joinedload(Inspection.inspector))
+        .options(
+            joinedload(Inspection.site),
+            joinedload(Inspection.inspector),
+            selectinload(Inspection.team).joinedload(InspectionInspector.user),
+            selectinload(Inspection.flags),
+        )
         .where(
             scope_filter(current_user, Inspection.site_id),
             sa.or_(Inspection.status == "submitted", Inspection.inspector_id == current_user.id),
         )
     )
     f = list_filters()
+    show_flags = current_user.has_role(*FLAG_READER_ROLES)
+    f["flagged"] = show_flags and request.args.get("flagged") == "1"
     if f["site"]:
         query = query.where(Inspection.site_id == f["site"])
     if f["kind"] in INSPECTION_KINDS:
         query = query.where(Inspection.kind == f["kind"])
     if f["inspector"]:
-        query = query.where(Inspection.inspector_id == f["inspector"])
+        query = query.where(took_part(f["inspector"]))
+    if f["flagged"]:
+        query = query.where(sa.exists().where(InspectionFlag.inspection_id == Inspection.id))
     if f["start"]:
         query = query.where(Inspection.started_at >= local_day_bounds_utc(f["start"])[0])
     if f["end"]:
@@ -104,7 +116,13 @@ def inspection_list():
         per_page=PER_PAGE,
         error_out=False,
     )
-    return render_template("inspections/inspection_list.html", page=page, f=f, **filter_choices())
+    return render_template(
+        "inspections/inspection_list.html",
+        page=page,
+        f=f,
+        show_flags=show_flags,
+        **filter_choices(),
+    )
 
 
 @bp.route("/inspections/<int:inspection_id>")
@@ -138,6 +156,7 @@ def inspection_detail(inspection_id: int):
         failures=failures,
         photos=photos,
         can_work=may_work_on(current_user, inspection),
+        show_flags=current_user.has_role(*FLAG_READER_ROLES),
     )
 
 

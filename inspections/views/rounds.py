@@ -35,8 +35,10 @@ from ..services import (
     site_roster,
     start_round,
     submit_round,
+    team_member,
 )
 from .common import ROUND_ROLES, bp, int_arg, my_open_rounds
+from .spot_checks import sign_from_round, spot_check_gate
 
 # --------------------------------------------------------------------------- starting a round
 
@@ -141,6 +143,9 @@ def _round_windows(inspection: Inspection, roster) -> list:
 @bp.route("/rounds/<uuid>")
 @roles_required(*ROUND_ROLES)
 def round(uuid: str):  # noqa: A001  (the endpoint name users see in URLs)
+    gate = spot_check_gate(_round_or_404(uuid))
+    if gate is not None:
+        return gate
     inspection = _round_or_404(uuid, work=True)
     if inspection.status != "draft":
         return redirect(url_for(".inspection_detail", inspection_id=inspection.id))
@@ -325,7 +330,11 @@ def save(uuid: str):
 @bp.route("/rounds/<uuid>/submit", methods=["POST"])
 @roles_required(*ROUND_ROLES)
 def submit(uuid: str):
-    """Submit the round; a spot check's draw is marked done when its last spot check is in."""
+    """Submit the round; a spot check's draw is marked done when its last spot check is in.
+    On a spot check this is the inspector's signature (submitted once every one has signed)."""
+    inspection = _round_or_404(uuid)
+    if inspection.status == "draft" and team_member(inspection, current_user) is not None:
+        return sign_from_round(inspection)  # also answers a second tap by a signed inspector
     inspection = _round_or_404(uuid, work=True)
     with domain_errors():
         findings = submit_round(

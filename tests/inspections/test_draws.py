@@ -159,15 +159,28 @@ def test_spot_checks_are_done_by_the_drawn_team_then_published_for_all(
             )
         ).one()
         drawn = next(u for u in inspectors if u.id == entry["inspectors"][1])
+        lead = next(u for u in inspectors if u.id == entry["inspectors"][0])
         other = next(u for u in inspectors if u.id not in entry["inspectors"])
         c = app.test_client()
         login(c, other)
         assert c.get(f"/rounds/{check.uuid}").status_code == 403
         c = app.test_client()
         login(c, drawn)
+        # Not opened yet: the round page leads to the check's page; opening is a POST.
+        assert (
+            c.get(f"/rounds/{check.uuid}")
+            .headers["Location"]
+            .endswith(f"/spot-checks/{check.uuid}")
+        )
+        assert c.post(f"/spot-checks/{check.uuid}/open").status_code == 302
         page = c.get(f"/rounds/{check.uuid}").get_data(as_text=True)
         assert "target=a" not in page and page.count("/fail?target=") == 3  # window + 2 staff
-        assert c.post(f"/rounds/{check.uuid}/submit").status_code == 302
+        assert c.post(f"/rounds/{check.uuid}/submit").status_code == 302  # a signature
+        assert db.session.get(Inspection, check.id).status == "draft"
+        c = app.test_client()
+        login(c, lead)
+        assert c.post(f"/spot-checks/{check.uuid}/sign").status_code == 302
+        assert db.session.get(Inspection, check.id).status == "submitted"
     assert db.session.get(Draw, draw.id).status == "done"
     assert officer.post(f"/draws/{draw.id}/publish").status_code == 302
     assert db.session.get(Draw, draw.id).status == "published"

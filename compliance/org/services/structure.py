@@ -30,6 +30,40 @@ from .common import (
 # --------------------------------------------------------------------------- sites
 
 
+def _coordinates(latitude: Any, longitude: Any) -> tuple[float | None, float | None]:
+    """Both coordinates (WGS-84 degrees) or neither; raises DomainError otherwise."""
+    if latitude in (None, "") and longitude in (None, ""):
+        return None, None
+    if latitude in (None, "") or longitude in (None, ""):
+        missing = "latitude" if latitude in (None, "") else "longitude"
+        raise DomainError(
+            "org.site_coordinates_pair",
+            _("Give both the latitude and the longitude, or neither."),
+            field=missing,
+        )
+    try:
+        lat, lon = float(latitude), float(longitude)
+    except (TypeError, ValueError):
+        raise DomainError(
+            "org.site_coordinates_number",
+            _("Coordinates are decimal degrees, e.g. 30.5702 and 104.2521."),
+            field="latitude",
+        ) from None
+    if not -90 <= lat <= 90:
+        raise DomainError(
+            "org.site_latitude_range",
+            _("The latitude must be between -90 and 90."),
+            field="latitude",
+        )
+    if not -180 <= lon <= 180:
+        raise DomainError(
+            "org.site_longitude_range",
+            _("The longitude must be between -180 and 180."),
+            field="longitude",
+        )
+    return round(lat, 7), round(lon, 7)
+
+
 def _check_site_parent(
     session: Session, site: Site | None, kind: str, parent_id: int | None
 ) -> None:
@@ -77,8 +111,11 @@ def create_site(
     address: str | None = None,
     timezone: str = "Asia/Shanghai",
     is_active: bool = True,
+    latitude: float | None = None,
+    longitude: float | None = None,
 ) -> Site:
-    """Create a site. Raises DomainError (bad or duplicate code, unknown parent, wrong tree order)."""
+    """Create a site. Raises DomainError (bad or duplicate code, unknown parent, wrong tree order,
+    only one coordinate or one out of range)."""
     code = _check_code(_require(code, "code", _("The code is required.")))
     name = _require(name, "name", _("The name is required."))
     if session.scalar(sa.select(Site.id).where(Site.code == code)):
@@ -89,6 +126,7 @@ def create_site(
             code=code,
         )
     _check_site_parent(session, None, kind, parent_id)
+    latitude, longitude = _coordinates(latitude, longitude)
     site = Site(
         code=code,
         name=name,
@@ -97,6 +135,8 @@ def create_site(
         address=_optional(address),
         timezone=timezone or "Asia/Shanghai",
         is_active=is_active,
+        latitude=latitude,
+        longitude=longitude,
     )
     _insert(session, site, _("A site with code %(code)s already exists."), "code", code=code)
     record(session, actor, "site.create", site)
@@ -105,12 +145,23 @@ def create_site(
 
 
 def update_site(session: Session, actor: User | None, site: Site, **values: Any) -> Site:
-    """Change a site (code, name, kind, parent_id, address, timezone, is_active).
+    """Change a site (code, name, kind, parent_id, address, timezone, is_active, latitude,
+    longitude).
 
     Raises DomainError: duplicate code, a parent that is the site itself or below it, a kind that
-    does not fit the tree (centre > hall > station).
+    does not fit the tree (centre > hall > station), only one coordinate or one out of range.
     """
-    allowed = {"code", "name", "kind", "parent_id", "address", "timezone", "is_active"}
+    allowed = {
+        "code",
+        "name",
+        "kind",
+        "parent_id",
+        "address",
+        "timezone",
+        "is_active",
+        "latitude",
+        "longitude",
+    }
     unknown = set(values) - allowed
     if unknown:
         raise DomainError(
@@ -134,6 +185,10 @@ def update_site(session: Session, actor: User | None, site: Site, **values: Any)
         values["name"] = _require(values["name"], "name", _("The name is required."))
     if "address" in values:
         values["address"] = _optional(values["address"])
+    if "latitude" in values or "longitude" in values:
+        values["latitude"], values["longitude"] = _coordinates(
+            values.get("latitude", site.latitude), values.get("longitude", site.longitude)
+        )
     kind = values.get("kind", site.kind)
     parent_id = values.get("parent_id", site.parent_id)
     _check_site_parent(session, site, kind, parent_id)

@@ -96,6 +96,8 @@ def site_new():
                 parent_id=form.parent_id.data or None,
                 address=form.address.data,
                 is_active=form.is_active.data,
+                latitude=form.latitude.data,
+                longitude=form.longitude.data,
             )
             flash(_("Site %(code)s saved.", code=site.code), "success")
             return redirect(url_for("org.sites"))
@@ -122,6 +124,8 @@ def site_edit(site_id: int):
                 parent_id=form.parent_id.data or None,
                 address=form.address.data,
                 is_active=form.is_active.data,
+                latitude=form.latitude.data,
+                longitude=form.longitude.data,
             )
             flash(_("Site %(code)s saved.", code=site.code), "success")
             return redirect(url_for("org.sites"))
