@@ -43,12 +43,14 @@ def create_app(config: dict | None = None) -> Flask:
         org,
         scheduler,
         security_headers,
+        static_assets,
     )
     from .db import db
 
     db.init_app(app)
     i18n.init_app(app)
     security_headers.init_app(app)
+    static_assets.init_app(app)
     input_gate.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
