@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
         main,
         notifications,
         org,
+        pwa,
         scheduler,
         security_headers,
         static_assets,
@@ -56,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     api.init_app(app)
     main.init_app(app)
+    pwa.init_app(app)
     org.init_app(app)
     notifications.init_app(app)
     scheduler.init_app(app)

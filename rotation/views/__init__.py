@@ -21,6 +21,8 @@ __all__ = ["bp", "hr_panel", "approvals_panel", "init_app"]
 
 def init_app(app) -> None:
     app.register_blueprint(bp)
-    register_nav(app, "rotation.board", _l("Rotation"), roles=READERS, order=60)
+    register_nav(
+        app, "rotation.board", _l("Rotation"), roles=READERS, order=60, icon="rotate", daily=("hr",)
+    )
     register_dashboard_panel(app, hr_panel, roles=("hr",), order=60)
     register_dashboard_panel(app, approvals_panel, roles=DECIDERS, order=61)

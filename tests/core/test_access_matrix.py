@@ -40,6 +40,9 @@ PUBLIC = {
     "main.healthz": "load balancer health check",
     "main.index": "redirects to the sign-in page or the dashboard",
     "api-docs.openapi_json": "the API description is public",
+    "pwa.manifest": "the web app manifest (browsers fetch it without cookies)",
+    "pwa.service_worker": "the service worker script (no personal data)",
+    "pwa.offline": "the page shown offline (no personal data)",
 }
 
 # The roles every page and API method allows come from its `roles_required` decorator. Only rules
