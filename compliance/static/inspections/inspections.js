@@ -31,16 +31,36 @@
     setInterval(tick, 1000);
   });
 
-  // The fail panel opens once an item is tapped.
+  // The fail panel opens once an item is tapped; an item already marked opens that failure to
+  // edit it in place (its reason, note and photos).
   var panel = document.getElementById("fail-panel");
   if (panel) {
     var checked = document.querySelector('input[name="item"]:checked');
     if (!checked && !document.getElementById("fail-error")) { panel.className += " pending"; }
     each('input[name="item"]', function (radio) {
       radio.addEventListener("change", function () {
+        var edit = radio.getAttribute("data-edit-url");
+        if (edit) { window.location.assign(edit); return; }
         panel.className = panel.className.replace(" pending", "");
         panel.scrollIntoView({ behavior: "smooth", block: "start" });
       });
+    });
+    // An item that requires a photo is not saved without one: said at the item, at once.
+    var failForm = panel.closest("form");
+    failForm.addEventListener("submit", function (e) {
+      var item = failForm.querySelector('input[name="item"]:checked');
+      if (!item || !item.hasAttribute("data-photo-required")) { return; }
+      var files = failForm.querySelector('input[type="file"][name="photos"]');
+      var kept = failForm.querySelectorAll('input[name="remove_photo"]').length -
+        failForm.querySelectorAll('input[name="remove_photo"]:checked').length;
+      if ((files && files.files.length) || kept > 0) { return; }
+      e.preventDefault();
+      var save = document.getElementById("save-failure");
+      var text = (save.getAttribute("data-photo-message") || "").replace("{code}", item.value);
+      var at = failForm.querySelector('[data-item-error="' + item.value + '"]');
+      var photoError = failForm.querySelector("[data-photo-error]");
+      [at, photoError].forEach(function (node) { if (node) { node.textContent = text; node.hidden = false; } });
+      if (files) { files.focus(); }
     });
   }
 
