@@ -9,11 +9,14 @@ Without JavaScript the server-rendered round (`rounds.py`) is used instead.
 
 from __future__ import annotations
 
+import json
+
 from flask import abort, jsonify, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from compliance.access import in_scope, roles_required, sites_in_scope
 from compliance.db import db
@@ -29,6 +32,16 @@ from .common import ROUND_ROLES, bp
 PRECACHE_SITES = 30
 # Paths whose pages the service worker keeps once visited (network first).
 OFFLINE_PAGE_PATTERNS = (r"^/patrols$", r"^/patrols/sites/\d+/round$")
+
+
+@bp.app_template_filter("json_data")
+def json_data(value) -> Markup:
+    """JSON for a `<script type="application/json">` block: Chinese as UTF-8 rather than
+    \\uXXXX escapes (half the bytes), with the characters that could end the block escaped."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027")):
+        text = text.replace(char, escaped)
+    return Markup(text)
 
 
 def round_data(site: Site, day, roster, items) -> dict:

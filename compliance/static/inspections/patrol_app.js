@@ -127,8 +127,8 @@
     var st = stateText(round);
     var li = el("li", { className: "phone-round state-" + round.state, "data-round": round.uuid });
     var head = el("div", { className: "trow" }, [
-      el("span", {}, [el("b", { text: round.site_name }), " · " + hhmm(round.started_at) + " · " +
-        fill(T.failures_n, { n: round.failure_count !== undefined ? round.failure_count : "…" })]),
+      el("span", {}, [el("b", { text: round.site_name }), " · " + hhmm(round.started_at) +
+        (round.failure_count !== undefined ? " · " + fill(T.failures_n, { n: round.failure_count }) : "")]),
       el("span", { className: "state-badge", text: st.label })
     ]);
     li.appendChild(head);
@@ -137,6 +137,9 @@
     var error = round.error || {};
     if (round.state === "synced" && round.inspection_id) {
       actions.appendChild(el("a", { className: "btn", href: opts.detailUrl + "/" + round.inspection_id, text: T.view }));
+    }
+    if (round.state === "open" && opts.roundUrl) {
+      actions.appendChild(el("a", { className: "btn primary", href: opts.roundUrl.replace("/0/", "/" + round.site_id + "/"), text: T.continue }));
     }
     if (round.state === "queued") {
       actions.appendChild(el("button", { type: "button", className: "btn", "data-act": "retry", text: T.retry_now }));
@@ -697,10 +700,10 @@
       var form = link.parentNode.querySelector("form.start-round");
       if (form) { form.hidden = true; }
     });
-    var opts = { detailUrl: data.urls.detail, loginUrl: data.urls.login, refresh: refresh };
+    var opts = { detailUrl: data.urls.detail, loginUrl: data.urls.login, roundUrl: data.urls.round, refresh: refresh };
     function refresh() {
       return Store.listRounds().then(function (all) {
-        renderPhoneRounds(all.filter(function (r) { return r.state !== "open" || r.failure_count; }), opts);
+        renderPhoneRounds(all, opts);
       });
     }
     bindRoundActions(opts, function (round) {
