@@ -475,3 +475,34 @@ def test_photo_required_item_is_not_saved_without_a_photo_and_reopens_with_its_f
     page.wait_for_selector("[data-failures-box]", state="hidden")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 362, f"page is {width}px wide on a 360px screen"
+
+
+def test_sign_out_names_unsent_records_and_clears_the_phone(live_server, phone, tmp_path):
+    app, base, data = live_server
+    page = phone.new_page()
+    messages = []
+
+    def answer(dialog):
+        messages.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    _sign_in(page, base)
+    _open_round_online(page, base, data)
+    _mark(page, f"s{data['staff'][0]}", "D06", reason="闲聊")
+    assert page.evaluate("caches.keys()").count("pages") == 1
+    page.click("form[data-signout] button")
+    page.wait_for_url("**/login")
+    assert len(messages) == 1 and "1 条记录尚未同步" in messages[0]
+    left = page.evaluate(
+        """() => new Promise((resolve) => {
+            const open = indexedDB.open("compliance-patrols");
+            open.onsuccess = () => {
+                const db = open.result;
+                const count = db.transaction("rounds").objectStore("rounds").count();
+                count.onsuccess = () => { resolve(count.result); db.close(); };
+            };
+        })"""
+    )
+    assert left == 0
+    assert "pages" not in page.evaluate("caches.keys()")
