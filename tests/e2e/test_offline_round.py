@@ -177,9 +177,11 @@ def _sign_in(page, base, then=None):
 def _wait_for_worker(page):
     """The service worker is installed and controls the page (it claims open pages)."""
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    for _ in range(100):
+    for attempt in range(100):
         if page.evaluate("!!navigator.serviceWorker.controller"):
             return
+        if attempt == 30:
+            page.reload()  # a page loaded once the worker is active is always controlled
         page.wait_for_timeout(100)
     raise AssertionError("the service worker never took control of the page")
 
@@ -506,3 +508,92 @@ def test_sign_out_names_unsent_records_and_clears_the_phone(live_server, phone, 
     )
     assert left == 0
     assert "pages" not in page.evaluate("caches.keys()")
+
+
+def test_same_id_with_other_content_is_shown_with_both_versions(live_server, phone, tmp_path):
+    """A 409 is never swallowed: the phone shows its version and the server's, and the
+    inspector sends the phone's as a new round."""
+    from compliance.models import User
+    from inspections.services import create_inspection
+
+    app, base, data = live_server
+    context = phone
+    page = _new_page(context)
+    _sign_in(page, base)
+    _open_round_online(page, base, data)
+    context.set_offline(True)
+    _mark(page, f"w{data['windows'][0]}", "C01", _camera_photo(tmp_path / "a.jpg", (90, 30, 30)))
+    uuid = _round_uuid(page)
+    page.click("#submit-round")
+    _wait_for_state(page, uuid, "queued")
+    # Meanwhile the server got a round with the same id and other content (e.g. another device).
+    with app.app_context():
+        user = db.session.scalars(sa.select(User).where(User.username == "walker")).one()
+        create_inspection(
+            db.session,
+            user,
+            {"uuid": uuid, "site_id": data["site_id"], "note": "另一台设备", "failures": []},
+        )
+        db.session.commit()
+        db.session.remove()
+    context.set_offline(False)
+    page.goto(base + "/patrols")
+    _wait_for_state(page, uuid, "attention")
+    item = page.locator(f'[data-round="{uuid}"]')
+    assert "内容不同" in item.locator(".reason").inner_text()
+    versions = item.locator(".version")
+    assert versions.count() == 2
+    assert "C01" in versions.nth(0).inner_text()  # the phone's
+    assert "没有问题" in versions.nth(1).inner_text()  # the server's: no failures
+    assert _counts(app) == (1, 0, 1)  # the photo went up; nothing else changed
+    item.locator("[data-act=resend-new]").click()
+    _wait_for_counts(page, app, (2, 1, 2))
+    page.wait_for_selector("[data-phone-rounds] .state-synced")
+
+
+def test_round_survives_a_restarted_browser_and_sites_are_kept_ahead(live_server, tmp_path):
+    """A round recorded offline is still there after the browser is closed and started again;
+    every site's round page is fetched ahead, so a site never opened works offline too."""
+    from playwright.sync_api import sync_playwright
+
+    app, base, data = live_server
+    profile = tmp_path / "profile"
+    options = {
+        "executable_path": CHROMIUM,
+        "args": ["--no-sandbox", "--disable-gpu", "--no-first-run"],
+        "viewport": {"width": 360, "height": 740},
+        "is_mobile": True,
+        "has_touch": True,
+        "locale": "zh-CN",
+    }
+    round_path = f"/patrols/sites/{data['site_id']}/round"
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(str(profile), **options)
+        context.set_default_timeout(15000)
+        page = _new_page(context)
+        _sign_in(page, base)
+        _wait_for_worker(page)
+        for _ in range(100):  # the dashboard asked the service worker to fetch ahead
+            kept = page.evaluate(
+                "caches.open('pages').then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))"
+            )
+            if round_path in kept:
+                break
+            page.wait_for_timeout(100)
+        assert round_path in kept and "/patrols" in kept
+        context.set_offline(True)
+        page.goto(base + round_path)  # never opened online: kept ahead
+        page.wait_for_selector("[data-round-body]:not([hidden])")
+        _mark(page, f"s{data['staff'][2]}", "B02", _camera_photo(tmp_path / "b.jpg", (10, 90, 10)))
+        context.close()
+
+        context = p.chromium.launch_persistent_context(str(profile), **options)
+        context.set_default_timeout(15000)
+        context.set_offline(True)
+        page = _new_page(context)
+        page.goto(base + round_path)
+        page.wait_for_selector("[data-round-body]:not([hidden])")
+        assert page.locator("[data-fail-list] li").count() == 1
+        page.click("[data-fail-list] li [data-edit]")
+        assert page.locator("[data-editor-photos] img").count() == 1
+        context.close()

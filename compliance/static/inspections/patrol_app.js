@@ -339,6 +339,9 @@
       failures = [];
       $("[data-round-note]").value = "";
       locate();
+      // Ask the browser to keep the phone's rounds even when storage runs low (granted to
+      // installed or much-used apps; harmless when refused).
+      if (navigator.storage && navigator.storage.persist) { navigator.storage.persist().catch(function () {}); }
       return Store.putRound(round).then(function () { renderFailures(); renderState(); Store.changed({ round: round.uuid }); });
     }
 
