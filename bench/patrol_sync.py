@@ -24,6 +24,7 @@ The machine is shared (2 cores, ~8 workers): timings move by tens of percent bet
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import re
 import sys
@@ -271,6 +272,7 @@ def main() -> None:
         page.wait_for_selector("[data-round-body]:not([hidden])")
         page.wait_for_timeout(500)
         n, total, rows = counter.summary()
+        html = context.request.get(round_url).body()
         visit = [r for r in rows if r[1] != "/dashboard"]
         new_requests = len(visit)
         new_bytes = sum(r[3] for r in visit)
@@ -308,7 +310,9 @@ def main() -> None:
         print("\nrepeat visit to the round page (what crosses the network):")
         print(
             f"  round kept on the phone (service worker): {new_requests} request(s), "
-            f"{new_bytes / 1024:.1f} KiB, static files re-checked: {static_new}"
+            f"{new_bytes / 1024:.1f} KiB, static files re-checked: {static_new} "
+            f"(the page itself: {len(html) / 1024:.1f} KiB, "
+            f"{len(gzip.compress(html)) / 1024:.1f} KiB gzipped by a reverse proxy)"
         )
         print(
             f"  server-rendered round, hashed static URLs: {len(srv_visit)} request(s), "

@@ -89,6 +89,7 @@ def round_data(site: Site, day, roster, items) -> dict:
             "inspections": "/api/v1/inspections",
             "login": url_for("auth.login", next=url_for(".offline_round", site_id=site.id)),
             "detail": url_for(".inspection_list"),
+            "round": url_for(".offline_round", site_id=0),
         },
     }
 

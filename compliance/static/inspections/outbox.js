@@ -99,14 +99,6 @@
         (f.photos || []).forEach(function (sha) { needed[sha] = true; });
       });
       var queue = photos.filter(function (p) { return needed[p.sha] && !p.uploaded; });
-      var missing = Object.keys(needed).filter(function (sha) {
-        return !photos.some(function (p) { return p.sha === sha; });
-      });
-      if (missing.length) {
-        // Only if the phone lost the file: the server can still take the round when the photo
-        // was sent before; if not, it says which item needs one.
-        round.missing_photos = missing;
-      }
       var chain = Promise.resolve();
       queue.forEach(function (photo) {
         chain = chain.then(function () {

@@ -253,6 +253,7 @@
     var opts = {
       detailUrl: data.urls.detail,
       loginUrl: data.urls.login,
+      roundUrl: data.urls.round,
       refresh: function () { refresh(); }
     };
 
@@ -311,6 +312,7 @@
       $("[data-round-body]").hidden = !open;
       $("[data-roundbar]").hidden = !open;
       $("[data-round-done]").hidden = open;
+      $("[data-round-state]").textContent = open ? T.state_open : "";
       if (!open) {
         var st = stateText(round);
         $("[data-done-state]").textContent = st.label + (st.reason ? " · " + st.reason : "");
@@ -688,6 +690,10 @@
         return r.state === "open" && String(r.site_id) === String(data.site.id) && String(r.user) === String(data.user);
       }).sort(function (a, b) { return a.started_at < b.started_at ? 1 : -1; })[0];
       return open ? load(open) : startRound().then(refresh);
+    }, function () {
+      // The browser refused to keep data (e.g. a private window): the server-recorded round.
+      $("[data-fallback]").hidden = false;
+      $("[data-fallback]").insertBefore(el("p", { className: "muted", text: T.no_support }), $("[data-fallback]").firstChild);
     }).then(function () {
       // From a window's QR code: the round opens at that window (shown once the round is loaded).
       var at = window.location.hash && document.getElementById(window.location.hash.slice(1));
