@@ -102,7 +102,7 @@ def test_inspector_gets_the_patrol_page_and_each_round_page_ahead(app, client_fo
 
 def test_service_worker_keeps_the_round_scripts_and_runs_the_outbox(app, client):
     script = client.get("/sw.js").get_data(as_text=True)
-    for name in ("store.js", "outbox.js", "patrol_app.js", "inspections.css"):
+    for name in ("store.js", "outbox.js", "phone_rounds.js", "round_page.js", "inspections.css"):
         assert re.search(rf"/static/inspections/{name}\?v=[0-9a-f]{{12}}", script), name
     assert re.search(r'importScripts\("/static/inspections/store\.js\?v=', script)
     assert "^/patrols/sites/\\\\d+/round$" in script
