@@ -35,7 +35,6 @@ bp = Blueprint("pwa", __name__)
 SHELL_ASSETS = (
     "app.css",
     "app.js",
-    "favicon.svg",
     "icons/icon-192.png",
     "icons/icon-512.png",
     "icons/maskable-512.png",

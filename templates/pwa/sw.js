@@ -39,13 +39,29 @@ self.addEventListener("install", function (event) {
   );
 });
 
+// A new version: drop the old static files and fetch the kept pages again, so that they name
+// the static files this version keeps (a page kept before would ask for files now gone).
+function refreshKept() {
+  return caches.open(PAGE_CACHE).then(function (cache) {
+    return cache.keys().then(function (requests) {
+      return Promise.all(requests.filter(function (r) {
+        return new URL(r.url).pathname.indexOf("/pwa/") !== 0;
+      }).map(function (r) {
+        return fetch(r.url, { credentials: "same-origin", redirect: "manual" })
+          .then(function (response) { if (keepable(response)) { return cache.put(r, response); } })
+          .catch(function () {});
+      }));
+    });
+  });
+}
+
 self.addEventListener("activate", function (event) {
   event.waitUntil(
     caches.keys().then(function (names) {
       return Promise.all(names.filter(function (n) {
         return n.indexOf("static-") === 0 && n !== STATIC_CACHE;
       }).map(function (n) { return caches.delete(n); }));
-    }).then(function () { return self.clients.claim(); })
+    }).then(function () { return self.clients.claim(); }).then(refreshKept)
   );
 });
 
@@ -60,9 +76,13 @@ function fromStatic(request, url) {
     return cache.match(request).then(function (kept) {
       if (kept) { return kept; }
       return fetch(request).then(function (response) {
-        if (response.ok && url.searchParams.get("v")) { cache.put(request, response.clone()); }
+        // Kept only when the server vouched for the hash (an old hash gets "no-cache").
+        if (response.ok && /immutable/.test(response.headers.get("Cache-Control") || "")) {
+          cache.put(request, response.clone());
+        }
         return response;
       }).catch(function () {
+        // Offline with a page that names another version of the file: this version's copy.
         return caches.match(request, { ignoreSearch: true }).then(function (any) {
           return any || Response.error();
         });
