@@ -597,3 +597,34 @@ def test_round_survives_a_restarted_browser_and_sites_are_kept_ahead(live_server
         page.click("[data-fail-list] li [data-edit]")
         assert page.locator("[data-editor-photos] img").count() == 1
         context.close()
+
+
+def test_server_round_keeps_what_was_typed_across_an_expired_session(live_server, phone):
+    """The server-recorded round (spot checks, browsers without offline support): a session that
+    expired while the inspector typed sends them to sign in, and back to the panel with the text."""
+    app, base, data = live_server
+    page = _new_page(phone)
+    _sign_in(page, base)
+    page.goto(base + "/patrols")
+    page.eval_on_selector("form.start-round", "form => form.requestSubmit()")
+    page.wait_for_url("**/rounds/*")
+    page.click(f'a.btn.fail[href$="target=s{data["staff"][0]}"]')
+    page.click('label.item:has(input[value="D06"])')
+    page.fill("#reason", "与同事闲聊")
+    page.fill("#note", "十点二十分")
+    _expire_session(app)
+    page.click("#save-failure")
+    page.wait_for_url("**/login**")
+    page.fill("input[name=username]", "walker")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/fail?target=*")
+    assert page.locator("#draft-restored").is_visible()
+    assert page.is_checked('input[name="item"][value="D06"]')
+    assert page.input_value("#reason") == "与同事闲聊" and page.input_value("#note") == "十点二十分"
+    page.click("#save-failure")
+    page.wait_for_url("**/rounds/*")
+    assert page.locator("#feedback").is_visible()
+    # saved: opening the panel again for that person starts empty
+    page.click(f'a.btn.fail[href$="target=s{data["staff"][0]}"]')
+    assert page.input_value("#reason") == "" and page.locator("#draft-restored").is_hidden()

@@ -79,6 +79,45 @@
     });
   });
 
+  // What is typed in the failure panel is kept on the phone until it is saved: a session that
+  // expired meanwhile sends the inspector to sign in, and back here with the text restored (a
+  // photo has to be chosen again: browsers cannot refill a file field).
+  var failForm2 = panel && panel.closest("form");
+  var store = null;
+  try { store = window.localStorage; } catch (err) { store = null; }
+  if (failForm2 && store) {
+    var target = failForm2.querySelector('input[name="target"]');
+    var draftKey = "fail-draft-" + location.pathname + "-" + (target ? target.value : "");
+    var fields = ["severity", "reason", "note"];
+    var saved = null;
+    try { saved = JSON.parse(store.getItem(draftKey) || "null"); } catch (err) { saved = null; }
+    var untouched = !failForm2.querySelector('input[name="item"]:checked') &&
+      fields.every(function (n) { var f = failForm2.elements[n]; return !f || !f.value; });
+    if (saved && untouched && saved.item) {
+      var radio = failForm2.querySelector('input[name="item"][value="' + saved.item + '"]');
+      if (radio && !radio.hasAttribute("data-edit-url")) {
+        radio.checked = true;
+        fields.forEach(function (n) { if (failForm2.elements[n]) { failForm2.elements[n].value = saved[n] || ""; } });
+        panel.className = panel.className.replace(" pending", "");
+        var restored = document.getElementById("draft-restored");
+        if (restored) { restored.hidden = false; }
+      }
+    }
+    var keep = function () {
+      var item = failForm2.querySelector('input[name="item"]:checked');
+      var value = { item: item ? item.value : "" };
+      fields.forEach(function (n) { value[n] = failForm2.elements[n] ? failForm2.elements[n].value : ""; });
+      store.setItem(draftKey, JSON.stringify(value));
+    };
+    failForm2.addEventListener("input", keep);
+    failForm2.addEventListener("change", keep);
+  }
+  // Back on the round page after a save: that target's kept text is no longer needed.
+  var done = /[?&](done|removed)=([^&#]+)/.exec(location.search);
+  if (done && store) {
+    store.removeItem("fail-draft-" + location.pathname + "/fail-" + decodeURIComponent(done[2]));
+  }
+
   // Keep the round's note on the phone until it is submitted (a saved draft survives reloads).
   var round = document.querySelector("form[data-round]");
   if (round && window.localStorage) {
