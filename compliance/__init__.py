@@ -41,19 +41,23 @@ def create_app(config: dict | None = None) -> Flask:
         main,
         notifications,
         org,
+        pwa,
         scheduler,
         security_headers,
+        static_assets,
     )
     from .db import db
 
     db.init_app(app)
     i18n.init_app(app)
     security_headers.init_app(app)
+    static_assets.init_app(app)
     input_gate.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     api.init_app(app)
     main.init_app(app)
+    pwa.init_app(app)
     org.init_app(app)
     notifications.init_app(app)
     scheduler.init_app(app)

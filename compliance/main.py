@@ -42,7 +42,7 @@ def init_app(app) -> None:
     from flask_babel import format_date, format_datetime
     from flask_babel import lazy_gettext as _l
 
-    from .ui import visible_nav
+    from .ui import phone_nav, visible_nav
 
     role_labels = {
         "admin": _l("Administrator"),
@@ -66,6 +66,7 @@ def init_app(app) -> None:
             endpoints = frozenset(app.view_functions)
         return {
             "nav_items": visible_nav,
+            "phone_nav": phone_nav,
             "format_date": format_date,
             "format_datetime": format_datetime,
             "url_endpoints": endpoints,

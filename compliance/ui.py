@@ -17,6 +17,7 @@ class NavItem:
     label: object = field(compare=False)  # a lazy_gettext string
     roles: frozenset[str] | None = field(compare=False, default=None)
     icon: str = field(compare=False, default="")
+    daily: frozenset[str] = field(compare=False, default=frozenset())
 
 
 @dataclass(order=True)
@@ -31,10 +32,19 @@ def _ext(app: Flask) -> dict:
 
 
 def register_nav(
-    app: Flask, endpoint: str, label, roles=None, order: int = 100, icon: str = ""
+    app: Flask,
+    endpoint: str,
+    label,
+    roles=None,
+    order: int = 100,
+    icon: str = "",
+    daily=(),
 ) -> None:
+    """A menu entry. `daily` names the roles that use it every day: on a phone their entries sit
+    in the bottom bar (the rest one tap away under "More"); `icon` names the bar's icon
+    (templates/macros/nav_icons.html)."""
     _ext(app)["nav"].append(
-        NavItem(order, endpoint, label, frozenset(roles) if roles else None, icon)
+        NavItem(order, endpoint, label, frozenset(roles) if roles else None, icon, frozenset(daily))
     )
 
 
@@ -54,9 +64,25 @@ def visible_nav() -> list[dict]:
                     "label": item.label,
                     "endpoint": item.endpoint,
                     "icon": item.icon,
+                    "daily": bool(item.daily) and current_user.has_role(*item.daily),
                 }
             )
     return items
+
+
+# The phone's bottom bar: the dashboard, this many daily entries, then "More".
+PHONE_BAR_ITEMS = 4
+
+
+def phone_nav(items: list[dict] | None = None) -> dict:
+    """The menu on a phone: `bar` (the user's daily entries, in menu order, at most
+    PHONE_BAR_ITEMS) and `more` (everything else, daily entries that did not fit first)."""
+    items = visible_nav() if items is None else items
+    daily = [i for i in items if i["daily"]]
+    bar = daily[:PHONE_BAR_ITEMS]
+    overflow = daily[PHONE_BAR_ITEMS:]
+    more = overflow + [i for i in items if not i["daily"]]
+    return {"bar": bar, "more": more}
 
 
 def dashboard_panels(user) -> list:

@@ -24,13 +24,23 @@ def init_app(app) -> None:
 
     app.register_blueprint(views.bp)
     register(app, api.blp)
-    register_nav(app, "training.my_training", _l("My training"), roles=("staff",), order=400)
+    register_nav(
+        app,
+        "training.my_training",
+        _l("My training"),
+        roles=("staff",),
+        order=400,
+        icon="book",
+        daily=("staff",),
+    )
     register_nav(
         app,
         "training.sessions",
         _l("Training"),
         roles=("hr", "admin", "discipline", "leader"),
         order=410,
+        icon="book",
+        daily=("hr",),
     )
     register_nav(
         app,

@@ -21,5 +21,7 @@ def init_app(app) -> None:
 
     app.register_blueprint(bp)
     register(app, api.blp)
-    register_nav(app, "admin.users", _l("Users"), roles=("admin",), order=900)
+    register_nav(
+        app, "admin.users", _l("Users"), roles=("admin",), order=900, icon="user", daily=("admin",)
+    )
     register_dashboard_panel(app, views.render_accounts_panel, roles=("admin",), order=900)

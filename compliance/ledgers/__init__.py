@@ -48,7 +48,15 @@ def init_app(app) -> None:
     views.init_app(app)
     register(app, api.blp)
     app.cli.add_command(cli.export_cmd)
-    register_nav(app, "ledgers.index", _l("Reports"), roles=REPORT_ROLES, order=80)
+    register_nav(
+        app,
+        "ledgers.index",
+        _l("Reports"),
+        roles=REPORT_ROLES,
+        order=80,
+        icon="chart",
+        daily=("discipline", "leader"),
+    )
     register_job(
         app,
         "ledgers.monthly_reports",

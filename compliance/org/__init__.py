@@ -28,9 +28,27 @@ def init_app(app) -> None:
     for blueprint in api.BLUEPRINTS:
         register(app, blueprint)
     readers = ("admin", "hr", "discipline", "inspector", "leader")
-    register_nav(app, "org.staff_list", _l("Staff"), roles=readers, order=20)
-    register_nav(app, "org.leave_list", _l("Leave"), roles=readers, order=22)
-    register_nav(app, "org.sites", _l("Organisation"), roles=readers, order=80)
+    register_nav(
+        app,
+        "org.staff_list",
+        _l("Staff"),
+        roles=readers,
+        order=20,
+        icon="people",
+        daily=("hr", "admin"),
+    )
+    register_nav(
+        app, "org.leave_list", _l("Leave"), roles=readers, order=22, icon="calendar", daily=("hr",)
+    )
+    register_nav(
+        app,
+        "org.sites",
+        _l("Organisation"),
+        roles=readers,
+        order=80,
+        icon="sitemap",
+        daily=("admin",),
+    )
     register_dashboard_panel(app, views.hr_panel, roles=("hr",), order=30)
 
     from ..demo import register_demo

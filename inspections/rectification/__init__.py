@@ -42,9 +42,23 @@ def init_app(app) -> None:
         hour=7,
         minute=30,
     )
-    register_nav(app, "rectification.mine", _l("My rectifications"), roles=("staff",), order=30)
     register_nav(
-        app, "rectification.queue", _l("Verification queue"), roles=("inspector", "admin"), order=31
+        app,
+        "rectification.mine",
+        _l("My rectifications"),
+        roles=("staff",),
+        order=30,
+        icon="wrench",
+        daily=("staff",),
+    )
+    register_nav(
+        app,
+        "rectification.queue",
+        _l("Verification queue"),
+        roles=("inspector", "admin"),
+        order=31,
+        icon="verify",
+        daily=("inspector",),
     )
     register_nav(
         app,
@@ -52,6 +66,8 @@ def init_app(app) -> None:
         _l("Rectifications"),
         roles=("discipline", "leader", "admin"),
         order=32,
+        icon="wrench",
+        daily=("discipline", "leader"),
     )
     register_dashboard_panel(app, panels.staff_panel, roles=("staff",), order=20)
     register_dashboard_panel(app, panels.inspector_panel, roles=("inspector", "admin"), order=21)

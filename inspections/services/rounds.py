@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 from compliance import limits
 from compliance.audit import record
 from compliance.db import utcnow
-from compliance.domain import N_, ConflictError, DomainError
+from compliance.domain import N_, ConflictError, DomainError, InvalidError
 from compliance.limits import checked_text
 from compliance.models import Site, User
 from compliance.timeutil import local_today
@@ -287,6 +287,43 @@ def record_failure(
         session.add(result)
     session.flush()
     return result
+
+
+def require_photo(session: Session, item_code: str, photo_count: int) -> None:
+    """A failure of an item that requires a photo is saved only with one (said when it is saved,
+    not at submit). Raises InvalidError "inspections.photo_required" (field "photos")."""
+    item = session.scalar(
+        sa.select(CheckItem).where(
+            CheckItem.code == (item_code or "").upper(), CheckItem.is_active.is_(True)
+        )
+    )
+    version = item.current_version if item is not None else None
+    if version is not None and version.photo_required and photo_count < 1:
+        raise InvalidError(
+            "inspections.photo_required",
+            N_("%(code)s requires a photo of the failure."),
+            field="photos",
+            code=item.code,
+        )
+
+
+def detach_photos(
+    session: Session, actor: User, inspection: Inspection, result: CheckResult, photo_ids
+) -> int:
+    """Take photos off a failure of a draft round (the files stay until the draft goes away).
+    Returns how many were taken off. Raises ConflictError when the round is already submitted."""
+    if inspection.status != "draft" or result.inspection_id != inspection.id:
+        raise already_submitted()
+    ids = [int(i) for i in photo_ids]
+    if not ids:
+        return 0
+    count = session.execute(
+        sa.update(Photo)
+        .where(Photo.check_result_id == result.id, Photo.id.in_(ids))
+        .values(check_result_id=None)
+    ).rowcount
+    session.flush()
+    return count or 0
 
 
 def remove_failure(

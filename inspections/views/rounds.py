@@ -3,10 +3,8 @@ from a window's QR code), the round page, the failure panel, saving and submitti
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
@@ -14,23 +12,16 @@ from sqlalchemy.orm import joinedload, selectinload
 from compliance import limits
 from compliance.access import in_scope, roles_required, sites_in_scope
 from compliance.db import db
-from compliance.domain import DomainError
 from compliance.limits import checked_text
 from compliance.models import Site, Window
 from compliance.timeutil import local_today
 from compliance.uow import domain_errors
 
 from .. import schedules
-from ..models import CheckResult, Inspection, Photo
-from ..photos import MAX_BYTES, store_photo
+from ..models import Inspection, Photo
 from ..services import (
-    Target,
-    active_items,
     draft_failures,
     may_work_on,
-    record_failure,
-    remove_failure,
-    round_targets,
     set_location,
     site_roster,
     start_round,
@@ -38,6 +29,7 @@ from ..services import (
     team_member,
 )
 from .common import ROUND_ROLES, bp, int_arg, my_open_rounds
+from .naming import feedback, where
 from .spot_checks import sign_from_round, spot_check_gate
 
 # --------------------------------------------------------------------------- starting a round
@@ -174,134 +166,13 @@ def round(uuid: str):  # noqa: A001  (the endpoint name users see in URLs)
         roster=roster,
         windows=_round_windows(inspection, roster),
         failures=failures,
+        where={f.id: where(f, roster) for f in failures},
         by_target=by_target,
         photo_counts=photo_counts,
         show_area=inspection.draw_id is None,
         only_staff=inspection.target_staff_id,
+        feedback=feedback(failures, roster),
     )
-
-
-def _target_label(inspection: Inspection, target: Target, roster) -> str:
-    if target.kind == "area":
-        return _("Site area: %(site)s", site=inspection.site.name)
-    if target.kind == "window":
-        window = next((w for w in roster.windows if w.id == target.id), None)
-        if window is None:
-            abort(404)
-        return _("Window %(label)s", label=window.label)
-    entry = roster.entry_for(target.id)
-    if entry is None:
-        abort(404)
-    return f"{entry.staff.name} · {entry.window.label}"
-
-
-# A refusal on the failure panel is shown in the panel's own alert, whatever field it names.
-_PANEL_FIELDS = dict.fromkeys(
-    ("", "item", "severity", "target", "photos", "reason", "note"), "alert"
-)
-
-
-@bp.route("/rounds/<uuid>/fail", methods=["GET", "POST"])
-@roles_required(*ROUND_ROLES)
-def fail(uuid: str):
-    """The small panel: choose the failed item, reason, note and photos for one target."""
-    inspection = _round_or_404(uuid, work=True)
-    if inspection.status != "draft":
-        return redirect(url_for(".inspection_detail", inspection_id=inspection.id))
-    try:
-        target = Target.parse(request.values.get("target", ""))
-    except DomainError:
-        abort(404)
-    roster = site_roster(db.session, inspection.site, local_today())
-    if target not in round_targets(inspection, roster):
-        abort(404)  # e.g. the area, or another window, in a spot check of one window
-    label = _target_label(inspection, target, roster)
-    items = [(i, v) for i, v in active_items(db.session) if i.target == target.kind]
-    error = None
-    form = {"item": request.values.get("item", ""), "severity": "", "reason": "", "note": ""}
-    if request.method == "POST":
-        form.update({k: request.form.get(k, "") for k in ("item", "severity", "reason", "note")})
-        files = [f for f in request.files.getlist("photos") if f and f.filename]
-        panel = SimpleNamespace(alert=SimpleNamespace(errors=[]))
-        if not form["item"]:
-            panel.alert.errors.append(_("Choose the item that failed."))
-        else:
-            with domain_errors(panel, fields=_PANEL_FIELDS):
-                result = record_failure(
-                    db.session,
-                    current_user,
-                    inspection,
-                    target=target,
-                    item_code=form["item"],
-                    severity=form["severity"] or None,
-                    reason=form["reason"],
-                    note=form["note"],
-                    roster=roster,
-                )
-                for upload in files:
-                    store_photo(
-                        db.session,
-                        current_user,
-                        upload.read(),
-                        upload_folder=current_app.config["UPLOAD_FOLDER"],
-                        inspection_uuid=inspection.uuid,
-                        check_result_id=result.id,
-                        max_bytes=current_app.config.get("PHOTO_MAX_BYTES", MAX_BYTES),
-                    )
-                flash(_("Failure recorded."), "success")
-                anchor = (
-                    "area"
-                    if target.kind == "area"
-                    else (f"w{result.window_id}" if result.window_id else None)
-                )
-                return redirect(url_for(".round", uuid=inspection.uuid, _anchor=anchor))
-        error = panel.alert.errors[0] if panel.alert.errors else None
-    existing = [
-        f
-        for f in draft_failures(db.session, inspection)
-        if (
-            f.staff_member_id
-            if target.kind == "staff"
-            else f.window_id
-            if target.kind == "window"
-            else None
-        )
-        == target.id
-        and (target.kind != "window" or f.staff_member_id is None)
-    ]
-    photos = {}
-    if existing:
-        for p in db.session.scalars(
-            sa.select(Photo).where(Photo.check_result_id.in_([f.id for f in existing]))
-        ):
-            photos.setdefault(p.check_result_id, []).append(p)
-    entry = roster.entry_for(target.id) if target.kind == "staff" else None
-    return render_template(
-        "inspections/fail.html",
-        inspection=inspection,
-        target=target,
-        label=label,
-        items=items,
-        form=form,
-        error=error,
-        existing=existing,
-        photos=photos,
-        on_leave=bool(entry and entry.on_leave),
-        limits=limits,
-    ), (422 if error else 200)
-
-
-@bp.route("/rounds/<uuid>/failures/<int:result_id>/remove", methods=["POST"])
-@roles_required(*ROUND_ROLES)
-def remove(uuid: str, result_id: int):
-    inspection = _round_or_404(uuid, work=True)
-    result = db.session.get(CheckResult, result_id)
-    if result is None or result.inspection_id != inspection.id:
-        abort(404)
-    with domain_errors():
-        remove_failure(db.session, current_user, inspection, result)
-        flash(_("Failure removed."), "success")
-    return redirect(url_for(".round", uuid=inspection.uuid))
 
 
 @bp.route("/rounds/<uuid>/save", methods=["POST"])

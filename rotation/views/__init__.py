@@ -21,7 +21,9 @@ __all__ = ["bp", "approvals_panel", "init_app"]
 
 def init_app(app) -> None:
     app.register_blueprint(bp)
-    register_nav(app, "rotation.board", _l("Rotation"), roles=READERS, order=60)
+    register_nav(
+        app, "rotation.board", _l("Rotation"), roles=READERS, order=60, icon="rotate", daily=("hr",)
+    )
     # The tenure chart (with the most urgent holders listed) replaces the list-only HR panel.
     register_dashboard_panel(app, dashboards.tenure_panel, roles=dashboards.PANEL_ROLES, order=60)
     register_review_section(app, "rotation", dashboards.review_rotation, order=60)

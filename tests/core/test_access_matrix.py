@@ -43,6 +43,9 @@ PUBLIC = {
     "inspections.draw_public_page_list": "published spot-check draws (一公开) are public",
     "inspections.draw_public_page": "a published draw (一公开) at a stable address, names masked; "
     "unpublished or unknown draws answer 404",
+    "pwa.manifest": "the web app manifest (browsers fetch it without cookies)",
+    "pwa.service_worker": "the service worker script (no personal data)",
+    "pwa.offline": "the page shown offline (no personal data)",
 }
 
 # The roles every page and API method allows come from its `roles_required` decorator. Only rules
