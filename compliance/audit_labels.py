@@ -71,7 +71,12 @@ CORE_ACTIONS = {
     "ledger.export": _lp("audit action", "Ledger exported"),
     "ledger.download": _lp("audit action", "Archived monthly report downloaded"),
     "job_run.request": _lp("audit action", "Scheduled job run by hand"),
+    "audit.verify_request": _lp("audit action", "Check of the audit trail requested"),
     "demo.load": _lp("audit action", "Demo data loaded"),
+    "group_channel.create": _lp("audit action", "Group robot added"),
+    "group_channel.update": _lp("audit action", "Group robot changed"),
+    "group_channel.test": _lp("audit action", "Test message sent to a group"),
+    "group_send.retry": _lp("audit action", "Group message sent again"),
 }
 
 CORE_RECORDS = {
@@ -88,6 +93,8 @@ CORE_RECORDS = {
     "Setting": _lp("audit record", "Setting"),
     "Ledger": _lp("audit record", "Ledger"),
     "JobRun": _lp("audit record", "Scheduled job"),
+    "GroupChannel": _lp("audit record", "Group robot"),
+    "GroupSend": _lp("audit record", "Group message"),
     "-": _lp("audit record", "(none)"),
 }
 

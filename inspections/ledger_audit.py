@@ -42,6 +42,41 @@ ACTIONS = {
     "holiday.update": _lp("audit action", "Holiday or working day changed"),
     "holiday.delete": _lp("audit action", "Holiday or working day removed"),
     "keeper.update": _lp("audit action", "Keeper of a window or area changed"),
+    "inspection.open": _lp("audit action", "Spot check opened by a drawn inspector"),
+    "inspection.sign": _lp("audit action", "Spot check signed"),
+    "inspection.redraw": _lp("audit action", "Drawn inspector replaced"),
+    "inspection.flag": _lp("audit action", "Round flagged as implausible"),
+    "complaint_category.create": _lp("audit action", "Complaint category added"),
+    "complaint_category.update": _lp("audit action", "Complaint category changed"),
+    "conduct.complaint.assign": _lp("audit action", "Complaint assigned for verification"),
+    "conduct.complaint.verify": _lp("audit action", "Complaint verification recorded"),
+    "conduct.complaint.callback": _lp("audit action", "Complainant called back"),
+    "conduct.complaint.close": _lp("audit action", "Complaint closed"),
+    "rating_import.upload": _lp("audit action", "好差评 file uploaded for import"),
+    "rating_import.apply": _lp("audit action", "好差评 file imported"),
+    "rating_profile.create": _lp("audit action", "好差评 column mapping saved"),
+    "rating_profile.update": _lp("audit action", "好差评 column mapping changed"),
+    "integrity.registered": _lp("audit action", "Integrity lead registered"),
+    "integrity.assigned": _lp("audit action", "Integrity lead assigned"),
+    "integrity.note": _lp("audit action", "Note added to an integrity lead"),
+    "integrity.interview": _lp("audit action", "Interview recorded on an integrity lead"),
+    "integrity.evidence": _lp("audit action", "Evidence added to an integrity lead"),
+    "integrity.verified": _lp("audit action", "Integrity lead verified (初核)"),
+    "integrity.conclusion_proposed": _lp(
+        "audit action", "Conclusion proposed on an integrity lead"
+    ),
+    "integrity.conclusion_approved": _lp(
+        "audit action", "Conclusion approved on an integrity lead"
+    ),
+    "integrity.conclusion_returned": _lp(
+        "audit action", "Conclusion sent back on an integrity lead"
+    ),
+    "integrity.handled": _lp("audit action", "Integrity lead handled"),
+    "integrity.accused_notified": _lp("audit action", "Conclusion told to the person concerned"),
+    "integrity.closed": _lp("audit action", "Integrity lead closed"),
+    "integrity.reminded": _lp("audit action", "Integrity lead reminder sent"),
+    "integrity.overdue": _lp("audit action", "Integrity lead overdue"),
+    "integrity.escalated": _lp("audit action", "Overdue integrity lead escalated"),
 }
 RECORDS = {
     "CheckItem": _lp("audit record", "Check item"),
@@ -54,6 +89,12 @@ RECORDS = {
     "ConductRecord": _lp("audit record", "Complaint or commendation"),
     "Holiday": _lp("audit record", "Holiday calendar"),
     "Keeper": _lp("audit record", "Window or area keeper"),
+    "InspectionFlag": _lp("audit record", "Implausible-round flag"),
+    "ComplaintCategory": _lp("audit record", "Complaint category"),
+    "ComplaintCallback": _lp("audit record", "Callback"),
+    "RatingImport": _lp("audit record", "好差评 import"),
+    "RatingImportProfile": _lp("audit record", "好差评 column mapping"),
+    "IntegrityCase": _lp("audit record", "Integrity lead"),
 }
 FIELDS = {
     "deadline_on": _lp("audit field", "Deadline"),

@@ -19,7 +19,7 @@ from compliance.timeutil import local_today
 from inspections.draws import create_draw, publish_draw
 from inspections.models import Inspection, PatrolPlan
 from inspections.rectification.models import WindowKeeper
-from inspections.services import submit_round
+from inspections.services.spot_checks import sign_spot_check
 from tests.inspections.rect_factories import MONDAY, make_finding, rect_for
 from tests.notifications.robot_server import robot_fixture  # noqa: F401  (fixture)
 
@@ -182,8 +182,10 @@ def test_a_published_draw_is_announced_to_its_sites_groups(
     assert sends() == []  # a draw is only announced when published
     team = {entry["target"]: entry["inspectors"] for entry in draw.result}
     for check in db.session.scalars(sa.select(Inspection).where(Inspection.draw_id == draw.id)):
-        drawn = next(u for u in inspectors if u.id == team[check.target_window_id][0])
-        submit_round(db.session, drawn, check)
+        # Both drawn inspectors sign; the second signature submits the check.
+        for user_id in team[check.target_window_id]:
+            drawn = next(u for u in inspectors if u.id == user_id)
+            sign_spot_check(db.session, drawn, check)
     publish_draw(db.session, officer, draw)
     db.session.commit()
     [send] = sends("draw.published")

@@ -33,7 +33,7 @@ def test_patrol_page_refuses_an_overlong_reason_or_note_and_says_the_limit(
         ("reason", "长" * (limits.PATROL_REASON + 1)),
         ("note", "长" * 40_000),
     ):
-        response = client.post(url, data={"item": "B02", field: text})
+        response = client.post(url, data={"item": "B03", field: text})
         assert response.status_code == 422, field
         body = response.get_data(as_text=True)
         assert f"该内容有 {len(text)} 个字符，最多允许" in body, field
@@ -41,7 +41,7 @@ def test_patrol_page_refuses_an_overlong_reason_or_note_and_says_the_limit(
         assert db.session.scalar(sa.select(sa.func.count(CheckResult.id))) == 0
     # Within the limits and as typed: a leading tab and spaces stay.
     reason, note = "\t未佩戴工牌", "  第一行\n\t第二行"
-    assert client.post(url, data={"item": "B02", "reason": reason, "note": note}).status_code == 302
+    assert client.post(url, data={"item": "B03", "reason": reason, "note": note}).status_code == 302
     result = db.session.scalars(sa.select(CheckResult)).one()
     assert result.reason == reason and result.note == note
 
@@ -67,7 +67,7 @@ def test_api_takes_the_same_limits_as_the_page(app, client_for, catalogue, make_
 def test_rectification_and_conduct_texts_are_refused_over_the_limit_and_kept_as_typed(
     app, make_site, make_staff, make_user
 ):
-    from inspections.rectification import conduct
+    from inspections.complaints.services import intake as conduct
 
     site = make_site()
     staff = make_staff(site=site)

@@ -266,6 +266,7 @@ def test_rotation_move_reason_is_in_words(app):
 def _action_codes() -> set[str]:
     """Every action code passed to `record(...)` in the source: literals, both sides of a
     conditional, and the f-string families with their known values."""
+    from inspections.integrity.models import EVENT_KINDS as INTEGRITY_EVENT_KINDS
     from inspections.rectification.models import CONDUCT_KINDS, EVENT_KINDS
 
     codes: set[str] = set()
@@ -291,6 +292,8 @@ def _action_codes() -> set[str]:
                             codes |= {f"rectification.{k}" for k in EVENT_KINDS}
                         elif "conduct.{kind}.create" in pattern:
                             codes |= {f"conduct.{k}.create" for k in CONDUCT_KINDS}
+                        elif "integrity.{kind}" in pattern:
+                            codes |= {f"integrity.{k}" for k in INTEGRITY_EVENT_KINDS}
                         else:
                             raise AssertionError(f"unknown action family {pattern} in {path}")
     return codes

@@ -11,7 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from compliance.domain import N_, InvalidError, StaleError
+from compliance import limits
+from compliance.domain import N_, StaleError
+from compliance.limits import checked_text
 from compliance.models import User
 from compliance.settings import declare, get_setting
 
@@ -25,7 +27,7 @@ VERIFY_DAYS_KEY = "complaints.verify_working_days"
 CALLBACK_ATTEMPTS_KEY = "complaints.callback_attempts"
 declare(VERIFY_DAYS_KEY, 5)
 declare(CALLBACK_ATTEMPTS_KEY, 3)
-MAX_TEXT = 4000
+MAX_TEXT = limits.CONDUCT_TEXT
 
 
 def verify_days(session: Session) -> int:
@@ -77,19 +79,16 @@ def flush_change(session: Session, row: ConductRecord) -> None:
 def clean_text(
     text: str | None, required_message: str | None = None, *, field: str = "text"
 ) -> str | None:
-    text = (text or "").strip()
-    if not text:
-        if required_message:
-            raise InvalidError("complaints.text_required", required_message, field=field)
-        return None
-    if len(text) > MAX_TEXT:
-        raise InvalidError(
-            "complaints.text_too_long",
-            N_("The text is too long (at most %(n)s characters)."),
-            field=field,
-            n=MAX_TEXT,
-        )
-    return text
+    """A complaint's text as typed (None when blank), within the one limit every page, the API
+    and the ledger share (`compliance.limits.CONDUCT_TEXT`). Raises InvalidError naming `field`."""
+    return checked_text(
+        text,
+        limits.CONDUCT_TEXT,
+        field=field,
+        required=required_message,
+        required_code="complaints.text_required",
+        code="complaints.text_too_long",
+    )
 
 
 def notice_kind(row: ConductRecord, suffix: str) -> str:

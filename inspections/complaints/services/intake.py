@@ -10,9 +10,11 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from compliance import limits
 from compliance.access import in_scope, scope_ids
 from compliance.audit import record
 from compliance.domain import N_, InvalidError
+from compliance.limits import checked_text
 from compliance.models import Site, StaffMember, User, UserRole, Window
 from compliance.timeutil import local_today
 
@@ -202,7 +204,7 @@ def record_conduct(
         is_integrity=integrity,
         received_on=received_on,
         text=text,
-        reference=(reference or "").strip()[:64] or None,
+        reference=checked_text(reference, limits.CONDUCT_REFERENCE, field="reference"),
         external_no=(external_no or "").strip()[:64] or None,
         complainant_name=(complainant_name or "").strip()[:MAX_CONTACT] or None,
         complainant_phone=(complainant_phone or "").strip()[:32] or None,
