@@ -58,8 +58,9 @@ def make_app(target: str):
 
 def detail_pages(app) -> dict[str, str]:
     """Paths of typical detail pages with real ids (the 大面 centre's newest records)."""
-    from compliance.db import db
     from flask import url_for
+
+    from compliance.db import db
 
     q = db.session.execute
     dm = q(sa.text("SELECT id FROM site WHERE code = 'DM'")).scalar()
@@ -106,8 +107,9 @@ def detail_pages(app) -> dict[str, str]:
 
 
 def nav_pages(app, roles: set[str]) -> dict[str, str]:
-    from compliance.ui import _ext
     from flask import url_for
+
+    from compliance.ui import _ext
 
     pages = {}
     with app.test_request_context():
