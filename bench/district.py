@@ -109,7 +109,8 @@ class Ids:
     def take(self, table: str) -> int:
         if table not in self.next:
             self.next[table] = (
-                self.conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar() + 1
+                self.conn.exec_driver_sql(f'SELECT coalesce(max(id), 0) FROM "{table}"').scalar()
+                + 1
             )
         value = self.next[table]
         self.next[table] = value + 1
@@ -374,7 +375,7 @@ def build(app, scale: float, seed: int, started: float) -> dict:
 
         # ---- windows and staff: 40 / 20 / 10 windows, two people at each
         windows: dict[int, list[list]] = {}  # site -> [[window id, [(staff id, on leave)]]]
-        for wid, sid in q("SELECT id, site_id FROM window ORDER BY id"):
+        for wid, sid in q('SELECT id, site_id FROM "window" ORDER BY id'):
             windows.setdefault(sid, []).append([wid, []])
         staff_site: dict[int, int] = {}
         staff_window: dict[int, int | None] = {}
@@ -976,8 +977,8 @@ def build(app, scale: float, seed: int, started: float) -> dict:
         if conn.dialect.name == "postgresql":
             for table in ids.next:
                 q(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT max(id) FROM {table}))"
+                    f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                    f'(SELECT max(id) FROM "{table}"))'
                 )
     return {"days": days, "rounds": n_rounds, "findings": n_findings, **w.counts}
 
