@@ -22,7 +22,6 @@ from .reading import (
 from .service import (
     BACKGROUND_ROWS,
     JOB,
-    RosterRowsError,
     apply_queued_job,
     confirm,
     get_preview,
@@ -37,7 +36,6 @@ __all__ = [
     "MAX_ROWS",
     "Plan",
     "RosterFileError",
-    "RosterRowsError",
     "RowError",
     "apply_queued_job",
     "build_plan",
