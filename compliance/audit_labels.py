@@ -67,6 +67,11 @@ CORE_ACTIONS = {
     "conflict.create": _lp("audit action", "Conflict of interest recorded"),
     "conflict.update": _lp("audit action", "Conflict of interest changed"),
     "roster.import": _lp("audit action", "Staff roster imported"),
+    "roster.create_batch": _lp("audit action", "Staff added by a roster import (one batch)"),
+    "roster.update_batch": _lp("audit action", "Staff changed by a roster import (one batch)"),
+    "roster.import_queue": _lp(
+        "audit action", "Large roster import confirmed (runs in the background)"
+    ),
     "setting.update": _lp("audit action", "Setting changed"),
     "ledger.export": _lp("audit action", "Ledger exported"),
     "ledger.download": _lp("audit action", "Archived monthly report downloaded"),

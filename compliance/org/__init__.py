@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from .. import models  # noqa: F401  (the organisation tables belong to the core metadata)
+from . import models as _roster_models  # noqa: F401  (roster import previews)
 from .services import on_duty
 
 __all__ = ["init_app", "on_duty"]
@@ -50,6 +51,18 @@ def init_app(app) -> None:
         daily=("admin",),
     )
     register_dashboard_panel(app, views.hr_panel, roles=("hr",), order=30)
+
+    from ..scheduler import register_job
+    from .importer import JOB, apply_queued_job
+
+    register_job(
+        app,
+        JOB,
+        apply_queued_job,
+        _l("Apply confirmed roster imports that are too large for one page request"),
+        quiet=True,
+        minute="*",
+    )
 
     from ..demo import register_demo
 

@@ -9,6 +9,7 @@ from wtforms import (
     BooleanField,
     DateField,
     FloatField,
+    HiddenField,
     SelectField,
     StringField,
     TextAreaField,
@@ -136,3 +137,9 @@ class ConflictEditForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("Roster file (.xlsx)"), validators=[FileRequired()])
+
+
+class ConfirmImportForm(FlaskForm):
+    """Confirms one stored roster preview; `sha256` is the previewed file's hash."""
+
+    sha256 = HiddenField(validators=[DataRequired(), Length(min=64, max=64)])

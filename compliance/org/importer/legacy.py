@@ -1,4 +1,8 @@
-"""Roster import from Excel: validate every row first, then apply all rows or none.
+"""The first roster import, row by row through the single-record services (one audit event and
+a savepoint per created record). Kept only as the baseline of `bench/roster_import.py`; the pages
+use the preview/confirm import of `service` and the batched `applying`.
+
+Validate every row first, then apply all rows or none.
 
 Columns (Chinese or English headers, any order): 工号 staff number, 姓名 name, 电话 phone,
 入职日期 hire date, 场所编码 site code, 岗位编码 post code, 窗口编号 window code, 状态 status.
@@ -9,24 +13,19 @@ back when `import_roster` reports errors.
 
 from __future__ import annotations
 
-import io
 import logging
-import re
-import zipfile
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.datetime import from_excel
 from sqlalchemy.orm import Session
 
-from ..audit import record
-from ..domain import N_ as _
-from ..domain import DomainError
-from ..models import STAFF_STATUSES, Post, Site, StaffMember, User, Window
-from .services import (
+from ...audit import record
+from ...domain import N_ as _
+from ...domain import DomainError
+from ...models import STAFF_STATUSES, Post, Site, StaffMember, User, Window
+from ..services import (
     PHONE_RE,
     assign,
     create_staff,
@@ -34,25 +33,10 @@ from .services import (
     update_assignment,
     update_staff,
 )
+from .reading import RowError, parse_date, read_rows, text
 
 logger = logging.getLogger(__name__)
 
-MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 5000
-
-
-# key -> (Chinese header used in the template, accepted header spellings)
-COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "staff_no": ("工号", ("工号", "staffno", "staffnumber", "staffnum", "number", "no")),
-    "name": ("姓名", ("姓名", "name", "fullname")),
-    "phone": ("电话", ("电话", "手机", "联系电话", "phone", "mobile", "tel", "telephone")),
-    "hired_on": ("入职日期", ("入职日期", "hiredate", "hiredon", "hired", "dateofhire")),
-    "site": ("场所编码", ("场所编码", "场所代码", "site", "sitecode")),
-    "post": ("岗位编码", ("岗位编码", "岗位代码", "post", "postcode")),
-    "window": ("窗口编号", ("窗口编号", "窗口编码", "窗口", "window", "windowcode", "windowno")),
-    "status": ("状态", ("状态", "status")),
-}
-REQUIRED = ("staff_no", "name", "hired_on", "site", "post")
 STATUS_WORDS = {
     "active": "active",
     "在岗": "active",
@@ -67,16 +51,8 @@ STATUS_WORDS = {
 }
 
 
-class RosterFileError(DomainError):
-    """The file as a whole cannot be read (not xlsx, corrupt, too large, headers missing)."""
-
-    def __init__(self, message: str, **params: Any) -> None:
-        super().__init__("org.roster_file", message, field="file", **params)
-
-
 class RosterRowsError(DomainError):
-    """Some rows break a rule; nothing is imported. `details` lists (msgid, params) per row, with
-    the spreadsheet row number in params["row"]."""
+    """Some rows break a rule; nothing is imported."""
 
     def __init__(self, errors: list[RowError]) -> None:
         super().__init__(
@@ -85,16 +61,6 @@ class RosterRowsError(DomainError):
             details=[(e.message, {**e.params, "row": e.row}) for e in errors],
         )
         self.rows = errors
-
-
-@dataclass
-class RowError:
-    row: int  # the spreadsheet row number (the header is row 1)
-    message: str  # English msgid
-    params: dict = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return f"row {self.row}: " + (self.message % self.params if self.params else self.message)
 
 
 @dataclass
@@ -119,108 +85,8 @@ class ImportResult:
     unchanged: int = 0
 
 
-def _norm_header(value: Any) -> str:
-    return re.sub(r"[\s_\-（）()*]", "", str(value or "")).lower()
-
-
-_HEADER_LOOKUP = {
-    _norm_header(alias): key for key, (_zh, aliases) in COLUMNS.items() for alias in aliases
-}
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # staff numbers and phones typed as numbers
-    return str(value).strip()
-
-
-def _parse_date(value: Any) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            converted = from_excel(value)
-        except (ValueError, OverflowError, TypeError):
-            return None
-        return converted.date() if isinstance(converted, datetime) else None
-    text = str(value).strip()
-    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text)
-    if not match:
-        return None
-    try:
-        return date(*(int(g) for g in match.groups()))
-    except ValueError:
-        return None
-
-
-def read_rows(data: bytes) -> list[tuple[int, dict[str, Any]]]:
-    """(row number, {column key: raw value}) for every non-empty row of the first sheet.
-
-    Raises RosterFileError for an oversize, non-xlsx or corrupt file or missing columns.
-    """
-    if len(data) > MAX_BYTES:
-        raise RosterFileError(
-            _("The file is too large (at most %(mb)s MB)."), mb=MAX_BYTES // (1024 * 1024)
-        )
-    if not data or not zipfile.is_zipfile(io.BytesIO(data)):
-        raise RosterFileError(_("This is not an Excel .xlsx file."))
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        logger.info("roster file refused: %s", type(exc).__name__)
-        raise RosterFileError(
-            _("The file could not be read; it may be damaged or not an .xlsx workbook.")
-        ) from exc
-    try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
-        if sheet is None:
-            raise RosterFileError(_("The workbook has no sheet."))
-        rows_iter = sheet.iter_rows(values_only=True)
-        try:
-            header = next(rows_iter)
-        except StopIteration as exc:
-            raise RosterFileError(_("The sheet is empty.")) from exc
-        except Exception as exc:
-            raise RosterFileError(
-                _("The file could not be read; it may be damaged or not an .xlsx workbook.")
-            ) from exc
-        positions: dict[str, int] = {}
-        for index, title in enumerate(header or ()):
-            key = _HEADER_LOOKUP.get(_norm_header(title))
-            if key and key not in positions:
-                positions[key] = index
-        missing = [COLUMNS[k][0] for k in REQUIRED if k not in positions]
-        if missing:
-            raise RosterFileError(
-                _("Missing column(s): %(columns)s. Use the template."), columns="、".join(missing)
-            )
-        rows: list[tuple[int, dict[str, Any]]] = []
-        try:
-            for number, values in enumerate(rows_iter, start=2):
-                values = values or ()
-                row = {key: values[i] if i < len(values) else None for key, i in positions.items()}
-                if all(_text(v) == "" for v in row.values()):
-                    continue
-                rows.append((number, row))
-                if len(rows) > MAX_ROWS:
-                    raise RosterFileError(_("Too many rows (at most %(max)s)."), max=MAX_ROWS)
-        except RosterFileError:
-            raise
-        except Exception as exc:
-            raise RosterFileError(
-                _("The file could not be read; it may be damaged or not an .xlsx workbook.")
-            ) from exc
-        if not rows:
-            raise RosterFileError(_("The sheet has no data rows."))
-        return rows
-    finally:
-        workbook.close()
+_text = text
+_parse_date = parse_date
 
 
 def validate_rows(
@@ -441,28 +307,3 @@ def import_roster(
         result.unchanged,
     )
     return result
-
-
-def template_workbook() -> bytes:
-    """The downloadable template: Chinese headers, one example row, and a notes sheet."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "花名册"
-    ws.append([zh for zh, _aliases in COLUMNS.values()])
-    ws.append(["DM0001", "张三", "13800000000", date(2024, 3, 1), "DM", "ZHSL", "A01", "在岗"])
-    ws["D2"].number_format = "yyyy-mm-dd"
-    for column, width in zip("ABCDEFGH", (12, 10, 16, 14, 12, 12, 12, 8), strict=True):
-        ws.column_dimensions[column].width = width
-    notes = wb.create_sheet("说明")
-    notes.append(["列", "必填", "说明"])
-    notes.append(["工号", "是", "工号唯一；已有工号的人员将被更新"])
-    notes.append(["姓名", "是", ""])
-    notes.append(["电话", "否", ""])
-    notes.append(["入职日期", "是", "日期，例如 2024-03-01"])
-    notes.append(["场所编码", "是", "系统中已有的场所编码"])
-    notes.append(["岗位编码", "是", "系统中已有的岗位编码"])
-    notes.append(["窗口编号", "否", "该场所下的窗口编号"])
-    notes.append(["状态", "否", "在岗 / 停职 / 离职，默认在岗"])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
