@@ -186,14 +186,23 @@ def report_progress(app: Flask, counts: dict) -> None:
     if run_id is None:
         return
     try:
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "sqlite":
-                conn.exec_driver_sql("PRAGMA busy_timeout=200")
-            conn.execute(
-                sa.update(JobRun)
-                .where(JobRun.id == run_id, JobRun.outcome == "running")
-                .values(counts=_jsonable_counts(counts))
-            )
+        with db.engine.connect() as conn:
+            # On SQLite a writing job holds the write lock: wait briefly, not the 10 s timeout.
+            # The pragma goes to the driver before the transaction begins (BEGIN IMMEDIATE would
+            # otherwise wait the full timeout first) and is restored for the pooled connection.
+            raw = conn.connection.dbapi_connection if conn.dialect.name == "sqlite" else None
+            if raw is not None:
+                raw.execute("PRAGMA busy_timeout=200")
+            try:
+                with conn.begin():
+                    conn.execute(
+                        sa.update(JobRun)
+                        .where(JobRun.id == run_id, JobRun.outcome == "running")
+                        .values(counts=_jsonable_counts(counts))
+                    )
+            finally:
+                if raw is not None:
+                    raw.execute("PRAGMA busy_timeout=10000")
     except sa.exc.OperationalError:
         logger.info("progress of run %s not recorded (database busy)", run_id)
 
