@@ -53,7 +53,7 @@ def init_app(app) -> None:
     register_dashboard_panel(app, views.hr_panel, roles=("hr",), order=30)
 
     from ..scheduler import register_job
-    from .importer import JOB, apply_queued_job
+    from .importer import JOB, PURGE_JOB, apply_queued_job, purge_previews_job
 
     register_job(
         app,
@@ -62,6 +62,14 @@ def init_app(app) -> None:
         _l("Apply confirmed roster imports that are too large for one page request"),
         quiet=True,
         minute="*",
+    )
+    register_job(
+        app,
+        PURGE_JOB,
+        purge_previews_job,
+        _l("Delete roster-import previews nobody confirmed (from earlier days)"),
+        hour=3,
+        minute=20,
     )
 
     from ..demo import register_demo

@@ -199,3 +199,32 @@ def test_a_background_import_made_stale_before_it_runs_fails_and_writes_nothing(
     assert _imp(token).status == "failed"
     page = hr.get(f"/org/import/{token}").get_data(as_text=True)
     assert "未写入任何数据" in page and "重新上传" in page
+
+
+def test_unconfirmed_previews_of_earlier_days_are_purged(app, make_user):
+    today = date(2026, 3, 10)
+    user = make_user(roles=("hr",))
+    rows = []
+    for made_on, status in (
+        (today - timedelta(days=1), "preview"),
+        (today, "preview"),
+        (today - timedelta(days=5), "applied"),
+    ):
+        rows.append(
+            RosterImport(
+                token=f"tok-{made_on}-{status}",
+                sha256="0" * 64,
+                filename="r.xlsx",
+                uploaded_by_id=user.id,
+                made_on=made_on,
+                state_digest="0" * 64,
+                status=status,
+                plan={},
+            )
+        )
+    db.session.add_all(rows)
+    db.session.flush()
+    assert importer.purge_previews_job(app, today) == {"deleted": 1}
+    assert importer.purge_previews_job(app, today) == {"deleted": 0}
+    left = db.session.scalars(sa.select(RosterImport.token).order_by(RosterImport.id)).all()
+    assert left == [rows[1].token, rows[2].token]

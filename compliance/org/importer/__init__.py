@@ -22,22 +22,26 @@ from .reading import (
 from .service import (
     BACKGROUND_ROWS,
     JOB,
+    PURGE_JOB,
     apply_queued_job,
     confirm,
     get_preview,
     preview,
+    purge_previews_job,
 )
 
 __all__ = [
     "BACKGROUND_ROWS",
     "EXAMPLE_PREFIXES",
     "JOB",
+    "PURGE_JOB",
     "MAX_BYTES",
     "MAX_ROWS",
     "Plan",
     "RosterFileError",
     "RowError",
     "apply_queued_job",
+    "purge_previews_job",
     "build_plan",
     "confirm",
     "get_preview",

@@ -228,3 +228,17 @@ def apply_queued_job(app: Flask, run_on: date) -> dict:
         counts["applied"] += 1
         counts["created"] += applied.created
         counts["changed"] += applied.changed
+
+
+PURGE_JOB = "org.purge_roster_previews"
+
+
+def purge_previews_job(app: Flask, run_on: date) -> dict:
+    """Delete previews nobody confirmed before `run_on`: a confirm refuses a preview of an earlier
+    day anyway, and an unconfirmed plan holds people's phone numbers for no purpose."""
+    deleted = db.session.execute(
+        sa.delete(RosterImport)
+        .where(RosterImport.status == "preview", RosterImport.made_on < run_on)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return {"deleted": deleted}
