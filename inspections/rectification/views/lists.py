@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from compliance.access import roles_required, sites_in_scope
 from compliance.db import db
+from compliance.pagination import Page, page_number
 from compliance.settings import get_setting
 from compliance.timeutil import local_today
 
@@ -109,10 +110,24 @@ def board():
 @roles_required("discipline", "leader", "admin")
 def flagged():
     today = local_today()
-    rows = svc.flagged_staff(db.session, current_user, today, min_level="written_notice")
+    level = "written_notice"
+    total = svc.flagged_count(db.session, current_user, today, min_level=level)
+    number = min(page_number(), max(1, -(-total // PER_PAGE)))
+    rows = (
+        svc.flagged_staff(
+            db.session,
+            current_user,
+            today,
+            min_level=level,
+            limit=PER_PAGE,
+            offset=(number - 1) * PER_PAGE,
+        )
+        if total
+        else []
+    )
     return render_template(
         "inspections/rectification/flagged.html",
-        rows=rows,
+        page=Page(rows, number, PER_PAGE, total),
         today=today,
         thresholds=svc.ladder_thresholds(db.session),
         window_days=get_setting(db.session, svc.WINDOW_KEY),
