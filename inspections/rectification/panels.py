@@ -63,9 +63,7 @@ def discipline_panel(user) -> Markup | None:
         or 0
     )
     flagged = svc.flagged_staff(db.session, user, today, limit=PANEL_ROWS)
-    total = (
-        svc.flagged_count(db.session, user, today) if len(flagged) == PANEL_ROWS else len(flagged)
-    )
+    total = svc.flagged_count(db.session, user, today)
     return Markup(
         render_template(
             "inspections/rectification/_panel_discipline.html",
