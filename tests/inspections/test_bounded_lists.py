@@ -233,3 +233,33 @@ def test_inspections_list_pages_by_date_with_constant_statements(
         n, oldest = statements(reader, last)
         assert n == few and table_rows(oldest) == 66 - 2 * PER_PAGE
         assert 'rel="next"' not in oldest
+
+
+# --------------------------------------------------------------------------- rectification board
+
+
+def test_board_has_no_staff_dropdown_and_filters_by_a_typed_code(app, client_for, make_site):
+    from tests.inspections.rect_factories import make_finding
+
+    site = make_site()
+    officer = client_for("discipline")
+    people = build_people(3, offences=0, own_sites=False, site=site)
+    make_finding(site=site, staff=people[0])
+    make_finding(site=site, staff=people[1])
+    few, html = statements(officer, "/rectifications")
+    build_people(300, offences=0, own_sites=False, site=site)
+    many, html = statements(officer, "/rectifications")
+    assert many == few
+    assert 'name="responsible"' not in html
+    assert html.count("<option") < 40  # the sites and the short lists, not 303 people
+    assert 'data-staff-search="/org/staff/lookup"' in html and 'for="f-resp"' in html
+    # Without JavaScript: the typed code (any case) filters, and the pager keeps it.
+    code = people[0].staff_no.lower()
+    filtered = officer.get(f"/rectifications?responsible_no={code}").get_data(as_text=True)
+    assert 'data-count="total">1<' in filtered and people[0].name in filtered
+    unknown = officer.get("/rectifications?responsible_no=NOPE").get_data(as_text=True)
+    assert 'data-count="total">0<' in unknown and 'id="f-resp-error"' in unknown
+    # Someone outside the officer's scope is not found by code either.
+    elsewhere = client_for("discipline", sites=[make_site()])
+    outside = elsewhere.get(f"/rectifications?responsible_no={code}").get_data(as_text=True)
+    assert 'id="f-resp-error"' in outside
