@@ -86,6 +86,10 @@ class Inspection(Base):
         enum_check("kind", INSPECTION_KINDS),
         enum_check("status", INSPECTION_STATUSES),
         sa.Index("ix_inspection_site_submitted", "site_id", "submitted_at"),
+        # The list by date: filter by site and order newest first (scanned backwards), and the
+        # same order for readers of every site.
+        sa.Index("ix_inspection_site_started_id", "site_id", "started_at", "id"),
+        sa.Index("ix_inspection_started_id", "started_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -180,8 +184,11 @@ class Finding(Base):
         enum_check("severity", SEVERITIES),
         enum_check("target", TARGETS),
         enum_check("category", CATEGORIES),
-        sa.Index("ix_finding_site_found", "site_id", "found_at"),
-        sa.Index("ix_finding_staff_found", "staff_member_id", "found_at"),
+        # The list by date (filter by site or person, newest first, the id breaking ties; a
+        # b-tree is scanned backwards for DESC) and the same order for readers of every site.
+        sa.Index("ix_finding_site_found_id", "site_id", "found_at", "id"),
+        sa.Index("ix_finding_staff_found_id", "staff_member_id", "found_at", "id"),
+        sa.Index("ix_finding_found_id", "found_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

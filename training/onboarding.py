@@ -283,6 +283,51 @@ class PlanProgress:
         return bool(self.late)
 
 
+def late_clause(today: date) -> sa.ColumnElement[bool]:
+    """The database's answer to `PlanProgress.is_late` for an active plan (so lists and panels
+    can filter, count and page late plans without computing every plan's progress): a course
+    due before today not yet attended, no mentor (other than an ended pairing) past the pairing
+    date, or no sign-off past the sign-off date."""
+    attended = (
+        sa.select(SessionAttendee.id)
+        .join(TrainingSession, TrainingSession.id == SessionAttendee.session_id)
+        .where(
+            SessionAttendee.staff_member_id == OnboardingPlan.staff_member_id,
+            SessionAttendee.status.in_(("present", "late")),
+            TrainingSession.status != "cancelled",
+            TrainingSession.course_id == OnboardingPlanItem.course_id,
+        )
+    )
+    course_late = (
+        sa.select(OnboardingPlanItem.id)
+        .where(
+            OnboardingPlanItem.plan_id == OnboardingPlan.id,
+            OnboardingPlanItem.due_on < today,
+            ~attended.exists(),
+        )
+        .exists()
+    )
+
+    def pairing(*conditions) -> sa.Exists:
+        return (
+            sa.select(MentorPairing.id)
+            .where(
+                MentorPairing.mentee_id == OnboardingPlan.staff_member_id,
+                MentorPairing.kind == "onboarding",
+                *conditions,
+            )
+            .exists()
+        )
+
+    return sa.or_(
+        course_late,
+        sa.and_(OnboardingPlan.pairing_due_on < today, ~pairing(MentorPairing.status != "ended")),
+        sa.and_(
+            OnboardingPlan.sign_off_due_on < today, ~pairing(MentorPairing.status == "signed_off")
+        ),
+    )
+
+
 def plan_progress(
     session: Session, plans: list[OnboardingPlan], today: date | None = None
 ) -> list[PlanProgress]:

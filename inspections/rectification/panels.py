@@ -14,6 +14,8 @@ from compliance.timeutil import local_today
 from . import services as svc
 from .models import OPEN_STATUSES, Rectification
 
+PANEL_ROWS = 10  # the flagged people a dashboard shows (the rest are counted)
+
 
 def staff_panel(user) -> Markup | None:
     if not user.staff_member_id:
@@ -60,12 +62,13 @@ def discipline_panel(user) -> Markup | None:
         )
         or 0
     )
-    flagged = svc.flagged_staff(db.session, user, today)
+    flagged = svc.flagged_staff(db.session, user, today, limit=PANEL_ROWS)
+    total = svc.flagged_count(db.session, user, today)
     return Markup(
         render_template(
             "inspections/rectification/_panel_discipline.html",
             overdue=overdue,
-            flagged=flagged[:10],
-            flagged_total=len(flagged),
+            flagged=flagged,
+            flagged_total=total,
         )
     )

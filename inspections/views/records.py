@@ -13,7 +13,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from compliance.access import roles_required, scope_filter
 from compliance.db import db
-from compliance.models import ROLES, StaffMember, User
+from compliance.models import ROLES, StaffMember
+from compliance.pagination import keyset_paginate
 from compliance.timeutil import local_day_bounds_utc
 
 from ..access import (
@@ -39,7 +40,7 @@ from ..models import (
 )
 from ..photos import MIME_TYPES, VARIANTS, photo_path
 from ..services import draft_failures, may_work_on, took_part
-from .common import PER_PAGE, bp, filter_choices, list_filters, page_arg, photos_for
+from .common import PER_PAGE, bp, filter_choices, list_filters, photos_for
 
 # Window staff read the findings recorded against themselves.
 FINDING_ROLES = (*READER_ROLES, "staff")
@@ -82,18 +83,11 @@ def photo(photo_id: int, variant: str):
 @bp.route("/inspections")
 @roles_required(*READER_ROLES)
 def inspection_list():
-    query = (
-        sa.select(Inspection)
-        .options(
-            joinedload(Inspection.site),
-            joinedload(Inspection.inspector),
-            selectinload(Inspection.team).joinedload(InspectionInspector.user),
-            selectinload(Inspection.flags),
-        )
-        .where(
-            scope_filter(current_user, Inspection.site_id),
-            sa.or_(Inspection.status == "submitted", Inspection.inspector_id == current_user.id),
-        )
+    # The filters select ids only (the index (site_id, started_at, id) serves filter and order);
+    # the page's rows are loaded with their site, inspectors and flags after the limit.
+    query = sa.select(Inspection.id).where(
+        scope_filter(current_user, Inspection.site_id),
+        sa.or_(Inspection.status == "submitted", Inspection.inspector_id == current_user.id),
     )
     f = list_filters()
     show_flags = current_user.has_role(*FLAG_READER_ROLES)
@@ -110,11 +104,8 @@ def inspection_list():
         query = query.where(Inspection.started_at >= local_day_bounds_utc(f["start"])[0])
     if f["end"]:
         query = query.where(Inspection.started_at < local_day_bounds_utc(f["end"])[1])
-    page = db.paginate(
-        query.order_by(Inspection.started_at.desc(), Inspection.id.desc()),
-        page=page_arg(),
-        per_page=PER_PAGE,
-        error_out=False,
+    page = keyset_paginate(
+        query, Inspection.started_at, Inspection.id, _load_inspections, per_page=PER_PAGE
     )
     return render_template(
         "inspections/inspection_list.html",
@@ -122,6 +113,21 @@ def inspection_list():
         f=f,
         show_flags=show_flags,
         **filter_choices(),
+    )
+
+
+def _load_inspections(ids: list[int]) -> list[Inspection]:
+    return list(
+        db.session.scalars(
+            sa.select(Inspection)
+            .where(Inspection.id.in_(ids))
+            .options(
+                joinedload(Inspection.site),
+                joinedload(Inspection.inspector),
+                selectinload(Inspection.team).joinedload(InspectionInspector.user),
+                selectinload(Inspection.flags),
+            )
+        )
     )
 
 
@@ -163,15 +169,20 @@ def inspection_detail(inspection_id: int):
 # --------------------------------------------------------------------------- findings
 
 
-def _finding_query(user: User):
-    query = sa.select(Finding).options(
-        joinedload(Finding.site),
-        joinedload(Finding.staff_member),
-        joinedload(Finding.window),
-        joinedload(Finding.found_by),
-        joinedload(Finding.inspection),
+def _load_findings(ids: list[int]) -> list[Finding]:
+    return list(
+        db.session.scalars(
+            sa.select(Finding)
+            .where(Finding.id.in_(ids))
+            .options(
+                joinedload(Finding.site),
+                joinedload(Finding.staff_member),
+                joinedload(Finding.window),
+                joinedload(Finding.found_by),
+                joinedload(Finding.inspection),
+            )
+        )
     )
-    return query.where(findings_clause(user))
 
 
 @bp.route("/findings")
@@ -179,7 +190,9 @@ def _finding_query(user: User):
 def finding_list():
     if not current_user.has_role(*READER_ROLES) and current_user.staff_member_id is None:
         abort(403)  # a staff account not linked to a staff member has no findings of its own
-    query = _finding_query(current_user)
+    # Ids first, filtered and ordered by the index (site_id, found_at, id), limited to one page;
+    # then the page's findings with what they show.
+    query = sa.select(Finding.id).where(findings_clause(current_user))
     f = list_filters()
     staff_no = (request.args.get("staff_no") or "").strip()
     if staff_no:
@@ -216,12 +229,7 @@ def finding_list():
         query = query.where(Finding.found_at >= local_day_bounds_utc(f["start"])[0])
     if f["end"]:
         query = query.where(Finding.found_at < local_day_bounds_utc(f["end"])[1])
-    page = db.paginate(
-        query.order_by(Finding.found_at.desc(), Finding.id.desc()),
-        page=page_arg(),
-        per_page=PER_PAGE,
-        error_out=False,
-    )
+    page = keyset_paginate(query, Finding.found_at, Finding.id, _load_findings, per_page=PER_PAGE)
     photo_counts = dict(
         db.session.execute(
             sa.select(Photo.finding_id, sa.func.count(Photo.id))

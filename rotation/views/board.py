@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from compliance.access import roles_required, scope_ids, sites_in_scope
 from compliance.db import db
+from compliance.pagination import paginate_list
 from compliance.timeutil import local_today
 
 from .. import services
@@ -37,9 +38,13 @@ def board():
     }
     if status in ("overdue", "due_soon", "ok"):
         rows = [r for r in rows if r.status == status]
+    # The seats are computed together (time in post needs each holder's history); the page
+    # renders one page of them.
+    page = paginate_list(rows)
     return render_template(
         "rotation/board.html",
-        rows=rows,
+        rows=page.items,
+        page=page,
         on=on,
         status=status,
         counts=counts,

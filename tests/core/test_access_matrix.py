@@ -59,6 +59,7 @@ OBJECT_RULES: dict[str, set[str]] = {
 # Views that answer an allowed role's plain GET with something other than 200, and why.
 EXPECTED_GET: dict[str, int] = {
     "main.index": 302,  # a signed-in user is sent to the dashboard
+    "org.staff_lookup": 422,  # the staff lookup needs `q` (what was typed)
 }
 
 # A disallowed role that must get 404 rather than 403 (the existence of the object is not

@@ -12,6 +12,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from compliance.access import in_scope, roles_required, scope_filter, scope_ids
 from compliance.db import db
 from compliance.models import StaffMember
+from compliance.pagination import paginate
+from compliance.timeutil import local_today
 from compliance.uow import domain_errors
 
 from .. import onboarding as onb
@@ -40,18 +42,20 @@ def plans():
     )
     if show in ("active", "late"):
         query = query.where(OnboardingPlan.status == "active", StaffMember.status != "left")
+        if show == "late":
+            query = query.where(onb.late_clause(local_today()))
     elif show == "completed":
         query = query.where(OnboardingPlan.status == "completed")
     else:
         show = "all"
-    rows = db.session.scalars(query).all()
-    progress = onb.plan_progress(db.session, rows)
-    if show == "late":
-        progress = [p for p in progress if p.is_late]
+    # One page of plans; progress is computed for that page only.
+    page = paginate(query)
+    progress = onb.plan_progress(db.session, page.items)
     without_plan = _new_staff_without_plan()
     return render_template(
         "training/plans.html",
         progress=progress,
+        page=page,
         show=show,
         without_plan=without_plan,
         can_manage=current_user.has_role(*MANAGERS),

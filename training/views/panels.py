@@ -11,45 +11,61 @@ from sqlalchemy.orm import joinedload
 from compliance.access import scope_filter
 from compliance.db import db
 from compliance.models import StaffMember
+from compliance.timeutil import local_today
 
 from .. import onboarding as onb
 from .. import services as svc
 from ..models import MentorPairing, OnboardingPlan
 from .common import logs_to_confirm
 
+PANEL_ROWS = 8  # late plans and pairings a dashboard lists (the rest are counted)
+
 
 def render_hr_panel(user) -> Markup | None:
-    plans_q = (
+    """Late onboarding plans and pairings awaiting approval: the database counts them and gives
+    the first rows shown; progress is computed for those rows only."""
+    late_q = (
         sa.select(OnboardingPlan)
         .join(StaffMember, StaffMember.id == OnboardingPlan.staff_member_id)
         .where(
             OnboardingPlan.status == "active",
             StaffMember.status != "left",
             scope_filter(user, StaffMember.site_id),
+            onb.late_clause(local_today()),
         )
-        .options(joinedload(OnboardingPlan.staff_member))
     )
-    late = [
-        p for p in onb.plan_progress(db.session, db.session.scalars(plans_q).all()) if p.is_late
-    ]
-    awaiting = db.session.scalars(
+    late_count = _count(late_q)
+    awaiting_q = (
         sa.select(MentorPairing)
         .join(StaffMember, StaffMember.id == MentorPairing.mentee_id)
         .where(MentorPairing.status == "assessed", scope_filter(user, StaffMember.site_id))
-        .options(joinedload(MentorPairing.mentor), joinedload(MentorPairing.mentee))
-        .order_by(MentorPairing.assessed_at)
-    ).all()
-    if not late and not awaiting:
+    )
+    awaiting_count = _count(awaiting_q)
+    if not late_count and not awaiting_count:
         return None
+    late_plans = db.session.scalars(
+        late_q.options(joinedload(OnboardingPlan.staff_member))
+        .order_by(OnboardingPlan.starts_on, OnboardingPlan.id)
+        .limit(PANEL_ROWS)
+    ).all()
+    awaiting = db.session.scalars(
+        awaiting_q.options(joinedload(MentorPairing.mentor), joinedload(MentorPairing.mentee))
+        .order_by(MentorPairing.assessed_at, MentorPairing.id)
+        .limit(PANEL_ROWS)
+    ).all()
     return Markup(
         render_template(
             "training/_panel_hr.html",
-            late=late[:8],
-            late_count=len(late),
-            awaiting=awaiting[:8],
-            awaiting_count=len(awaiting),
+            late=onb.plan_progress(db.session, list(late_plans)),
+            late_count=late_count,
+            awaiting=awaiting,
+            awaiting_count=awaiting_count,
         )
     )
+
+
+def _count(query: sa.Select) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
 
 
 def render_staff_panel(user) -> Markup | None:

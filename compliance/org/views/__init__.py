@@ -6,7 +6,7 @@ HR and administrators; discipline officers and inspectors read the lists of thei
 
 from __future__ import annotations
 
-from . import absence, people, roster, structure  # noqa: F401  (routes register on the blueprint)
+from . import absence, lookup, people, roster, structure  # noqa: F401  (routes register on the blueprint)
 from .common import bp
 from .panel import hr_panel
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from compliance.access import scope_filter
 from compliance.domain import N_
@@ -57,21 +57,19 @@ def _window_bounds(session: Session, on: date) -> tuple[date, datetime, datetime
     return first_day, local_day_bounds_utc(first_day)[0], local_day_bounds_utc(on)[1]
 
 
-def offence_counts(
-    session: Session, on: date, staff_ids: Iterable[int] | None = None
-) -> dict[int, int]:
-    """Findings about each staff member plus upheld complaints, in the rolling window ending on
-    `on` (inclusive)."""
+def _offences(session: Session, on: date, staff_ids: Iterable[int] | None = None) -> sa.Select:
+    """One row (`staff_member_id`) per offence in the rolling window ending on `on`: findings
+    about the staff member plus upheld complaints."""
     first_day, start, end = _window_bounds(session, on)
     # Integrity matters are left out: they are the discipline office's confidential cases, not
     # steps of this ladder (and counting them would tell the person about them).
-    q1 = sa.select(Finding.staff_member_id, sa.func.count(Finding.id)).where(
+    q1 = sa.select(Finding.staff_member_id.label("staff_member_id")).where(
         Finding.staff_member_id.is_not(None),
         Finding.is_integrity.is_(False),
         Finding.found_at >= start,
         Finding.found_at < end,
     )
-    q2 = sa.select(ConductRecord.staff_member_id, sa.func.count(ConductRecord.id)).where(
+    q2 = sa.select(ConductRecord.staff_member_id.label("staff_member_id")).where(
         ConductRecord.kind == "complaint",
         ConductRecord.outcome == "upheld",
         ConductRecord.is_integrity.is_(False),
@@ -83,11 +81,22 @@ def offence_counts(
         ids = list(staff_ids)
         q1 = q1.where(Finding.staff_member_id.in_(ids))
         q2 = q2.where(ConductRecord.staff_member_id.in_(ids))
-    counts: dict[int, int] = {}
-    for query, column in ((q1, Finding.staff_member_id), (q2, ConductRecord.staff_member_id)):
-        for staff_id, n in session.execute(query.group_by(column)).all():
-            counts[staff_id] = counts.get(staff_id, 0) + n
-    return counts
+    return sa.union_all(q1, q2)
+
+
+def offence_counts(
+    session: Session, on: date, staff_ids: Iterable[int] | None = None
+) -> dict[int, int]:
+    """Findings about each staff member plus upheld complaints, in the rolling window ending on
+    `on` (inclusive)."""
+    offences = _offences(session, on, staff_ids).subquery()
+    return dict(
+        session.execute(
+            sa.select(offences.c.staff_member_id, sa.func.count()).group_by(
+                offences.c.staff_member_id
+            )
+        ).all()
+    )
 
 
 def apply_ladder(session: Session, rect: Rectification, staff_id: int, on: date) -> str | None:
@@ -161,43 +170,71 @@ class FlaggedRow:
     open_count: int
 
 
-def flagged_staff(
+def _flagged_query(session: Session, user: User, on: date, min_level: str) -> sa.Select:
+    """(staff id, offences) of the staff members in the user's scope at or above `min_level`,
+    most offences first: counted, filtered and ordered by the database."""
+    offences = _offences(session, on).subquery()
+    n = sa.func.count().label("n")
+    return (
+        sa.select(StaffMember.id, n)
+        .join(offences, offences.c.staff_member_id == StaffMember.id)
+        .where(scope_filter(user, StaffMember.site_id, session))
+        .group_by(StaffMember.id, StaffMember.name)
+        .having(sa.func.count() >= ladder_thresholds(session)[min_level])
+        .order_by(n.desc(), StaffMember.name, StaffMember.id)
+    )
+
+
+def flagged_count(
     session: Session, user: User, on: date | None = None, min_level: str = "talk"
+) -> int:
+    """How many staff members in the user's scope are at or above `min_level`."""
+    query = _flagged_query(session, user, on or local_today(), min_level).order_by(None)
+    return session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+
+
+def flagged_staff(
+    session: Session,
+    user: User,
+    on: date | None = None,
+    min_level: str = "talk",
+    *,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[FlaggedRow]:
     """Staff members in the user's scope at or above `min_level` of the ladder, most offences
-    first."""
+    first (then by name); `limit`/`offset` pick one page. A constant number of statements
+    whatever the number of rows: the ranking, the people with their sites, their open
+    rectifications."""
     on = on or local_today()
     thresholds = ladder_thresholds(session)
-    counts = offence_counts(session, on)
-    wanted = {sid: n for sid, n in counts.items() if n >= thresholds[min_level]}
-    if not wanted:
+    query = _flagged_query(session, user, on, min_level)
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    ranked = session.execute(query).all()
+    if not ranked:
         return []
+    ids = [sid for sid, _n in ranked]
     staff = {
         s.id: s
         for s in session.scalars(
-            sa.select(StaffMember).where(
-                StaffMember.id.in_(wanted), scope_filter(user, StaffMember.site_id, session)
-            )
+            sa.select(StaffMember)
+            .where(StaffMember.id.in_(ids))
+            .options(selectinload(StaffMember.site))
         )
     }
-    open_counts = (
-        dict(
-            session.execute(
-                sa.select(Rectification.responsible_staff_id, sa.func.count(Rectification.id))
-                .where(
-                    Rectification.responsible_staff_id.in_(staff),
-                    Rectification.status.in_(OPEN_STATUSES),
-                )
-                .group_by(Rectification.responsible_staff_id)
-            ).all()
-        )
-        if staff
-        else {}
+    open_counts = dict(
+        session.execute(
+            sa.select(Rectification.responsible_staff_id, sa.func.count(Rectification.id))
+            .where(
+                Rectification.responsible_staff_id.in_(ids),
+                Rectification.status.in_(OPEN_STATUSES),
+            )
+            .group_by(Rectification.responsible_staff_id)
+        ).all()
     )
-    rows = [
+    return [
         FlaggedRow(staff[sid], n, level_for(n, thresholds), open_counts.get(sid, 0))
-        for sid, n in wanted.items()
+        for sid, n in ranked
         if sid in staff
     ]
-    rows.sort(key=lambda r: (-r.count, r.staff.name))
-    return rows
