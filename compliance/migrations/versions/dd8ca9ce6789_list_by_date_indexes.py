@@ -3,7 +3,7 @@
 readers of every site. The findings' (site, time) and (person, time) indexes gain the id.
 
 Revision ID: dd8ca9ce6789
-Revises: f7a2c9e4d158
+Revises: e85101ef5eb7
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "dd8ca9ce6789"
-down_revision = "f7a2c9e4d158"
+down_revision = "e85101ef5eb7"
 branch_labels = None
 depends_on = None
 
