@@ -247,7 +247,11 @@ class UserSession(Base):
 
 class LoginAttempt(Base):
     __tablename__ = "login_attempt"
-    __table_args__ = (sa.Index("ix_login_attempt_user_at", "user_id", "at"),)
+    # (at): the admin panel and lock checks read the recent window only (a range, not a scan).
+    __table_args__ = (
+        sa.Index("ix_login_attempt_user_at", "user_id", "at"),
+        sa.Index("ix_login_attempt_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(64))
