@@ -82,6 +82,19 @@ class Score:
     def key(self) -> tuple[str, int]:
         return (self.kind, self.id)
 
+    # The names a `ScoreSnapshot` row has, so pages show either alike.
+    @property
+    def subject_kind(self) -> str:
+        return self.kind
+
+    @property
+    def subject_id(self) -> int:
+        return self.id
+
+    @property
+    def detail(self) -> list[dict]:
+        return [i.as_dict() for i in self.items]
+
 
 @dataclass
 class MonthScores:
