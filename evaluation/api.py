@@ -34,8 +34,8 @@ ALL_ROLES = (*READERS, "staff")
 
 
 class MonthQuery(Schema):
-    year = fields.Integer(strict=False, required=True, validate=validate.Range(min=2000, max=2100))
-    month = fields.Integer(strict=False, required=True, validate=validate.Range(min=1, max=12))
+    year = fields.Integer(validate=validate.Range(min=2000, max=2100))  # default: this year
+    month = fields.Integer(validate=validate.Range(min=1, max=12))  # default: this month
     kind = fields.String(load_default="staff", validate=validate.OneOf(SUBJECT_KINDS))
     site_id = fields.Integer(validate=validate.Range(min=1))
 
@@ -109,7 +109,8 @@ class AppealDecide(Schema):
 
 
 def _month(args):
-    return date(args["year"], args["month"], 1)
+    today = local_today()
+    return date(args.get("year", today.year), args.get("month", today.month), 1)
 
 
 @blp.route("/scores")

@@ -4,7 +4,7 @@ Accepting an appeal voids the finding through inspections (its rectification is 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -231,6 +231,31 @@ def decide_appeal(
         note=text,
     )
     return appeal
+
+
+def own_recent_findings(session: Session, user: User, days: int = 31) -> list[Finding]:
+    """Findings of the last `days` about the user or a window they keep, not void."""
+    own = user.staff_member_id
+    if own is None:
+        return []
+    since = utcnow() - timedelta(days=days)
+    kept = sa.select(WindowKeeper.window_id).where(WindowKeeper.keeper_staff_id == own)
+    return list(
+        session.scalars(
+            sa.select(Finding)
+            .where(
+                Finding.found_at >= since,
+                Finding.voided_at.is_(None),
+                Finding.is_integrity.is_(False),
+                sa.or_(
+                    Finding.staff_member_id == own,
+                    sa.and_(Finding.staff_member_id.is_(None), Finding.window_id.in_(kept)),
+                ),
+            )
+            .order_by(Finding.found_at.desc())
+            .limit(100)
+        )
+    )
 
 
 def appeals_query(user: User, status: str | None = None, month: date | None = None):

@@ -39,10 +39,10 @@ def appeals():
     )
 
 
-def _finding_for_appeal() -> Finding:
+def _finding_for_appeal() -> Finding | None:
     finding_id = int_arg("finding")
     if finding_id is None:
-        abort(400, description="finding")
+        return None
     try:
         finding = svc.appeals.appealable_finding(db.session, finding_id)
     except DomainError:
@@ -56,6 +56,12 @@ def _finding_for_appeal() -> Finding:
 @roles_required(*ALL_ROLES)
 def appeal_new():
     finding = _finding_for_appeal()
+    if finding is None:
+        # Without a finding: the caller's findings of the last weeks, to choose one.
+        return render_template(
+            "evaluation/appeal_pick.html",
+            findings=svc.appeals.own_recent_findings(db.session, current_user),
+        )
     deadline = svc.appeal_deadline(db.session, finding)
     if request.method == "POST":
         files = [f for f in request.files.getlist("photos") if f and f.filename]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
 from compliance.access import in_scope, roles_required, scope_filter, sites_in_scope
@@ -64,16 +64,7 @@ def _filtered(rows, site_id, post_id):
 def scores():
     month = month_arg()
     if not current_user.has_role(*READERS):
-        if current_user.staff_member_id is None:
-            abort(404)
-        return redirect(
-            url_for(
-                ".score_detail",
-                kind="staff",
-                subject_id=current_user.staff_member_id,
-                month=month.strftime("%Y-%m"),
-            )
-        )
+        return _own_page(month)
     kind = _kind()
     site_id, post_id = int_arg("site"), int_arg("post")
     close, live = month_scores(current_user, month)
@@ -110,7 +101,17 @@ def scores():
 def score_detail(kind: str, subject_id: int):
     if kind not in KIND_LABELS:
         abort(404)
-    month = month_arg()
+    return _detail(kind, subject_id, month_arg())
+
+
+def _own_page(month: date):
+    """A staff member's own score (a page saying there is none without a staff record)."""
+    if current_user.staff_member_id is None:
+        return render_template("evaluation/my.html")
+    return _detail("staff", current_user.staff_member_id, month)
+
+
+def _detail(kind: str, subject_id: int, month: date):
     own = kind == "staff" and subject_id == current_user.staff_member_id
     if not own and not current_user.has_role(*READERS):
         abort(404)
@@ -127,6 +128,8 @@ def score_detail(kind: str, subject_id: int):
         row = live.of(kind).get(subject_id)
     else:
         row = None
+    if row is None and own:
+        return render_template("evaluation/my.html", linked=True, month=month)
     if row is None or not (own or in_scope(current_user, row.site_id)):
         abort(404)
     return render_template(
@@ -166,9 +169,7 @@ def _own_scores(month: date):
 @bp.route("/my")
 @roles_required(*ALL_ROLES)
 def my_score():
-    if current_user.staff_member_id is None:
-        return render_template("evaluation/my.html")
-    return redirect(url_for(".score_detail", kind="staff", subject_id=current_user.staff_member_id))
+    return _own_page(month_arg())
 
 
 PERIODS = ("month", "quarter", "year")

@@ -52,8 +52,8 @@ def test_roles_and_scope(app, month, login, make_user, client_for):
     # Staff are sent to their own score and cannot read another's.
     own = signed_in(app, login, month.users["zhang"])
     response = own.get("/evaluation/scores?month=2025-03")
-    assert response.status_code == 302
-    assert f"/evaluation/scores/staff/{zhang.id}" in response.headers["Location"]
+    assert response.status_code == 200 and "王五" not in response.get_data(as_text=True)
+    assert 'id="score" data-value="87.5"' in response.get_data(as_text=True)
     detail = own.get(f"/evaluation/scores/staff/{zhang.id}?month=2025-03")
     assert detail.status_code == 200
     assert 'data-points="-4.5"' in detail.get_data(as_text=True)
