@@ -127,31 +127,33 @@ def close_month(
 
 
 def _notify_staff(session: Session, close: MonthClose, scores) -> int:
+    """Each staff member with an account: their score, rank and first reasons (one flush)."""
     users = session.scalars(
         sa.select(User).where(User.staff_member_id.in_(list(scores.staff)), User.active)
     ).all()
-    sent = 0
     label = close.month.strftime("%Y-%m")
-    for user in users:
+
+    def own(user: User) -> dict:
         score = scores.staff[user.staff_member_id]
-        reasons = (
-            "; ".join(f"{i.points:+g} {i.label}" for i in score.items[:DETAIL_IN_NOTICE]) or "-"
-        )
-        sent += notify_each(
-            session,
-            [user],
-            "evaluation.score",
-            N_("Your assessment score for %(month)s: %(score)s (rank %(rank)s)"),
-            body_msgid=N_("Deductions %(deductions)s, bonuses %(bonuses)s. %(reasons)s"),
-            link=f"/evaluation/scores/staff/{score.id}?month={label}",
-            month=label,
-            score=f"{score.score:g}",
-            rank=score.rank,
-            deductions=f"{score.deductions:g}",
-            bonuses=f"{score.bonuses:g}",
-            reasons=reasons,
-        )
-    return sent
+        reasons = "; ".join(f"{i.points:+g} {i.label}" for i in score.items[:DETAIL_IN_NOTICE])
+        return {
+            "link": f"/evaluation/scores/staff/{score.id}?month={label}",
+            "score": f"{score.score:g}",
+            "rank": score.rank,
+            "deductions": f"{score.deductions:g}",
+            "bonuses": f"{score.bonuses:g}",
+            "reasons": reasons or "-",
+        }
+
+    return notify_each(
+        session,
+        users,
+        "evaluation.score",
+        N_("Your assessment score for %(month)s: %(score)s (rank %(rank)s)"),
+        body_msgid=N_("Deductions %(deductions)s, bonuses %(bonuses)s. %(reasons)s"),
+        per_user=own,
+        month=label,
+    )
 
 
 def reopen_month(session: Session, actor: User, month: date, reason: str | None) -> MonthClose:

@@ -127,6 +127,23 @@ def working_days(first: date, last: date, overrides: dict) -> int:
     return count
 
 
+def working_day_counter(start: date, end: date, overrides: dict):
+    """count(first, last): working days in first..last (both within start..end), from running
+    totals worked out once for the month."""
+    totals = [0]
+    day = start
+    while day <= end:
+        totals.append(totals[-1] + (1 if is_working_day(day, overrides) else 0))
+        day += timedelta(days=1)
+
+    def count(first: date, last: date) -> int:
+        if last < first:
+            return 0
+        return totals[(last - start).days + 1] - totals[(first - start).days]
+
+    return count
+
+
 def _site_clause(site_ids, column):
     if site_ids is None:
         return sa.true()
@@ -317,10 +334,11 @@ def compute_month(
             )
         ).all()
         overrides = calendar_overrides(session, month, as_of) if overdue else {}
+        count_days = working_day_counter(month, as_of, overrides)
         for rid, site_id, window_id, staff_id, deadline, closed_on, title in overdue:
             first = max(deadline + timedelta(days=1), month)
             last = min(closed_on - timedelta(days=1) if closed_on else as_of, as_of)
-            days = working_days(first, last, overrides)
+            days = count_days(first, last)
             if days <= 0:
                 continue
             pts = min(days * scheme.overdue_points_per_day, scheme.overdue_cap)

@@ -8,6 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import abort, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import defer
 
 from compliance.access import in_scope, roles_required, scope_filter, sites_in_scope
 from compliance.db import db
@@ -29,6 +30,7 @@ from .common import (
     month_scores,
 )
 
+PER_PAGE = 100
 ITEM_LINKS = {
     "finding": ("inspections.finding_detail", "finding_id"),
     "rectification": ("rectification.timeline", "rect_id"),
@@ -74,17 +76,30 @@ def scores():
             ScoreSnapshot.subject_kind == kind,
             scope_filter(current_user, ScoreSnapshot.site_id),
         )
-        rows = list(db.session.scalars(query.order_by(ScoreSnapshot.rank, ScoreSnapshot.name)))
+        rows = list(
+            db.session.scalars(
+                query.options(defer(ScoreSnapshot.detail)).order_by(
+                    ScoreSnapshot.rank, ScoreSnapshot.name
+                )
+            )
+        )
     elif live is not None:
         rows = live.ranked(kind)
     else:
         rows = []
     rows = _filtered(rows, site_id, post_id)
+    page = int_arg("page") or 1
+    pages = max(1, -(-len(rows) // PER_PAGE))
+    if page > pages:
+        abort(404)
     return render_template(
         "evaluation/scores.html",
         month=month,
         kind=kind,
-        rows=rows,
+        rows=rows[(page - 1) * PER_PAGE : page * PER_PAGE],
+        total=len(rows),
+        page=page,
+        pages=pages,
         close=close,
         live=live,
         sites=sites_in_scope(current_user),
