@@ -75,6 +75,7 @@ STATUS_LABELS = {
     "responded": _lp("rectification status", "Responded"),
     "rejected": _lp("rectification status", "Rejected, awaiting a new response"),
     "verified": _lp("rectification status", "Verified"),
+    "cancelled": _lp("rectification status", "Cancelled (finding voided on appeal)"),
 }
 OUTCOME_LABELS = {
     "passed": _lp("verification outcome", "Passed"),

@@ -23,8 +23,10 @@ def notify(
     link: str | None = None,
     entity=None,
     dedupe_key: str | None = None,
+    flush: bool = True,
 ) -> list[Notification]:
-    """Put a notification in each user's inbox, in the caller's transaction.
+    """Put a notification in each user's inbox, in the caller's transaction (`flush=False`
+    leaves the rows to the caller's next flush, for many notifications written at once).
 
     With `dedupe_key`, a user who already has a notification with that key gets no second one:
     scheduled jobs pass e.g. "rect-overdue:42:2026-11-26" so a re-run changes nothing.
@@ -61,7 +63,8 @@ def notify(
         )
         session.add(row)
         created.append(row)
-    session.flush()
+    if flush:
+        session.flush()
     return created
 
 
@@ -223,20 +226,23 @@ def notify_each(
     link: str | None = None,
     entity=None,
     dedupe_key: str | None = None,
+    per_user=None,
     **params,
 ) -> int:
     """Notify each user with the title (and body) translated into that user's own language.
 
     `title_msgid`/`body_msgid` are message ids (mark them with gettext_noop or lazy_gettext so
-    they are extracted) with `%(name)s` placeholders filled from `params`.
-    Returns how many notifications were created.
+    they are extracted) with `%(name)s` placeholders filled from `params`. `per_user(user)` may
+    return each user's own parameters (and `link`), e.g. their own score; the rows are then
+    written in one flush. Returns how many notifications were created.
     """
     created = 0
     for user in users:
         if user is None:
             continue
-        title = translate_for(user.locale, title_msgid, params)
-        body = translate_for(user.locale, body_msgid, params) if body_msgid else None
+        own = {**params, **per_user(user)} if per_user is not None else params
+        title = translate_for(user.locale, title_msgid, own)
+        body = translate_for(user.locale, body_msgid, own) if body_msgid else None
         created += len(
             notify(
                 session,
@@ -244,9 +250,12 @@ def notify_each(
                 kind,
                 title,
                 body=body,
-                link=link,
+                link=own.get("link", link),
                 entity=entity,
                 dedupe_key=dedupe_key,
+                flush=per_user is None,
             )
         )
+    if per_user is not None:
+        session.flush()
     return created

@@ -30,6 +30,7 @@ STATUS_LABELS = {
     "responded": _l("Responded"),
     "rejected": _l("Rejected, reopened"),
     "verified": _l("Verified (closed)"),
+    "cancelled": _l("Cancelled (finding voided on appeal)"),
 }
 SOURCE_LABELS = {
     "letter": _l("Letter"),
@@ -49,6 +50,7 @@ EVENT_LABELS = {
     "reminded": _l("Deadline reminder sent"),
     "overdue": _l("Overdue notice sent"),
     "escalated": _l("Escalated to discipline officers"),
+    "cancelled": _l("Cancelled: the finding was voided on appeal"),
 }
 KIND_LABELS = {"complaint": _l("Complaint"), "commendation": _l("Commendation")}
 OUTCOME_LABELS = {"pending": _l("Pending"), "upheld": _l("Upheld"), "not_upheld": _l("Not upheld")}
