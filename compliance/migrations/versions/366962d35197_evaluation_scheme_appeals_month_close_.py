@@ -4,7 +4,7 @@ A finding can be voided (an accepted appeal): `finding.voided_at/voided_by_id/vo
 rectification then ends as `cancelled` (a new status and timeline event kind).
 
 Revision ID: 366962d35197
-Revises: f7a2c9e4d158
+Revises: a1b2c3d4e5f6
 Create Date: 2026-11-30 05:21:58.554119
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "366962d35197"
-down_revision = "f7a2c9e4d158"
+down_revision = "a1b2c3d4e5f6"
 branch_labels = None
 depends_on = None
 
