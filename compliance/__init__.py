@@ -63,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     scheduler.init_app(app)
 
     # Feature packages register their blueprints, jobs, ledgers and CLI commands themselves.
+    import evaluation
     import inspections
     import rotation
     import training
@@ -70,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
     inspections.init_app(app)
     training.init_app(app)
     rotation.init_app(app)
+    evaluation.init_app(app)
 
     from . import admin, audit_views, ledgers, review
 

@@ -26,7 +26,7 @@ from babel.messages.pofile import write_po
 
 from .config import PROJECT_ROOT
 
-SOURCES = ("compliance", "inspections", "training", "rotation", "templates")
+SOURCES = ("compliance", "inspections", "training", "rotation", "evaluation", "templates")
 METHOD_MAP = [
     ("**/.venv/**", "ignore"),
     ("**/tests/**", "ignore"),

@@ -205,13 +205,17 @@ class Finding(Base):
     # Whether the item was an integrity item when this was found: the finding then went to the
     # discipline office as an integrity case (its subject never sees it as their own finding).
     is_integrity: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Voided after an accepted appeal (申诉成立): kept with its evidence, but no longer counts.
+    voided_at: Mapped[datetime | None] = mapped_column()
+    voided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    void_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     inspection: Mapped[Inspection | None] = relationship()
     item_version: Mapped[CheckItemVersion | None] = relationship()
     site: Mapped[Site] = relationship()
     window: Mapped[Window | None] = relationship()
     staff_member: Mapped[StaffMember | None] = relationship()
-    found_by: Mapped[User | None] = relationship()
+    found_by: Mapped[User | None] = relationship(foreign_keys=[found_by_id])
 
 
 class Photo(Base):

@@ -21,7 +21,8 @@ from ..complaints.models import (  # noqa: F401  (re-exported: conduct records u
 from ..models import CATEGORIES, SEVERITIES, Finding, Photo
 
 # "rejected" means reopened after a rejected response: it waits for a new response.
-STATUSES = ("open", "responded", "rejected", "verified")
+# "cancelled": its finding was voided (an accepted appeal of the monthly assessment).
+STATUSES = ("open", "responded", "rejected", "verified", "cancelled")
 OPEN_STATUSES = ("open", "responded", "rejected")
 AWAITING_RESPONSE = ("open", "rejected")
 SOURCES = ("finding", "complaint")
@@ -36,6 +37,7 @@ EVENT_KINDS = (
     "reminded",
     "overdue",
     "escalated",
+    "cancelled",
 )
 OFFENCE_LEVELS = ("reminder", "written_notice", "talk")
 HOLIDAY_KINDS = ("holiday", "workday")  # workday: an adjusted working day (调休) on a weekend
