@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import logging
 
-from . import models  # noqa: F401  (tables must be known to create_all)
+from . import bulletins, models  # noqa: F401  (tables must be known to create_all)
 
 logger = logging.getLogger(__name__)
 
 
 def init_app(app) -> None:
     """Register blueprints, API, jobs, ledgers, panels and demo data of this package."""
+    bulletins.init_app(app)

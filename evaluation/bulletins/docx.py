@@ -20,6 +20,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
+from flask import current_app, has_app_context
+from flask_babel import force_locale
 
 from .content import BulletinContent, chinese_date
 from .labels import CAPTIONS, COLUMNS, FOOTER, sections
@@ -33,7 +35,16 @@ BODY_SIZE = 16  # 三号
 TABLE_SIZE = 11
 
 
-def render_docx(content: BulletinContent) -> bytes:
+def render_docx(content: BulletinContent, in_default_language: bool = False) -> bytes:
+    """The .docx bytes; with `in_default_language` the fixed words are in the configured
+    default language (as the drafted texts are), else in the current locale."""
+    if in_default_language and has_app_context():
+        with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh")):
+            return _render(content)
+    return _render(content)
+
+
+def _render(content: BulletinContent) -> bytes:
     document = Document()
     _page(document)
     _head(document, content)

@@ -3,6 +3,8 @@ and the printable page. Lazy: each is translated where it is printed."""
 
 from __future__ import annotations
 
+from flask import current_app, has_app_context
+from flask_babel import force_locale
 from flask_babel import lazy_pgettext as _lp
 
 HEADINGS = {
@@ -66,3 +68,21 @@ def sections(content) -> list[tuple[str, str]]:
     if content.text("requirements"):
         keys.append("requirements")
     return [(key, f"{ORDINALS[i]}、{HEADINGS[key]}") for i, key in enumerate(keys)]
+
+
+def document_words(content) -> dict:
+    """The fixed words of the document in the configured default language (a bulletin is one
+    document for every reader; the drafted texts are in that language too)."""
+
+    def words():
+        return {
+            "sections": sections(content),
+            "captions": {k: str(v) for k, v in CAPTIONS.items()},
+            "columns": {k: str(v) for k, v in COLUMNS.items()},
+            "footer": {k: str(v) for k, v in FOOTER.items()},
+        }
+
+    if not has_app_context():
+        return words()
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh")):
+        return words()
