@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from .services import MAX_LINE, MAX_TEXT, MAX_TITLE
 
-KIND_CHOICES = [("month", _l("Month")), ("quarter", _l("Quarter"))]
+KIND_CHOICES = [SelectChoice("month", _l("Month")), SelectChoice("quarter", _l("Quarter"))]
 
 TEXT_LABELS = {
     "opening": _l("Opening"),

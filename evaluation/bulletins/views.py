@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from compliance.access import roles_required, sites_in_scope
 from compliance.audit import record
@@ -43,8 +44,8 @@ def _version(form) -> int | None:
 
 def _draft_form(form: DraftForm | None = None) -> DraftForm:
     form = form or DraftForm()
-    choices = [] if not current_user.all_sites else [("", _("The whole centre"))]
-    choices += [(str(s.id), f"{s.code} {s.name}") for s in sites_in_scope(current_user)]
+    choices = [SelectChoice("", _("The whole centre"))] if current_user.all_sites else []
+    choices += [SelectChoice(str(s.id), f"{s.code} {s.name}") for s in sites_in_scope(current_user)]
     form.site.choices = choices
     return form
 
