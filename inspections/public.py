@@ -9,7 +9,13 @@ dependency direction stays visible: training -> inspections, never the reverse).
 - the figures of `services.stats` and `rectification.services.stats` (rounds, findings by
   category and month, the most frequent check items, rectified and on time, commendations and
   complaints) for reports built elsewhere, e.g. an assessment bulletin: each is one aggregate
-  statement over a `compliance.periods.Period`.
+  statement over a `compliance.periods.Period`;
+- `void_finding`: the monthly assessment's accepted appeal voids a finding and cancels its
+  rectification (inspections writes its own tables);
+- `working_days_after` / `calendar_overrides` / `is_working_day`: the working-day calendar;
+- `store_photo` / `verify_image`: the photo handling, reused for appeal photos;
+- the models the assessment's aggregate statements read (`Finding`, `CheckItemVersion`,
+  `Rectification`, `ConductRecord`, `WindowKeeper`, `Photo`), read-only.
 """
 
 from __future__ import annotations
@@ -27,8 +33,14 @@ from .complaints.models import ConductRecord
 from .forms import CATEGORY_LABELS  # noqa: F401  (the check categories' names, for reports)
 from .integrity.models import SUBSTANTIATED
 from .integrity.services.queries import Conclusion, conclusions_between
-from .models import Finding
-from .rectification.models import Rectification
+from .models import CheckItemVersion, Finding, Photo  # noqa: F401  (read by evaluation)
+from .photos import MIME_TYPES, photo_path, store_photo, verify_image  # noqa: F401
+from .rectification.models import Rectification, WindowKeeper  # noqa: F401
+from .rectification.services.calendar import (  # noqa: F401  (the working-day calendar)
+    add_working_days,
+    calendar_overrides,
+    is_working_day,
+)
 from .rectification.services.stats import (  # noqa: F401  (figures for other packages)
     conduct_by_month,
     conduct_totals,
@@ -43,6 +55,7 @@ from .services.stats import (  # noqa: F401  (figures for other packages)
     rounds_by_kind,
     rounds_by_month,
 )
+from .services.voiding import void_finding  # noqa: F401  (an accepted appeal)
 
 
 def open_major_findings(

@@ -9,7 +9,14 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from .models import ATTENDED_STATUSES, Course, SessionAttendee, TrainingSession
+from .models import (  # noqa: F401  (MentorPairing: read by the monthly assessment)
+    ATTENDED_STATUSES,
+    OPEN_PAIRING_STATUSES,
+    Course,
+    MentorPairing,
+    SessionAttendee,
+    TrainingSession,
+)
 from .pairings import create_handover_pairing  # noqa: F401  (rotation's handover on a move)
 
 

@@ -25,5 +25,20 @@ def init_app(app) -> None:
     app.register_blueprint(views.bp)
     ledgers.init_app(app)
     register_nav(
-        app, "bulletins.bulletin_list", _l("Bulletins"), roles=ROLES, order=72, icon="chart"
+        app, "bulletins.bulletin_list", _l("Bulletins"), roles=ROLES, order=472, icon="chart"
+    )
+    _register_audit_scope()
+
+
+def _register_audit_scope() -> None:
+    """Site-scoped readers of the audit trail see the events of their sites' bulletins."""
+    import sqlalchemy as sa
+
+    from compliance.audit_views import register_audit_scope
+
+    from .models import Bulletin
+
+    register_audit_scope(
+        "Bulletin",
+        lambda ids: sa.select(sa.cast(Bulletin.id, sa.String)).where(Bulletin.site_id.in_(ids)),
     )

@@ -270,7 +270,7 @@ def _action_codes() -> set[str]:
     from inspections.rectification.models import CONDUCT_KINDS, EVENT_KINDS
 
     codes: set[str] = set()
-    for package in ("compliance", "inspections", "training", "rotation"):
+    for package in ("compliance", "inspections", "training", "rotation", "evaluation"):
         for path in (ROOT / package).rglob("*.py"):
             if "migrations" in path.parts:
                 continue
