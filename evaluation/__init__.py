@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from . import models  # noqa: F401  (tables must be known to create_all)
+from . import bulletins, models  # noqa: F401  (tables must be known to create_all)
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ def init_app(app) -> None:
     )
     register_demo(app, demo.load_demo, order=500)
     ledgers.init_app(app)
+    bulletins.init_app(app)
     _register_audit_scopes()
 
 

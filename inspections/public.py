@@ -5,6 +5,7 @@ dependency direction stays visible: training -> inspections, never the reverse).
 - `upheld_complaints`: upheld complaints per staff member, window or site in a period;
 - `integrity_conclusions`: integrity cases concluded 属实 / 部分属实 in a period (the monthly
   assessment's record of them);
+- `CATEGORY_LABELS`: the names of the check categories (在岗/着装/卫生/服务规范);
 - the figures of `services.stats` and `rectification.services.stats` (rounds, findings by
   category and month, the most frequent check items, rectified and on time, commendations and
   complaints) for reports built elsewhere, e.g. an assessment bulletin: each is one aggregate
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session
 from compliance.timeutil import to_local
 
 from .complaints.models import ConductRecord
+from .forms import CATEGORY_LABELS  # noqa: F401  (the check categories' names, for reports)
 from .integrity.models import SUBSTANTIATED
 from .integrity.services.queries import Conclusion, conclusions_between
 from .models import CheckItemVersion, Finding, Photo  # noqa: F401  (read by evaluation)
