@@ -39,6 +39,7 @@ ITEM_WORDS = {
     "complaint": _lp("assessment item", "Upheld complaint"),
     "overdue": _lp("assessment item", "Overdue rectification"),
     "commendation": _lp("assessment item", "Commendation"),
+    "integrity": _lp("assessment item", "Integrity case concluded"),
 }
 
 

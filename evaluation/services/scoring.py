@@ -28,6 +28,7 @@ from inspections.public import (
     Rectification,
     WindowKeeper,
     calendar_overrides,
+    integrity_conclusions,
     is_working_day,
 )
 from training.public import OPEN_PAIRING_STATUSES, MentorPairing
@@ -396,6 +397,36 @@ def compute_month(
             pts = min(scheme.commendation_points, room)
             bonus_used[(kind, sid)] += pts
             add(kind, sid, Item("commendation", "commendation", cid, r2(pts), label, received_on))
+
+    # Integrity cases (问题线索) concluded in the month: 属实 counts as a critical finding (its
+    # item's points times the critical multiplier; a red card where the scheme gives one for any
+    # critical finding), 部分属实 as a major one. Without a check item, a complaint's points.
+    for case in integrity_conclusions(session, month, as_of, site_ids=site_ids):
+        if case.staff_member_id is not None and case.staff_member_id in staff:
+            kind, sid = "staff", case.staff_member_id
+        elif case.window_id is not None:
+            kind, sid = "window", case.window_id
+        else:
+            kind, sid = "site", case.site_id
+        whole = case.conclusion == "substantiated"
+        severity = "critical" if whole else "major"
+        multiplier = scheme.multiplier_critical if whole else scheme.multiplier_major
+        base_points = case.points if case.points is not None else scheme.complaint_points
+        item = Item(
+            "integrity",
+            "integrity_case",
+            case.case_id,
+            -r2(base_points * multiplier),
+            case.number,
+            case.concluded_on,
+            severity,
+        )
+        score = add(kind, sid, item)
+        if score is not None:
+            if whole:
+                score.critical_count += 1
+            else:
+                score.major_count += 1
 
     _total(scheme, staff, windows, sites)
     return MonthScores(month, as_of, scheme, staff, windows, sites)

@@ -29,6 +29,7 @@ ITEM_LABELS = {
     "complaint": _l("Upheld complaint"),
     "overdue": _l("Overdue rectification"),
     "commendation": _l("Commendation"),
+    "integrity": _l("Integrity case concluded"),
 }
 APPEAL_LABELS = {"open": _l("Open"), "upheld": _l("Finding stands"), "accepted": _l("Accepted")}
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")

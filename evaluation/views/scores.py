@@ -36,13 +36,17 @@ ITEM_LINKS = {
     "rectification": ("rectification.timeline", "rect_id"),
     "complaint": ("complaints.detail", "record_id"),
     "commendation": ("complaints.detail", "record_id"),
+    "integrity_case": ("integrity.case_detail", "case_id"),
 }
+CASE_READERS = ("discipline", "admin")
 
 
 def item_link(item: dict) -> str | None:
     endpoint, arg = ITEM_LINKS.get(item["ref_kind"], (None, None))
     if endpoint is None:
         return None
+    if item["ref_kind"] == "integrity_case" and not current_user.has_role(*CASE_READERS):
+        return None  # the case stays confidential to the discipline office
     return url_for(endpoint, **{arg: item["ref_id"]})
 
 

@@ -3,7 +3,7 @@ exactly its deduction; a closed month does not change afterwards."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -191,3 +191,61 @@ def test_statements_do_not_grow_with_staff(month, make_staff, count_statements):
             compute_month(db.session, scheme, MONTH)
         counts.append(counter.count)
     assert counts[0] == counts[1]
+
+
+def test_a_substantiated_integrity_case_deducts_and_cards(month):
+    """A case concluded 属实 in the month counts as a critical finding of the accused (its item's
+    points x the critical multiplier, a red card); 部分属实 as a major one; 不属实 not at all."""
+    from inspections.integrity.models import IntegrityCase
+    from inspections.models import Finding
+
+    zhao = next(s for s in month.staff if s.name == "赵六")  # five stars without the case
+    li = next(s for s in month.staff if s.name == "李四")
+    version = month.items["EV-SRV"]  # conduct, 5 points
+    before = {s.name: s for s in compute_month(db.session, month.scheme, MONTH).ranked("staff")}
+    for staff, conclusion, day in (
+        (zhao, "substantiated", 12),
+        (li, "partly_substantiated", 13),
+        (li, "unsubstantiated", 14),
+    ):
+        finding = Finding(
+            item_version_id=version.id,
+            category="conduct",
+            target="staff",
+            site_id=staff.site_id,
+            staff_member_id=staff.id,
+            severity="critical",
+            description="收受购物卡",
+            found_by_id=month.users["inspector"].id,
+            found_at=datetime(2025, 3, 3, 2, 0),
+            is_integrity=True,
+        )
+        db.session.add(finding)
+        db.session.flush()
+        db.session.add(
+            IntegrityCase(
+                source="finding",
+                finding_id=finding.id,
+                site_id=staff.site_id,
+                accused_staff_id=staff.id,
+                check_item_id=version.item_id,
+                title="收受购物卡",
+                status="concluded",
+                registered_on=date(2025, 3, 3),
+                conclusion=conclusion,
+                concluded_on=date(2025, 3, day),
+            )
+        )
+    db.session.flush()
+    after = {s.name: s for s in compute_month(db.session, month.scheme, MONTH).ranked("staff")}
+    scheme = month.scheme
+    lines = [i for i in after["赵六"].items if i.kind == "integrity"]
+    assert len(lines) == 1 and lines[0].ref_kind == "integrity_case"
+    assert lines[0].points == pytest.approx(-5 * scheme.multiplier_critical)
+    assert after["赵六"].score == pytest.approx(
+        before["赵六"].score - 5 * scheme.multiplier_critical
+    )
+    assert after["赵六"].card == "red" and after["赵六"].stars == 0
+    li_lines = [i for i in after["李四"].items if i.kind == "integrity"]
+    assert [i.points for i in li_lines] == [pytest.approx(-5 * scheme.multiplier_major)]
+    assert after["李四"].major_count == before["李四"].major_count + 1
