@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -57,3 +64,25 @@ class EditForm(VersionForm):
     problems = TextAreaField(TEXT_LABELS["problems"], validators=[Length(max=MAX_TEXT)])
     rectification = TextAreaField(TEXT_LABELS["rectification"], validators=[Length(max=MAX_TEXT)])
     requirements = TextAreaField(TEXT_LABELS["requirements"], validators=[Length(max=MAX_TEXT)])
+
+
+class SettingsForm(FlaskForm):
+    """The administrator's bulletin settings: the defaults of a new draft and who approves."""
+
+    organ = StringField(
+        _l("Issuing organ"),
+        validators=[Optional(), Length(max=MAX_LINE)],
+        description=_l("Empty: the name of the top site."),
+    )
+    addressees = StringField(
+        _l("Addressed to (主送)"), validators=[Optional(), Length(max=MAX_LINE)]
+    )
+    cc = StringField(_l("Copied to (抄送)"), validators=[Optional(), Length(max=MAX_LINE)])
+    names_people = BooleanField(
+        _l("Criticism names the staff member"),
+        description=_l("Off: a person's deductions are printed under their window."),
+    )
+    leader_approves = BooleanField(
+        _l("The centre head approves bulletins"),
+        description=_l("Off: a discipline officer approves."),
+    )

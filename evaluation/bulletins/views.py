@@ -14,12 +14,13 @@ from compliance.audit import record
 from compliance.db import db
 from compliance.domain import NotFoundError
 from compliance.models import ROLES
+from compliance.settings import get_setting, set_setting
 from compliance.uow import domain_errors
 
 from . import services
 from .content import TEXT_PARTS
 from .docx import render_docx
-from .forms import TEXT_LABELS, DraftForm, EditForm, ReturnForm, VersionForm
+from .forms import TEXT_LABELS, DraftForm, EditForm, ReturnForm, SettingsForm, VersionForm
 from .labels import document_words
 from .models import Bulletin
 
@@ -219,3 +220,29 @@ def bulletin_download(bulletin_id: int):
         mimetype=DOCX_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+SETTING_KEYS = {
+    "organ": "evaluation.bulletin_organ",
+    "addressees": "evaluation.bulletin_addressees",
+    "cc": "evaluation.bulletin_cc",
+    "names_people": "evaluation.bulletin_names_people",
+    "leader_approves": "evaluation.bulletin_leader_approves",
+}
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles_required("admin")
+def bulletin_settings():
+    form = SettingsForm(data={f: get_setting(db.session, k) for f, k in SETTING_KEYS.items()})
+    if form.validate_on_submit():
+        for name, key in SETTING_KEYS.items():
+            value = getattr(form, name).data
+            value = bool(value) if isinstance(value, bool) else (value or "").strip()
+            if value != get_setting(db.session, key):
+                set_setting(db.session, current_user, key, value)
+        flash(_("The settings have been saved."), "success")
+        return redirect(url_for(".bulletin_settings"))
+    return render_template(
+        "evaluation/bulletins/settings.html", form=form
+    ), 400 if form.errors else 200
