@@ -19,6 +19,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from ..integers import ID_MAX, ID_MIN, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN, parse_int
+from ..timeutil import local_to_utc
 
 __all__ = ["INT64_MAX", "INT64_MIN", "Id", "Int", "Number", "UtcDateTime", "Version"]
 
@@ -107,9 +108,12 @@ class Number(ma.fields.Float):
 class UtcDateTime(ma.fields.AwareDateTime):
     """An ISO 8601 date-time with its offset (see the module's docstring)."""
 
-    def __init__(self, **kwargs: Any):
+    def __init__(self, *, naive_is_local: bool = False, **kwargs: Any):
+        self.naive_is_local = naive_is_local
         metadata = dict(kwargs.pop("metadata", None) or {})
         note = "ISO 8601 with its offset, e.g. 2026-03-01T08:30:00+08:00"
+        if naive_is_local:
+            note += "; without an offset it is local time in the configured time zone"
         given = metadata.get("description")
         metadata["description"] = f"{given} ({note})" if given else note
         super().__init__(metadata=metadata, **kwargs)
@@ -120,5 +124,8 @@ class UtcDateTime(ma.fields.AwareDateTime):
         return super()._serialize(value, attr, obj, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
+        if self.naive_is_local:
+            parsed = ma.fields.DateTime._deserialize(self, value, attr, data, **kwargs)
+            return local_to_utc(parsed)  # an aware value keeps its offset
         aware = super()._deserialize(value, attr, data, **kwargs)
         return aware.astimezone(UTC).replace(tzinfo=None)

@@ -13,7 +13,7 @@ from compliance.access import roles_required
 from compliance.api import ApiBlueprint
 from compliance.api.fields import Id, UtcDateTime, Version
 from compliance.db import db
-from compliance.timeutil import local_to_utc, local_today
+from compliance.timeutil import local_today
 
 from ..integrity.models import IntegrityCase
 from ..models import SEVERITIES
@@ -139,9 +139,7 @@ class ComplaintConclusionArgs(ComplaintVersionArgs):
 
 
 class ComplaintCallbackArgs(Schema):
-    called_at = UtcDateTime(
-        required=True, metadata={"description": "with an offset, or local time without one"}
-    )
+    called_at = UtcDateTime(required=True, naive_is_local=True)
     method = fields.String(required=True, validate=validate.OneOf(CALLBACK_METHODS))
     reached = fields.Boolean(required=True)
     satisfied = fields.Boolean(load_default=None, allow_none=True)
@@ -303,7 +301,7 @@ def callback(args, record_id: int):
         db.session,
         current_user,
         row,
-        called_at=local_to_utc(args["called_at"]),
+        called_at=args["called_at"],
         method=args["method"],
         reached=args["reached"],
         satisfied=args.get("satisfied"),

@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ...access import in_scope, roles_required, scope_filter, sites_in_scope
 from ...db import db
+from ...integers import id_arg
 from ...models import Site
 from ...uow import domain_errors
 from . import services
@@ -74,10 +75,11 @@ def channels():
 @roles_required("admin")
 def channel_new():
     form = ChannelForm()
+    del form.version  # a new group has no version yet
     form.site.choices = _site_choices()
     if request.method == "GET":
         form.events.data = list(DEFAULT_EVENTS)
-        form.site.data = request.args.get("site", type=int)
+        form.site.data = id_arg("site")
     if form.validate_on_submit():
         if not in_scope(current_user, form.site.data):
             abort(404)
@@ -118,7 +120,7 @@ def channel_edit(channel_id: int):
                 db.session,
                 current_user,
                 channel,
-                version=int(form.version.data) if (form.version.data or "").isdigit() else None,
+                version=form.version.version,
                 name=form.name.data,
                 events=form.events.data or [],
                 include_children=form.include_children.data,

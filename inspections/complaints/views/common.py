@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from compliance.access import scope_filter, sites_in_scope
 from compliance.db import db
+from compliance.integers import required_version
 from compliance.models import StaffMember, Window
 
 from ...models import CheckItem, CheckItemVersion
@@ -74,11 +75,9 @@ def choice_arg(name: str, choices) -> str | None:
     return value if value in choices else None
 
 
-def version_of(form) -> int | None:
-    try:
-        return int(form.version.data)
-    except (TypeError, ValueError):
-        return None
+def version_of(form) -> int:
+    """The version the form carried (a missing or malformed one is refused: 400)."""
+    return required_version(form.version.data)
 
 
 def staff_choices() -> list[tuple[int, str]]:

@@ -116,6 +116,7 @@ def load_rect(rect_id: int) -> Rectification:
 def form_errors(form) -> None:
     for name, errors in form.errors.items():
         if name == "version":
+            flash(errors[0], "danger")
             continue
         label = getattr(form, name).label.text if hasattr(form, name) else name
         for e in errors:
