@@ -29,8 +29,9 @@ class FailureSchema(Schema):
         fields.Str(validate=_sha),
         load_default=list,
         metadata={
-            "description": "SHA-256 of photos uploaded (before or after) "
-            "to /inspections/<uuid>/photos"
+            "description": "SHA-256 of photos uploaded to /inspections/<uuid>/photos; an item "
+            "that requires a photo needs it uploaded before the round (a SHA-256 of a photo "
+            "never uploaded is refused with 422), others may upload after"
         },
     )
 
