@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ...access import in_scope, roles_required, scope_filter, sites_in_scope
 from ...db import db
-from ...integers import id_arg
+from ...integers import id_arg, page_arg
 from ...models import Site
 from ...uow import domain_errors
 from . import services
@@ -179,7 +179,7 @@ def sends():
         .join(GroupChannel, GroupChannel.id == GroupSend.channel_id)
         .where(scope_filter(current_user, GroupChannel.site_id))
     )
-    channel_id = request.args.get("channel", type=int)
+    channel_id = id_arg("channel")
     if channel_id:
         stmt = stmt.where(GroupSend.channel_id == channel_id)
     status = request.args.get("status")
@@ -187,7 +187,7 @@ def sends():
         stmt = stmt.where(GroupSend.status == status)
     page = db.paginate(
         stmt.order_by(GroupSend.id.desc()),
-        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        page=page_arg(),
         per_page=PER_PAGE,
         error_out=False,
     )

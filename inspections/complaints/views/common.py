@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from compliance.access import scope_filter, sites_in_scope
 from compliance.db import db
-from compliance.integers import required_version
+from compliance.integers import parse_id, required_version
 from compliance.models import StaffMember, Window
 
 from ...models import CheckItem, CheckItemVersion
@@ -56,11 +56,7 @@ def load_row(record_id: int) -> ConductRecord:
 
 
 def int_arg(name: str) -> int | None:
-    try:
-        value = int(request.args.get(name, ""))
-    except ValueError:
-        return None
-    return value if value > 0 else None
+    return parse_id(request.args.get(name, ""))
 
 
 def date_arg(name: str) -> date | None:

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, request
 from flask_login import current_user
 
 from compliance.db import db
-from compliance.integers import required_version
+from compliance.integers import parse_id, required_version
 from compliance.models import ROLES
 
 from .. import services as svc
@@ -52,11 +52,7 @@ def load_case(case_id: int) -> IntegrityCase:
 
 
 def int_arg(name: str) -> int | None:
-    try:
-        value = int(request.args.get(name, ""))
-    except ValueError:
-        return None
-    return value if value > 0 else None
+    return parse_id(request.args.get(name, ""))
 
 
 def date_arg(name: str) -> date | None:
