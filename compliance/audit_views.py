@@ -32,6 +32,7 @@ from .audit_scope import (  # noqa: F401  (register_audit_scope, restrict_audit_
 )
 from .db import db
 from .domain import translate
+from .integers import page_arg
 from .models import AuditEvent
 from .scheduler import lock, register_job
 from .scheduler.models import JobRun
@@ -67,7 +68,7 @@ class AuditFilterForm(FlaskForm):
 def events():
     form = AuditFilterForm(request.args)
     valid = form.validate()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     rows: list[AuditEvent] = []
     has_next = False
     if valid:

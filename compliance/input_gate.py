@@ -27,9 +27,10 @@ _BAD_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class BoundedIntConverter(IntegerConverter):
-    """`<int:...>` in a URL: a non-negative integer the database can hold (else no match: 404)."""
+    """`<int:...>` in a URL: a positive id the database can hold (else no match: 404)."""
 
     def __init__(self, map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 1)
         kwargs.setdefault("max", MAX_INT)
         super().__init__(map, *args, **kwargs)
 

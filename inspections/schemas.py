@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from compliance import limits
+from compliance.api.fields import Id, Int, UtcDateTime
 
 from .models import CATEGORIES, DRAW_TARGET_KINDS, INSPECTION_KINDS, SEVERITIES
 
@@ -28,15 +29,16 @@ class FailureSchema(Schema):
         fields.Str(validate=_sha),
         load_default=list,
         metadata={
-            "description": "SHA-256 of photos uploaded (before or after) "
-            "to /inspections/<uuid>/photos"
+            "description": "SHA-256 of photos uploaded to /inspections/<uuid>/photos; an item "
+            "that requires a photo needs it uploaded before the round (a SHA-256 of a photo "
+            "never uploaded is refused with 422), others may upload after"
         },
     )
 
 
 class InspectionCreateSchema(Schema):
     uuid = fields.UUID(required=True, metadata={"description": "Client-generated; idempotency key"})
-    site_id = fields.Int(required=True)
+    site_id = Id(required=True)
     device_started_at = fields.Str(
         load_default=None, allow_none=True, validate=validate.Length(max=40)
     )
@@ -57,11 +59,11 @@ class InspectionCreateSchema(Schema):
 class SignatureSchema(Schema):
     """One drawn inspector of a spot check: when they opened it and when they signed it."""
 
-    user_id = fields.Int()
-    position = fields.Int()
-    opened_at = fields.DateTime(allow_none=True)
-    signed_at = fields.DateTime(allow_none=True)
-    device_signed_at = fields.DateTime(allow_none=True)
+    user_id = Id()
+    position = Int()
+    opened_at = UtcDateTime(allow_none=True)
+    signed_at = UtcDateTime(allow_none=True)
+    device_signed_at = UtcDateTime(allow_none=True)
     user_agent = fields.Str(allow_none=True)
     remark = fields.Str(attribute="signature_note", allow_none=True)
 
@@ -69,31 +71,31 @@ class SignatureSchema(Schema):
 class FlagSchema(Schema):
     code = fields.Str(metadata={"description": "too_fast or far_from_site"})
     detail = fields.Dict(metadata={"description": "The figures behind the flag"})
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
 
 
 class InspectionSchema(Schema):
-    id = fields.Int()
+    id = Id()
     uuid = fields.Str()
     kind = fields.Str()
     status = fields.Str()
-    site_id = fields.Int()
-    inspector_id = fields.Int()
-    draw_id = fields.Int(allow_none=True)
-    target_window_id = fields.Int(allow_none=True)
-    target_staff_id = fields.Int(allow_none=True)
-    started_at = fields.DateTime()
-    submitted_at = fields.DateTime(allow_none=True)
-    device_started_at = fields.DateTime(allow_none=True)
-    device_submitted_at = fields.DateTime(allow_none=True)
-    duration_seconds = fields.Int(allow_none=True)
+    site_id = Id()
+    inspector_id = Id()
+    draw_id = Id(allow_none=True)
+    target_window_id = Id(allow_none=True)
+    target_staff_id = Id(allow_none=True)
+    started_at = UtcDateTime()
+    submitted_at = UtcDateTime(allow_none=True)
+    device_started_at = UtcDateTime(allow_none=True)
+    device_submitted_at = UtcDateTime(allow_none=True)
+    duration_seconds = Int(allow_none=True)
     latitude = fields.Float(allow_none=True)
     longitude = fields.Float(allow_none=True)
     location_accuracy_m = fields.Float(allow_none=True)
     note = fields.Str(allow_none=True)
-    failure_count = fields.Int()
+    failure_count = Int()
     credited_ids = fields.List(
-        fields.Int(),
+        Id(),
         metadata={"description": "Who took part: the patrol's inspector, or who signed"},
     )
     signatures = fields.List(
@@ -104,7 +106,7 @@ class InspectionSchema(Schema):
 
 
 class InspectionDetailSchema(InspectionSchema):
-    finding_ids = fields.List(fields.Int())
+    finding_ids = fields.List(Id())
     flags = fields.List(
         fields.Nested(FlagSchema),
         attribute="visible_flags",
@@ -113,26 +115,26 @@ class InspectionDetailSchema(InspectionSchema):
 
 
 class InspectionQuerySchema(Schema):
-    site = fields.Int()
+    site = Id()
     kind = fields.Str(validate=validate.OneOf(INSPECTION_KINDS))
     start = fields.Date(metadata={"description": "From this local date"})
     end = fields.Date(metadata={"description": "Up to this local date"})
-    inspector = fields.Int(metadata={"description": "Who took part (patrols; signed spot checks)"})
+    inspector = Id(metadata={"description": "Who took part (patrols; signed spot checks)"})
     flagged = fields.Bool(
         metadata={"description": "Only rounds flagged as implausible (discipline, heads, admins)"}
     )
 
 
 class PhotoSchema(Schema):
-    id = fields.Int()
+    id = Id()
     sha256 = fields.Str()
     original_format = fields.Str()
-    width = fields.Int()
-    height = fields.Int()
-    size_bytes = fields.Int()
+    width = Int()
+    height = Int()
+    size_bytes = Int()
     inspection_uuid = fields.Str(allow_none=True)
-    finding_id = fields.Int(allow_none=True)
-    uploaded_at = fields.DateTime()
+    finding_id = Id(allow_none=True)
+    uploaded_at = UtcDateTime()
 
 
 class PhotoUploadSchema(Schema):
@@ -147,19 +149,19 @@ class PhotoUploadSchema(Schema):
 
 
 class FindingSchema(Schema):
-    id = fields.Int()
-    inspection_id = fields.Int(allow_none=True)
+    id = Id()
+    inspection_id = Id(allow_none=True)
     category = fields.Str()
     target = fields.Str()
-    site_id = fields.Int()
-    window_id = fields.Int(allow_none=True)
-    staff_member_id = fields.Int(allow_none=True)
+    site_id = Id()
+    window_id = Id(allow_none=True)
+    staff_member_id = Id(allow_none=True)
     severity = fields.Str()
     description = fields.Str()
     reason = fields.Str(allow_none=True)
     note = fields.Str(allow_none=True)
-    found_by_id = fields.Int(allow_none=True)
-    found_at = fields.DateTime()
+    found_by_id = Id(allow_none=True)
+    found_at = UtcDateTime()
     is_integrity = fields.Bool(
         metadata={
             "description": "an integrity matter, passed to the discipline office (已移交纪检)"
@@ -172,34 +174,34 @@ class FindingDetailSchema(FindingSchema):
 
 
 class FindingQuerySchema(Schema):
-    site = fields.Int()
+    site = Id()
     category = fields.Str(validate=validate.OneOf(CATEGORIES))
     severity = fields.Str(validate=validate.OneOf(SEVERITIES))
-    staff = fields.Int()
-    inspector = fields.Int()
+    staff = Id()
+    inspector = Id()
     kind = fields.Str(validate=validate.OneOf(INSPECTION_KINDS))
     start = fields.Date()
     end = fields.Date()
 
 
 class DrawSchema(Schema):
-    id = fields.Int(dump_only=True)
+    id = Id(dump_only=True)
     title = fields.Str(load_default="", validate=validate.Length(max=120))
     target_kind = fields.Str(required=True, validate=validate.OneOf(DRAW_TARGET_KINDS))
-    site_ids = fields.List(fields.Int(), required=True, validate=validate.Length(min=1))
-    post_ids = fields.List(fields.Int(), load_default=list)
+    site_ids = fields.List(Id(), required=True, validate=validate.Length(min=1))
+    post_ids = fields.List(Id(), load_default=list)
     inspector_ids = fields.List(
-        fields.Int(), required=True, validate=validate.Length(min=1), load_only=True
+        Id(), required=True, validate=validate.Length(min=1), load_only=True
     )
-    inspector_pool = fields.List(fields.Int(), dump_only=True)
-    target_pool = fields.List(fields.Int(), dump_only=True)
+    inspector_pool = fields.List(Int(), dump_only=True)
+    target_pool = fields.List(Int(), dump_only=True)
     exclusions = fields.Dict(dump_only=True)
-    target_count = fields.Int(load_default=None, allow_none=True, validate=validate.Range(1, 1000))
-    target_percent = fields.Int(load_default=None, allow_none=True, validate=validate.Range(1, 100))
-    inspectors_per_target = fields.Int(load_default=2, validate=validate.Range(1, 5))
+    target_count = Int(load_default=None, allow_none=True, validate=validate.Range(1, 1000))
+    target_percent = Int(load_default=None, allow_none=True, validate=validate.Range(1, 100))
+    inspectors_per_target = Int(load_default=2, validate=validate.Range(1, 5))
     seed = fields.Str(dump_only=True)
     result = fields.List(fields.Dict(), dump_only=True)
     status = fields.Str(dump_only=True)
     drawn_on = fields.Date(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
-    published_at = fields.DateTime(dump_only=True, allow_none=True)
+    created_at = UtcDateTime(dump_only=True)
+    published_at = UtcDateTime(dump_only=True, allow_none=True)

@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from compliance.access import roles_required, scope_ids
 from compliance.api import ApiBlueprint, register
+from compliance.api.fields import Id, Int, UtcDateTime
 from compliance.db import db
 from compliance.models import StaffMember
 from compliance.timeutil import local_today
@@ -43,7 +44,7 @@ def _checked_candidates(candidates: list[int]) -> list[int]:
 class RotationPostsQuery(Schema):
     on = fields.Date(metadata={"description": "reference date (default: today, local)"})
     status = fields.String(validate=validate.OneOf(("overdue", "due_soon", "ok")))
-    site_id = fields.Integer(validate=validate.Range(min=1))
+    site_id = Id(validate=validate.Range(min=1))
 
 
 class RotationSeatTenureSchema(Schema):
@@ -58,9 +59,9 @@ class RotationSeatTenureSchema(Schema):
     staff_no = fields.Function(lambda r: r.staff.staff_no)
     staff_name = fields.Function(lambda r: r.staff.name)
     tenure_start = fields.Date()
-    tenure_months = fields.Integer(attribute="months")
+    tenure_months = Int(attribute="months")
     due_on = fields.Date()
-    days_left = fields.Integer()
+    days_left = Int()
     status = fields.String(metadata={"description": "overdue, due_soon (within 90 days) or ok"})
     exempt_until = fields.Function(
         lambda r: r.exemption.ends_on.isoformat() if r.exemption else None
@@ -69,7 +70,7 @@ class RotationSeatTenureSchema(Schema):
 
 class RotationProposalArgs(Schema):
     planning_on = fields.Date(required=True)
-    candidate_ids = fields.List(fields.Integer(validate=validate.Range(min=1)), load_default=list)
+    candidate_ids = fields.List(Id(validate=validate.Range(min=1)), load_default=list)
     create_plan = fields.Boolean(
         load_default=False, metadata={"description": "save the proposal as a draft plan"}
     )
@@ -102,40 +103,40 @@ class RotationProposalSchema(Schema):
     moves = fields.List(fields.Nested(RotationProposedMoveSchema))
     violations = fields.List(fields.Nested(RotationViolationSchema))
     warnings = fields.List(fields.Nested(RotationViolationSchema))
-    plan_id = fields.Integer(allow_none=True)
+    plan_id = Id(allow_none=True)
 
 
 class RotationMoveSchema(Schema):
-    id = fields.Integer()
-    staff_member_id = fields.Integer()
+    id = Id()
+    staff_member_id = Id()
     staff_name = fields.Function(lambda m: m.staff_member.name)
-    from_assignment_id = fields.Integer()
-    seat_assignment_id = fields.Integer()
-    predecessor_id = fields.Integer()
-    to_post_id = fields.Integer()
-    to_site_id = fields.Integer()
-    to_window_id = fields.Integer(allow_none=True)
+    from_assignment_id = Id()
+    seat_assignment_id = Id()
+    predecessor_id = Id()
+    to_post_id = Id()
+    to_site_id = Id()
+    to_window_id = Id(allow_none=True)
     effective_on = fields.Date()
     reason = fields.String(allow_none=True)
     status = fields.String()
-    executed_at = fields.DateTime(allow_none=True)
-    new_assignment_id = fields.Integer(allow_none=True)
-    handover_pairing_id = fields.Integer(allow_none=True)
+    executed_at = UtcDateTime(allow_none=True)
+    new_assignment_id = Id(allow_none=True)
+    handover_pairing_id = Id(allow_none=True)
     note = fields.String(allow_none=True)
 
 
 class RotationPlanSchema(Schema):
-    id = fields.Integer()
+    id = Id()
     title = fields.String()
     planning_on = fields.Date()
     status = fields.String()
-    author_id = fields.Integer(allow_none=True)
-    submitted_at = fields.DateTime(allow_none=True)
-    decided_by_id = fields.Integer(allow_none=True)
-    decided_at = fields.DateTime(allow_none=True)
+    author_id = Id(allow_none=True)
+    submitted_at = UtcDateTime(allow_none=True)
+    decided_by_id = Id(allow_none=True)
+    decided_at = UtcDateTime(allow_none=True)
     decision_note = fields.String(allow_none=True)
-    executed_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
+    executed_at = UtcDateTime(allow_none=True)
+    created_at = UtcDateTime()
     moves = fields.List(fields.Nested(RotationMoveSchema))
 
 
@@ -144,8 +145,8 @@ class RotationPlansQuery(Schema):
 
 
 class RotationMoveIn(Schema):
-    staff_member_id = fields.Integer(required=True, validate=validate.Range(min=1))
-    seat_assignment_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    staff_member_id = Id(required=True, validate=validate.Range(min=1))
+    seat_assignment_id = Id(required=True, validate=validate.Range(min=1))
     effective_on = fields.Date(required=True)
 
 
@@ -244,7 +245,7 @@ def _load(plan_id: int) -> RotationPlan:
 
 class RotationPlanCreateArgs(Schema):
     planning_on = fields.Date(required=True)
-    candidate_ids = fields.List(fields.Integer(validate=validate.Range(min=1)), load_default=list)
+    candidate_ids = fields.List(Id(validate=validate.Range(min=1)), load_default=list)
     title = fields.String(validate=validate.Length(max=120))
 
 

@@ -3,6 +3,8 @@ shadow logs. The same services as the pages."""
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import marshmallow as ma
 import sqlalchemy as sa
 from flask_login import current_user
@@ -12,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from compliance import limits
 from compliance.access import in_scope, roles_required, scope_filter
 from compliance.api import ApiBlueprint
+from compliance.api.fields import Id, Int, Number, UtcDateTime
 from compliance.db import db, utcnow
 from compliance.models import StaffMember
 
@@ -40,12 +43,12 @@ MANAGERS = ("hr", "admin")
 
 
 class CourseSchema(ma.Schema):
-    id = ma.fields.Integer(dump_only=True)
+    id = Id(dump_only=True)
     code = ma.fields.String(dump_only=True)
     title = ma.fields.String(dump_only=True)
     kind = ma.fields.String(dump_only=True, metadata={"enum": list(COURSE_KINDS)})
     description = ma.fields.String(dump_only=True, allow_none=True)
-    duration_minutes = ma.fields.Integer(dump_only=True)
+    duration_minutes = Int(dump_only=True)
     is_active = ma.fields.Boolean(dump_only=True)
 
 
@@ -54,22 +57,22 @@ class CourseQuerySchema(ma.Schema):
 
 
 class AttendeeSchema(ma.Schema):
-    staff_member_id = ma.fields.Integer(dump_only=True)
+    staff_member_id = Id(dump_only=True)
     name = ma.fields.Function(lambda a: a.staff_member.name, dump_only=True)
     invited_via = ma.fields.String(dump_only=True)
     status = ma.fields.String(dump_only=True, allow_none=True)
-    marked_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    marked_at = UtcDateTime(dump_only=True, allow_none=True)
 
 
 class SessionSchema(ma.Schema):
-    id = ma.fields.Integer(dump_only=True)
+    id = Id(dump_only=True)
     course = ma.fields.Nested(CourseSchema, dump_only=True)
-    site_id = ma.fields.Integer(dump_only=True)
+    site_id = Id(dump_only=True)
     place = ma.fields.String(dump_only=True)
-    starts_at = ma.fields.DateTime(dump_only=True, metadata={"description": "UTC"})
-    ends_at = ma.fields.DateTime(dump_only=True, metadata={"description": "UTC"})
+    starts_at = UtcDateTime(dump_only=True, metadata={"description": "UTC"})
+    ends_at = UtcDateTime(dump_only=True, metadata={"description": "UTC"})
     trainer = ma.fields.String(dump_only=True)
-    capacity = ma.fields.Integer(dump_only=True, allow_none=True)
+    capacity = Int(dump_only=True, allow_none=True)
     status = ma.fields.String(dump_only=True)
 
 
@@ -85,16 +88,31 @@ class SessionQuerySchema(ma.Schema):
 
 
 class AttendanceSchema(ma.Schema):
-    staff_member_id = ma.fields.Integer(required=True)
+    staff_member_id = Id(required=True)
     status = ma.fields.String(required=True, validate=ma.validate.OneOf(ATTENDANCE_STATUSES))
 
 
+class Hours(Number):
+    """Hours as a number (bounds documented as numbers), handed to the services as a Decimal
+    with one decimal place."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        number = super()._deserialize(value, attr, data, **kwargs)
+        return Decimal(str(number)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else float(value)
+
+
 class ShadowLogSchema(ma.Schema):
-    id = ma.fields.Integer(dump_only=True)
-    pairing_id = ma.fields.Integer(dump_only=True)
+    id = Id(dump_only=True)
+    pairing_id = Id(dump_only=True)
     worked_on = ma.fields.Date(required=True)
-    hours = ma.fields.Decimal(
-        required=True, places=1, as_string=True, validate=ma.validate.Range(min=0.5, max=12)
+    hours = Hours(
+        required=True,
+        minimum=0.5,
+        maximum=12,
+        metadata={"description": "Hours worked, to one decimal place"},
     )
     practised = ma.fields.String(
         required=True, validate=ma.validate.Length(min=1, max=limits.SHADOW_LOG_TEXT)
@@ -103,7 +121,7 @@ class ShadowLogSchema(ma.Schema):
         allow_none=True, validate=ma.validate.Length(max=limits.SHADOW_LOG_TEXT)
     )
     author_role = ma.fields.String(dump_only=True)
-    confirmed_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    confirmed_at = UtcDateTime(dump_only=True, allow_none=True)
 
 
 class ConfirmSchema(ma.Schema):
@@ -113,13 +131,13 @@ class ConfirmSchema(ma.Schema):
 
 
 class PairingSchema(ma.Schema):
-    id = ma.fields.Integer(dump_only=True)
+    id = Id(dump_only=True)
     kind = ma.fields.String(dump_only=True)
-    mentor_id = ma.fields.Integer(dump_only=True)
+    mentor_id = Id(dump_only=True)
     mentor_name = ma.fields.Function(lambda p: p.mentor.name, dump_only=True)
-    mentee_id = ma.fields.Integer(dump_only=True)
+    mentee_id = Id(dump_only=True)
     mentee_name = ma.fields.Function(lambda p: p.mentee.name, dump_only=True)
-    post_id = ma.fields.Integer(dump_only=True, allow_none=True)
+    post_id = Id(dump_only=True, allow_none=True)
     starts_on = ma.fields.Date(dump_only=True)
     ends_on = ma.fields.Date(dump_only=True)
     status = ma.fields.String(dump_only=True)

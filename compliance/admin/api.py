@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from flask_login import current_user
 from flask_smorest import abort
 
+from compliance.api.fields import Id
+
 from ..access import roles_required
 from ..accounts import update_own_settings
 from ..api import ApiBlueprint
@@ -23,14 +25,14 @@ blp = ApiBlueprint(
 
 
 class UserSchema(ma.Schema):
-    id = ma.fields.Integer(dump_only=True)
+    id = Id(dump_only=True)
     username = ma.fields.String(dump_only=True)
     display_name = ma.fields.String(dump_only=True)
     email = ma.fields.String(dump_only=True, allow_none=True)
     roles = ma.fields.Method("_roles", dump_only=True)
     all_sites = ma.fields.Boolean(dump_only=True)
     site_ids = ma.fields.Method("_sites", dump_only=True)
-    staff_member_id = ma.fields.Integer(dump_only=True, allow_none=True)
+    staff_member_id = Id(dump_only=True, allow_none=True)
     locale = ma.fields.String(dump_only=True, allow_none=True)
     active = ma.fields.Boolean(dump_only=True)
 

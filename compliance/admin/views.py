@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from ..access import roles_required
 from ..accounts import create_user, reset_password, set_active, update_user
 from ..db import db, utcnow
+from ..integers import id_arg, page_arg
 from ..models import ApiToken, LoginAttempt, User, UserSession
 from ..uow import domain_errors
 from . import bp, logger
@@ -42,7 +43,7 @@ def _get_user_or_404(user_id: int) -> User:
 
 
 def _page_number() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return page_arg()
 
 
 @bp.route("/admin/users")
@@ -227,7 +228,7 @@ def user_reset_password(user_id: int):
 @roles_required("admin")
 def tokens():
     include_revoked = request.args.get("revoked") == "1"
-    user_id = request.args.get("user", type=int)
+    user_id = id_arg("user")
     page = db.paginate(
         tokens_query(user_id=user_id, include_revoked=include_revoked),
         page=_page_number(),

@@ -4,14 +4,18 @@ marshmallow schemas that validate requests."""
 from __future__ import annotations
 
 import marshmallow as ma
+from apispec import BasePlugin
 from flask import g, request
 from flask_login import current_user
 from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint  # noqa: F401  (re-exported for packages)
+from flask_smorest import pagination as _pagination
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
 
 from ..errors import json_error
+from ..integers import PAGE_MAX
+from .fields import Int
 
 
 class ErrorSchema(ma.Schema):
@@ -33,6 +37,65 @@ class ErrorSchema(ma.Schema):
     )
 
 
+def _bounded_pagination_schema(def_page, def_page_size, def_max_page_size):
+    """flask-smorest's pagination parameters, bounded: `page` past `PAGE_MAX` is 422 naming
+    `page` (never an offset the database cannot hold)."""
+
+    class PaginationParametersSchema(ma.Schema):
+        class Meta:
+            unknown = ma.EXCLUDE
+
+        page = Int(load_default=def_page, minimum=1, maximum=PAGE_MAX)
+        page_size = Int(load_default=def_page_size, minimum=1, maximum=def_max_page_size)
+
+        @ma.post_load
+        def make_paginator(self, data, **kwargs):
+            return _pagination.PaginationParameters(**data)
+
+    return PaginationParametersSchema
+
+
+# The pagination mixin looks the factory up in its module on every `paginate()`.
+_pagination._pagination_parameters_schema_factory = _bounded_pagination_schema
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+# The errors the API sends, by when they can happen (every body is the one Error schema):
+# any request may be malformed (400), unauthenticated (401), refused for the role or object (403)
+# or carry an invalid value (422, e.g. a control character in the query string); a path with an id
+# may name nothing (404); a write may name an unknown record (404), clash with the record's state
+# or a stale version (409), or find the database busy (503); an upload may be too large (413).
+ALWAYS = ("BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "UNPROCESSABLE_ENTITY")
+STATUS_OF = {
+    "BAD_REQUEST": "400",
+    "UNAUTHORIZED": "401",
+    "FORBIDDEN": "403",
+    "NOT_FOUND": "404",
+    "CONFLICT": "409",
+    "REQUEST_ENTITY_TOO_LARGE": "413",
+    "UNPROCESSABLE_ENTITY": "422",
+    "SERVICE_UNAVAILABLE": "503",
+}
+
+
+class ErrorResponsesPlugin(BasePlugin):
+    """Document on every operation the error statuses it can answer, with the Error schema."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for method, operation in (operations or {}).items():
+            names = list(ALWAYS)
+            if "{" in (path or "") or method.upper() in UNSAFE:
+                names.append("NOT_FOUND")
+            if method.upper() in UNSAFE:
+                names += ["CONFLICT", "SERVICE_UNAVAILABLE"]
+                content = (operation.get("requestBody") or {}).get("content") or {}
+                if "multipart/form-data" in content:
+                    names.append("REQUEST_ENTITY_TOO_LARGE")
+            responses = operation.setdefault("responses", {})
+            for name in names:
+                responses.setdefault(STATUS_OF[name], name)
+
+
 class _Api(Api):
     ERROR_SCHEMA = ErrorSchema
 
@@ -41,9 +104,7 @@ class _Api(Api):
         return None
 
 
-api = _Api()
-
-UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+api = _Api(spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
 
 
 def register(app, blueprint) -> None:

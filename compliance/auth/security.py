@@ -68,6 +68,9 @@ class SignInResult:
     user: User | None
     outcome: str  # success, bad_password, unknown, locked, inactive
     locked_until: datetime | None = None
+    # Whether the password was right: a page says "locked" (or "deactivated") only then, so a
+    # wrong password reads the same for an unknown, a locked and an existing account.
+    password_ok: bool = False
 
 
 def locked_until(session: Session, user: User, config: dict, now: datetime) -> datetime | None:
@@ -127,9 +130,13 @@ def authenticate(
             if _DUMMY_HASH is None:
                 _DUMMY_HASH = hash_password("dummy-password", config["PASSWORD_HASH_METHOD"])
             verify_password(_DUMMY_HASH, password)
-        elif read_until is None:
-            checked = True
+        else:
+            # The password is checked also while locked (the same time spent, and the answer may
+            # say "locked" only to someone who knows the password); a locked account never
+            # signs in.
+            checked = read_until is None
             password_ok = verify_password(user.password_hash, password)
+        if checked:
             if password_ok and needs_rehash(user.password_hash, config["PASSWORD_HASH_METHOD"]):
                 # Upgraded transparently (argon2id, current parameters), before the write lock.
                 upgraded_hash = hash_password(password, config["PASSWORD_HASH_METHOD"])
@@ -144,7 +151,7 @@ def authenticate(
     else:
         until = locked_until(session, user, config, now)
         if until is not None or not checked:
-            result = SignInResult(user, "locked", until or read_until)
+            result = SignInResult(user, "locked", until or read_until, password_ok=password_ok)
         elif not password_ok:
             result = SignInResult(user, "bad_password")
             # Did this failure start a lock?
@@ -160,9 +167,9 @@ def authenticate(
                 result.locked_until = until
             return result
         elif not user.active:
-            result = SignInResult(user, "inactive")
+            result = SignInResult(user, "inactive", password_ok=True)
         else:
-            result = SignInResult(user, "success")
+            result = SignInResult(user, "success", password_ok=True)
             if upgraded_hash is not None:
                 user.password_hash = upgraded_hash
                 logger.info("password hash of user %s upgraded", user.id)

@@ -89,7 +89,9 @@ def login():
             _start_browser_session(user)  # renews the session at sign-in
             logger.info("user %s signed in", user.id)
             return redirect(_safe_next(request.args.get("next")))
-        if result.locked_until is not None:
+        # "Locked" only to the right password: a wrong one reads the same for every name, known,
+        # unknown or locked (no account-existence oracle).
+        if result.outcome == "locked" and result.password_ok and result.locked_until is not None:
             flash(
                 _(
                     "Too many failed attempts. This account is locked until %(time)s; try again then.",

@@ -12,6 +12,8 @@ from flask_login import current_user
 from flask_smorest import abort
 from marshmallow import Schema, fields
 
+from compliance.api.fields import Id, Int
+
 from ..access import roles_required
 from ..api import ApiBlueprint
 from ..db import db
@@ -98,12 +100,12 @@ class ExportRequestSchema(Schema):
 
 
 class JobSchema(Schema):
-    id = fields.Integer()
+    id = Id()
     ledger = fields.String()
     status = fields.String(metadata={"description": "queued, running, done or failed"})
-    progress_rows = fields.Integer()
-    total_rows = fields.Integer(allow_none=True)
-    percent = fields.Integer()
+    progress_rows = Int()
+    total_rows = Int(allow_none=True)
+    percent = Int()
     error = fields.String(allow_none=True)
     file_name = fields.String(allow_none=True)
     file_url = fields.Method("_file_url")

@@ -3,11 +3,11 @@ every method is open to every role (the methods only ever touch the caller's own
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from flask.views import MethodView
 from flask_login import current_user
 from marshmallow import Schema, fields
+
+from compliance.api.fields import Id, Int, UtcDateTime
 
 from ..access import roles_required
 from ..api import ApiBlueprint
@@ -25,17 +25,8 @@ blp = ApiBlueprint(
 ANY_ROLE = ROLES  # every signed-in user has an inbox
 
 
-class UtcDateTime(fields.DateTime):
-    """Stored naive UTC, sent as ISO 8601 with an explicit offset."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return super()._serialize(value, attr, obj, **kwargs)
-
-
 class NotificationSchema(Schema):
-    id = fields.Integer(dump_only=True)
+    id = Id(dump_only=True)
     kind = fields.String(dump_only=True)
     title = fields.String(dump_only=True)
     body = fields.String(dump_only=True, allow_none=True)
@@ -61,12 +52,12 @@ class InboxQuerySchema(Schema):
 
 
 class UnreadCountSchema(Schema):
-    unread = fields.Integer()
+    unread = Int()
 
 
 class MarkedSchema(Schema):
-    marked = fields.Integer(metadata={"description": "How many notifications became read"})
-    unread = fields.Integer()
+    marked = Int(metadata={"description": "How many notifications became read"})
+    unread = Int()
 
 
 @blp.route("")

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from ..db import db
+from ..integers import page_arg
 from .services import inbox_page, mark_all_read, mark_read, safe_link, unread_badge, unread_count
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -27,7 +28,7 @@ def inbox():
     page = inbox_page(
         db.session,
         current_user,
-        page=request.args.get("page", 1, type=int) or 1,
+        page=page_arg(),
         per_page=PER_PAGE,
         unread_only=unread_only,
         unread=unread,

@@ -11,8 +11,9 @@ from sqlalchemy.orm import selectinload
 
 from compliance.access import roles_required
 from compliance.api import ApiBlueprint
+from compliance.api.fields import Id, UtcDateTime, Version
 from compliance.db import db
-from compliance.timeutil import local_to_utc, local_today
+from compliance.timeutil import local_today
 
 from ..integrity.models import IntegrityCase
 from ..models import SEVERITIES
@@ -42,16 +43,16 @@ class ComplaintQuery(Schema):
     outcome = fields.String(validate=validate.OneOf(COMPLAINT_OUTCOMES))
     source = fields.String(validate=validate.OneOf(CONDUCT_SOURCES))
     subject = fields.String(validate=validate.OneOf(COMPLAINT_SUBJECTS))
-    site_id = fields.Integer(validate=validate.Range(min=1))
-    check_item_id = fields.Integer(validate=validate.Range(min=1))
+    site_id = Id(validate=validate.Range(min=1))
+    check_item_id = Id(validate=validate.Range(min=1))
     date_from = fields.Date(metadata={"description": "received on or after"})
     date_to = fields.Date(metadata={"description": "received on or before"})
 
 
 class ComplaintCallbackSchema(Schema):
-    id = fields.Integer()
-    called_at = fields.DateTime()
-    called_by_id = fields.Integer()
+    id = Id()
+    called_at = UtcDateTime()
+    called_by_id = Id()
     method = fields.String()
     reached = fields.Boolean()
     satisfied = fields.Boolean(allow_none=True)
@@ -59,15 +60,15 @@ class ComplaintCallbackSchema(Schema):
 
 
 class ComplaintSchema(Schema):
-    id = fields.Integer()
+    id = Id()
     kind = fields.String()
     source = fields.String()
     subject = fields.String()
-    staff_member_id = fields.Integer(allow_none=True)
-    window_id = fields.Integer(allow_none=True)
-    site_id = fields.Integer()
-    category_id = fields.Integer(allow_none=True)
-    check_item_id = fields.Integer(allow_none=True)
+    staff_member_id = Id(allow_none=True)
+    window_id = Id(allow_none=True)
+    site_id = Id()
+    category_id = Id(allow_none=True)
+    check_item_id = Id(allow_none=True)
     is_integrity = fields.Boolean()
     received_on = fields.Date()
     text = fields.String()
@@ -79,13 +80,13 @@ class ComplaintSchema(Schema):
     verification_overdue_days = fields.Function(
         lambda r: r.verification_overdue_days(local_today())
     )
-    handler_id = fields.Integer(allow_none=True)
+    handler_id = Id(allow_none=True)
     verification_note = fields.String(allow_none=True)
     outcome = fields.String(allow_none=True)
     outcome_reason = fields.String(allow_none=True)
-    decided_at = fields.DateTime(allow_none=True)
-    closed_at = fields.DateTime(allow_none=True)
-    version = fields.Integer(
+    decided_at = UtcDateTime(allow_none=True)
+    closed_at = UtcDateTime(allow_none=True)
+    version = Version(
         metadata={"description": "send it back with an action; a changed record answers 409"}
     )
 
@@ -94,41 +95,41 @@ class ComplaintDetailSchema(ComplaintSchema):
     complainant_name = fields.String(allow_none=True)
     complainant_phone = fields.String(allow_none=True)
     callbacks = fields.List(fields.Nested(ComplaintCallbackSchema))
-    rectification_id = fields.Integer(allow_none=True)
-    integrity_case_id = fields.Integer(allow_none=True)
+    rectification_id = Id(allow_none=True)
+    integrity_case_id = Id(allow_none=True)
 
 
 class ComplaintRecordArgs(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(CONDUCT_KINDS))
     source = fields.String(required=True, validate=validate.OneOf(CONDUCT_SOURCES))
     subject = fields.String(validate=validate.OneOf(COMPLAINT_SUBJECTS), load_default=None)
-    staff_member_id = fields.Integer(load_default=None)
-    window_id = fields.Integer(load_default=None)
-    site_id = fields.Integer(load_default=None)
+    staff_member_id = Id(load_default=None)
+    window_id = Id(load_default=None)
+    site_id = Id(load_default=None)
     received_on = fields.Date(required=True)
     text = fields.String(required=True, validate=validate.Length(min=1, max=4000))
     reference = fields.String(validate=validate.Length(max=64), load_default=None)
     severity = fields.String(validate=validate.OneOf(SEVERITIES), load_default="minor")
-    category_id = fields.Integer(load_default=None)
-    check_item_id = fields.Integer(load_default=None)
+    category_id = Id(load_default=None)
+    check_item_id = Id(load_default=None)
     complainant_name = fields.String(validate=validate.Length(max=64), load_default=None)
     complainant_phone = fields.String(validate=validate.Length(max=32), load_default=None)
-    handler_id = fields.Integer(load_default=None)
+    handler_id = Id(load_default=None)
 
 
 class ComplaintVersionArgs(Schema):
-    version = fields.Integer(required=True)
+    version = Version(required=True)
 
 
 class ComplaintHandlerArgs(ComplaintVersionArgs):
-    handler_id = fields.Integer(required=True)
+    handler_id = Id(required=True)
     restart = fields.Boolean(load_default=False)
 
 
 class ComplaintVerificationArgs(ComplaintVersionArgs):
     note = fields.String(validate=validate.Length(max=4000), load_default=None)
-    category_id = fields.Integer(load_default=None)
-    check_item_id = fields.Integer(load_default=None)
+    category_id = Id(load_default=None)
+    check_item_id = Id(load_default=None)
 
 
 class ComplaintConclusionArgs(ComplaintVersionArgs):
@@ -138,9 +139,7 @@ class ComplaintConclusionArgs(ComplaintVersionArgs):
 
 
 class ComplaintCallbackArgs(Schema):
-    called_at = fields.DateTime(
-        required=True, metadata={"description": "with an offset, or local time without one"}
-    )
+    called_at = UtcDateTime(required=True, naive_is_local=True)
     method = fields.String(required=True, validate=validate.OneOf(CALLBACK_METHODS))
     reached = fields.Boolean(required=True)
     satisfied = fields.Boolean(load_default=None, allow_none=True)
@@ -302,7 +301,7 @@ def callback(args, record_id: int):
         db.session,
         current_user,
         row,
-        called_at=local_to_utc(args["called_at"]),
+        called_at=args["called_at"],
         method=args["method"],
         reached=args["reached"],
         satisfied=args.get("satisfied"),

@@ -9,7 +9,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
-    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -25,6 +24,8 @@ from wtforms.validators import (
     Optional,
     Regexp,
 )
+
+from compliance.form_fields import VersionField
 
 KIND_LABELS = {"complaint": _l("Complaint"), "commendation": _l("Commendation")}
 SOURCE_LABELS = {
@@ -88,7 +89,7 @@ class ComplaintForm(FlaskForm):
 
 
 class _VersionedForm(FlaskForm):
-    version = HiddenField(validators=[InputRequired()])
+    version = VersionField()
 
 
 class HandlerForm(_VersionedForm):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from compliance.access import roles_required
 from compliance.api import ApiBlueprint
+from compliance.api.fields import Id, Int, UtcDateTime, Version
 from compliance.db import db
 from compliance.domain import N_, DomainError, InvalidError
 from compliance.models import ROLES
@@ -42,27 +43,27 @@ class CaseQuery(Schema):
     status = fields.String(validate=validate.OneOf((*CASE_STATUSES, "open")))
     overdue = fields.Boolean()
     mine = fields.Boolean()
-    site_id = fields.Integer(validate=validate.Range(min=1))
+    site_id = Id(validate=validate.Range(min=1))
     conclusion = fields.String(validate=validate.OneOf(CONCLUSIONS))
     date_from = fields.Date(metadata={"description": "registered on or after"})
     date_to = fields.Date(metadata={"description": "registered on or before"})
 
 
 class CaseSchema(Schema):
-    id = fields.Integer()
+    id = Id()
     number = fields.String()
     source = fields.String()
-    finding_id = fields.Integer(allow_none=True)
-    complaint_id = fields.Integer(allow_none=True)
-    site_id = fields.Integer()
-    window_id = fields.Integer(allow_none=True)
-    accused_staff_id = fields.Integer(allow_none=True)
-    check_item_id = fields.Integer(allow_none=True)
+    finding_id = Id(allow_none=True)
+    complaint_id = Id(allow_none=True)
+    site_id = Id()
+    window_id = Id(allow_none=True)
+    accused_staff_id = Id(allow_none=True)
+    check_item_id = Id(allow_none=True)
     title = fields.String()
     summary = fields.String(allow_none=True)
     status = fields.String()
     registered_on = fields.Date()
-    officer_id = fields.Integer(allow_none=True)
+    officer_id = Id(allow_none=True)
     first_deadline_on = fields.Date(allow_none=True)
     deadline_on = fields.Date(allow_none=True)
     overdue_days = fields.Function(lambda c: c.overdue_days(local_today()))
@@ -70,23 +71,23 @@ class CaseSchema(Schema):
     conclusion = fields.String(allow_none=True)
     conclusion_reason = fields.String(allow_none=True)
     awaiting_approval = fields.Boolean()
-    proposed_by_id = fields.Integer(allow_none=True)
-    approved_by_id = fields.Integer(allow_none=True)
+    proposed_by_id = Id(allow_none=True)
+    approved_by_id = Id(allow_none=True)
     concluded_on = fields.Date(allow_none=True)
     measure = fields.String(allow_none=True)
     measure_on = fields.Date(allow_none=True)
-    accused_notified_at = fields.DateTime(allow_none=True)
+    accused_notified_at = UtcDateTime(allow_none=True)
     closed_on = fields.Date(allow_none=True)
-    version = fields.Integer(
+    version = Version(
         metadata={"description": "send it back with an action; a changed case answers 409"}
     )
 
 
 class CaseEventSchema(Schema):
-    id = fields.Integer()
+    id = Id()
     kind = fields.String()
-    actor_id = fields.Integer(allow_none=True)
-    at = fields.DateTime()
+    actor_id = Id(allow_none=True)
+    at = UtcDateTime()
     text = fields.String(allow_none=True)
     status_after = fields.String()
     deadline_after = fields.Date(allow_none=True)
@@ -99,12 +100,12 @@ class CaseDetailSchema(CaseSchema):
 
 
 class CaseVersionArgs(Schema):
-    version = fields.Integer(required=True)
+    version = Version(required=True)
 
 
 class CaseAssignArgs(CaseVersionArgs):
-    officer_id = fields.Integer(required=True)
-    working_days = fields.Integer(validate=validate.Range(min=1, max=60), load_default=None)
+    officer_id = Id(required=True)
+    working_days = Int(validate=validate.Range(min=1, max=60), load_default=None)
     note = fields.String(validate=validate.Length(max=4000), load_default=None)
 
 
@@ -114,7 +115,7 @@ class CaseEntryArgs(CaseVersionArgs):
     interviewee = fields.String(validate=validate.Length(max=64), load_default=None)
     held_on = fields.Date(load_default=None)
     photo_ids = fields.List(
-        fields.Integer(),
+        Id(),
         load_default=list,
         validate=validate.Length(max=6),
         metadata={"description": "ids returned by POST /{id}/photos"},
@@ -146,9 +147,9 @@ class CaseCloseArgs(CaseVersionArgs):
 
 
 class CasePhotoOut(Schema):
-    id = fields.Integer()
-    width = fields.Integer()
-    height = fields.Integer()
+    id = Id()
+    width = Int()
+    height = Int()
 
 
 def _load(case_id: int) -> IntegrityCase:

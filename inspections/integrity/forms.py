@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    HiddenField,
     IntegerField,
     MultipleFileField,
     SelectField,
@@ -16,6 +15,8 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from compliance.form_fields import VersionField
 
 STATUS_LABELS = {
     "registered": _l("Registered, not assigned"),
@@ -67,7 +68,7 @@ def _choices(labels: dict) -> list[SelectChoice]:
 
 
 class _VersionedForm(FlaskForm):
-    version = HiddenField(validators=[InputRequired()])
+    version = VersionField()
 
 
 class AssignForm(_VersionedForm):

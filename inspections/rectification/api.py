@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from compliance import limits
 from compliance.access import roles_required
 from compliance.api import ApiBlueprint
+from compliance.api.fields import Id, Int, UtcDateTime, Version
 from compliance.db import db
 from compliance.domain import DomainError, InvalidError
 from compliance.timeutil import local_today
@@ -43,47 +44,47 @@ READ_ROLES = ("admin", "inspector", "discipline", "hr", "leader", "staff")
 class RectificationQuery(Schema):
     status = fields.String(validate=validate.OneOf((*STATUSES, "open")))
     overdue = fields.Boolean()
-    site_id = fields.Integer(validate=validate.Range(min=1))
+    site_id = Id(validate=validate.Range(min=1))
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     severity = fields.String(validate=validate.OneOf(SEVERITIES))
-    responsible_staff_id = fields.Integer(validate=validate.Range(min=1))
+    responsible_staff_id = Id(validate=validate.Range(min=1))
     source = fields.String(validate=validate.OneOf(SOURCES))
     date_from = fields.Date(metadata={"description": "opened on or after (local date)"})
     date_to = fields.Date(metadata={"description": "opened on or before (local date)"})
 
 
 class RectificationSchema(Schema):
-    id = fields.Integer()
+    id = Id()
     source = fields.String()
-    finding_id = fields.Integer(allow_none=True)
-    complaint_id = fields.Integer(allow_none=True)
-    site_id = fields.Integer()
-    window_id = fields.Integer(allow_none=True)
+    finding_id = Id(allow_none=True)
+    complaint_id = Id(allow_none=True)
+    site_id = Id()
+    window_id = Id(allow_none=True)
     category = fields.String()
     severity = fields.String()
     title = fields.String()
     status = fields.String()
-    responsible_staff_id = fields.Integer(allow_none=True)
+    responsible_staff_id = Id(allow_none=True)
     responsible_staff_name = fields.Function(
         lambda r: r.responsible_staff.name if r.responsible_staff else None
     )
-    supervisor_staff_id = fields.Integer(allow_none=True)
-    opened_at = fields.DateTime()
+    supervisor_staff_id = Id(allow_none=True)
+    opened_at = UtcDateTime()
     opened_on = fields.Date()
     first_deadline_on = fields.Date()
     deadline_on = fields.Date()
     overdue_days = fields.Function(lambda r: r.overdue_days(local_today()))
-    rejection_count = fields.Integer()
-    responded_at = fields.DateTime(allow_none=True)
-    responded_by_id = fields.Integer(allow_none=True)
-    verified_by_id = fields.Integer(allow_none=True)
-    closed_at = fields.DateTime(allow_none=True)
+    rejection_count = Int()
+    responded_at = UtcDateTime(allow_none=True)
+    responded_by_id = Id(allow_none=True)
+    verified_by_id = Id(allow_none=True)
+    closed_at = UtcDateTime(allow_none=True)
     closed_on = fields.Date(allow_none=True)
-    days_to_close = fields.Integer(allow_none=True)
+    days_to_close = Int(allow_none=True)
     closed_on_time = fields.Boolean(allow_none=True)
     fixed_on_spot = fields.Boolean()
     offence_level = fields.String(allow_none=True)
-    version = fields.Integer(
+    version = Version(
         metadata={
             "description": "send it back with an action; a different current version gives 409"
         }
@@ -91,11 +92,11 @@ class RectificationSchema(Schema):
 
 
 class EventSchema(Schema):
-    id = fields.Integer()
+    id = Id()
     kind = fields.String()
-    actor_id = fields.Integer(allow_none=True)
+    actor_id = Id(allow_none=True)
     actor_name = fields.Function(lambda e: e.actor.display_name if e.actor else None)
-    at = fields.DateTime()
+    at = UtcDateTime()
     text = fields.String(allow_none=True)
     status_after = fields.String()
     deadline_after = fields.Date(allow_none=True)
@@ -111,9 +112,9 @@ class RespondArgs(Schema):
     text = fields.String(
         required=True, validate=validate.Length(min=1, max=limits.RECTIFICATION_TEXT)
     )
-    version = fields.Integer(required=True)
+    version = Version(required=True)
     photo_ids = fields.List(
-        fields.Integer(),
+        Id(),
         load_default=list,
         validate=validate.Length(max=6),
         metadata={"description": "ids returned by POST /{id}/photos"},
@@ -122,20 +123,20 @@ class RespondArgs(Schema):
 
 class VerifyArgs(Schema):
     note = fields.String(validate=validate.Length(max=limits.RECTIFICATION_TEXT), load_default=None)
-    version = fields.Integer(required=True)
+    version = Version(required=True)
 
 
 class RejectArgs(Schema):
     reason = fields.String(
         required=True, validate=validate.Length(min=1, max=limits.RECTIFICATION_TEXT)
     )
-    version = fields.Integer(required=True)
+    version = Version(required=True)
 
 
 class PhotoOut(Schema):
-    id = fields.Integer()
-    width = fields.Integer()
-    height = fields.Integer()
+    id = Id()
+    width = Int()
+    height = Int()
 
 
 def _load(rect_id: int) -> Rectification:

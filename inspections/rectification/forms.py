@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from compliance import limits
+from compliance.form_fields import VersionField
 
 SEVERITY_LABELS = {"minor": _l("Minor"), "major": _l("Major"), "critical": _l("Critical")}
 CATEGORY_LABELS = {
@@ -71,7 +72,7 @@ def select_choices(pairs) -> list[SelectChoice]:
 
 
 class _VersionedForm(FlaskForm):
-    version = HiddenField(validators=[InputRequired()])
+    version = VersionField()
 
 
 class RespondForm(_VersionedForm):

@@ -36,7 +36,11 @@ logger = logging.getLogger(__name__)
 
 
 def require_failure_photos(session: Session, failures: list[CheckResult]) -> None:
-    """Raises InvalidError naming the first failure whose item requires a photo and has none."""
+    """Raises InvalidError naming the first failure whose item requires a photo and has none.
+
+    Only photos that exist and belong to the failure count: a SHA-256 the API client promised
+    (`photo_sha256`) is not a photo until it has been uploaded (under the inspection's UUID,
+    before the round for an item that requires one)."""
     photo_counts = dict(
         session.execute(
             sa.select(Photo.check_result_id, sa.func.count(Photo.id))
@@ -45,12 +49,7 @@ def require_failure_photos(session: Session, failures: list[CheckResult]) -> Non
         ).all()
     )
     for failure in failures:
-        # Through the API a failure may name photos (SHA-256) that upload after the round.
-        if (
-            failure.item_version.photo_required
-            and not photo_counts.get(failure.id)
-            and not failure.photo_sha256
-        ):
+        if failure.item_version.photo_required and not photo_counts.get(failure.id):
             raise InvalidError(
                 "inspections.photo_required",
                 N_("%(code)s requires a photo of the failure."),

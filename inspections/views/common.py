@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from compliance.access import sites_in_scope
 from compliance.db import db
+from compliance.integers import parse_id
 from compliance.models import User
 
 from ..forms import CATEGORY_LABELS, KIND_LABELS, SEVERITY_LABELS, TARGET_LABELS, inspector_choices
@@ -41,7 +42,7 @@ def _labels():
 
 def int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return parse_id(value)
 
 
 def date_arg(name: str) -> date | None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from compliance.access import roles_required, scope_ids
 from compliance.db import db
+from compliance.integers import parse_id
 from compliance.models import ROLES, Site, StaffMember, User, Window
 from compliance.timeutil import local_today
 from compliance.uow import domain_errors
@@ -191,7 +192,7 @@ def draw_redraw(draw_id: int, inspection_id: int):
             db.session,
             current_user,
             inspection,
-            int(user_id) if user_id.isdigit() else -1,
+            parse_id(user_id) or -1,
             reason=request.form.get("reason", ""),
         )
         flash(_("Drawn instead: %(name)s.", name=db.session.get(User, new.user_id).display_name))

@@ -15,6 +15,7 @@ from compliance import limits
 from compliance.access import roles_required
 from compliance.db import db
 from compliance.domain import DomainError
+from compliance.integers import parse_id
 from compliance.timeutil import local_today
 from compliance.uow import domain_errors
 
@@ -112,7 +113,7 @@ def fail(uuid: str):
     if request.method == "POST":
         form.update({k: request.form.get(k, "") for k in ("severity", "reason", "note")})
         files = [f for f in request.files.getlist("photos") if f and f.filename]
-        drop = {int(i) for i in request.form.getlist("remove_photo") if i.isdigit()}
+        drop = {i for i in map(parse_id, request.form.getlist("remove_photo")) if i is not None}
         kept = [p for p in photos.get(current.id, [])] if current else []
         kept = [p for p in kept if p.id not in drop]
         panel = SimpleNamespace(alert=SimpleNamespace(errors=[]))

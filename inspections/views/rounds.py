@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from compliance import limits
 from compliance.access import in_scope, roles_required, sites_in_scope
 from compliance.db import db
+from compliance.integers import parse_id
 from compliance.limits import checked_text
 from compliance.models import Site, Window
 from compliance.timeutil import local_today
@@ -69,12 +70,12 @@ def _open_draft(site: Site) -> Inspection | None:
 def patrol_begin():
     """Resume the user's open round of the site, or start one (the phone sends its UUID, time and
     location). From a window's QR code the round opens at that window."""
-    site_id = request.form.get("site_id", "")
-    site = db.session.get(Site, int(site_id)) if site_id.isdigit() else None
+    site_id = parse_id(request.form.get("site_id", ""))  # past the id range: 404, not 500
+    site = db.session.get(Site, site_id) if site_id is not None else None
     if site is None or not in_scope(current_user, site.id):
         abort(404)
-    window_id = request.form.get("window_id", "")
-    anchor = f"w{window_id}" if window_id.isdigit() else None
+    window_id = parse_id(request.form.get("window_id", ""))
+    anchor = f"w{window_id}" if window_id is not None else None
     with domain_errors():
         inspection = _open_draft(site) or start_round(
             db.session,

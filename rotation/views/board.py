@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from compliance.access import roles_required, scope_ids, sites_in_scope
 from compliance.db import db
+from compliance.integers import id_arg
 from compliance.pagination import paginate_list
 from compliance.timeutil import local_today
 
@@ -26,7 +27,7 @@ def board():
         flash(_("The date is not valid."), "danger")
         on = today
     site_ids = scope_ids(current_user)
-    site_filter = request.args.get("site", type=int)
+    site_filter = id_arg("site")
     if site_filter:
         site_ids = {site_filter} if site_ids is None or site_filter in site_ids else set()
     rows = services.tenure_board(db.session, on, site_ids)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from compliance.access import roles_required, scope_ids
 from compliance.db import db
+from compliance.integers import parse_id
 from compliance.models import Assignment, AuditEvent
 from compliance.timeutil import local_today
 
@@ -134,7 +135,7 @@ def _edited_moves(plan: RotationPlan) -> tuple[list[MoveSpec], list[str]]:
     for move in plan.moves:
         if request.form.get(f"remove_{move.id}"):
             continue
-        seat_id = request.form.get(f"seat_{move.id}", type=int) or move.seat_assignment_id
+        seat_id = parse_id(request.form.get(f"seat_{move.id}")) or move.seat_assignment_id
         on = parse_date(request.form.get(f"date_{move.id}"), move.effective_on)
         if on is None:
             errors.append(
@@ -145,7 +146,7 @@ def _edited_moves(plan: RotationPlan) -> tuple[list[MoveSpec], list[str]]:
     add_no = (request.form.get("add_staff_no") or "").strip()
     if add_no:
         ids, unknown = parse_candidates(add_no)
-        seat_id = request.form.get("add_seat", type=int)
+        seat_id = parse_id(request.form.get("add_seat"))
         on = parse_date(request.form.get("add_date"), plan.planning_on)
         if unknown or len(ids) != 1:
             errors.append(_("Unknown staff numbers: %(numbers)s", numbers=add_no))

@@ -135,3 +135,35 @@ def test_next_parameter_cannot_redirect_off_site(client, make_user):
         data={"username": user.username, "password": "correct-horse-42"},
     )
     assert response.headers["Location"].endswith("/dashboard")
+
+
+def _message(response) -> str:
+    """The page's flashed messages (the CSRF token and the typed name aside)."""
+    import re
+
+    text = response.get_data(as_text=True)
+    return " | ".join(re.findall(r'<div class="flash [^"]*"[^>]*>(.*?)</div>', text, re.S))
+
+
+def test_unknown_and_locked_accounts_answer_the_same_to_a_wrong_password(app, make_user):
+    victim = make_user()
+    attacker = app.test_client()
+    answers = []
+    for _ in range(7):  # the fifth failure locks the account; two more while locked
+        response = attacker.post(
+            "/login", data={"username": victim.username, "password": "wrong-password-1"}
+        )
+        answers.append((response.status_code, _message(response)))
+    unknown = attacker.post(
+        "/login", data={"username": "no-such-user-x", "password": "wrong-password-1"}
+    )
+    assert answers[0][1], "no message shown"
+    assert set(answers) == {(unknown.status_code, _message(unknown))}
+    for text in (answers[-1][1], _message(unknown)):
+        assert "锁定" not in text and "locked" not in text
+    # Only the right password learns that the account is locked (and still cannot sign in).
+    right = attacker.post(
+        "/login", data={"username": victim.username, "password": "correct-horse-42"}
+    )
+    assert "锁定" in _message(right) or "locked" in _message(right)
+    assert attacker.get("/dashboard").status_code == 302

@@ -26,21 +26,35 @@ def _payload(site, staff, **extra):
         "failures": [
             {
                 "target": f"s{staff[0].id}",
-                "item_code": "D05",
-                "reason": "玩手机",
-                "photos": ["ab" * 32],
+                "item_code": "D01",
+                "reason": "未着工装",
+                "photos": ["ab" * 32],  # promised: D01 needs no photo, so it may upload later
             },
-            {"target": "a", "item_code": "C07", "severity": "major", "photos": ["cd" * 32]},
+            {"target": "a", "item_code": "C07", "severity": "major"},  # requires a photo
         ],
     }
     body.update(extra)
     return body
 
 
-def test_the_same_inspection_posted_twice_exists_once(app, client_for, catalogue, make_hall):
+def _upload_area_photo(client, body, png) -> str:
+    """Upload the area failure's photo (C07 requires one) before the round, as a phone does."""
+    sha = hashlib.sha256(png).hexdigest()
+    r = client.post(
+        f"/api/v1/inspections/{body['uuid']}/photos",
+        data={"file": (io.BytesIO(png), "area.png")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code in (200, 201), r.get_json()
+    body["failures"][1]["photos"] = [sha]
+    return sha
+
+
+def test_the_same_inspection_posted_twice_exists_once(app, client_for, catalogue, make_hall, png):
     site, windows, staff = make_hall(windows=2, per_window=1)
     client = client_for("inspector", sites=[site])
     body = _payload(site, staff)
+    _upload_area_photo(client, body, png)
     first = client.post("/api/v1/inspections", json=body)
     assert first.status_code == 201, first.get_json()
     again = client.post("/api/v1/inspections", json=body)
@@ -95,21 +109,22 @@ def test_photos_upload_separately_and_a_retry_is_harmless(
     sha_png = hashlib.sha256(png).hexdigest()
     body["failures"][0]["photos"] = [sha_jpeg]
     body["failures"][1]["photos"] = [sha_png]
-    # one photo before the inspection, one after; the first is retried
+    # one photo before the inspection (the area item requires it), one after; the first is
+    # retried
     url = f"/api/v1/inspections/{body['uuid']}/photos"
     r1 = client.post(
         url,
-        data={"file": (io.BytesIO(jpeg), "x.jpg"), "sha256": sha_jpeg},
+        data={"file": (io.BytesIO(png), "y.png"), "sha256": sha_png},
         content_type="multipart/form-data",
     )
     assert r1.status_code == 201, r1.get_json()
     r1b = client.post(
-        url, data={"file": (io.BytesIO(jpeg), "x.jpg")}, content_type="multipart/form-data"
+        url, data={"file": (io.BytesIO(png), "y.png")}, content_type="multipart/form-data"
     )
     assert r1b.status_code == 200 and r1b.get_json()["id"] == r1.get_json()["id"]
     assert client.post("/api/v1/inspections", json=body).status_code == 201
     r2 = client.post(
-        url, data={"file": (io.BytesIO(png), "y.png")}, content_type="multipart/form-data"
+        url, data={"file": (io.BytesIO(jpeg), "x.jpg")}, content_type="multipart/form-data"
     )
     assert r2.status_code == 201
     findings = {f.target: f for f in db.session.scalars(sa.select(Finding))}
@@ -158,6 +173,36 @@ def test_api_refuses_bad_photos_and_bad_failures_with_reasons(
     assert (
         client_for("hr").post("/api/v1/inspections", json=_payload(site, staff)).status_code == 403
     )
+
+
+def test_a_required_photo_must_exist_and_belong_to_the_failure(
+    app, client_for, catalogue, make_hall, png
+):
+    site, windows, staff = make_hall(windows=1, per_window=1)
+    client = client_for("inspector", sites=[site])
+    before = db.session.query(Inspection).count()
+    # The SHA-256 of a photo never uploaded is not a photo.
+    body = _payload(site, staff)
+    body["failures"][1]["photos"] = [hashlib.sha256(b"never uploaded").hexdigest()]
+    refused = client.post("/api/v1/inspections", json=body)
+    assert refused.status_code == 422, refused.get_json()
+    assert refused.get_json()["code"] == "inspections.photo_required"
+    assert "photos" in str(refused.get_json()["errors"])
+    # A photo uploaded under another round's UUID does not belong to this failure.
+    other = _payload(site, staff)
+    sha = _upload_area_photo(client, other, png)
+    body["failures"][1]["photos"] = [sha]
+    assert client.post("/api/v1/inspections", json=body).status_code == 422
+    assert db.session.query(Inspection).count() == before
+    assert db.session.query(Finding).count() == 0
+    # Uploaded under this round's UUID first: accepted, and the finding carries the photo.
+    _upload_area_photo(client, body, png)
+    created = client.post("/api/v1/inspections", json=body)
+    assert created.status_code == 201, created.get_json()
+    area = db.session.scalars(sa.select(Finding).where(Finding.target == "area")).one()
+    assert [
+        p.sha256 for p in db.session.scalars(sa.select(Photo).where(Photo.finding_id == area.id))
+    ] == [sha]
 
 
 def test_staff_see_only_their_own_findings(app, client_for, catalogue, make_hall, make_user, login):

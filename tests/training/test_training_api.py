@@ -86,7 +86,7 @@ def test_add_and_confirm_shadow_logs(app, world, user_for, login, client_for, to
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
     assert body["author_role"] == "mentee" and body["confirmed_at"] is None
-    assert body["hours"] == "3.5"
+    assert body["hours"] == 3.5
     future = mentee.post(
         url,
         json={"worked_on": (today + timedelta(days=2)).isoformat(), "hours": 2, "practised": "x"},

@@ -4,13 +4,14 @@ and lookups that answer 404 outside the user's scope."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from compliance.access import in_scope, scope_filter
 from compliance.db import db
+from compliance.integers import page_arg
 from compliance.models import StaffMember
 from compliance.timeutil import local_today, to_local
 
@@ -75,7 +76,7 @@ def pairing_status_labels() -> dict[str, str]:
 
 
 def page_number() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return page_arg()
 
 
 def form_error(form) -> str:

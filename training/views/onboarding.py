@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from compliance.access import in_scope, roles_required, scope_filter, scope_ids
 from compliance.db import db
+from compliance.integers import parse_id, parse_int
 from compliance.models import StaffMember
 from compliance.pagination import paginate
 from compliance.timeutil import local_today
@@ -81,7 +82,7 @@ def _new_staff_without_plan() -> list[StaffMember]:
 def plans_create():
     """Create the plan of one staff member (staff_member_id) or of every new staff member in
     scope who has none."""
-    staff_id = request.form.get("staff_member_id", type=int)
+    staff_id = parse_id(request.form.get("staff_member_id"))
     members = [staff_or_404(staff_id)] if staff_id else _new_staff_without_plan()
     with domain_errors():
         for member in members:
@@ -143,7 +144,7 @@ def template_edit(template_id: int | None = None):
         chosen = {}
         for course in all_courses:
             if request.form.get(f"course_{course.id}"):
-                days = request.form.get(f"days_{course.id}", type=int)
+                days = parse_int(request.form.get(f"days_{course.id}"))
                 if days is None or days < 0:
                     errors.append(
                         gettext("Give the days after hire for %(course)s.", course=course.title)

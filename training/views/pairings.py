@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from compliance.access import in_scope, roles_required, scope_filter, scope_ids
 from compliance.db import db
+from compliance.integers import parse_id
 from compliance.models import StaffMember
 from compliance.timeutil import local_today
 from compliance.uow import domain_errors
@@ -96,7 +97,7 @@ def pairings():
 @bp.route("/pairings/new", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def pairing_new():
-    mentee_id = request.values.get("mentee", type=int)
+    mentee_id = parse_id(request.values.get("mentee"))
     if not mentee_id:
         candidates = db.session.scalars(
             sa.select(StaffMember)

@@ -23,6 +23,7 @@ from wtforms.fields.choices import SelectChoice
 
 from compliance.access import in_scope, roles_required, scope_filter, scope_ids, sites_in_scope
 from compliance.db import db, utcnow
+from compliance.integers import id_arg, parse_id
 from compliance.models import Post, Site, StaffMember
 from compliance.timeutil import local_to_utc, local_today
 from compliance.uow import domain_errors
@@ -142,7 +143,7 @@ def session_new():
     form.site_id.choices = [SelectChoice(s.id, s.name) for s in sites_in_scope(current_user)]
     _invite_choices(form)
     if request.method == "GET":
-        course_id = request.args.get("course", type=int)
+        course_id = id_arg("course")
         if course_id:
             form.course_id.data = course_id
         form.day.data = local_today() + timedelta(days=1)
@@ -274,7 +275,7 @@ def attendance(session_id: int):
     """One tap per person: each button posts one person's status (JS keeps the page)."""
     ts = _session_or_404(session_id)
     if request.method == "POST":
-        staff_id = request.form.get("staff_member_id", type=int)
+        staff_id = parse_id(request.form.get("staff_member_id"))
         status = request.form.get("status", "")
         with domain_errors() as outcome:
             row = svc.mark_attendance(db.session, current_user, ts, staff_id, status)

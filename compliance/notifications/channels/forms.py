@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    HiddenField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -17,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ...form_fields import VersionField
 from .events import EVENTS
 from .models import SEND_STATUSES
 
@@ -63,7 +63,7 @@ class ChannelForm(FlaskForm):
     )
     include_children = BooleanField(_l("Also notices of the sites below this one"), default=True)
     is_active = BooleanField(_l("Active"), default=True)
-    version = HiddenField()
+    version = VersionField()
 
 
 class SendFilterForm(FlaskForm):

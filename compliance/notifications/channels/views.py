@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ...access import in_scope, roles_required, scope_filter, sites_in_scope
 from ...db import db
+from ...integers import id_arg, page_arg
 from ...models import Site
 from ...uow import domain_errors
 from . import services
@@ -74,10 +75,11 @@ def channels():
 @roles_required("admin")
 def channel_new():
     form = ChannelForm()
+    del form.version  # a new group has no version yet
     form.site.choices = _site_choices()
     if request.method == "GET":
         form.events.data = list(DEFAULT_EVENTS)
-        form.site.data = request.args.get("site", type=int)
+        form.site.data = id_arg("site")
     if form.validate_on_submit():
         if not in_scope(current_user, form.site.data):
             abort(404)
@@ -118,7 +120,7 @@ def channel_edit(channel_id: int):
                 db.session,
                 current_user,
                 channel,
-                version=int(form.version.data) if (form.version.data or "").isdigit() else None,
+                version=form.version.version,
                 name=form.name.data,
                 events=form.events.data or [],
                 include_children=form.include_children.data,
@@ -177,7 +179,7 @@ def sends():
         .join(GroupChannel, GroupChannel.id == GroupSend.channel_id)
         .where(scope_filter(current_user, GroupChannel.site_id))
     )
-    channel_id = request.args.get("channel", type=int)
+    channel_id = id_arg("channel")
     if channel_id:
         stmt = stmt.where(GroupSend.channel_id == channel_id)
     status = request.args.get("status")
@@ -185,7 +187,7 @@ def sends():
         stmt = stmt.where(GroupSend.status == status)
     page = db.paginate(
         stmt.order_by(GroupSend.id.desc()),
-        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        page=page_arg(),
         per_page=PER_PAGE,
         error_out=False,
     )

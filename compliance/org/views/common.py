@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from ...access import get_in_scope_or_404, in_scope, scope_filter, scope_ids, site_tree_ids
 from ...db import db
+from ...integers import parse_int
 from ...models import Assignment, Leave, Post, Site, StaffMember, Window
 from .. import services
 from ..forms import (
@@ -76,10 +77,7 @@ def paginate(stmt: sa.Select, *, scalars: bool = True, per_page: int = PER_PAGE)
 
 
 def _arg_int(name: str) -> int | None:
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return None
+    return parse_int(request.args.get(name, ""))
 
 
 def _arg_date(name: str) -> date | None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from compliance.access import scope_filter, sites_in_scope
 from compliance.db import db
+from compliance.integers import parse_id, required_version
 from compliance.models import StaffMember, Window
 
 from ...models import CheckItem, CheckItemVersion
@@ -55,11 +56,7 @@ def load_row(record_id: int) -> ConductRecord:
 
 
 def int_arg(name: str) -> int | None:
-    try:
-        value = int(request.args.get(name, ""))
-    except ValueError:
-        return None
-    return value if value > 0 else None
+    return parse_id(request.args.get(name, ""))
 
 
 def date_arg(name: str) -> date | None:
@@ -74,11 +71,9 @@ def choice_arg(name: str, choices) -> str | None:
     return value if value in choices else None
 
 
-def version_of(form) -> int | None:
-    try:
-        return int(form.version.data)
-    except (TypeError, ValueError):
-        return None
+def version_of(form) -> int:
+    """The version the form carried (a missing or malformed one is refused: 400)."""
+    return required_version(form.version.data)
 
 
 def staff_choices() -> list[tuple[int, str]]:

@@ -296,7 +296,7 @@ def _done(record_id: int, message: str):
 def _invalid(row: ConductRecord, name: str, form):
     for field_name, errors in form.errors.items():
         if field_name == "version":
-            flash(_("The form has expired; please submit it again."), "danger")
+            flash(errors[0], "danger")
             continue
         label = getattr(form, field_name).label.text if hasattr(form, field_name) else field_name
         for e in errors:

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, request
 from flask_login import current_user
 
 from compliance.db import db
+from compliance.integers import parse_id, required_version
 from compliance.models import ROLES
 
 from .. import services as svc
@@ -51,11 +52,7 @@ def load_case(case_id: int) -> IntegrityCase:
 
 
 def int_arg(name: str) -> int | None:
-    try:
-        value = int(request.args.get(name, ""))
-    except ValueError:
-        return None
-    return value if value > 0 else None
+    return parse_id(request.args.get(name, ""))
 
 
 def date_arg(name: str) -> date | None:
@@ -65,8 +62,6 @@ def date_arg(name: str) -> date | None:
         return None
 
 
-def version_of(form) -> int | None:
-    try:
-        return int(form.version.data)
-    except (TypeError, ValueError):
-        return None
+def version_of(form) -> int:
+    """The version the form carried (a missing or malformed one is refused: 400)."""
+    return required_version(form.version.data)

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from compliance.access import in_scope, roles_required, sites_in_scope
 from compliance.db import db
+from compliance.integers import parse_id
 from compliance.models import Site, Window
 from compliance.settings import get_setting, set_setting
 from compliance.timeutil import local_today
@@ -112,12 +113,12 @@ def keepers():
         if form.keeper.data not in valid_ids or form.supervisor.data not in valid_ids:
             abort(400)
         keeper_id, supervisor_id = form.keeper.data or None, form.supervisor.data or None
-        if target.startswith("w") and target[1:].isdigit():
-            window = db.session.get(Window, int(target[1:]))
+        if target.startswith("w") and parse_id(target[1:]) is not None:
+            window = db.session.get(Window, parse_id(target[1:]))
             if window is None or window.site_id != site_id:
                 abort(404)
             svc.set_window_keeper(db.session, current_user, window.id, keeper_id, supervisor_id)
-        elif target.startswith("s") and target[1:].isdigit() and int(target[1:]) == site_id:
+        elif target.startswith("s") and parse_id(target[1:]) == site_id:
             svc.set_area_keeper(db.session, current_user, site_id, keeper_id, supervisor_id)
         else:
             abort(400)

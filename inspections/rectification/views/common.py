@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from compliance.access import scope_filter
 from compliance.db import db
+from compliance.integers import parse_id
 from compliance.models import ROLES, StaffMember
 
 from ...models import CATEGORIES, SEVERITIES
@@ -72,11 +73,7 @@ def _write_conflict(error):
 
 
 def int_arg(name: str) -> int | None:
-    try:
-        value = int(request.args.get(name, ""))
-    except ValueError:
-        return None
-    return value if value > 0 else None
+    return parse_id(request.args.get(name, ""))
 
 
 def date_arg(name: str) -> date | None:
@@ -116,6 +113,7 @@ def load_rect(rect_id: int) -> Rectification:
 def form_errors(form) -> None:
     for name, errors in form.errors.items():
         if name == "version":
+            flash(errors[0], "danger")
             continue
         label = getattr(form, name).label.text if hasattr(form, name) else name
         for e in errors:

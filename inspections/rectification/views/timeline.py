@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from compliance.access import roles_required
 from compliance.db import db
 from compliance.domain import N_, DomainError
+from compliance.integers import required_version
 from compliance.timeutil import local_today
 from compliance.uow import domain_errors
 
@@ -64,11 +65,9 @@ def _store_photos(files, rect: Rectification) -> list[Photo]:
     return photos
 
 
-def _version(form) -> int | None:
-    try:
-        return int(form.version.data)
-    except (TypeError, ValueError):
-        return None
+def _version(form) -> int:
+    """The version the form carried (a missing or malformed one is refused: 400)."""
+    return required_version(form.version.data)
 
 
 def _timeline_context(rect: Rectification) -> dict:
