@@ -123,6 +123,45 @@
       if (!td.textContent.trim() && !td.querySelector("img,input,select,button,svg")) { td.classList.add("is-empty"); }
     }
     if (document.body.hasAttribute("data-offline-page")) { listKeptPages(); }
+    markScrollingTables();
+    var resizing = null;
+    window.addEventListener("resize", function () {
+      clearTimeout(resizing);
+      resizing = setTimeout(markScrollingTables, 200);
+    });
+  }
+
+  // A table wider than the screen scrolls inside its .table-wrap: such a wrapper becomes a named
+  // region in the Tab order, so it can be scrolled from a keyboard (and a screen reader names it).
+  function markScrollingTables() {
+    var wraps = document.querySelectorAll(".table-wrap");
+    for (var i = 0; i < wraps.length; i++) {
+      var wrap = wraps[i];
+      var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+      if (scrolls && !wrap.hasAttribute("tabindex")) {
+        wrap.setAttribute("tabindex", "0");
+        wrap.setAttribute("data-scroller", "");
+        if (!wrap.hasAttribute("aria-label") && !wrap.hasAttribute("aria-labelledby")) {
+          // Named after the table's caption, else its section's heading, else the page's.
+          var box = wrap.parentElement && wrap.parentElement.closest("section, .card");
+          var named = wrap.querySelector("caption") || (box && box.querySelector("h2, h3")) ||
+            document.querySelector("h1");
+          var name = named ? named.textContent.trim() : "";
+          if (name) {
+            wrap.setAttribute("role", "region");
+            wrap.setAttribute("aria-label", name);
+            wrap.setAttribute("data-scroller", "named");
+          }
+        }
+      } else if (!scrolls && wrap.hasAttribute("data-scroller")) {
+        if (wrap.getAttribute("data-scroller") === "named") {
+          wrap.removeAttribute("role");
+          wrap.removeAttribute("aria-label");
+        }
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("data-scroller");
+      }
+    }
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", ready); } else { ready(); }
 })();

@@ -114,7 +114,7 @@ def _links(response) -> list[str]:
     return internal
 
 
-def _demo_users() -> dict[str, User]:
+def demo_users() -> dict[str, User]:
     """One demo user per role."""
     users = {}
     for username, roles, _scope in DEMO_USERS:
@@ -124,9 +124,44 @@ def _demo_users() -> dict[str, User]:
     return users
 
 
+def start_urls(app, world=None) -> list[str]:
+    """Where the crawl starts: every GET route without parameters (and, given a `world`, the
+    access matrix's FILLED routes with its records)."""
+    return [
+        _url(app, case, world if case.endpoint in FILLED else None)
+        for case in GET_CASES
+        if (not case.params or (world is not None and case.endpoint in FILLED))
+        and case.endpoint != "static"
+    ]
+
+
+def walk(app, roles, start: list[str], get):
+    """Crawl as each of `roles`: request every URL of `start`, then the first link found to each
+    parameterised GET endpoint (per role). `get(role, endpoint, url)` makes the request and returns
+    the response. Yields `(role, endpoint, url, response)` for every request made."""
+    adapter = app.url_map.bind("localhost")
+    for role in roles:
+        queue = list(start)
+        linked: set[str] = set()  # parameterised endpoints already requested by this role
+        while queue:
+            url = queue.pop(0)
+            matched = _endpoint_of(adapter, url)
+            if matched is None:
+                continue
+            endpoint, _args = matched
+            response = get(role, endpoint, url)
+            yield role, endpoint, url, response
+            for link in _links(response):
+                found = _endpoint_of(adapter, link)
+                if found is None or found[0] == "static" or not found[1]:
+                    continue
+                if found[0] not in linked:
+                    linked.add(found[0])
+                    queue.append(link)
+
+
 def _crawl(app, world) -> Sweep:
     sweep = Sweep()
-    adapter = app.url_map.bind("localhost")
     current: dict[str, str] = {}
 
     def note(statement: str) -> None:
@@ -137,12 +172,8 @@ def _crawl(app, world) -> Sweep:
         if current and _is_write(statement):
             note(" ".join(statement.split()))
 
-    start = [
-        _url(app, case, world if case.endpoint in FILLED else None)
-        for case in GET_CASES
-        if (not case.params or case.endpoint in FILLED) and case.endpoint != "static"
-    ]
-    users = _demo_users()
+    start = start_urls(app, world)
+    users = demo_users()
     clients = {}
     for role in ROLES:
         client = app.test_client()
@@ -158,27 +189,18 @@ def _crawl(app, world) -> Sweep:
     uow_logger = logging.getLogger("compliance.uow")
     uow_logger.addHandler(handler)
     sa.event.listen(db.engine, "before_cursor_execute", listener)
+
+    def get(role: str, endpoint: str, url: str):
+        current.update(endpoint=endpoint, role=role, url=url)
+        try:
+            return clients[role].get(url)
+        finally:
+            current.clear()
+            sweep.requested[endpoint].add(role)
+
     try:
-        for role, client in clients.items():
-            queue = list(start)
-            linked: set[str] = set()  # parameterised endpoints already requested by this role
-            while queue:
-                url = queue.pop(0)
-                matched = _endpoint_of(adapter, url)
-                if matched is None:
-                    continue
-                endpoint, _args = matched
-                current.update(endpoint=endpoint, role=role, url=url)
-                response = client.get(url)
-                current.clear()
-                sweep.requested[endpoint].add(role)
-                for link in _links(response):
-                    found = _endpoint_of(adapter, link)
-                    if found is None or found[0] == "static" or not found[1]:
-                        continue
-                    if found[0] not in linked:
-                        linked.add(found[0])
-                        queue.append(link)
+        for _visit in walk(app, list(clients), start, get):
+            pass
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", listener)
         uow_logger.removeHandler(handler)
