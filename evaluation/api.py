@@ -14,6 +14,7 @@ from marshmallow import Schema, fields, validate
 
 from compliance.access import in_scope, roles_required, scope_filter, scope_ids
 from compliance.api import ApiBlueprint
+from compliance.api.fields import Id, Int, Number, UtcDateTime, Version
 from compliance.db import db
 from compliance.periods import month_start
 from compliance.timeutil import local_today
@@ -34,17 +35,17 @@ ALL_ROLES = (*READERS, "staff")
 
 
 class MonthQuery(Schema):
-    year = fields.Integer(validate=validate.Range(min=2000, max=2100))  # default: this year
-    month = fields.Integer(validate=validate.Range(min=1, max=12))  # default: this month
+    year = Int(minimum=2000, maximum=2100)  # default: this year
+    month = Int(minimum=1, maximum=12)  # default: this month
     kind = fields.String(load_default="staff", validate=validate.OneOf(SUBJECT_KINDS))
-    site_id = fields.Integer(validate=validate.Range(min=1))
+    site_id = Id()
 
 
 class ItemSchema(Schema):
     kind = fields.String()
     ref_kind = fields.String()
-    ref_id = fields.Integer()
-    points = fields.Float()
+    ref_id = Id()
+    points = Number()
     label = fields.String()
     on = fields.String()
     severity = fields.String(allow_none=True)
@@ -52,44 +53,44 @@ class ItemSchema(Schema):
 
 class ScoreSchema(Schema):
     subject_kind = fields.String()
-    subject_id = fields.Integer()
+    subject_id = Id()
     name = fields.String()
-    site_id = fields.Integer()
-    window_id = fields.Integer(allow_none=True)
-    post_id = fields.Integer(allow_none=True)
-    score = fields.Float()
-    rank = fields.Integer()
-    stars = fields.Integer()
+    site_id = Id()
+    window_id = Id(allow_none=True)
+    post_id = Id(allow_none=True)
+    score = Number()
+    rank = Int()
+    stars = Int()
     card = fields.String()
-    deductions = fields.Float()
-    bonuses = fields.Float()
-    major_count = fields.Integer()
-    critical_count = fields.Integer()
+    deductions = Number()
+    bonuses = Number()
+    major_count = Int()
+    critical_count = Int()
     detail = fields.List(fields.Nested(ItemSchema))
 
 
 class ScoresOut(Schema):
-    year = fields.Integer()
-    month = fields.Integer()
+    year = Int()
+    month = Int()
     closed = fields.Boolean()
-    scheme_version = fields.Integer(allow_none=True)
+    scheme_version = Int(allow_none=True)
     scores = fields.List(fields.Nested(ScoreSchema))
 
 
 class AppealSchema(Schema):
-    id = fields.Integer()
-    finding_id = fields.Integer()
-    site_id = fields.Integer()
-    staff_member_id = fields.Integer(allow_none=True)
-    filed_by_id = fields.Integer()
-    filed_at = fields.DateTime()
+    id = Id()
+    finding_id = Id()
+    site_id = Id()
+    staff_member_id = Id(allow_none=True)
+    filed_by_id = Id()
+    filed_at = UtcDateTime()
     month = fields.Date()
     reason = fields.String()
     status = fields.String()
-    decided_by_id = fields.Integer(allow_none=True)
-    decided_at = fields.DateTime(allow_none=True)
+    decided_by_id = Id(allow_none=True)
+    decided_at = UtcDateTime(allow_none=True)
     decision_note = fields.String(allow_none=True)
-    version = fields.Integer()
+    version = Int()
     photo_ids = fields.Function(lambda a: [p.photo_id for p in a.photos])
 
 
@@ -98,14 +99,14 @@ class AppealQuery(Schema):
 
 
 class AppealCreate(Schema):
-    finding_id = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    finding_id = Id(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=REASON_LIMIT))
 
 
 class AppealDecide(Schema):
     outcome = fields.String(required=True, validate=validate.OneOf(("upheld", "accepted")))
     note = fields.String(required=True, validate=validate.Length(min=1, max=REASON_LIMIT))
-    version = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    version = Version()
 
 
 def _month(args):

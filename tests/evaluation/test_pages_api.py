@@ -85,7 +85,8 @@ def test_bad_input_is_4xx(app, month, login):
     assert api.status_code == 422 and "month" in api.get_json()["errors"]["query"]
     zhang = signed_in(app, login, month.users["zhang"])
     for body, field in (
-        ({"finding_id": "1", "reason": "x"}, "finding_id"),
+        ({"finding_id": 1.7, "reason": "x"}, "finding_id"),
+        ({"finding_id": "99999999999999999999999", "reason": "x"}, "finding_id"),
         ({"finding_id": 0, "reason": "x"}, "finding_id"),
         ({"finding_id": True, "reason": "x"}, "finding_id"),
         ({"finding_id": month.findings["zhang_att_1"].id}, "reason"),
