@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -14,6 +13,8 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from compliance.form_fields import VersionField
 
 from .services import MAX_LINE, MAX_TEXT, MAX_TITLE
 
@@ -39,7 +40,7 @@ class DraftForm(FlaskForm):
 
 
 class VersionForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
 
 
 class ReturnForm(VersionForm):

@@ -36,11 +36,13 @@ def _load(bulletin_id: int) -> Bulletin:
         abort(404)
 
 
-def _version(form) -> int | None:
-    try:
-        return int(form.version.data)
-    except (TypeError, ValueError):
-        return None
+def _version(form) -> int:
+    return form.version.version  # a VersionField: validated as a positive whole number
+
+
+def _invalid_status(form) -> int:
+    """400 for a form without a valid version (damaged or out of date), else 422."""
+    return 400 if "version" in form.errors else 422
 
 
 def _draft_form(form: DraftForm | None = None) -> DraftForm:
@@ -136,7 +138,7 @@ def bulletin_edit(bulletin_id: int):
             return redirect(url_for(".bulletin_detail", bulletin_id=bulletin.id))
         status = outcome.status
     elif form.is_submitted():
-        status = 422
+        status = _invalid_status(form)
     else:
         form = EditForm(
             data={
@@ -161,8 +163,13 @@ def _step(bulletin_id: int, action, done: str, form_class=VersionForm, **extra):
     bulletin = _load(bulletin_id)
     form = form_class()
     if not form.validate_on_submit():
-        flash(_("The form has expired or is incomplete; please submit it again."), "danger")
-        return _render_detail(bulletin, 422, form if form_class is ReturnForm else None)
+        if "version" in form.errors:
+            flash(form.errors["version"][0], "danger")
+        else:
+            flash(_("The form has expired or is incomplete; please submit it again."), "danger")
+        return _render_detail(
+            bulletin, _invalid_status(form), form if form_class is ReturnForm else None
+        )
     with domain_errors(form) as outcome:
         kwargs = {key: getattr(form, key).data for key in extra}
         action(db.session, current_user, bulletin, version=_version(form), **kwargs)

@@ -9,6 +9,7 @@ from flask_login import current_user
 from compliance.access import roles_required
 from compliance.db import db
 from compliance.domain import DomainError
+from compliance.integers import INT32_MAX, VERSION_INVALID, parse_int
 from compliance.uow import domain_errors
 from inspections.public import MIME_TYPES, Finding, Photo, photo_path
 
@@ -107,7 +108,10 @@ def _load(appeal_id: int):
 @bp.route("/appeals/<int:appeal_id>")
 @roles_required(*ALL_ROLES)
 def appeal_detail(appeal_id: int):
-    appeal = _load(appeal_id)
+    return _render_detail(_load(appeal_id))
+
+
+def _render_detail(appeal, status: int = 200):
     finding = db.session.get(Finding, appeal.finding_id)
     may_decide = (
         appeal.status == "open"
@@ -121,14 +125,17 @@ def appeal_detail(appeal_id: int):
         may_decide=may_decide,
         labels=APPEAL_LABELS,
         reader=current_user.has_role(*READERS),
-    )
+    ), status
 
 
 @bp.route("/appeals/<int:appeal_id>/decide", methods=["POST"])
 @roles_required("discipline")
 def appeal_decide(appeal_id: int):
     appeal = _load(appeal_id)
-    version = request.form.get("version", "")
+    version = parse_int(request.form.get("version", ""), 1, INT32_MAX)
+    if version is None:  # a damaged or outdated form never skips the version check
+        flash(_(VERSION_INVALID), "danger")
+        return _render_detail(appeal, 400)
     with domain_errors():
         svc.decide_appeal(
             db.session,
@@ -136,7 +143,7 @@ def appeal_decide(appeal_id: int):
             appeal,
             request.form.get("outcome"),
             request.form.get("note"),
-            int(version) if version.isdigit() and len(version) < 10 else None,
+            version,
         )
         flash(_("The appeal has been decided."), "success")
     return redirect(url_for(".appeal_detail", appeal_id=appeal.id))

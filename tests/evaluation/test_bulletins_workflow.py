@@ -276,3 +276,24 @@ def test_the_downloaded_word_document_opens_in_libreoffice(officer, scene, tmp_p
         "整改落实情况",
     ):
         assert squeeze(expected) in text, expected
+
+
+def test_a_form_without_a_valid_version_answers_400_and_changes_nothing(officer, scene):
+    _draft(officer)
+    bulletin = _bulletin()
+    for bad in ("abc", "1e3", "NaN", "-1", "0", "1.0", "9" * 23, ""):
+        response = officer.post(
+            f"/evaluation/bulletins/{bulletin.id}/edit",
+            data=_edit_data(bulletin, title="不该保存", version=bad),
+        )
+        assert response.status_code == 400, bad
+        response = officer.post(
+            f"/evaluation/bulletins/{bulletin.id}/approve", data={"version": bad}
+        )
+        assert response.status_code == 400, bad
+        assert "刷新页面" in response.get_data(as_text=True) or "reload" in response.get_data(
+            as_text=True
+        )
+    db.session.expire_all()
+    bulletin = _bulletin()
+    assert bulletin.title != "不该保存" and bulletin.status == "draft"

@@ -164,3 +164,25 @@ def test_demo_loads_a_scheme_and_a_closed_month(app):
         load_demo(app, db.session)
     close = db.session.query(MonthClose).one()
     assert db.session.query(ScoreSnapshot).filter_by(close_id=close.id).count() > 10
+
+
+def test_an_appeal_decision_without_a_valid_version_answers_400(app, month, login, today_is):
+    today_is(date(2025, 3, 11))
+    zhang = signed_in(app, login, month.users["zhang"])
+    finding = month.findings["zhang_att_2"]
+    created = zhang.post(
+        "/api/v1/evaluation/appeals", json={"finding_id": finding.id, "reason": "当天请假"}
+    )
+    assert created.status_code == 201
+    appeal_id = created.get_json()["id"]
+    disc = signed_in(app, login, month.users["discipline"])
+    for bad in ("abc", "1e3", "NaN", "-1", "", "9" * 23):
+        response = disc.post(
+            f"/evaluation/appeals/{appeal_id}/decide",
+            data={"outcome": "accepted", "note": "属实", "version": bad},
+        )
+        assert response.status_code == 400, bad
+    db.session.expire_all()
+    from evaluation.models import Appeal
+
+    assert db.session.get(Appeal, appeal_id).status == "open"
