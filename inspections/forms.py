@@ -65,7 +65,9 @@ class CheckItemForm(FlaskForm):
     is_integrity = BooleanField(
         _l("Integrity item (a failure goes to the discipline office as an integrity case)")
     )
-    sort_order = IntegerField(_l("Order"), default=0, validators=[Optional()])
+    sort_order = IntegerField(
+        _l("Order"), default=0, validators=[Optional(), NumberRange(-1_000_000, 1_000_000)]
+    )
     is_active = BooleanField(_l("Active"), default=True)
 
 
