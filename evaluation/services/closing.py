@@ -128,9 +128,18 @@ def close_month(
 
 def _notify_staff(session: Session, close: MonthClose, scores) -> int:
     """Each staff member with an account: their score, rank and first reasons (one flush)."""
-    users = session.scalars(
-        sa.select(User).where(User.staff_member_id.in_(list(scores.staff)), User.active)
+    # Only the columns a notification needs (no User objects with their roles and sites).
+    users = session.execute(
+        sa.select(
+            User.id,
+            User.staff_member_id,
+            User.locale,
+            User.active,
+            User.email,
+            User.email_opt_out,
+        ).where(User.staff_member_id.is_not(None), User.active)
     ).all()
+    users = [u for u in users if u.staff_member_id in scores.staff]
     label = close.month.strftime("%Y-%m")
 
     def own(user: User) -> dict:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from compliance.models import Assignment, Site, StaffMember, Window
 from compliance.periods import month_start, next_month
-from compliance.timeutil import local_day_bounds_utc, to_local
+from compliance.timeutil import UTC, local_day_bounds_utc, tz
 from inspections.public import (
     CheckItemVersion,
     ConductRecord,
@@ -36,7 +36,7 @@ from training.public import OPEN_PAIRING_STATUSES, MentorPairing
 from ..models import Scheme
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """One line of a score: `points` signed (deductions negative), `ref_kind`/`ref_id` the
     record behind it (finding, complaint, commendation, rectification)."""
@@ -262,6 +262,10 @@ def compute_month(
     ).all()
     seen: set[int] = set()
     repeats: dict[tuple, int] = defaultdict(int)
+    zone = tz()  # once, not per finding
+    mentor_share, keeper_share = scheme.mentor_share, scheme.keeper_share
+    repeat_step = scheme.repeat_step
+    staff_get, window_get, site_get = staff.get, windows.get, sites.get
     for (
         fid,
         target,
@@ -276,39 +280,36 @@ def compute_month(
         keeper_id,
         mentor_id,
     ) in rows:
-        on = to_local(found_at).date()
+        on = found_at.replace(tzinfo=UTC).astimezone(zone).date()
         if fid in seen:  # a second open pairing of the same mentee: another mentor's share
             if mentor_id is not None and mentor_id != staff_id:
-                add("staff", mentor_id, _joint(fid, deduction, scheme.mentor_share, text, on))
+                add("staff", mentor_id, _joint(fid, deduction, mentor_share, text, on))
             continue
         seen.add(fid)
         if target == "staff" and staff_id is not None:
-            kind, subject = "staff", staff_id
+            kind, subject, score = "staff", staff_id, staff_get(staff_id)
         elif target in ("staff", "window") and window_id is not None:
-            kind, subject = "window", window_id
+            kind, subject, score = "window", window_id, window_get(window_id)
         else:
             kind, subject = "site", site_id
-        score = add(
-            kind, subject, Item("finding", "finding", fid, -r2(deduction), text, on, severity)
-        )
+            score = site_get(site_id) if site_id is not None else None
         if score is None:
             continue
+        score.items.append(Item("finding", "finding", fid, -r2(deduction), text, on, severity))
         if severity == "major":
             score.major_count += 1
         elif severity == "critical":
             score.critical_count += 1
         repeats[(kind, subject, item_id)] += 1
         times = repeats[(kind, subject, item_id)]
-        if times > 1 and scheme.repeat_step:
-            add(
-                kind,
-                subject,
-                Item("repeat", "finding", fid, -r2((times - 1) * scheme.repeat_step), text, on),
+        if times > 1 and repeat_step:
+            score.items.append(
+                Item("repeat", "finding", fid, -r2((times - 1) * repeat_step), text, on)
             )
         if kind == "staff" and mentor_id is not None and mentor_id != staff_id:
-            add("staff", mentor_id, _joint(fid, deduction, scheme.mentor_share, text, on))
+            add("staff", mentor_id, _joint(fid, deduction, mentor_share, text, on))
         if kind == "window" and keeper_id is not None:
-            add("staff", keeper_id, _joint(fid, deduction, scheme.keeper_share, text, on))
+            add("staff", keeper_id, _joint(fid, deduction, keeper_share, text, on))
 
     # Rectifications overdue within the month (working days, capped per rectification).
     if scheme.overdue_points_per_day:
@@ -436,10 +437,17 @@ def _joint(fid: int, deduction: float, share: float, text: str, on: date) -> Ite
     return Item("joint", "finding", fid, -r2(deduction * share), text, on)
 
 
-def _own(scheme: Scheme, score: Score) -> float:
-    score.deductions = r2(-sum(i.points for i in score.items if i.points < 0))
-    score.bonuses = r2(sum(i.points for i in score.items if i.points > 0))
-    return scheme.base_score - score.deductions + score.bonuses
+def _own(base: float, score: Score) -> float:
+    lost = gained = 0
+    for item in score.items:
+        points = item.points
+        if points < 0:
+            lost += points
+        elif points > 0:
+            gained += points
+    score.deductions = r2(-lost)
+    score.bonuses = r2(gained)
+    return base - score.deductions + score.bonuses
 
 
 def _total(scheme: Scheme, staff, windows, sites) -> None:
@@ -447,7 +455,7 @@ def _total(scheme: Scheme, staff, windows, sites) -> None:
     per_window: dict[int, list[float]] = defaultdict(list)
     per_site: dict[int, list[float]] = defaultdict(list)
     for score in staff.values():
-        score.score = r2(max(_own(scheme, score), 0.0))
+        score.score = r2(max(_own(base, score), 0.0))
         if score.window_id is not None:
             per_window[score.window_id].append(score.score)
         per_site[score.site_id].append(score.score)
@@ -456,7 +464,7 @@ def _total(scheme: Scheme, staff, windows, sites) -> None:
         (sites, per_site, scheme.site_staff_weight),
     ):
         for score in group.values():
-            own = _own(scheme, score)
+            own = _own(base, score)
             people = members.get(score.id)
             if people and weight:
                 own -= weight * (base - sum(people) / len(people))

@@ -8,6 +8,7 @@ import re
 import sqlalchemy as sa
 
 from compliance.db import db
+from compliance.models import User
 from compliance.notifications import Notification, notify, unread_count
 from tests.core.db_state import changed_tables, table_rows
 
@@ -185,3 +186,45 @@ def test_the_dashboard_shows_the_newest_unread_notifications(
     assert "待办通知6" in html and "待办通知2" in html and "待办通知1" not in html
     client.post("/notifications/read-all")
     assert "panel-inbox" not in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_notify_each_with_per_user_parameters_writes_what_notify_would(app, make_user):
+    """The bulk path (one INSERT): each active user once, none for a user who already has the
+    dedupe key, the title in the user's own language filled with their own figures, the mail
+    status as `notify` sets it; user rows (not only User objects) are accepted."""
+    from compliance.notifications import notify_each
+
+    zh = make_user(email="zh@example.org")
+    en = make_user()
+    en.locale = "en"
+    had = make_user()
+    gone = make_user()
+    gone.active = False
+    notify(db.session, had, "x", "旧", dedupe_key="k:2")
+    db.session.flush()
+    rows = db.session.execute(
+        sa.select(User.id, User.locale, User.active, User.email, User.email_opt_out).where(
+            User.id.in_([zh.id, en.id, had.id, gone.id])
+        )
+    ).all()
+    n = notify_each(
+        db.session,
+        [*rows, rows[0]],
+        "x",
+        "Your assessment score for %(month)s: %(score)s (rank %(rank)s)",
+        per_user=lambda u: {"score": str(u.id), "rank": 1, "link": f"/u/{u.id}"},
+        dedupe_key="k:2",
+        month="2025-12",
+    )
+    db.session.commit()
+    assert n == 2
+    made = {
+        r.user_id: r
+        for r in db.session.scalars(sa.select(Notification).where(Notification.kind == "x"))
+        if r.user_id != had.id
+    }
+    assert set(made) == {zh.id, en.id}
+    assert made[en.id].title == f"Your assessment score for 2025-12: {en.id} (rank 1)"
+    assert made[zh.id].title != made[en.id].title and str(zh.id) in made[zh.id].title
+    assert made[zh.id].link == f"/u/{zh.id}"
+    assert (made[zh.id].email_status, made[en.id].email_status) == ("pending", "skipped")
