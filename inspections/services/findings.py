@@ -1,4 +1,5 @@
-"""Submitting a round: every target/item not failed passes, each failure becomes a `Finding`."""
+"""Submitting a round: every target/item not failed passes (recorded by the round's roster, not
+row by row), each failure becomes a `Finding`."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from compliance.timeutil import local_today
 
 from ..draws import refresh_status
 from ..hooks import fire_finding_created
-from ..models import CheckResult, Draw, Finding, Inspection, Photo
+from ..models import CheckResult, Draw, Finding, Inspection, InspectionRoster, Photo
 from .catalogue import active_items
 from .plausibility import flag_implausible, window_count
 from .roster import site_roster
@@ -94,8 +95,9 @@ def submit_round(
     if require_photos:
         require_failure_photos(session, failures)
     failed_keys = {(f.item_version.item_id, target_of(f)) for f in failures}
-    rows = []
-    items_cache = active_items(session)
+    rows, targets, versions, passes = [], [], {}, 0
+    for item, version in active_items(session):
+        versions.setdefault(item.target, []).append((item, version))
     for target in round_targets(inspection, roster):
         entry = roster.entry_for(target.id) if target.kind == "staff" else None
         if target.kind == "staff" and entry is None:
@@ -103,19 +105,32 @@ def submit_round(
         window_id = (
             target.id if target.kind == "window" else entry.window.id if entry is not None else None
         )
-        for item, version in items_cache:
-            if item.target != target.kind or (item.id, target) in failed_keys:
+        staff_id = target.id if target.kind == "staff" else None
+        targets.append([window_id, staff_id])
+        for item, version in versions.get(target.kind, ()):
+            if (item.id, target) in failed_keys:
+                continue
+            if entry is None or not entry.on_leave:
+                passes += 1  # a pass is no row: the roster stands for it
                 continue
             rows.append(
                 {
                     "inspection_id": inspection.id,
                     "item_version_id": version.id,
                     "window_id": window_id,
-                    "staff_member_id": target.id if target.kind == "staff" else None,
-                    "result": "excused" if entry is not None and entry.on_leave else "pass",
+                    "staff_member_id": staff_id,
+                    "result": "excused",
                     "severity": version.severity,
                 }
             )
+    session.add(
+        InspectionRoster(
+            inspection_id=inspection.id,
+            targets=targets,
+            versions={kind: [v.id for _i, v in pairs] for kind, pairs in versions.items()},
+            pass_count=passes,
+        )
+    )
     if rows:
         session.execute(sa.insert(CheckResult), rows)
     now = at or utcnow()
@@ -168,9 +183,10 @@ def submit_round(
     flag_implausible(session, actor, inspection, windows=window_count(inspection, roster))
     session.flush()
     logger.info(
-        "inspection %s submitted by %s: %s results, %s findings",
+        "inspection %s submitted by %s: %s passes, %s other results, %s findings",
         inspection.id,
         actor.id,
+        passes,
         len(rows) + len(failures),
         len(findings),
     )
