@@ -85,6 +85,46 @@ def expand(
     yield from sorted(rest, key=lambda row: row.result_id)
 
 
+def roster_for(
+    inspection_id: int, targets: Iterable[tuple], items: Iterable[tuple], failed: set
+) -> tuple[dict, list[dict]]:
+    """What submitting a round stores: its `InspectionRoster` row and its excused rows (a staff
+    member on approved leave is excused every item). `targets`: (window id, staff id, on leave)
+    in checking order; `items`: (item id, item target, version id, severity) in checklist
+    order; `failed`: the failed pairs as `(*target_key(...), item id)`. Every other pair passes
+    and is no row (the roster's `pass_count` says how many)."""
+    versions: dict[str, list[tuple]] = {}
+    for item_id, kind, version_id, severity in items:
+        versions.setdefault(kind, []).append((item_id, version_id, severity))
+    rows, checked, passes = [], [], 0
+    for window_id, staff_id, on_leave in targets:
+        checked.append([window_id, staff_id])
+        who = target_key(window_id, staff_id)
+        for item_id, version_id, severity in versions.get(kind_of(window_id, staff_id), ()):
+            if (*who, item_id) in failed:
+                continue
+            if not on_leave:
+                passes += 1
+                continue
+            rows.append(
+                {
+                    "inspection_id": inspection_id,
+                    "item_version_id": version_id,
+                    "window_id": window_id,
+                    "staff_member_id": staff_id,
+                    "result": "excused",
+                    "severity": severity,
+                }
+            )
+    roster = {
+        "inspection_id": inspection_id,
+        "targets": checked,
+        "versions": {kind: [v for _i, v, _s in entries] for kind, entries in versions.items()},
+        "pass_count": passes,
+    }
+    return roster, rows
+
+
 def version_facts(session, version_ids: Iterable[int]) -> dict[int, tuple]:
     """{version id: (item id, severity, category, text_zh, text_en, item target)}."""
     ids = sorted(set(version_ids))

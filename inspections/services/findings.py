@@ -17,6 +17,7 @@ from compliance.limits import checked_text
 from compliance.models import User
 from compliance.timeutil import local_today
 
+from ..check_results import roster_for, target_key
 from ..draws import refresh_status
 from ..hooks import fire_finding_created
 from ..models import CheckResult, Draw, Finding, Inspection, InspectionRoster, Photo
@@ -29,7 +30,6 @@ from .rounds import (
     parse_device_time,
     round_targets,
     set_location,
-    target_of,
 )
 from .team import refuse_unsigned
 
@@ -94,43 +94,22 @@ def submit_round(
     failures = draft_failures(session, inspection)
     if require_photos:
         require_failure_photos(session, failures)
-    failed_keys = {(f.item_version.item_id, target_of(f)) for f in failures}
-    rows, targets, versions, passes = [], [], {}, 0
-    for item, version in active_items(session):
-        versions.setdefault(item.target, []).append((item, version))
+    failed = {
+        (*target_key(f.window_id, f.staff_member_id), f.item_version.item_id) for f in failures
+    }
+    targets = []
     for target in round_targets(inspection, roster):
         entry = roster.entry_for(target.id) if target.kind == "staff" else None
         if target.kind == "staff" and entry is None:
             continue
-        window_id = (
-            target.id if target.kind == "window" else entry.window.id if entry is not None else None
-        )
-        staff_id = target.id if target.kind == "staff" else None
-        targets.append([window_id, staff_id])
-        for item, version in versions.get(target.kind, ()):
-            if (item.id, target) in failed_keys:
-                continue
-            if entry is None or not entry.on_leave:
-                passes += 1  # a pass is no row: the roster stands for it
-                continue
-            rows.append(
-                {
-                    "inspection_id": inspection.id,
-                    "item_version_id": version.id,
-                    "window_id": window_id,
-                    "staff_member_id": staff_id,
-                    "result": "excused",
-                    "severity": version.severity,
-                }
-            )
-    session.add(
-        InspectionRoster(
-            inspection_id=inspection.id,
-            targets=targets,
-            versions={kind: [v.id for _i, v in pairs] for kind, pairs in versions.items()},
-            pass_count=passes,
-        )
-    )
+        if target.kind == "staff":
+            targets.append((entry.window.id, target.id, entry.on_leave))
+        else:
+            targets.append((target.id if target.kind == "window" else None, None, False))
+    items = [(i.id, i.target, v.id, v.severity) for i, v in active_items(session)]
+    # Passes are no rows: the roster stands for them; excused items are stored.
+    checked, rows = roster_for(inspection.id, targets, items, failed)
+    session.execute(sa.insert(InspectionRoster), [checked])
     if rows:
         session.execute(sa.insert(CheckResult), rows)
     now = at or utcnow()
@@ -186,7 +165,7 @@ def submit_round(
         "inspection %s submitted by %s: %s passes, %s other results, %s findings",
         inspection.id,
         actor.id,
-        passes,
+        checked["pass_count"],
         len(rows) + len(failures),
         len(findings),
     )
