@@ -11,8 +11,8 @@ checklist, then --rounds submitted rounds. Each checked target (the area, a wind
 fails one of its items with probability --fail-rate, a person is on leave with probability
 --leave-rate (every item excused). The same rounds are written both ways in the same run:
 
-  old  every result a row, in the table `bench_old_check_result` (a copy of `check_result`
-       with its indexes): the failures, then every target/item pass or excused, as
+  old  every result a row, in the table `bench_old_check_result` (the columns, keys and
+       index of `check_result`): the failures, then every target/item pass or excused, as
        `submit_round` wrote them before rosters;
   new  `inspection_roster` (one row per round, built by `check_results.roster_for`, the
        function `submit_round` uses) and `check_result` (failures and excused items only).
@@ -213,7 +213,22 @@ def main() -> None:
             "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
         }
     )
-    old = CheckResult.__table__.to_metadata(db.metadata, name=OLD_TABLE)
+    # The old storage: the same columns, keys and index as `check_result`.
+    old = sa.Table(
+        OLD_TABLE,
+        db.metadata,
+        *(
+            sa.Column(
+                c.name,
+                c.type,
+                *(sa.ForeignKey(fk.target_fullname) for fk in c.foreign_keys),
+                primary_key=c.primary_key,
+                nullable=c.nullable,
+            )
+            for c in CheckResult.__table__.c
+        ),
+        sa.Index(f"ix_{OLD_TABLE}_inspection_id", "inspection_id"),
+    )
     rng = random.Random(args.seed)
     with app.app_context():
         db.drop_all()
