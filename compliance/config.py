@@ -53,6 +53,10 @@ class Config:
         # OWASP password storage cheat sheet: argon2id, m=19 MiB, t=2, p=1 (older scrypt hashes
         # are upgraded at the next sign-in).
         self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD", "argon2id:19456:2:1")
+        # Password checks running at once per process (0 = no bound), and how long a sign-in
+        # waits for a free slot before answering 503 with Retry-After.
+        self.SIGN_IN_CONCURRENCY = int(env.get("SIGN_IN_CONCURRENCY", "2"))
+        self.SIGN_IN_WAIT_SECONDS = float(env.get("SIGN_IN_WAIT_SECONDS", "2"))
         self.BABEL_DEFAULT_LOCALE = "zh"
         self.BABEL_DEFAULT_TIMEZONE = "UTC"
         self.LANGUAGES = {"zh": "简体中文", "en": "English"}
@@ -136,6 +140,10 @@ def finalise(config: dict) -> None:
     ):
         if int(config.get(name) or 0) < 1:
             raise ConfigError(f"{name} must be a whole number of days, at least 1.")
+    if int(config.get("SIGN_IN_CONCURRENCY", 2)) < 0:
+        raise ConfigError("SIGN_IN_CONCURRENCY must be 0 (no bound) or a positive whole number.")
+    if not 0 <= float(config.get("SIGN_IN_WAIT_SECONDS", 2)) <= 30:
+        raise ConfigError("SIGN_IN_WAIT_SECONDS must be between 0 and 30 seconds.")
     if config.get("NOTIFICATION_RETENTION_MODE") not in ("archive", "delete"):
         raise ConfigError("NOTIFICATION_RETENTION_MODE must be `archive` or `delete`.")
     if config.get("AUDIT_CHECKPOINT_DIR") is None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ..db import utcnow
 from ..domain import N_, InvalidError
 from ..models import ApiToken, LoginAttempt, User, UserSession
+from .gate import password_check_slot
 from .passwords import hash_password, needs_rehash, verify_password
 
 logger = logging.getLogger(__name__)
@@ -104,6 +105,9 @@ def authenticate(
 ) -> SignInResult:
     """Check a sign-in attempt and log it. Lock-out is per account, never per address.
 
+    Raises SignInBusy (nothing written) when every password-check slot stays busy for
+    `SIGN_IN_WAIT_SECONDS` (see `gate.py`).
+
     The check itself only reads; `begin_writing()` (when given) is called before the attempt is
     logged, so a web request checks the password without holding the write lock. Once writing,
     the lock is checked again: an attempt that raced a failure which started a lock is refused.
@@ -113,14 +117,17 @@ def authenticate(
     checked = password_ok = False
     read_until = None
     upgraded_hash = None
-    if user is None:
-        # Spend the same time as a real check so usernames cannot be probed by timing.
-        if _DUMMY_HASH is None:
-            _DUMMY_HASH = hash_password("dummy-password", config["PASSWORD_HASH_METHOD"])
-        verify_password(_DUMMY_HASH, password)
-    else:
+    if user is not None:
         read_until = locked_until(session, user, config, utcnow())
-        if read_until is None:
+    # At most SIGN_IN_CONCURRENCY password checks at once (raises SignInBusy after a short wait);
+    # the slot is taken and released before the write lock.
+    with password_check_slot(config):
+        if user is None:
+            # Spend the same time as a real check so usernames cannot be probed by timing.
+            if _DUMMY_HASH is None:
+                _DUMMY_HASH = hash_password("dummy-password", config["PASSWORD_HASH_METHOD"])
+            verify_password(_DUMMY_HASH, password)
+        elif read_until is None:
             checked = True
             password_ok = verify_password(user.password_hash, password)
             if password_ok and needs_rehash(user.password_hash, config["PASSWORD_HASH_METHOD"]):

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -18,6 +27,7 @@ from ..db import db
 from ..uow import begin_writing, domain_errors, reads_first
 from . import bp, logger
 from .forms import AccountForm, ChangePasswordForm, LoginForm
+from .gate import SignInBusy
 from .security import authenticate, end_session, start_session
 
 
@@ -55,14 +65,24 @@ def login():
     if form.validate_on_submit():
         # The password check reads only; the attempt is logged (and, on success, the session
         # started) once `begin_writing` has taken the write lock.
-        result = authenticate(
-            db.session,
-            form.username.data,
-            form.password.data,
-            current_app.config,
-            ip=request.remote_addr,
-            begin_writing=begin_writing,
-        )
+        try:
+            result = authenticate(
+                db.session,
+                form.username.data,
+                form.password.data,
+                current_app.config,
+                ip=request.remote_addr,
+                begin_writing=begin_writing,
+            )
+        except SignInBusy as busy:
+            # Nothing was written and no write lock was ever taken: ask for a retry.
+            flash(
+                _("Too many people are signing in right now. Please try again in a few seconds."),
+                "warning",
+            )
+            response = make_response(render_template("auth/login.html", form=form), 503)
+            response.headers["Retry-After"] = str(busy.retry_after)
+            return response
         if result.outcome == "success":
             user = result.user
             end_session(db.session, session.get("_user_id"))
