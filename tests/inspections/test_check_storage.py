@@ -120,6 +120,21 @@ def test_migrating_the_demo_keeps_the_per_result_ledger_cell_by_cell(fresh_app, 
         db.session.commit()
         native = ledger_rows(app)
         assert _stored("pass") == 0 and len(native) > 500
+        # every submitted round wrote a roster: patrols and the two-inspector spot checks alike
+        kinds = db.session.execute(
+            sa.select(Inspection.kind, sa.func.count(InspectionRoster.inspection_id))
+            .outerjoin(InspectionRoster, InspectionRoster.inspection_id == Inspection.id)
+            .where(Inspection.status == "submitted")
+            .group_by(Inspection.kind)
+        ).all()
+        totals = dict(
+            db.session.execute(
+                sa.select(Inspection.kind, sa.func.count(Inspection.id))
+                .where(Inspection.status == "submitted")
+                .group_by(Inspection.kind)
+            ).all()
+        )
+        assert dict(kinds) == totals and set(totals) == {"patrol", "spot_check"}
         db.session.remove()
 
         # The previous revision: every pass is a row again, read as the old code read them.
@@ -353,3 +368,32 @@ def test_a_twenty_window_round_stores_its_failures_and_one_roster(
     everything = area_items + 20 * window_items + 40 * staff_items
     assert roster.pass_count == everything - failures
     assert len(ledger_rows(app)) == everything
+
+
+def test_a_round_sent_through_the_api_stores_its_roster_and_failures_only(
+    app, client_for, catalogue, make_hall
+):
+    site, windows, staff = make_hall(windows=2, per_window=1)
+    client = client_for("inspector", sites=[site])
+    body = {
+        "uuid": str(uuid.uuid4()),
+        "site_id": site.id,
+        "failures": [
+            {"target": f"s{staff[0].id}", "item_code": "D05", "photos": ["ab" * 32]},
+            {"target": "a", "item_code": "C07", "severity": "major", "photos": ["cd" * 32]},
+        ],
+    }
+    assert client.post("/api/v1/inspections", json=body).status_code == 201
+    inspection = db.session.scalars(sa.select(Inspection)).one()
+    assert [r for (r,) in db.session.execute(sa.select(CheckResult.result))] == ["fail", "fail"]
+    roster = db.session.get(InspectionRoster, inspection.id)
+    assert roster.targets == [
+        [None, None],
+        [windows[0].id, None],
+        [windows[0].id, staff[0].id],
+        [windows[1].id, None],
+        [windows[1].id, staff[1].id],
+    ]
+    rows = ledger_rows(app)
+    assert [r[9] for r in rows[:2]] == ["fail", "fail"]
+    assert len(rows) == 2 + roster.pass_count
