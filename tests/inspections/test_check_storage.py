@@ -397,3 +397,49 @@ def test_a_round_sent_through_the_api_stores_its_roster_and_failures_only(
     rows = ledger_rows(app)
     assert [r[9] for r in rows[:2]] == ["fail", "fail"]
     assert len(rows) == 2 + roster.pass_count
+
+
+def test_the_migration_orders_versions_by_every_target_not_the_first():
+    """Two people at one window each failed a different item (so neither lists every version);
+    the third lists them all: the roster's order comes from all of them, and reproduces each."""
+    import importlib.util
+    from pathlib import Path
+
+    import compliance
+
+    path = next(
+        (Path(compliance.__file__).parent / "migrations" / "versions").glob("d1612726648e_*.py")
+    )
+    spec = importlib.util.spec_from_file_location("rosters_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    facts = {v: (100 + v, "minor") for v in (1, 2, 3, 4)}
+    rows, ids = [], iter(range(1, 100))
+
+    def row(staff, version, result="pass"):
+        rows.append(
+            {
+                "id": next(ids),
+                "inspection_id": 1,
+                "item_version_id": version,
+                "window_id": 7,
+                "staff_member_id": staff,
+                "result": result,
+                "severity": "minor",
+                "reason": None,
+                "note": None,
+                "photo_sha256": None,
+                "recorded_by_id": None,
+            }
+        )
+
+    row(11, 3, "fail")
+    row(12, 2, "fail")
+    for staff, versions in ((11, (1, 2, 4)), (12, (1, 3, 4)), (13, (1, 2, 3, 4))):
+        for version in versions:
+            row(staff, version)
+    targets, versions, passes = migration._roster_of(rows, facts, referenced=set())
+    assert targets == [[7, 11], [7, 12], [7, 13]]
+    assert versions == {"staff": [1, 2, 3, 4]} and passes == 10
+    # a pass that a finding points to cannot be derived: the rows stay
+    assert migration._roster_of(rows, facts, referenced={rows[3]["id"]}) is None

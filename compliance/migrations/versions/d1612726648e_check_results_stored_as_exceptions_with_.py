@@ -19,6 +19,8 @@ Revises: f7a2c9e4d158
 
 from __future__ import annotations
 
+import heapq
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -27,7 +29,7 @@ down_revision = "f7a2c9e4d158"
 branch_labels = None
 depends_on = None
 
-BATCH = 500
+BATCH = 100
 
 check_result = sa.table(
     "check_result",
@@ -99,14 +101,33 @@ def _expand(targets, versions, stored, item_of):
 
 
 def _merged_order(sequences) -> list:
-    """One order of versions consistent with each target's own order."""
-    order: list = []
+    """One order of versions consistent with each target's own order: every version after
+    those it follows in some target (ties in order of first appearance)."""
+    first: dict = {}
+    after: dict = {}
+    waiting: dict = {}
     for seq in sequences:
-        for i, version_id in enumerate(seq):
-            if version_id in order:
-                continue
-            at = order.index(seq[i - 1]) + 1 if i else 0
-            order.insert(at, version_id)
+        for version_id in seq:
+            if version_id not in first:
+                first[version_id] = len(first)
+                after[version_id], waiting[version_id] = set(), 0
+        for a, b in zip(seq, seq[1:], strict=False):
+            if b not in after[a]:
+                after[a].add(b)
+                waiting[b] += 1
+    ready = [(first[v], v) for v, n in waiting.items() if n == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        _rank, version_id = heapq.heappop(ready)
+        order.append(version_id)
+        for nxt in after[version_id]:
+            waiting[nxt] -= 1
+            if waiting[nxt] == 0:
+                heapq.heappush(ready, (first[nxt], nxt))
+    # A cycle (targets disagreeing on the order): the rest by first appearance; the check of the
+    # listing against the rows then keeps this inspection's rows.
+    order += sorted((v for v in first if v not in set(order)), key=first.get)
     return order
 
 
