@@ -184,12 +184,14 @@ def _facts(conn) -> dict:
 
 def _rows_of(conn, inspection_ids) -> dict:
     rows: dict[int, list] = {i: [] for i in inspection_ids}
+    names = [c.name for c in check_result.c]
     for row in conn.execute(
         sa.select(check_result)
         .where(check_result.c.inspection_id.in_(inspection_ids))
         .order_by(check_result.c.id)
-    ).mappings():
-        rows[row["inspection_id"]].append(dict(row))
+    ).fetchall():
+        record = dict(zip(names, row, strict=True))
+        rows[record["inspection_id"]].append(record)
     return rows
 
 
@@ -203,20 +205,17 @@ def _build_rosters(conn) -> None:
         .order_by(check_result.c.inspection_id)
     )
     ids = list(conn.scalars(candidates))
+    # Rows a photo or a finding points to (failures, as a rule) are never derived passes.
+    referenced = set()
+    for table in (photo, finding):
+        referenced.update(
+            conn.scalars(
+                sa.select(table.c.check_result_id).where(table.c.check_result_id.is_not(None))
+            )
+        )
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
         rows = _rows_of(conn, batch)
-        result_ids = [r["id"] for rs in rows.values() for r in rs if r["result"] == "pass"]
-        referenced = set()
-        for table in (photo, finding):
-            for chunk in range(0, len(result_ids), 5000):
-                referenced.update(
-                    conn.scalars(
-                        sa.select(table.c.check_result_id).where(
-                            table.c.check_result_id.in_(result_ids[chunk : chunk + 5000])
-                        )
-                    )
-                )
         rosters, done = [], []
         for inspection_id in batch:
             built = _roster_of(rows[inspection_id], facts, referenced)
