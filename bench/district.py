@@ -3,8 +3,9 @@
 The district: 50 sites (10 centres with 40 windows, 20 halls with 20, 20 stations with 10),
 1,000 windows with two people each, 2,200 staff (300 on key posts), one user account per staff
 member plus inspectors and centre heads, and a year of history: two patrol rounds per site and
-working day (~24,700 rounds) with their check results stored as the app stores them today
-(~19.8 million rows: every passing item of every target), ~1.8 failures per round becoming
+working day (~24,700 rounds) with their check results stored as the app stores them (a roster
+per round and a row per failure or excused item; the per-result ledger lists ~19.8 million
+results), ~1.8 failures per round becoming
 findings and rectifications (~44,000) with their events, monthly training sessions with
 attendance, onboarding plans and mentor pairings, quarterly rotation plans with executed swaps,
 notifications (~290,000, escalations to the discipline office left unread), sign-in attempts
@@ -13,8 +14,9 @@ notifications (~290,000, escalations to the discipline office left unread), sign
 The demo data (`compliance seed-demo`: the 大面 centre, its checklist, the demo accounts with the
 password `demo-pass-2026`) is loaded first through the app, so every demo role can sign in; the
 district is then bulk-inserted with SQLAlchemy core (explicit ids, batches; PostgreSQL COPY for
-the check results). `--scale` shortens the history (0.1 = 36 days); the organisation is always
-full size. The audit key is fixed (`AUDIT_KEY=bench-district-audit-key`), so
+the check results and rosters). `--scale` shortens the history (0.1 = 36 days); the
+organisation is always full size. The audit key is fixed
+(`AUDIT_KEY=bench-district-audit-key`), so
 
     AUDIT_KEY=bench-district-audit-key DATABASE_URL=<url> .venv/bin/compliance audit verify
 
@@ -29,6 +31,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import time
@@ -202,6 +205,9 @@ class RoundFailure:
     check_result_id: int | None = None  # set by write_check_results
 
 
+ROSTER_COLUMNS = ("inspection_id", "targets", "versions", "pass_count")
+
+
 @dataclass
 class CheckResultStore:
     """Where check results go; one place to change when the app changes how it stores them."""
@@ -209,9 +215,12 @@ class CheckResultStore:
     writer: Writer
     ids: Ids
     rows: list[tuple] = field(default_factory=list)
+    rosters: list[tuple] = field(default_factory=list)
 
     def flush(self) -> None:
+        self.writer.copy_rows("inspection_roster", ROSTER_COLUMNS, self.rosters)
         self.writer.copy_rows("check_result", CHECK_RESULT_COLUMNS, self.rows)
+        self.rosters.clear()
         self.rows.clear()
 
 
@@ -223,20 +232,24 @@ def write_check_results(
     windows: list[tuple[int, list[tuple[int, bool]]]],
     failures: list[RoundFailure],
 ) -> None:
-    """Store one submitted patrol round's check results exactly as the app does today
-    (`inspections.services.findings.submit_round` after `rounds.record_failure`): first one
-    `fail` row per failure (recorded while the round was open, so with the lower ids), then one
-    row per item for every target not failed: the site's area, each window, each person on duty
-    at that window (`excused` for a person on leave, else `pass`). Sets each failure's
-    `check_result_id` (the finding points to it).
+    """Store one submitted patrol round's check results exactly as the app does
+    (`inspections.services.findings.submit_round` after `rounds.record_failure`): one `fail` row
+    per failure (recorded while the round was open, so with the lower ids), then the round's
+    roster (`inspections.check_results.roster_for`, the function `submit_round` uses): the
+    targets in checking order (the site's area, each window, each person on duty at that window)
+    and the item versions of each kind; every target/item not failed passes and is no row, but a
+    person on leave is `excused`, one row per item. Sets each failure's `check_result_id` (the
+    finding points to it).
 
     `windows` is [(window id, [(staff id, on leave)])]. This is the only function that knows the
-    storage of check results: a change to it (e.g. storing exceptions only) changes only here."""
+    storage of check results."""
+    from inspections.check_results import roster_for, target_key
+
     rows = store.rows
     failed = set()
     for f in failures:
         f.check_result_id = store.ids.take("check_result")
-        failed.add((f.item.id, f.target, f.window_id if f.target == "window" else f.staff_id))
+        failed.add((*target_key(f.window_id, f.staff_id), f.item.id))
         rows.append(
             (
                 f.check_result_id,
@@ -250,30 +263,38 @@ def write_check_results(
                 inspector_id,
             )
         )
-
-    def passes(kind: str, key, window_id, staff_id, result: str) -> None:
-        for item in items[kind]:
-            if (item.id, kind, key) in failed:
-                continue
-            rows.append(
-                (
-                    store.ids.take("check_result"),
-                    inspection_id,
-                    item.version_id,
-                    window_id,
-                    staff_id,
-                    result,
-                    item.severity,
-                    None,
-                    None,
-                )
-            )
-
-    passes("area", None, None, None, "pass")
+    targets = [(None, None, False)]
     for window_id, duty in windows:
-        passes("window", window_id, window_id, None, "pass")
-        for staff_id, on_leave in duty:
-            passes("staff", staff_id, window_id, staff_id, "excused" if on_leave else "pass")
+        targets.append((window_id, None, False))
+        targets += [(window_id, staff_id, on_leave) for staff_id, on_leave in duty]
+    checklist = [
+        (item.id, kind, item.version_id, item.severity)
+        for kind in ("area", "window", "staff")
+        for item in items[kind]
+    ]
+    roster, excused = roster_for(inspection_id, targets, checklist, failed)
+    store.rosters.append(
+        (
+            inspection_id,
+            json.dumps(roster["targets"]),
+            json.dumps(roster["versions"]),
+            roster["pass_count"],
+        )
+    )
+    for row in excused:
+        rows.append(
+            (
+                store.ids.take("check_result"),
+                inspection_id,
+                row["item_version_id"],
+                row["window_id"],
+                row["staff_member_id"],
+                "excused",
+                row["severity"],
+                None,
+                None,
+            )
+        )
 
 
 # --------------------------------------------------------------------------- the district

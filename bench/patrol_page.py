@@ -191,14 +191,16 @@ def main() -> None:
     for name, fn in (("before_cursor_execute", count), ("begin", begin), ("commit", commit)):
         sa.event.remove(engine, name, fn)
     with app.app_context():
+        from inspections.check_results import result_counts
         from inspections.models import CheckResult, Finding, Inspection
 
         inspection = db.session.scalars(sa.select(Inspection).where(Inspection.uuid == uuid)).one()
-        results = db.session.scalar(
+        rows = db.session.scalar(
             sa.select(sa.func.count(CheckResult.id)).where(
                 CheckResult.inspection_id == inspection.id
             )
         )
+        results = sum(result_counts(db.session, inspection.id).values())
         findings = db.session.scalar(
             sa.select(sa.func.count(Finding.id)).where(Finding.inspection_id == inspection.id)
         )
@@ -206,7 +208,8 @@ def main() -> None:
     print(
         f"  status {response.status_code}, {elapsed:.0f} ms, {len(statements)} statements, "
         f"transactions: {transactions.count('BEGIN')} begun, {transactions.count('COMMIT')} "
-        f"committed; {results} check results and {findings} findings written"
+        f"committed; {results} check results ({rows} stored as rows, the passes by the "
+        f"round's roster) and {findings} findings written"
     )
 
 

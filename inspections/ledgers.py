@@ -33,6 +33,7 @@ from compliance.models import Site, StaffMember, Window
 from compliance.timeutil import to_local
 
 from . import ledger_audit
+from .check_results import derived_pass_count, results_of
 from .ledger_figures import register_figures
 from .models import (
     CheckItem,
@@ -254,38 +255,13 @@ def _inspections_stmt_for_results(session, user, filters) -> sa.Select:
     return stmt
 
 
-def _results_stmt(filters, inspection_ids=None) -> sa.Select:
-    """The check results (of `inspection_ids`, or of every inspection for counting)."""
-    window, staff = aliased(Window), aliased(StaffMember)
+def _stored_results_stmt(filters) -> sa.Select:
+    """The stored check results (every result but a derived pass), for counting."""
     stmt = (
-        sa.select(
-            Inspection.submitted_at,
-            Site.name,
-            Inspection.kind,
-            Inspection.inspector_id,
-            window.code + " " + window.name,
-            staff.name,
-            CheckItem.category,
-            CheckItemVersion.text_zh,
-            CheckItemVersion.text_en,
-            CheckResult.result,
-            CheckResult.severity,
-            CheckResult.reason,
-            CheckResult.note,
-            Inspection.id,
-            Inspection.submitted_at.label("k1"),
-            CheckResult.id.label("k2"),
-        )
-        .select_from(CheckResult)
-        .join(Inspection, Inspection.id == CheckResult.inspection_id)
-        .join(Site, Site.id == Inspection.site_id)
+        sa.select(CheckResult.id)
         .join(CheckItemVersion, CheckItemVersion.id == CheckResult.item_version_id)
         .join(CheckItem, CheckItem.id == CheckItemVersion.item_id)
-        .outerjoin(window, window.id == CheckResult.window_id)
-        .outerjoin(staff, staff.id == CheckResult.staff_member_id)
     )
-    if inspection_ids is not None:
-        stmt = stmt.where(CheckResult.inspection_id.in_(inspection_ids))
     if filters.get("result"):
         stmt = stmt.where(CheckResult.result.in_(filters["result"]))
     if filters.get("category"):
@@ -297,18 +273,31 @@ def _results_stmt(filters, inspection_ids=None) -> sa.Select:
     return stmt
 
 
-def _inspection_stmt(session, user, filters) -> sa.Select:
-    """Every row of the ledger as one statement (for counting)."""
-    if filters.get("unit") != "results":
-        return _findings_stmt_for_ledger(session, user, filters)
-    inspections = _inspections_stmt_for_results(session, user, filters).subquery()
-    return _results_stmt(filters).where(CheckResult.inspection_id.in_(sa.select(inspections.c.k2)))
+def _result_count(session, user, filters) -> int:
+    """How many rows the per-result ledger has: the stored results of the period's inspections
+    plus the passes their rosters stand for (summed in SQL; counted one by one only when a
+    category, severity or staff filter applies to them)."""
+    inspection_ids = sa.select(
+        _inspections_stmt_for_results(session, user, filters).subquery().c.k2
+    )
+    stored = count_of(
+        session, _stored_results_stmt(filters).where(CheckResult.inspection_id.in_(inspection_ids))
+    )
+    if filters.get("result") and "pass" not in filters["result"]:
+        return stored
+    if not any(filters.get(key) for key in ("category", "severity", "staff")):
+        return stored + derived_pass_count(session, inspection_ids)
+    only_derived = dict(filters, result=["pass"])
+    derived = sum(
+        1 for page in _result_pages(session, user, only_derived) for row in page if row[-1] is None
+    )
+    return stored + derived
 
 
 def _result_pages(session, user, filters, inspections_per_page: int = 20):
     """Check results in date order: the period's inspections walked by (submitted_at, id), a
-    few at a time, and each batch's results sorted by (submitted_at, inspection, result id).
-    No query sorts more than one batch, and only one batch is held at a time."""
+    few at a time, and each batch's results listed in order (`check_results.results_of`: the
+    stored rows and the passes each roster stands for). Only one batch is held at a time."""
     parents = _inspections_stmt_for_results(session, user, filters)
     keys = (parents.selected_columns.k1, parents.selected_columns.k2)
     batch: list[int] = []
@@ -321,11 +310,83 @@ def _result_pages(session, user, filters, inspections_per_page: int = 20):
         yield _results_of(session, filters, batch)
 
 
+def _keeps(filters, facts):
+    """The ledger's result filters as a test on one listed result."""
+    results = set(filters.get("result") or ())
+    categories = set(filters.get("category") or ())
+    severities = set(filters.get("severity") or ())
+    staff = set(filters.get("staff") or ())
+
+    def keep(row) -> bool:
+        return (
+            (not results or row.result in results)
+            and (not categories or facts[row.item_version_id][2] in categories)
+            and (not severities or row.severity in severities)
+            and (not staff or row.staff_member_id in staff)
+        )
+
+    return keep
+
+
 def _results_of(session, filters, inspection_ids) -> list:
-    stmt = _results_stmt(filters, inspection_ids).order_by(
-        Inspection.submitted_at, Inspection.id, CheckResult.id
+    """The rows of a batch of inspections: (submitted_at, site, kind, inspector id, window,
+    staff, category, text_zh, text_en, result, severity, reason, note, inspection id,
+    submitted_at, check result id or None for a derived pass)."""
+    heads = session.execute(
+        sa.select(
+            Inspection.id,
+            Inspection.submitted_at,
+            Site.name,
+            Inspection.kind,
+            Inspection.inspector_id,
+        )
+        .join(Site, Site.id == Inspection.site_id)
+        .where(Inspection.id.in_(inspection_ids))
+        .order_by(Inspection.submitted_at, Inspection.id)
+    ).all()
+    listed, facts = results_of(session, [h[0] for h in heads])
+    keep = _keeps(filters, facts)
+    picked = [(head, row) for head in heads for row in listed[head[0]] if keep(row)]
+    window_ids = {row.window_id for _h, row in picked if row.window_id is not None}
+    staff_ids = {row.staff_member_id for _h, row in picked if row.staff_member_id is not None}
+    windows = dict(
+        session.execute(
+            sa.select(Window.id, Window.code + " " + Window.name).where(Window.id.in_(window_ids))
+        ).all()
+        if window_ids
+        else ()
     )
-    return session.execute(stmt).all()
+    staff = dict(
+        session.execute(
+            sa.select(StaffMember.id, StaffMember.name).where(StaffMember.id.in_(staff_ids))
+        ).all()
+        if staff_ids
+        else ()
+    )
+    out = []
+    for (inspection_id, at, site, kind, inspector_id), row in picked:
+        fact = facts[row.item_version_id]
+        out.append(
+            (
+                at,
+                site,
+                kind,
+                inspector_id,
+                windows.get(row.window_id),
+                staff.get(row.staff_member_id),
+                fact[2],
+                fact[3],
+                fact[4],
+                row.result,
+                row.severity,
+                row.reason,
+                row.note,
+                inspection_id,
+                at,
+                row.result_id,
+            )
+        )
+    return out
 
 
 def _inspection_rows(session, user, filters):
@@ -353,18 +414,19 @@ def _inspection_rows(session, user, filters):
             session, {r[3] for r in rows if r[3]} | {u for t in teams.values() for u, _s in t}
         )
         if by_result:
+            stored = [r[-1] for r in rows if r[-1] is not None]
             photos: dict[int, list[tuple[str, int]]] = defaultdict(list)
             after = {
                 photo_id
                 for (photo_id,) in session.execute(
                     sa.select(RectificationEventPhoto.photo_id)
                     .join(Photo, Photo.id == RectificationEventPhoto.photo_id)
-                    .where(Photo.check_result_id.in_([r[-1] for r in rows]))
+                    .where(Photo.check_result_id.in_(stored))
                 )
             }
             for owner, photo_id in session.execute(
                 sa.select(Photo.check_result_id, Photo.id)
-                .where(Photo.check_result_id.in_([r[-1] for r in rows]))
+                .where(Photo.check_result_id.in_(stored))
                 .order_by(Photo.id)
             ):
                 if photo_id not in after:
@@ -411,7 +473,9 @@ def _inspection_rows(session, user, filters):
 
 
 def _inspection_count(session, user, filters) -> int:
-    return count_of(session, _inspection_stmt(session, user, filters))
+    if filters.get("unit") == "results":
+        return _result_count(session, user, filters)
+    return count_of(session, _findings_stmt_for_ledger(session, user, filters))
 
 
 INSPECTIONS = Ledger(

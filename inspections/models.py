@@ -127,6 +127,7 @@ class Inspection(Base):
     flags: Mapped[list[InspectionFlag]] = relationship(
         cascade="all, delete-orphan", order_by="InspectionFlag.id"
     )
+    roster: Mapped[InspectionRoster | None] = relationship(cascade="all, delete-orphan")
 
     @property
     def duration_seconds(self) -> int | None:
@@ -149,7 +150,10 @@ class Inspection(Base):
 
 
 class CheckResult(Base):
-    """The outcome of one check item for one target in one inspection."""
+    """The outcome of one check item for one target in one inspection, stored for every result
+    but a pass (fail, excused, ...): a submitted inspection's passes are derived from its
+    `InspectionRoster` (see `inspections/check_results.py`). Inspections submitted before the
+    roster existed and not representable by one keep their pass rows."""
 
     __tablename__ = "check_result"
     __table_args__ = (
@@ -174,6 +178,23 @@ class CheckResult(Base):
     item_version: Mapped[CheckItemVersion] = relationship()
     window: Mapped[Window | None] = relationship()
     staff_member: Mapped[StaffMember | None] = relationship()
+
+
+class InspectionRoster(Base):
+    """Who and what a submitted inspection checked, so its passes need no rows: the targets in
+    the order they were checked (`[window id, staff id]`; `[null, null]` is the site's area) and
+    the item versions that applied to each kind of target (`{"area": [...], "window": [...],
+    "staff": [...]}`, in checklist order). Every target/version pair without a `CheckResult` row
+    passed; `check_results.expand` lists them. `pass_count` is how many that makes."""
+
+    __tablename__ = "inspection_roster"
+
+    inspection_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("inspection.id", ondelete="CASCADE"), primary_key=True
+    )
+    targets: Mapped[list] = mapped_column(sa.JSON)
+    versions: Mapped[dict] = mapped_column(sa.JSON)
+    pass_count: Mapped[int] = mapped_column(default=0)
 
 
 class Finding(Base):

@@ -1,4 +1,5 @@
-"""Submitting a round: every target/item not failed passes, each failure becomes a `Finding`."""
+"""Submitting a round: every target/item not failed passes (recorded by the round's roster, not
+row by row), each failure becomes a `Finding`."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from compliance.limits import checked_text
 from compliance.models import User
 from compliance.timeutil import local_today
 
+from ..check_results import roster_for, target_key
 from ..draws import refresh_status
 from ..hooks import fire_finding_created
-from ..models import CheckResult, Draw, Finding, Inspection, Photo
+from ..models import CheckResult, Draw, Finding, Inspection, InspectionRoster, Photo
 from .catalogue import active_items
 from .plausibility import flag_implausible, window_count
 from .roster import site_roster
@@ -28,7 +30,6 @@ from .rounds import (
     parse_device_time,
     round_targets,
     set_location,
-    target_of,
 )
 from .team import refuse_unsigned
 
@@ -92,29 +93,22 @@ def submit_round(
     failures = draft_failures(session, inspection)
     if require_photos:
         require_failure_photos(session, failures)
-    failed_keys = {(f.item_version.item_id, target_of(f)) for f in failures}
-    rows = []
-    items_cache = active_items(session)
+    failed = {
+        (*target_key(f.window_id, f.staff_member_id), f.item_version.item_id) for f in failures
+    }
+    targets = []
     for target in round_targets(inspection, roster):
         entry = roster.entry_for(target.id) if target.kind == "staff" else None
         if target.kind == "staff" and entry is None:
             continue
-        window_id = (
-            target.id if target.kind == "window" else entry.window.id if entry is not None else None
-        )
-        for item, version in items_cache:
-            if item.target != target.kind or (item.id, target) in failed_keys:
-                continue
-            rows.append(
-                {
-                    "inspection_id": inspection.id,
-                    "item_version_id": version.id,
-                    "window_id": window_id,
-                    "staff_member_id": target.id if target.kind == "staff" else None,
-                    "result": "excused" if entry is not None and entry.on_leave else "pass",
-                    "severity": version.severity,
-                }
-            )
+        if target.kind == "staff":
+            targets.append((entry.window.id, target.id, entry.on_leave))
+        else:
+            targets.append((target.id if target.kind == "window" else None, None, False))
+    items = [(i.id, i.target, v.id, v.severity) for i, v in active_items(session)]
+    # Passes are no rows: the roster stands for them; excused items are stored.
+    checked, rows = roster_for(inspection.id, targets, items, failed)
+    session.execute(sa.insert(InspectionRoster), [checked])
     if rows:
         session.execute(sa.insert(CheckResult), rows)
     now = at or utcnow()
@@ -167,9 +161,10 @@ def submit_round(
     flag_implausible(session, actor, inspection, windows=window_count(inspection, roster))
     session.flush()
     logger.info(
-        "inspection %s submitted by %s: %s results, %s findings",
+        "inspection %s submitted by %s: %s passes, %s other results, %s findings",
         inspection.id,
         actor.id,
+        checked["pass_count"],
         len(rows) + len(failures),
         len(findings),
     )

@@ -25,13 +25,13 @@ from ..access import (
     can_view_photo,
     findings_clause,
 )
+from ..check_results import result_counts
 from ..models import (
     CATEGORIES,
     INSPECTION_KINDS,
     SEVERITIES,
     CheckItem,
     CheckItemVersion,
-    CheckResult,
     Finding,
     Inspection,
     InspectionFlag,
@@ -137,13 +137,7 @@ def inspection_detail(inspection_id: int):
     inspection = db.session.get(Inspection, inspection_id)
     if inspection is None or not can_view_inspection(current_user, inspection):
         abort(404)
-    counts = dict(
-        db.session.execute(
-            sa.select(CheckResult.result, sa.func.count(CheckResult.id))
-            .where(CheckResult.inspection_id == inspection.id)
-            .group_by(CheckResult.result)
-        ).all()
-    )
+    counts = result_counts(db.session, inspection.id)
     findings = list(
         db.session.scalars(
             sa.select(Finding)
