@@ -23,7 +23,7 @@ from inspections.models import (
 )
 from inspections.services import Target, record_failure, site_roster, start_round, submit_round
 
-PREVIOUS = "f7a2c9e4d158"  # the revision before rosters: every pass a row
+PREVIOUS = "cfbdda0fc37f"  # the revision before rosters: every pass a row
 WIDE = {"date_from": date(2000, 1, 1), "date_to": date(2100, 1, 1), "unit": "results"}
 
 

@@ -14,7 +14,7 @@ rows but failures are written again after them in that order, so that listing by
 same order as before), and the roster table is dropped.
 
 Revision ID: d1612726648e
-Revises: f7a2c9e4d158
+Revises: cfbdda0fc37f
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d1612726648e"
-down_revision = "f7a2c9e4d158"
+down_revision = "cfbdda0fc37f"
 branch_labels = None
 depends_on = None
 
