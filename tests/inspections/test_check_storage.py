@@ -4,6 +4,8 @@ storage (one row per pass) did, and migrating a database with pass rows keeps it
 
 from __future__ import annotations
 
+import hashlib
+import io
 import uuid
 from datetime import date, datetime
 
@@ -371,19 +373,37 @@ def test_a_twenty_window_round_stores_its_failures_and_one_roster(
 
 
 def test_a_round_sent_through_the_api_stores_its_roster_and_failures_only(
-    app, client_for, catalogue, make_hall
+    app, client_for, catalogue, make_hall, png, webp
 ):
     site, windows, staff = make_hall(windows=2, per_window=1)
     client = client_for("inspector", sites=[site])
+    key = str(uuid.uuid4())
+    for image, name in ((png, "area.png"), (webp, "person.webp")):
+        uploaded = client.post(  # D05 and C07 require photos: uploaded before the round
+            f"/api/v1/inspections/{key}/photos",
+            data={"file": (io.BytesIO(image), name)},
+            content_type="multipart/form-data",
+        )
+        assert uploaded.status_code in (200, 201), uploaded.get_json()
     body = {
-        "uuid": str(uuid.uuid4()),
+        "uuid": key,
         "site_id": site.id,
         "failures": [
-            {"target": f"s{staff[0].id}", "item_code": "D05", "photos": ["ab" * 32]},
-            {"target": "a", "item_code": "C07", "severity": "major", "photos": ["cd" * 32]},
+            {
+                "target": f"s{staff[0].id}",
+                "item_code": "D05",
+                "photos": [hashlib.sha256(webp).hexdigest()],
+            },
+            {
+                "target": "a",
+                "item_code": "C07",
+                "severity": "major",
+                "photos": [hashlib.sha256(png).hexdigest()],
+            },
         ],
     }
-    assert client.post("/api/v1/inspections", json=body).status_code == 201
+    response = client.post("/api/v1/inspections", json=body)
+    assert response.status_code == 201, response.get_json()
     inspection = db.session.scalars(sa.select(Inspection)).one()
     assert [r for (r,) in db.session.execute(sa.select(CheckResult.result))] == ["fail", "fail"]
     roster = db.session.get(InspectionRoster, inspection.id)
