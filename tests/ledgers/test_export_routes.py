@@ -287,7 +287,8 @@ def test_openapi_document_describes_the_ledger_endpoints(client):
     "roles, ledgers",
     [
         (("staff",), set()),
-        (("inspector",), {"inspections", "rectifications"}),
+        # Scores are read in scope by inspectors and HR too (the assessment ledger).
+        (("inspector",), {"inspections", "rectifications", "evaluation"}),
         (
             ("hr",),
             {
@@ -297,6 +298,7 @@ def test_openapi_document_describes_the_ledger_endpoints(client):
                 "rotation",
                 "rotation_moves",
                 "assignments",
+                "evaluation",
             },
         ),
     ],
