@@ -255,18 +255,18 @@ def finding_list():
 def finding_detail(finding_id: int):
     # Everything the page shows in the one statement (the same statements whether the finding
     # names a person, a window, a checklist item and a round, or none of them).
-    finding = db.session.get(
-        Finding,
-        finding_id,
-        options=[
+    finding = db.session.scalar(
+        sa.select(Finding)
+        .where(Finding.id == finding_id)
+        .options(
             joinedload(Finding.site),
             joinedload(Finding.staff_member),
             joinedload(Finding.window),
             joinedload(Finding.item_version),
             joinedload(Finding.inspection),
+            # The author's name only (their roles and sites load with every User by default).
             joinedload(Finding.found_by).lazyload("*"),
-        ],
-        populate_existing=True,  # eager loads even when the session already holds the row
+        )
     )
     if finding is None or not can_view_finding(current_user, finding):
         abort(404)

@@ -72,3 +72,16 @@ def test_verification_queue_runs_the_same_statements_for_one_or_many(
     many, html = statements(inspector, "/rectifications/queue")
     assert many == one
     assert html.count("/rectifications/") >= 6
+
+
+def test_finding_page_of_ones_own_finding_runs_the_same_statements(
+    app, client_for, make_site, make_staff
+):
+    site = make_site()
+    inspector = client_for("inspector", sites=[site])
+    other = make_finding(site=site)
+    own = make_finding(site=site, staff=make_staff(site=site), found_by=inspector.user)
+    n_other, _html = statements(inspector, f"/findings/{other.id}")
+    n_own, html = statements(inspector, f"/findings/{own.id}")
+    assert n_own == n_other
+    assert inspector.user.display_name in html
