@@ -85,6 +85,11 @@ def _seat_choices(plan: RotationPlan):
     )
 
 
+def _seat_label(a: Assignment) -> str:
+    window = f" {a.window.code}" if a.window else ""
+    return f"{a.post.name} · {a.site.name}{window} ({a.staff_member.name})"
+
+
 @bp.route("/plans/<int:plan_id>")
 @roles_required(*READERS)
 def plan_detail(plan_id: int):
@@ -126,7 +131,7 @@ def plan_detail(plan_id: int):
         can_edit=can_edit,
         can_decide=can_decide,
         moves=paginate_list(plan.moves, per_page=MOVES_PER_PAGE),
-        seats=_seat_choices(plan) if can_edit else [],
+        seats=[(a.id, _seat_label(a)) for a in _seat_choices(plan)] if can_edit else [],
         form=DecisionForm(),
         today=local_today(),
     )
