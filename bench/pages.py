@@ -18,6 +18,7 @@ are opened with `AUDIT_KEY=bench-district-audit-key`.
 
 Usage:
     .venv/bin/python bench/pages.py DEMO_DB DISTRICT_DB [--runs 10] [--out pages.md|pages.csv]
+        [--only ENDPOINT_OR_PATH_PART ...] [--role ROLE ...]
 """
 
 from __future__ import annotations
@@ -119,8 +120,13 @@ def nav_pages(app, roles: set[str]) -> dict[str, str]:
     return pages
 
 
-def measure(target: str, runs: int) -> tuple[dict, float]:
-    """{(role, endpoint): (path, status, p50, p95, statements, bytes)} and the baseline p50."""
+def measure(
+    target: str, runs: int, only: list[str] | None = None, roles: list[str] | None = None
+) -> tuple[dict, float]:
+    """{(role, endpoint): (path, status, p50, p95, statements, bytes)} and the baseline p50.
+
+    `only`: keep pages whose endpoint or path contains one of these strings; `roles`: keep
+    these roles (the baseline is always measured)."""
     from compliance.db import db
     from compliance.demo import DEMO_PASSWORD
     from compliance.models import User
@@ -142,7 +148,7 @@ def measure(target: str, runs: int) -> tuple[dict, float]:
         db.session.rollback()
     baseline = None
     for role in ROLES:
-        if role_of[role] is None:
+        if role_of[role] is None or (roles and role not in roles):
             continue
         client = app.test_client()
         response = client.post("/login", data={"username": role, "password": DEMO_PASSWORD})
@@ -150,6 +156,12 @@ def measure(target: str, runs: int) -> tuple[dict, float]:
             print(f"  {role}: sign-in failed ({response.status_code}); skipped")
             continue
         pages = {"main.dashboard": "/dashboard"} | nav_pages(app, role_of[role]) | details
+        if only:
+            pages = {
+                endpoint: path
+                for endpoint, path in pages.items()
+                if any(word in endpoint or word in path for word in only)
+            }
         if baseline is None:
             pages = {"baseline /healthz": "/healthz"} | pages
         for endpoint, path in pages.items():
@@ -193,12 +205,21 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--out", help="write the table here (.csv or .md)")
     parser.add_argument("--top", type=int, default=0, help="print only the N slowest pages")
+    parser.add_argument(
+        "--only",
+        action="append",
+        help="time only pages whose endpoint or path contains this (repeatable), "
+        "e.g. --only main.dashboard --only /year-review",
+    )
+    parser.add_argument(
+        "--role", action="append", choices=ROLES, help="time only this role (repeatable)"
+    )
     args = parser.parse_args()
 
     print(f"demo size: {args.demo}")
-    demo, demo_base = measure(args.demo, args.runs)
+    demo, demo_base = measure(args.demo, args.runs, args.only, args.role)
     print(f"district size: {args.district}")
-    district, district_base = measure(args.district, args.runs)
+    district, district_base = measure(args.district, args.runs, args.only, args.role)
 
     rows = []
     for key, (path, status, p50, p95, stmts, size) in district.items():

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -22,6 +26,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from compliance import limits
+from compliance.access import scope_filter
+from compliance.db import db
+from compliance.models import StaffMember
 
 from .models import COURSE_KINDS
 
@@ -60,7 +67,50 @@ class CourseForm(FlaskForm):
         self.kind.choices = [SelectChoice(k, labels[k]) for k in COURSE_KINDS]
 
 
-class SessionForm(FlaskForm):
+STAFF_CODES_SPLIT = re.compile(r"[\s,，;；、]+")
+MAX_STAFF_CODES = 500
+
+
+class InviteeCodesMixin:
+    """People invited by staff code (typed, or picked from the search-as-you-type suggestions)
+    instead of a select of everyone in scope: `staff_codes` resolves to staff ids in the user's
+    scope; a code not found there is an error naming it."""
+
+    staff_codes_resolved: list[int]
+
+    def validate_invite_staff_nos(self, field):
+        codes = list(dict.fromkeys(c for c in STAFF_CODES_SPLIT.split(field.data or "") if c))
+        self.staff_codes_resolved = []
+        if not codes:
+            return
+        if len(codes) > MAX_STAFF_CODES:
+            raise ValidationError(_l("At most %(n)s staff codes at once.", n=MAX_STAFF_CODES))
+        found = dict(
+            db.session.execute(
+                sa.select(StaffMember.staff_no, StaffMember.id).where(
+                    StaffMember.staff_no.in_(codes),
+                    StaffMember.status == "active",
+                    scope_filter(current_user, StaffMember.site_id),
+                )
+            ).all()
+        )
+        unknown = [c for c in codes if c not in found]
+        if unknown:
+            raise ValidationError(
+                _l("Unknown staff codes: %(codes)s", codes=" ".join(unknown[:20]))
+            )
+        self.staff_codes_resolved = [found[c] for c in codes]
+
+
+def invite_codes_field():
+    return StringField(
+        _l("Invite people"),
+        validators=[Optional(), Length(max=MAX_STAFF_CODES * 33)],
+        description=_l("Staff codes, separated by spaces or commas."),
+    )
+
+
+class SessionForm(InviteeCodesMixin, FlaskForm):
     course_id = SelectField(_l("Course"), coerce=int, validators=[InputRequired()])
     site_id = SelectField(_l("Site"), coerce=int, validators=[InputRequired()])
     place = StringField(_l("Place"), validators=[DataRequired(), Length(max=120)])
@@ -70,6 +120,7 @@ class SessionForm(FlaskForm):
     trainer = StringField(_l("Trainer"), validators=[DataRequired(), Length(max=64)])
     capacity = IntegerField(_l("Capacity"), validators=[Optional(), NumberRange(min=1, max=1000)])
     staff_ids = SelectMultipleField(_l("Invite people"), coerce=int, validators=[Optional()])
+    invite_staff_nos = invite_codes_field()
     invite_site_ids = MultiCheckboxField(
         _l("Invite everyone at a site"), coerce=int, validators=[Optional()]
     )
@@ -85,8 +136,9 @@ class SessionForm(FlaskForm):
             raise ValidationError(_l("The session must end after it starts."))
 
 
-class InviteForm(FlaskForm):
+class InviteForm(InviteeCodesMixin, FlaskForm):
     staff_ids = SelectMultipleField(_l("Invite people"), coerce=int, validators=[Optional()])
+    invite_staff_nos = invite_codes_field()
     invite_site_ids = MultiCheckboxField(
         _l("Invite everyone at a site"), coerce=int, validators=[Optional()]
     )

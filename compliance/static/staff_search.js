@@ -2,6 +2,8 @@
 // takes a staff code and works without this script; with it, typing asks the lookup for at most
 // 20 matching people (code or name, in the user's scope) and offers them in the datalist. The
 // chosen option's value is the staff code, so the form submits the same thing either way.
+// With `data-multiple` the input holds several codes (spaces or commas between them): the last
+// one typed is searched and a suggestion completes it, keeping the codes before it.
 (function () {
   "use strict";
 
@@ -14,13 +16,23 @@
     var timer = null;
     var asked = "";
     var controller = null;
+    var multiple = input.hasAttribute("data-multiple");
+
+    // The part being typed and what comes before it (several codes in one input).
+    function parts() {
+      var value = input.value;
+      if (!multiple) return { head: "", q: value.trim() };
+      var match = /^(.*[\s,，;；、])?([^\s,，;；、]*)$/.exec(value);
+      return { head: (match && match[1]) || "", q: ((match && match[2]) || "").trim() };
+    }
 
     function show(results, q) {
-      if (input.value.trim() !== q) return; // typed on meanwhile
+      var now = parts();
+      if (now.q !== q) return; // typed on meanwhile
       list.textContent = "";
       results.forEach(function (s) {
         var option = document.createElement("option");
-        option.value = s.staff_no;
+        option.value = now.head + s.staff_no;
         option.label = s.name + " · " + s.site;
         option.textContent = s.name + " · " + s.site;
         list.appendChild(option);
@@ -32,7 +44,7 @@
     }
 
     function search() {
-      var q = input.value.trim();
+      var q = parts().q;
       if (!q || q === asked) return;
       asked = q;
       var params = new URLSearchParams({ q: q, limit: "20" });

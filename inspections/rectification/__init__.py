@@ -88,6 +88,7 @@ def _finding_extra(finding) -> str:
     import sqlalchemy as sa
     from flask import render_template
     from flask_login import current_user
+    from sqlalchemy.orm import joinedload
 
     from compliance.db import db
     from compliance.timeutil import local_today
@@ -96,7 +97,11 @@ def _finding_extra(finding) -> str:
     from .forms import STATUS_LABELS
     from .models import Rectification
 
-    rect = db.session.scalar(sa.select(Rectification).where(Rectification.finding_id == finding.id))
+    rect = db.session.scalar(
+        sa.select(Rectification)
+        .where(Rectification.finding_id == finding.id)
+        .options(joinedload(Rectification.responsible_staff))
+    )
     if rect is None or not svc.can_view(current_user, rect, db.session):
         return ""
     return render_template(

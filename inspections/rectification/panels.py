@@ -62,8 +62,7 @@ def discipline_panel(user) -> Markup | None:
         )
         or 0
     )
-    flagged = svc.flagged_staff(db.session, user, today, limit=PANEL_ROWS)
-    total = svc.flagged_count(db.session, user, today)
+    flagged, total = svc.flagged_preview(db.session, user, today, limit=PANEL_ROWS)
     return Markup(
         render_template(
             "inspections/rectification/_panel_discipline.html",

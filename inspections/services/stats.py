@@ -130,7 +130,15 @@ def frequent_items(session: Session, period: Period, limit: int = 8) -> list[dic
     check item (e.g. entered by hand) are not counted here."""
     checked = aliased(CheckItemVersion)
     current = aliased(CheckItemVersion)
-    count = sa.func.count(Finding.id).label("n")
+    # Count per checklist version first (one pass over the period's findings, no join), then
+    # join the few dozen versions to their items.
+    per_version = (
+        sa.select(Finding.item_version_id.label("version_id"), sa.func.count().label("n"))
+        .where(_found_in(period), Finding.item_version_id.is_not(None))
+        .group_by(Finding.item_version_id)
+        .subquery()
+    )
+    count = sa.func.sum(per_version.c.n).label("n")
     rows = session.execute(
         sa.select(
             CheckItem.id,
@@ -140,11 +148,10 @@ def frequent_items(session: Session, period: Period, limit: int = 8) -> list[dic
             current.text_en,
             count,
         )
-        .select_from(Finding)
-        .join(checked, checked.id == Finding.item_version_id)
+        .select_from(per_version)
+        .join(checked, checked.id == per_version.c.version_id)
         .join(CheckItem, CheckItem.id == checked.item_id)
         .outerjoin(current, current.id == CheckItem.current_version_id)
-        .where(_found_in(period))
         .group_by(
             CheckItem.id, CheckItem.code, CheckItem.category, current.text_zh, current.text_en
         )
@@ -158,7 +165,7 @@ def frequent_items(session: Session, period: Period, limit: int = 8) -> list[dic
             "category": category,
             "text_zh": text_zh or code,
             "text_en": text_en or code,
-            "count": n,
+            "count": int(n),  # sum() of counts is a numeric on PostgreSQL
         }
         for item_id, code, category, text_zh, text_en, n in rows
     ]

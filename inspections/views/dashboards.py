@@ -153,7 +153,12 @@ def my_week_panel(user: User):
 def review_rounds(ctx: ReviewContext) -> Section:
     """Patrols and spot checks made (日常巡查 + 随机抽查)."""
     period = ctx.period
-    counts = stats.rounds_by_kind(ctx.session, period)
+    # With charts, the monthly counts give the totals too (one pass over the year, not two).
+    by_month = stats.rounds_by_month(ctx.session, period) if ctx.charts else None
+    if by_month is not None:
+        counts = {k: sum(row[k] for row in by_month) for k in INSPECTION_KINDS}
+    else:
+        counts = stats.rounds_by_kind(ctx.session, period)
     dates = {"start": period.start.isoformat(), "end": period.end.isoformat()}
     site = ctx.one_site
     figures = [
@@ -179,8 +184,7 @@ def review_rounds(ctx: ReviewContext) -> Section:
         ),
     ]
     charts = []
-    if ctx.charts:
-        by_month = stats.rounds_by_month(ctx.session, period)
+    if by_month is not None:
         short, full = month_labels(period.months)
         charts.append(
             Chart(
@@ -215,7 +219,11 @@ def review_rounds(ctx: ReviewContext) -> Section:
 def review_findings(ctx: ReviewContext) -> Section:
     """Findings by category (在岗 / 着装 / 卫生 / 服务规范)."""
     period = ctx.period
-    counts = stats.findings_by_category(ctx.session, period)
+    by_month = stats.findings_by_month(ctx.session, period) if ctx.charts else None
+    if by_month is not None:
+        counts = {c: sum(row[c] for row in by_month) for c in CATEGORIES}
+    else:
+        counts = stats.findings_by_category(ctx.session, period)
     dates = {"start": period.start.isoformat(), "end": period.end.isoformat()}
     site = ctx.one_site
     total = sum(counts.values())
@@ -238,8 +246,7 @@ def review_findings(ctx: ReviewContext) -> Section:
             )
         )
     charts = []
-    if ctx.charts:
-        by_month = stats.findings_by_month(ctx.session, period)
+    if by_month is not None:
         charts.append(
             findings_chart("review-findings", period, by_month, link=figures[0].url is not None)
         )

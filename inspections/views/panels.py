@@ -8,6 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import render_template
 from markupsafe import Markup
+from sqlalchemy.orm import joinedload
 
 from compliance.access import scope_filter
 from compliance.db import db
@@ -16,7 +17,7 @@ from compliance.timeutil import local_day_bounds_utc, local_today
 
 from .. import schedules
 from ..access import FLAG_READER_ROLES, READER_ROLES, own_findings_clause
-from ..models import Finding, Inspection, InspectionFlag
+from ..models import Finding, Inspection, InspectionFlag, InspectionInspector
 from .common import my_open_rounds
 
 
@@ -48,17 +49,30 @@ def flags_panel(user: User):
     if not user.has_role(*FLAG_READER_ROLES):
         return None
     since = local_day_bounds_utc(local_today() - timedelta(days=30))[0]
-    flagged = (
-        sa.select(Inspection)
-        .where(
-            scope_filter(user, Inspection.site_id),
-            Inspection.submitted_at >= since,
-            sa.exists().where(InspectionFlag.inspection_id == Inspection.id),
+    # One statement whatever the rounds: the five newest with their site, inspector, team and
+    # flags joined in, and the total as a window count (the users' roles and sites, loaded with
+    # every User by default, are not needed for a name).
+    rows = (
+        db.session.execute(
+            sa.select(Inspection, sa.func.count().over().label("total"))
+            .where(
+                scope_filter(user, Inspection.site_id),
+                Inspection.submitted_at >= since,
+                sa.exists().where(InspectionFlag.inspection_id == Inspection.id),
+            )
+            .options(
+                joinedload(Inspection.site),
+                joinedload(Inspection.inspector).lazyload("*"),
+                joinedload(Inspection.team).joinedload(InspectionInspector.user).lazyload("*"),
+                joinedload(Inspection.flags),
+            )
+            .order_by(Inspection.submitted_at.desc(), Inspection.id.desc())
+            .limit(5)
         )
-        .order_by(Inspection.submitted_at.desc())
+        .unique()
+        .all()
     )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(flagged.subquery()))
-    if not total:
+    if not rows:
         return None
-    recent = list(db.session.scalars(flagged.limit(5)))
+    total, recent = rows[0].total, [row.Inspection for row in rows]
     return Markup(render_template("inspections/_panel_flags.html", total=total, recent=recent))

@@ -247,7 +247,21 @@ def finding_list():
 @bp.route("/findings/<int:finding_id>")
 @roles_required(*FINDING_ROLES)
 def finding_detail(finding_id: int):
-    finding = db.session.get(Finding, finding_id)
+    # Everything the page shows in the one statement (the same statements whether the finding
+    # names a person, a window, a checklist item and a round, or none of them).
+    finding = db.session.scalar(
+        sa.select(Finding)
+        .where(Finding.id == finding_id)
+        .options(
+            joinedload(Finding.site),
+            joinedload(Finding.staff_member),
+            joinedload(Finding.window),
+            joinedload(Finding.item_version),
+            joinedload(Finding.inspection),
+            # The author's name only (their roles and sites load with every User by default).
+            joinedload(Finding.found_by).lazyload("*"),
+        )
+    )
     if finding is None or not can_view_finding(current_user, finding):
         abort(404)
     photos = photos_for(finding_ids=[finding.id]).get(("f", finding.id), [])

@@ -15,6 +15,7 @@ from compliance.access import roles_required, scope_ids
 from compliance.db import db
 from compliance.integers import parse_id
 from compliance.models import Assignment, AuditEvent
+from compliance.pagination import paginate_list
 from compliance.timeutil import local_today
 
 from .. import services
@@ -23,6 +24,10 @@ from ..forms import DecisionForm
 from ..models import PLAN_STATUSES, RotationMove, RotationPlan
 from ..services import MoveSpec
 from .common import bp, get_plan_or_404, parse_candidates, parse_date, refusals, violation_texts
+
+# Moves shown per page of a plan: a district's quarterly plan may move hundreds of people; the
+# edit form keeps the moves of the other pages as they are.
+MOVES_PER_PAGE = 50
 
 
 @bp.route("/plans")
@@ -81,6 +86,11 @@ def _seat_choices(plan: RotationPlan):
     )
 
 
+def _seat_label(a: Assignment) -> str:
+    window = f" {a.window.code}" if a.window else ""
+    return f"{a.post.name} · {a.site.name}{window} ({a.staff_member.name})"
+
+
 @bp.route("/plans/<int:plan_id>")
 @roles_required(*READERS)
 def plan_detail(plan_id: int):
@@ -121,7 +131,8 @@ def plan_detail(plan_id: int):
         history=history,
         can_edit=can_edit,
         can_decide=can_decide,
-        seats=_seat_choices(plan) if can_edit else [],
+        moves=paginate_list(plan.moves, per_page=MOVES_PER_PAGE),
+        seats=[(a.id, _seat_label(a)) for a in _seat_choices(plan)] if can_edit else [],
         form=DecisionForm(),
         today=local_today(),
     )
@@ -164,6 +175,13 @@ def _edited_moves(plan: RotationPlan) -> tuple[list[MoveSpec], list[str]]:
 def plan_edit(plan_id: int):
     plan = get_plan_or_404(plan_id)
     specs, errors = _edited_moves(plan)
+    # Seats are typed as numbers now (with suggestions): only the seats the page offers count.
+    offered = {a.id for a in _seat_choices(plan)}
+    errors += [
+        _("Seat number %(seat)s is not one of the seats offered.", seat=spec.seat_assignment_id)
+        for spec in specs
+        if spec.seat_assignment_id not in offered
+    ]
     if errors:
         for e in errors:
             flash(e, "danger")

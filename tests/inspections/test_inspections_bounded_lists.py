@@ -133,6 +133,18 @@ def test_discipline_panel_asks_for_ten_rows_and_the_count(app, client_for):
     assert "34" in panel  # "and 34 more"
 
 
+def test_discipline_panel_runs_the_same_statements_with_nobody_flagged(app, client_for):
+    officer = client_for("discipline")
+    none, html_none = statements(officer, "/dashboard")
+    assert 'id="panel-rectification-oversight"' in html_none
+    build_people(15, offences=3)
+    many, html_many = statements(officer, "/dashboard")
+    assert many == none
+    panel = html_many.split('id="panel-rectification-oversight"', 1)[1].split("</section>", 1)[0]
+    assert panel.count("<li>") == 10
+    assert "5" in panel.split("</ul>", 1)[1]  # "and 5 more"
+
+
 # --------------------------------------------------------------------------- findings by date
 
 

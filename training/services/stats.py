@@ -88,22 +88,34 @@ def onboarding_figures(session: Session, period: Period) -> dict[str, int]:
     finished pre-job training, finished mentoring (pairing signed off) and completed their whole
     onboarding plan in the period. Sites are the staff member's."""
     lo, hi = period.utc_bounds
-    first_done = (
-        sa.select(sa.func.min(TrainingSession.starts_at))
-        .join(SessionAttendee, SessionAttendee.session_id == TrainingSession.id)
-        .where(
-            SessionAttendee.staff_member_id == OnboardingPlan.staff_member_id,
-            SessionAttendee.status.in_(ATTENDED_STATUSES),
-            TrainingSession.course_id == OnboardingPlanItem.course_id,
-            TrainingSession.status != "cancelled",
+    # The first attended, not cancelled session of each (new staff member, course): one grouped
+    # join, not a correlated subquery per plan item (the planner repeats that one per aggregate).
+    attended = (
+        sa.select(
+            SessionAttendee.staff_member_id.label("staff_member_id"),
+            TrainingSession.course_id.label("course_id"),
+            sa.func.min(TrainingSession.starts_at).label("done_at"),
         )
-        .correlate(OnboardingPlan, OnboardingPlanItem)
-        .scalar_subquery()
+        .join(TrainingSession, TrainingSession.id == SessionAttendee.session_id)
+        .where(
+            SessionAttendee.status.in_(ATTENDED_STATUSES),
+            TrainingSession.status != "cancelled",
+            SessionAttendee.staff_member_id.in_(sa.select(OnboardingPlan.staff_member_id)),
+        )
+        .group_by(SessionAttendee.staff_member_id, TrainingSession.course_id)
+        .subquery()
     )
     items = (
-        sa.select(OnboardingPlanItem.plan_id, first_done.label("done_at"))
+        sa.select(OnboardingPlanItem.plan_id, attended.c.done_at)
         .join(OnboardingPlan, OnboardingPlan.id == OnboardingPlanItem.plan_id)
         .join(StaffMember, StaffMember.id == OnboardingPlan.staff_member_id)
+        .outerjoin(
+            attended,
+            sa.and_(
+                attended.c.staff_member_id == OnboardingPlan.staff_member_id,
+                attended.c.course_id == OnboardingPlanItem.course_id,
+            ),
+        )
         .where(period.site_clause(StaffMember.site_id))
         .subquery()
     )

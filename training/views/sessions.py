@@ -53,9 +53,15 @@ def _session_or_404(session_id: int) -> TrainingSession:
 
 
 def _invite_choices(form) -> None:
-    form.staff_ids.choices = [
-        SelectChoice(sid, f"{name} ({no})") for sid, name, no in staff_in_scope()
-    ]
+    """Sites and posts to invite; people are typed as staff codes (with suggestions), so the
+    page no longer lists everyone in scope. `staff_ids` (people by id) is still accepted on a
+    POST, checked against the scope."""
+    if request.method == "POST" and request.form.getlist("staff_ids"):
+        form.staff_ids.choices = [
+            SelectChoice(sid, f"{name} ({no})") for sid, name, no in staff_in_scope()
+        ]
+    else:
+        form.staff_ids.choices = []
     form.invite_site_ids.choices = [
         SelectChoice(s.id, s.name) for s in sites_in_scope(current_user)
     ]
@@ -64,12 +70,24 @@ def _invite_choices(form) -> None:
     ]
 
 
+def _keep_chosen_people(form) -> None:
+    """On a form shown again, people chosen by id stay chosen: as their codes in the text."""
+    if not form.staff_ids.data:
+        return
+    codes = db.session.scalars(
+        sa.select(StaffMember.staff_no).where(StaffMember.id.in_(form.staff_ids.data))
+    ).all()
+    typed = (form.invite_staff_nos.data or "").strip()
+    form.invite_staff_nos.data = " ".join([*codes, typed] if typed else codes)
+
+
 def _invitees_from(form) -> dict[int, str]:
     ids = scope_ids(current_user)
     sites = [s for s in (form.invite_site_ids.data or []) if ids is None or s in ids]
+    by_code = getattr(form, "staff_codes_resolved", [])
     return svc.resolve_invitees(
         db.session,
-        staff_ids=form.staff_ids.data or [],
+        staff_ids=list(dict.fromkeys([*(form.staff_ids.data or []), *by_code])),
         site_ids=sites,
         post_ids=form.invite_post_ids.data or [],
         new_staff=form.invite_new_staff.data,
@@ -185,6 +203,7 @@ def session_new():
                 problem_kind = "conflict"
             elif isinstance(outcome.error, svc.CoverageGap):
                 problem_kind = "gap"
+    _keep_chosen_people(form)
     return render_template(
         "training/session_form.html", form=form, problems=problems, problem_kind=problem_kind
     )
@@ -221,7 +240,8 @@ def session_invite(session_id: int):
     form = InviteForm()
     _invite_choices(form)
     if not form.validate_on_submit():
-        flash(gettext("Choose who to invite."), "danger")
+        for error in form.invite_staff_nos.errors or [gettext("Choose who to invite.")]:
+            flash(str(error), "danger")
         return redirect(url_for("training.session_detail", session_id=ts.id))
     with domain_errors():
         added, left_out = svc.invite_to_session(

@@ -193,6 +193,22 @@ def flagged_count(
     return session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
 
 
+def flagged_preview(
+    session: Session, user: User, on: date | None = None, min_level: str = "talk", limit: int = 10
+) -> tuple[list[tuple[str, int]], int]:
+    """The first `limit` flagged people as (name, offences), most offences first, and how many
+    are flagged in all: one statement (the total is a window count over the ranking), so a
+    dashboard runs the same statements whether nobody or thousands are flagged."""
+    ranked = _flagged_query(session, user, on or local_today(), min_level).subquery()
+    rows = session.execute(
+        sa.select(StaffMember.name, ranked.c.n, sa.func.count().over().label("total"))
+        .join(ranked, ranked.c.id == StaffMember.id)
+        .order_by(ranked.c.n.desc(), StaffMember.name, StaffMember.id)
+        .limit(limit)
+    ).all()
+    return [(name, n) for name, n, _total in rows], (rows[0].total if rows else 0)
+
+
 def flagged_staff(
     session: Session,
     user: User,
