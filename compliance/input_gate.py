@@ -19,7 +19,7 @@ from typing import Any
 from flask import Flask, request
 from werkzeug.routing import IntegerConverter
 
-from .domain import N_, InvalidError
+from .domain import N_, DomainError, InvalidError
 
 MAX_INT = 2**31 - 1  # PostgreSQL `integer`: the type of every id column
 MAX_JSON_DEPTH = 32
@@ -110,7 +110,8 @@ def check_request() -> None:
     if request.is_json and request.method not in ("GET", "HEAD", "OPTIONS"):
         raw = request.get_data(cache=True)
         if json_depth_exceeds(raw):
-            raise InvalidError(
+            # A body that cannot be read at all is a bad request (400), like malformed JSON.
+            raise DomainError(
                 "input.too_deep",
                 N_("The JSON body nests deeper than %(limit)s levels."),
                 limit=MAX_JSON_DEPTH,

@@ -67,7 +67,7 @@ def test_deeply_nested_json_is_refused_before_parsing(client_for):
     response = client_for("admin").post(
         "/api/v1/posts", data=body, headers={"Content-Type": "application/json"}
     )
-    assert response.status_code == 422 and response.json["code"] == "input.too_deep"
+    assert response.status_code == 400 and response.json["code"] == "input.too_deep"
 
 
 def test_depth_counting_skips_brackets_inside_strings():
