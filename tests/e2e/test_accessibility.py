@@ -16,7 +16,6 @@ and the selectors of every offending element; a page wider than the phone is lis
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -33,10 +32,10 @@ from inspections.models import CheckItem
 from inspections.services.rounds import Target, record_failure, start_round
 from tests.core.test_access_matrix import sign_in_fast
 from tests.core.test_get_never_writes import demo_users, start_urls, walk
+from tests.e2e.browsing import chromium_or_skip, serving
 from tests.e2e.test_phone_layout import (  # noqa: F401  (the browser fixture)
     DEMO_PASSWORD,
     PHONE_WIDTH,
-    _chromium_or_skip,
     browser,
 )
 
@@ -121,12 +120,10 @@ def lived_in_demo(backend, fresh_app):
         pytest.skip(
             "browser checks run on SQLite only (the markup does not depend on the database)"
         )
-    _chromium_or_skip()
+    chromium_or_skip()
     pytest.importorskip(
         "axe_playwright_python", reason="axe-playwright-python (axe-core) is not installed"
     )
-    from werkzeug.serving import make_server
-
     app = fresh_app()
     with app.app_context():
         load_demo(app, db.session)
@@ -136,14 +133,8 @@ def lived_in_demo(backend, fresh_app):
         round_url = _open_round()
         db.session.commit()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app, f"http://127.0.0.1:{server.server_port}", [round_url]
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with serving(app) as base:
+        yield app, base, [round_url]
 
 
 def _run_axe(page) -> list[dict]:

@@ -6,15 +6,11 @@ included) in the panels and sections."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
-
 import pytest
 
 from compliance.db import db
+from tests.e2e.browsing import CHROMIUM, chromium_or_skip, serving
 
-CHROMIUM = "/usr/bin/chromium"
 DEMO_PASSWORD = "demo-pass-2026"
 WIDTHS = (360, 1280)
 # (user, page, the smallest number of charts it must show)
@@ -52,15 +48,6 @@ CHARTS_JS = """() => {
 }"""
 
 
-def _chromium_or_skip():
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright  # noqa: F401
-    except ImportError:
-        pytest.skip("the playwright Python package is not installed")
-
-
 @pytest.fixture
 def demo_server(backend, fresh_app):
     if backend != "sqlite":
@@ -68,23 +55,15 @@ def demo_server(backend, fresh_app):
             "browser checks run on SQLite only (the same figures are checked on PostgreSQL "
             "by tests/review)"
         )
-    _chromium_or_skip()
-    from werkzeug.serving import make_server
-
+    chromium_or_skip()
     from compliance.demo import load_demo
 
     app = fresh_app()
     with app.app_context():
         load_demo(app, db.session)
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with serving(app) as base:
+        yield base
 
 
 @pytest.fixture

@@ -13,9 +13,6 @@ the phone (long edge 1600 px) before they are kept or sent.
 from __future__ import annotations
 
 import io
-import os
-import shutil
-import threading
 import time
 from datetime import date, timedelta
 
@@ -23,20 +20,11 @@ import pytest
 import sqlalchemy as sa
 
 from compliance.db import db
+from tests.e2e.browsing import CHROMIUM, chromium_or_skip, serving
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct-horse-42"
 
 pytestmark = pytest.mark.browser
-
-
-def _chromium_or_skip():
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright  # noqa: F401
-    except ImportError:
-        pytest.skip("the playwright Python package is not installed")
 
 
 def _camera_photo(path, color, orientation=None, size=(4032, 3024)) -> str:
@@ -111,19 +99,11 @@ def live_server(backend, fresh_app):
             "browser journeys run on SQLite only (the same code is covered on "
             "PostgreSQL by the request tests)"
         )
-    _chromium_or_skip()
-    from werkzeug.serving import make_server
-
+    chromium_or_skip()
     app = fresh_app()
     data = _seed(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app, f"http://127.0.0.1:{server.server_port}", data
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with serving(app) as base:
+        yield app, base, data
 
 
 @pytest.fixture

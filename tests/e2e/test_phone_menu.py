@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 
 import pytest
 
 from compliance.db import db
+from tests.e2e.browsing import CHROMIUM, serving
 
-CHROMIUM = "/usr/bin/chromium"
 DEMO_PASSWORD = "demo-pass-2026"
 ROLES = ("admin", "inspector", "hr", "discipline", "leader", "staff")
 
@@ -26,22 +25,14 @@ def demo_server(backend, fresh_app):
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    from werkzeug.serving import make_server
-
     from compliance.demo import load_demo
 
     app = fresh_app()
     with app.app_context():
         load_demo(app, db.session)
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with serving(app) as base:
+        yield base
 
 
 @pytest.fixture

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
 
 from compliance.db import db
-from tests.e2e.test_phone_layout import CHROMIUM, PHONE_WIDTH, _chromium_or_skip
+from tests.e2e.browsing import CHROMIUM, chromium_or_skip, serving
+from tests.e2e.test_phone_layout import PHONE_WIDTH
 
 pytestmark = pytest.mark.browser
 PASSWORD = "bulletin-pass-2026"
@@ -19,9 +19,7 @@ PASSWORD = "bulletin-pass-2026"
 def bulletin_server(backend, fresh_app):
     if backend != "sqlite":
         pytest.skip("browser checks run on SQLite only (the request tests cover PostgreSQL)")
-    _chromium_or_skip()
-    from werkzeug.serving import make_server
-
+    chromium_or_skip()
     from compliance.accounts import create_user
     from compliance.models import Site, Window
     from evaluation.bulletins import services
@@ -86,14 +84,8 @@ def bulletin_server(backend, fresh_app):
         )
         bulletin_id = bulletin.id
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", bulletin_id
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with serving(app) as base:
+        yield base, bulletin_id
 
 
 def test_the_bulletin_page_fits_a_phone_and_prints_only_the_document(bulletin_server):
