@@ -35,14 +35,13 @@ from compliance.ledgers.summary import utc_bounds
 from compliance.models import Site, StaffMember, Window
 from compliance.timeutil import local_today, tz
 
+from ..ledger_photos import photo_lines, photos_by_rectification
 from ..ledgers import (
     CATEGORY_LABELS,
     INSPECTION_ROLES,
     OUTCOME_LABELS,
     SEVERITY_LABELS,
     STATUS_LABELS,
-    photo_lines,
-    photos_by_rectification,
 )
 from ..models import Finding
 from .models import ConductRecord, Rectification, RectificationEvent
