@@ -37,6 +37,10 @@ def enum_check(column: str, values) -> sa.CheckConstraint:
     return sa.CheckConstraint(f"{column} IN ({quoted})", name=f"{column}_valid")
 
 
+# How long an SQLite writer waits for the write lock before giving up (503 to a request).
+SQLITE_BUSY_TIMEOUT_MS = 10000
+
+
 @sa.event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - trivial
     if isinstance(dbapi_connection, sqlite3.Connection):
@@ -44,7 +48,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - 
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

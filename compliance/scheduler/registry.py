@@ -15,7 +15,7 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from ..audit import record
-from ..db import db, utcnow
+from ..db import SQLITE_BUSY_TIMEOUT_MS, db, utcnow
 from ..uow import unit_of_work
 from .models import JobRun
 
@@ -202,7 +202,7 @@ def report_progress(app: Flask, counts: dict) -> None:
                     )
             finally:
                 if raw is not None:
-                    raw.execute("PRAGMA busy_timeout=10000")
+                    raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     except sa.exc.OperationalError:
         logger.info("progress of run %s not recorded (database busy)", run_id)
 

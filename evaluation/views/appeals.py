@@ -9,7 +9,7 @@ from flask_login import current_user
 from compliance.access import roles_required
 from compliance.db import db
 from compliance.domain import DomainError
-from compliance.integers import INT32_MAX, VERSION_INVALID, parse_int
+from compliance.integers import required_version
 from compliance.uow import domain_errors
 from inspections.public import MIME_TYPES, Finding, Photo, photo_path
 
@@ -132,10 +132,10 @@ def _render_detail(appeal, status: int = 200):
 @roles_required("discipline")
 def appeal_decide(appeal_id: int):
     appeal = _load(appeal_id)
-    version = parse_int(request.form.get("version", ""), 1, INT32_MAX)
-    if version is None:  # a damaged or outdated form never skips the version check
-        flash(_(VERSION_INVALID), "danger")
-        return _render_detail(appeal, 400)
+    with domain_errors() as outcome:  # a damaged or outdated form never skips the check
+        version = required_version(request.form.get("version"))
+    if outcome.failed:
+        return _render_detail(appeal, outcome.status)
     with domain_errors():
         svc.decide_appeal(
             db.session,

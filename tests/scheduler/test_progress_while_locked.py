@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from compliance.db import db
+from compliance.db import SQLITE_BUSY_TIMEOUT_MS, db
 from compliance.scheduler.models import JobRun
 from compliance.scheduler.registry import current_run_id, report_progress
 
@@ -40,7 +40,7 @@ def test_progress_report_gives_up_quickly_while_a_writer_holds_the_lock(fresh_ap
         holder.rollback()
         holder.close()
     assert waited < 5, f"the report waited {waited:.1f} s for the lock"
-    assert timeout == 10000
+    assert timeout == SQLITE_BUSY_TIMEOUT_MS
     holder_free = sqlite3.connect(path)
     counts = holder_free.execute("SELECT counts FROM job_run WHERE id = ?", (run_id,)).fetchone()[0]
     holder_free.close()
