@@ -402,12 +402,14 @@ def build(app, scale: float, seed: int, started: float) -> dict:
         staff_window: dict[int, int | None] = {}
         staff_post: dict[int, int] = {}
         current_assignment: dict[int, int] = {}
-        for aid, sid, wid, site_id, post_id in q(
-            "SELECT id, staff_member_id, window_id, site_id, post_id FROM assignment "
+        seat_since: dict[int, date] = {}  # staff -> start of the current assignment
+        for aid, sid, wid, site_id, post_id, since in q(
+            "SELECT id, staff_member_id, window_id, site_id, post_id, started_on FROM assignment "
             "WHERE ended_on IS NULL"
         ):
             staff_site[sid], staff_window[sid], staff_post[sid] = site_id, wid, post_id
             current_assignment[sid] = aid
+            seat_since[sid] = since if isinstance(since, date) else date.fromisoformat(since)
             for entry in windows.get(site_id, []):
                 if entry[0] == wid:
                     entry[1].append((sid, False))
@@ -448,6 +450,7 @@ def build(app, scale: float, seed: int, started: float) -> dict:
             )
             staff_site[sid], staff_window[sid], staff_post[sid] = site_id, window_id, post_id
             current_assignment[sid] = aid
+            seat_since[sid] = started_on
             audit.append(
                 (
                     local_dt(first_day, 8),
@@ -881,7 +884,9 @@ def build(app, scale: float, seed: int, started: float) -> dict:
                 },
             )
             w.flush("rotation_plan")
-            pool = rng.sample(key_staff, min(len(key_staff), 40))
+            # only people seated before the swap day (the demo centre's seats start recently)
+            movable = [s for s in key_staff if seat_since[s] < on]
+            pool = rng.sample(movable, min(len(movable), 40))
             for a, b in zip(pool[::2], pool[1::2], strict=False):
                 if executed:
                     swap(
@@ -898,6 +903,7 @@ def build(app, scale: float, seed: int, started: float) -> dict:
                         staff_post,
                         current_assignment,
                     )
+                    seat_since[a] = seat_since[b] = on
                 else:
                     for x, y in ((a, b), (b, a)):
                         w.add(
