@@ -142,7 +142,7 @@ def scores(args):
             rows, version = [], None
         else:
             today = local_today()
-            live = svc.compute_month(
+            live = svc.live_scores(
                 db.session,
                 scheme,
                 month,

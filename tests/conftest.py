@@ -118,6 +118,9 @@ def make_test_app(url: str, tmp_path, **extra):
         # tests of checkpoints give a folder to an app with real commits (fresh_app).
         "AUDIT_CHECKPOINT_DIR": "",
         "SERVER_NAME": None,
+        # Fixtures insert rows directly, without the audit events that renew remembered
+        # figures; tests/core/test_memo.py turns the memo on.
+        "FIGURE_MEMO_SECONDS": 0,
     }
     config.update(extra)
     app = create_app(config)

@@ -19,6 +19,7 @@ from flask import Flask, current_app, url_for
 from sqlalchemy.orm import Session
 
 from ..charts import Chart
+from ..memo import reader_key, remember, scope_key
 from ..models import User
 from ..periods import Period
 
@@ -94,10 +95,18 @@ def register_review_section(app: Flask, key: str, func: Callable, order: int = 1
 
 
 def review_sections(ctx: ReviewContext) -> list[Section]:
+    """Every registered section for the context. A section's figures count a whole period, so
+    each is remembered until the next audited write (`compliance.memo`), keyed by what it
+    depends on: the period, the scope, charts or not, and the reader's language and roles."""
     entries = sorted(current_app.extensions.get("compliance_review_sections", {}).values())
+    period = ctx.period
+    base = (period.start, period.end, scope_key(period.site_ids), ctx.charts, ctx.today)
+    reader = reader_key(ctx.user)
     sections = []
     for entry in entries:
-        section = entry.func(ctx)
+        section = remember(
+            ("review", entry.key, *base, reader), lambda entry=entry: entry.func(ctx), ctx.session
+        )
         if section is not None:
             section.order = entry.order
             sections.append(section)

@@ -20,4 +20,4 @@ from .closing import (  # noqa: F401
 )
 from .common import MONTH_CLOSE_ROLES, READ_ROLES, closed_month  # noqa: F401
 from .schemes import create_scheme, current_scheme, scheme_for, scheme_values  # noqa: F401
-from .scoring import MonthScores, Score, compute_month  # noqa: F401
+from .scoring import MonthScores, Score, compute_month, live_scores  # noqa: F401

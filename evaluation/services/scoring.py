@@ -12,12 +12,13 @@ lines are then summed per subject in one pass.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from compliance.memo import remember, scope_key
 from compliance.models import Assignment, Site, StaffMember, Window
 from compliance.periods import month_start, next_month
 from compliance.timeutil import UTC, local_day_bounds_utc, tz
@@ -472,3 +473,12 @@ def _total(scheme: Scheme, staff, windows, sites) -> None:
             score.score = r2(max(own, 0.0))
     for group in (staff, windows, sites):
         rank(scheme, list(group.values()))
+
+
+def live_scores(session: Session, scheme: Scheme, month: date, as_of=None, site_ids=None):
+    """`compute_month` for the pages and the API, remembered until the next audited write
+    (`compliance.memo`): a month's live scores count every finding of the month at every site
+    of the scope. The remembered scores carry the caller's own `scheme` object."""
+    key = ("live_scores", scheme.id, month, as_of, scope_key(site_ids))
+    scores = remember(key, lambda: compute_month(session, scheme, month, as_of, site_ids), session)
+    return scores if scores.scheme is scheme else replace(scores, scheme=scheme)

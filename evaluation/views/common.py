@@ -68,7 +68,7 @@ def month_scores(user, month: date):
     if scheme is None:
         return None, None
     today = local_today()
-    return None, svc.compute_month(
+    return None, svc.live_scores(
         db.session,
         scheme,
         month,

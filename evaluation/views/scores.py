@@ -176,7 +176,7 @@ def _own_scores(month: date):
         return None, None
     staff = current_user.staff_member
     today = local_today()
-    return None, svc.compute_month(
+    return None, svc.live_scores(
         db.session,
         scheme,
         month,

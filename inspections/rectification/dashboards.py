@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from compliance.access import scope_ids
 from compliance.charts import Chart, Series, chart_panel, month_labels
 from compliance.db import db
+from compliance.memo import period_key, remember, scope_key
 from compliance.models import User
 from compliance.periods import Period, last_months
 from compliance.review import Figure, ReviewContext, Section
@@ -67,7 +68,10 @@ def _counts_table(period: Period, by_month: list[dict]) -> Chart:
 def on_time_panel(user: User):
     today = local_today()
     period = Period(last_months(today)[0], today, scope_ids(user))
-    by_month = stats.rectified_by_month(db.session, period)
+    by_month = remember(
+        ("rectified_by_month", period_key(period)),
+        lambda: stats.rectified_by_month(db.session, period),
+    )
     closed = sum(r["rectified"] for r in by_month)
     on_time = sum(r["on_time"] for r in by_month)
     rate = _rate(on_time, closed)
@@ -98,7 +102,11 @@ def age_labels() -> list[str]:
 
 def open_age_panel(user: User):
     today = local_today()
-    rows = stats.open_by_age(db.session, scope_ids(user), today)
+    site_ids = scope_ids(user)
+    rows = remember(
+        ("open_by_age", scope_key(site_ids), today),
+        lambda: stats.open_by_age(db.session, site_ids, today),
+    )
     chart = Chart(
         key="open-by-age",
         title=_("Open rectifications by age"),

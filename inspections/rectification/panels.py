@@ -7,8 +7,9 @@ import sqlalchemy as sa
 from flask import render_template
 from markupsafe import Markup
 
-from compliance.access import scope_filter
+from compliance.access import scope_filter, scope_ids
 from compliance.db import db
+from compliance.memo import remember, scope_key
 from compliance.timeutil import local_today
 
 from . import services as svc
@@ -62,7 +63,11 @@ def discipline_panel(user) -> Markup | None:
         )
         or 0
     )
-    flagged, total = svc.flagged_preview(db.session, user, today, limit=PANEL_ROWS)
+    # ninety days of findings ranked per person: remembered until the next audited write
+    flagged, total = remember(
+        ("flagged_preview", scope_key(scope_ids(user)), today, PANEL_ROWS),
+        lambda: svc.flagged_preview(db.session, user, today, limit=PANEL_ROWS),
+    )
     return Markup(
         render_template(
             "inspections/rectification/_panel_discipline.html",

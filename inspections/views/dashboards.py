@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from compliance.access import scope_ids
 from compliance.charts import Chart, Series, chart_panel, day_labels, month_labels
 from compliance.db import db
+from compliance.memo import period_key, remember
 from compliance.models import User
 from compliance.periods import Period, last_months, next_month
 from compliance.review import Figure, ReviewContext, Section
@@ -68,7 +69,11 @@ def findings_month_panel(user: User):
     """Discipline officers, centre heads and administrators: the last twelve months."""
     today = local_today()
     period = Period(last_months(today)[0], today, scope_ids(user))
-    chart = findings_chart("findings-by-month", period, stats.findings_by_month(db.session, period))
+    by_month = remember(
+        ("findings_by_month", period_key(period)),
+        lambda: stats.findings_by_month(db.session, period),
+    )
+    chart = findings_chart("findings-by-month", period, by_month)
     return chart_panel(
         "findings-by-month",
         _("Findings per month by category"),
@@ -109,7 +114,9 @@ def frequent_items_chart(key: str, period: Period, rows: list[dict]) -> Chart:
 def frequent_items_panel(user: User):
     today = local_today()
     period = Period(today - timedelta(days=89), today, scope_ids(user))
-    rows = stats.frequent_items(db.session, period)
+    rows = remember(
+        ("frequent_items", period_key(period)), lambda: stats.frequent_items(db.session, period)
+    )
     return chart_panel(
         "frequent-items",
         _("The most frequent check items"),
