@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 
@@ -80,3 +81,12 @@ def create_app(config: dict | None = None) -> Flask:
     ledgers.init_app(app)
     review.init_app(app)
     return app
+
+
+def freeze_startup_heap() -> None:
+    """For a serving process, once the app is created: collect, then exclude every surviving
+    object from future collections (`gc.freeze`). They live as long as the process; a full
+    collection walking them (~275,000 objects) stalled a request for 130–220 ms every few dozen
+    requests at district scale. Not for tests, which create many apps in one process."""
+    gc.collect()
+    gc.freeze()

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import create_app
+from . import create_app, freeze_startup_heap
 from .config import ConfigError
 from .db import db
 from .domain import DomainError
@@ -187,6 +187,7 @@ def run_cmd(host, port, with_scheduler) -> None:
         if starter is not None:
             starter(app)
     click.echo(f"Serving on http://{host}:{port}")
+    freeze_startup_heap()  # as compliance.wsgi does
     run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
 
 
