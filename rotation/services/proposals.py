@@ -53,15 +53,23 @@ class Context:
 
 
 def build_instance(
-    session: Session, planning_on: date, candidate_ids=(), site_ids=None, movable_ids=None
+    session: Session,
+    planning_on: date,
+    candidate_ids=(),
+    site_ids=None,
+    movable_ids=None,
+    due_ids=(),
 ) -> Context:
     """The planner's facts at `planning_on`: must-movers (key holders in scope due by then and not
     exempted), the candidates, their seats, and every rule that applies to them.
 
-    With `movable_ids` (plan validation), exactly those people are movable.
+    With `movable_ids` (plan validation), exactly those people are movable, and only their
+    tenure (and that of `due_ids`, whose due status the caller also asks for) is read: checking
+    a plan reads nothing about the staff it does not touch.
     """
     known: dict[int, History] = {}
-    board = tenure_board(session, planning_on, site_ids, hist_out=known)
+    board_ids = None if movable_ids is None else {*movable_ids, *due_ids}
+    board = tenure_board(session, planning_on, site_ids, hist_out=known, staff_ids=board_ids)
     due = {r.staff.id: r for r in board if r.status == "overdue" and r.exemption is None}
     warnings: list[Violation] = []
     if movable_ids is not None:

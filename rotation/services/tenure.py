@@ -84,7 +84,11 @@ class TenureRow:
     exemption: RotationExemption | None
 
 
-def key_assignments(session: Session, site_ids: set[int] | None = None) -> list[Assignment]:
+def key_assignments(
+    session: Session, site_ids: set[int] | None = None, staff_ids=None
+) -> list[Assignment]:
+    """The current key-post assignments of active staff (in `site_ids`, of `staff_ids`, when
+    given), with their holder, post, site and window."""
     query = (
         sa.select(Assignment)
         .join(Post, Post.id == Assignment.post_id)
@@ -99,16 +103,24 @@ def key_assignments(session: Session, site_ids: set[int] | None = None) -> list[
     )
     if site_ids is not None:
         query = query.where(Assignment.site_id.in_(list(site_ids)))
+    if staff_ids is not None:
+        query = query.where(Assignment.staff_member_id.in_(list(staff_ids)))
     return list(session.scalars(query))
 
 
 def tenure_board(
-    session: Session, on: date, site_ids: set[int] | None = None, hist_out: dict | None = None
+    session: Session,
+    on: date,
+    site_ids: set[int] | None = None,
+    hist_out: dict | None = None,
+    staff_ids=None,
 ) -> list[TenureRow]:
     """Every key seat in scope with its holder, time in post and due date; most urgent first.
 
+    `staff_ids`, when given, keeps only the seats of those people: their rows are the same as on
+    the whole board (a row depends on its holder's history alone), in the same order.
     `hist_out`, when given, receives the assignment histories read on the way (for reuse)."""
-    seats = key_assignments(session, site_ids)
+    seats = key_assignments(session, site_ids, staff_ids)
     hist = histories(session, [a.staff_member_id for a in seats])
     if hist_out is not None:
         hist_out.update(hist)
