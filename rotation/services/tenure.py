@@ -108,6 +108,57 @@ def key_assignments(
     return list(session.scalars(query))
 
 
+@dataclass(frozen=True)
+class SeatOption:
+    """A seat a plan's move may target, read as plain columns (no ORM objects): its assignment
+    id and the label the plan page shows."""
+
+    id: int
+    label: str
+    sort_key: tuple
+
+
+def seat_options(session: Session, site_ids: set[int] | None, extra_ids=()) -> list[SeatOption]:
+    """Every current key seat of active staff in `site_ids` (all when None; the same seats as
+    `key_assignments`) and the assignments `extra_ids`, key posts first, then by post code, site
+    and window."""
+    query = (
+        sa.select(
+            Assignment.id,
+            Assignment.site_id,
+            Post.code,
+            Post.is_key,
+            Post.name.label("post_name"),
+            Site.name.label("site_name"),
+            Window.code.label("window_code"),
+            StaffMember.name.label("staff_name"),
+        )
+        .join(Post, Post.id == Assignment.post_id)
+        .join(Site, Site.id == Assignment.site_id)
+        .join(StaffMember, StaffMember.id == Assignment.staff_member_id)
+        .outerjoin(Window, Window.id == Assignment.window_id)
+    )
+    key = query.where(Post.is_key, Assignment.ended_on.is_(None), StaffMember.status == "active")
+    if site_ids is not None:
+        key = key.where(Assignment.site_id.in_(list(site_ids)))
+    rows = {r.id: r for r in session.execute(key)}
+    extra = [i for i in extra_ids if i not in rows]
+    if extra:
+        rows.update((r.id, r) for r in session.execute(query.where(Assignment.id.in_(extra))))
+    out = []
+    for r in rows.values():
+        window = f" {r.window_code}" if r.window_code is not None else ""
+        out.append(
+            SeatOption(
+                r.id,
+                f"{r.post_name} · {r.site_name}{window} ({r.staff_name})",
+                (not r.is_key, r.code, r.site_id, r.window_code or "", r.id),
+            )
+        )
+    out.sort(key=lambda o: o.sort_key)
+    return out
+
+
 def tenure_board(
     session: Session,
     on: date,

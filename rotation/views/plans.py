@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from compliance.access import roles_required, scope_ids
 from compliance.db import db
 from compliance.integers import parse_id
-from compliance.models import Assignment, AuditEvent
+from compliance.models import AuditEvent
 from compliance.pagination import paginate_list
 from compliance.timeutil import local_today
 
@@ -58,37 +58,10 @@ def plans():
     )
 
 
-def _seat_choices(plan: RotationPlan):
+def _seat_choices(plan: RotationPlan) -> list[services.SeatOption]:
     """Seats a move may target: the seats of the plan's people and every key seat in scope."""
     ids = {m.from_assignment_id for m in plan.moves} | {m.seat_assignment_id for m in plan.moves}
-    seats = {a.id: a for a in services.key_assignments(db.session, scope_ids(current_user))}
-    extra = [i for i in ids if i not in seats]
-    if extra:
-        for a in db.session.scalars(
-            sa.select(Assignment)
-            .where(Assignment.id.in_(extra))
-            .options(
-                joinedload(Assignment.post),
-                joinedload(Assignment.site),
-                joinedload(Assignment.window),
-                joinedload(Assignment.staff_member),
-            )
-        ):
-            seats[a.id] = a
-    return sorted(
-        seats.values(),
-        key=lambda a: (
-            not a.post.is_key,
-            a.post.code,
-            a.site_id,
-            a.window.code if a.window else "",
-        ),
-    )
-
-
-def _seat_label(a: Assignment) -> str:
-    window = f" {a.window.code}" if a.window else ""
-    return f"{a.post.name} · {a.site.name}{window} ({a.staff_member.name})"
+    return services.seat_options(db.session, scope_ids(current_user), sorted(ids))
 
 
 @bp.route("/plans/<int:plan_id>")
@@ -132,7 +105,7 @@ def plan_detail(plan_id: int):
         can_edit=can_edit,
         can_decide=can_decide,
         moves=paginate_list(plan.moves, per_page=MOVES_PER_PAGE),
-        seats=[(a.id, _seat_label(a)) for a in _seat_choices(plan)] if can_edit else [],
+        seats=[(o.id, o.label) for o in _seat_choices(plan)] if can_edit else [],
         form=DecisionForm(),
         today=local_today(),
     )
@@ -176,7 +149,7 @@ def plan_edit(plan_id: int):
     plan = get_plan_or_404(plan_id)
     specs, errors = _edited_moves(plan)
     # Seats are typed as numbers now (with suggestions): only the seats the page offers count.
-    offered = {a.id for a in _seat_choices(plan)}
+    offered = {o.id for o in _seat_choices(plan)}
     errors += [
         _("Seat number %(seat)s is not one of the seats offered.", seat=spec.seat_assignment_id)
         for spec in specs
