@@ -68,8 +68,21 @@ def build_instance(
     a plan reads nothing about the staff it does not touch.
     """
     known: dict[int, History] = {}
-    board_ids = None if movable_ids is None else {*movable_ids, *due_ids}
-    board = tenure_board(session, planning_on, site_ids, hist_out=known, staff_ids=board_ids)
+    pols = policies(session)
+    board_ids = None
+    board_exemptions = None
+    if movable_ids is not None:
+        board_ids = {*movable_ids, *due_ids}
+        board_exemptions = active_exemptions(session, planning_on, board_ids)
+    board = tenure_board(
+        session,
+        planning_on,
+        site_ids,
+        hist_out=known,
+        staff_ids=board_ids,
+        pols=pols,
+        exemptions=board_exemptions,
+    )
     due = {r.staff.id: r for r in board if r.status == "overdue" and r.exemption is None}
     warnings: list[Violation] = []
     if movable_ids is not None:
@@ -117,7 +130,6 @@ def build_instance(
                 )
             )
         )
-    pols = policies(session)
     quals = qualifications(session)
     posts = {}
     for p in session.scalars(sa.select(Post)):
@@ -125,7 +137,10 @@ def build_instance(
         posts[p.id] = PostInfo(
             p.id, p.name, p.is_key, frozenset(q["required"]), frozenset(q["recommended"])
         )
-    exemptions = active_exemptions(session, planning_on, ids)
+    if board_exemptions is not None:  # read with the board for these very people
+        exemptions = {i: board_exemptions[i] for i in ids if i in board_exemptions}
+    else:
+        exemptions = active_exemptions(session, planning_on, ids)
     need_courses = bool(quals)
     completed: dict[int, frozenset[int]] = {}
     if need_courses:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from compliance.models import Assignment, Post, Site, StaffMember, Window
 from compliance.settings import get_setting
@@ -17,7 +17,7 @@ from ..models import (
     RotationExemption,
 )
 from .common import add_months, months_between
-from .policies import active_exemptions, default_policy, policies
+from .policies import Policy, active_exemptions, default_policy, policies
 
 logger = logging.getLogger(__name__)
 
@@ -95,8 +95,9 @@ def key_assignments(
         .join(StaffMember, StaffMember.id == Assignment.staff_member_id)
         .where(Post.is_key, Assignment.ended_on.is_(None), StaffMember.status == "active")
         .options(
-            joinedload(Assignment.staff_member),
-            joinedload(Assignment.post),
+            # The holder and the post come from the joins the filter needs (no second join).
+            contains_eager(Assignment.staff_member),
+            contains_eager(Assignment.post),
             joinedload(Assignment.site),
             joinedload(Assignment.window),
         )
@@ -165,18 +166,24 @@ def tenure_board(
     site_ids: set[int] | None = None,
     hist_out: dict | None = None,
     staff_ids=None,
+    pols: dict[int, Policy] | None = None,
+    exemptions: dict[int, RotationExemption] | None = None,
 ) -> list[TenureRow]:
     """Every key seat in scope with its holder, time in post and due date; most urgent first.
 
     `staff_ids`, when given, keeps only the seats of those people: their rows are the same as on
     the whole board (a row depends on its holder's history alone), in the same order.
-    `hist_out`, when given, receives the assignment histories read on the way (for reuse)."""
+    `hist_out`, when given, receives the assignment histories read on the way (for reuse);
+    `pols` and `exemptions` (of every holder on the board at `on`), when given, were already read
+    by the caller."""
     seats = key_assignments(session, site_ids, staff_ids)
     hist = histories(session, [a.staff_member_id for a in seats])
     if hist_out is not None:
         hist_out.update(hist)
-    pols = policies(session)
-    exemptions = active_exemptions(session, on, [a.staff_member_id for a in seats])
+    if pols is None:
+        pols = policies(session)
+    if exemptions is None:
+        exemptions = active_exemptions(session, on, [a.staff_member_id for a in seats])
     amber = int(get_setting(session, "rotation.amber_days"))
     rows = []
     for a in seats:
