@@ -23,7 +23,16 @@ from ..access import DECIDERS, MANAGERS, READERS, visible_plans_query
 from ..forms import DecisionForm
 from ..models import PLAN_STATUSES, RotationMove, RotationPlan
 from ..services import MoveSpec
-from .common import bp, get_plan_or_404, parse_candidates, parse_date, refusals, violation_texts
+from .common import (
+    _status_label,
+    bp,
+    get_plan_or_404,
+    move_reason_label,
+    parse_candidates,
+    parse_date,
+    refusals,
+    violation_texts,
+)
 
 # Moves shown per page of a plan: a district's quarterly plan may move hundreds of people; the
 # edit form keeps the moves of the other pages as they are.
@@ -97,6 +106,7 @@ def plan_detail(plan_id: int):
         and current_user.has_role(*DECIDERS)
         and plan.author_id != current_user.id
     )
+    moves = paginate_list(plan.moves, per_page=MOVES_PER_PAGE)
     return render_template(
         "rotation/plan.html",
         plan=plan,
@@ -104,7 +114,11 @@ def plan_detail(plan_id: int):
         history=history,
         can_edit=can_edit,
         can_decide=can_decide,
-        moves=paginate_list(plan.moves, per_page=MOVES_PER_PAGE),
+        moves=moves,
+        # What the rows repeat, translated once per distinct value instead of once per row.
+        reasons={r: move_reason_label(r) for r in {m.reason for m in moves.items}},
+        statuses={s: _status_label(s) for s in {m.status for m in moves.items}},
+        handover=_("handover from %(name)s"),
         seats=[(o.id, o.label) for o in _seat_choices(plan)] if can_edit else [],
         form=DecisionForm(),
         today=local_today(),
