@@ -56,8 +56,10 @@ from .proposals import (  # noqa: F401
 )
 from .tenure import (  # noqa: F401
     History,
+    SeatOption,
     TenureRow,
     histories,
     key_assignments,
+    seat_options,
     tenure_board,
 )

@@ -52,7 +52,7 @@ def validate_moves(
     if len(set(movers)) != len(movers):
         out.append(Violation(planner.RULE_ONE_POST, N_("A person appears in two moves"), {}))
         return out
-    ctx = build_instance(session, planning_on, movable_ids=movers)
+    ctx = build_instance(session, planning_on, movable_ids=movers, due_ids=required_ids)
     inst = ctx.instance
     people = {p.id: p for p in inst.people}
     # A reversal undoes an executed plan: returning people to the seats they just left is not

@@ -53,15 +53,36 @@ class Context:
 
 
 def build_instance(
-    session: Session, planning_on: date, candidate_ids=(), site_ids=None, movable_ids=None
+    session: Session,
+    planning_on: date,
+    candidate_ids=(),
+    site_ids=None,
+    movable_ids=None,
+    due_ids=(),
 ) -> Context:
     """The planner's facts at `planning_on`: must-movers (key holders in scope due by then and not
     exempted), the candidates, their seats, and every rule that applies to them.
 
-    With `movable_ids` (plan validation), exactly those people are movable.
+    With `movable_ids` (plan validation), exactly those people are movable, and only their
+    tenure (and that of `due_ids`, whose due status the caller also asks for) is read: checking
+    a plan reads nothing about the staff it does not touch.
     """
     known: dict[int, History] = {}
-    board = tenure_board(session, planning_on, site_ids, hist_out=known)
+    pols = policies(session)
+    board_ids = None
+    board_exemptions = None
+    if movable_ids is not None:
+        board_ids = {*movable_ids, *due_ids}
+        board_exemptions = active_exemptions(session, planning_on, board_ids)
+    board = tenure_board(
+        session,
+        planning_on,
+        site_ids,
+        hist_out=known,
+        staff_ids=board_ids,
+        pols=pols,
+        exemptions=board_exemptions,
+    )
     due = {r.staff.id: r for r in board if r.status == "overdue" and r.exemption is None}
     warnings: list[Violation] = []
     if movable_ids is not None:
@@ -109,7 +130,6 @@ def build_instance(
                 )
             )
         )
-    pols = policies(session)
     quals = qualifications(session)
     posts = {}
     for p in session.scalars(sa.select(Post)):
@@ -117,7 +137,10 @@ def build_instance(
         posts[p.id] = PostInfo(
             p.id, p.name, p.is_key, frozenset(q["required"]), frozenset(q["recommended"])
         )
-    exemptions = active_exemptions(session, planning_on, ids)
+    if board_exemptions is not None:  # read with the board for these very people
+        exemptions = {i: board_exemptions[i] for i in ids if i in board_exemptions}
+    else:
+        exemptions = active_exemptions(session, planning_on, ids)
     need_courses = bool(quals)
     completed: dict[int, frozenset[int]] = {}
     if need_courses:

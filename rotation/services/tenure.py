@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from compliance.models import Assignment, Post, Site, StaffMember, Window
 from compliance.settings import get_setting
@@ -17,7 +17,7 @@ from ..models import (
     RotationExemption,
 )
 from .common import add_months, months_between
-from .policies import active_exemptions, default_policy, policies
+from .policies import Policy, active_exemptions, default_policy, policies
 
 logger = logging.getLogger(__name__)
 
@@ -84,36 +84,106 @@ class TenureRow:
     exemption: RotationExemption | None
 
 
-def key_assignments(session: Session, site_ids: set[int] | None = None) -> list[Assignment]:
+def key_assignments(
+    session: Session, site_ids: set[int] | None = None, staff_ids=None
+) -> list[Assignment]:
+    """The current key-post assignments of active staff (in `site_ids`, of `staff_ids`, when
+    given), with their holder, post, site and window."""
     query = (
         sa.select(Assignment)
         .join(Post, Post.id == Assignment.post_id)
         .join(StaffMember, StaffMember.id == Assignment.staff_member_id)
         .where(Post.is_key, Assignment.ended_on.is_(None), StaffMember.status == "active")
         .options(
-            joinedload(Assignment.staff_member),
-            joinedload(Assignment.post),
+            # The holder and the post come from the joins the filter needs (no second join).
+            contains_eager(Assignment.staff_member),
+            contains_eager(Assignment.post),
             joinedload(Assignment.site),
             joinedload(Assignment.window),
         )
     )
     if site_ids is not None:
         query = query.where(Assignment.site_id.in_(list(site_ids)))
+    if staff_ids is not None:
+        query = query.where(Assignment.staff_member_id.in_(list(staff_ids)))
     return list(session.scalars(query))
 
 
+@dataclass(frozen=True)
+class SeatOption:
+    """A seat a plan's move may target, read as plain columns (no ORM objects): its assignment
+    id and the label the plan page shows."""
+
+    id: int
+    label: str
+    sort_key: tuple
+
+
+def seat_options(session: Session, site_ids: set[int] | None, extra_ids=()) -> list[SeatOption]:
+    """Every current key seat of active staff in `site_ids` (all when None; the same seats as
+    `key_assignments`) and the assignments `extra_ids`, key posts first, then by post code, site
+    and window."""
+    query = (
+        sa.select(
+            Assignment.id,
+            Assignment.site_id,
+            Post.code,
+            Post.is_key,
+            Post.name.label("post_name"),
+            Site.name.label("site_name"),
+            Window.code.label("window_code"),
+            StaffMember.name.label("staff_name"),
+        )
+        .join(Post, Post.id == Assignment.post_id)
+        .join(Site, Site.id == Assignment.site_id)
+        .join(StaffMember, StaffMember.id == Assignment.staff_member_id)
+        .outerjoin(Window, Window.id == Assignment.window_id)
+    )
+    key = query.where(Post.is_key, Assignment.ended_on.is_(None), StaffMember.status == "active")
+    if site_ids is not None:
+        key = key.where(Assignment.site_id.in_(list(site_ids)))
+    rows = {r.id: r for r in session.execute(key)}
+    extra = [i for i in extra_ids if i not in rows]
+    if extra:
+        rows.update((r.id, r) for r in session.execute(query.where(Assignment.id.in_(extra))))
+    out = []
+    for r in rows.values():
+        window = f" {r.window_code}" if r.window_code is not None else ""
+        out.append(
+            SeatOption(
+                r.id,
+                f"{r.post_name} · {r.site_name}{window} ({r.staff_name})",
+                (not r.is_key, r.code, r.site_id, r.window_code or "", r.id),
+            )
+        )
+    out.sort(key=lambda o: o.sort_key)
+    return out
+
+
 def tenure_board(
-    session: Session, on: date, site_ids: set[int] | None = None, hist_out: dict | None = None
+    session: Session,
+    on: date,
+    site_ids: set[int] | None = None,
+    hist_out: dict | None = None,
+    staff_ids=None,
+    pols: dict[int, Policy] | None = None,
+    exemptions: dict[int, RotationExemption] | None = None,
 ) -> list[TenureRow]:
     """Every key seat in scope with its holder, time in post and due date; most urgent first.
 
-    `hist_out`, when given, receives the assignment histories read on the way (for reuse)."""
-    seats = key_assignments(session, site_ids)
+    `staff_ids`, when given, keeps only the seats of those people: their rows are the same as on
+    the whole board (a row depends on its holder's history alone), in the same order.
+    `hist_out`, when given, receives the assignment histories read on the way (for reuse);
+    `pols` and `exemptions` (of every holder on the board at `on`), when given, were already read
+    by the caller."""
+    seats = key_assignments(session, site_ids, staff_ids)
     hist = histories(session, [a.staff_member_id for a in seats])
     if hist_out is not None:
         hist_out.update(hist)
-    pols = policies(session)
-    exemptions = active_exemptions(session, on, [a.staff_member_id for a in seats])
+    if pols is None:
+        pols = policies(session)
+    if exemptions is None:
+        exemptions = active_exemptions(session, on, [a.staff_member_id for a in seats])
     amber = int(get_setting(session, "rotation.amber_days"))
     rows = []
     for a in seats:

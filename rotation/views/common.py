@@ -13,11 +13,11 @@ from flask import Blueprint, abort, flash
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from compliance.access import scope_filter
 from compliance.db import db
-from compliance.models import Assignment, StaffMember
+from compliance.models import Assignment, StaffMember, User
 from compliance.uow import Outcome, domain_errors
 
 from ..access import plan_in_scope
@@ -86,6 +86,13 @@ def get_plan_or_404(plan_id: int) -> RotationPlan:
         sa.select(RotationPlan)
         .where(RotationPlan.id == plan_id)
         .options(
+            # The author's name only: not their roles and sites.
+            joinedload(RotationPlan.author).options(
+                lazyload(User.role_rows), lazyload(User.site_rows)
+            ),
+            joinedload(RotationPlan.decided_by).options(
+                lazyload(User.role_rows), lazyload(User.site_rows)
+            ),
             selectinload(RotationPlan.moves).options(
                 joinedload(RotationMove.staff_member),
                 joinedload(RotationMove.predecessor),
@@ -97,7 +104,7 @@ def get_plan_or_404(plan_id: int) -> RotationPlan:
                     joinedload(Assignment.site),
                     joinedload(Assignment.window),
                 ),
-            )
+            ),
         )
     )
     if plan is None or not plan_in_scope(plan, current_user):

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from compliance.access import roles_required, scope_ids
 from compliance.db import db
 from compliance.integers import parse_id
-from compliance.models import Assignment, AuditEvent
+from compliance.models import AuditEvent
 from compliance.pagination import paginate_list
 from compliance.timeutil import local_today
 
@@ -23,7 +23,16 @@ from ..access import DECIDERS, MANAGERS, READERS, visible_plans_query
 from ..forms import DecisionForm
 from ..models import PLAN_STATUSES, RotationMove, RotationPlan
 from ..services import MoveSpec
-from .common import bp, get_plan_or_404, parse_candidates, parse_date, refusals, violation_texts
+from .common import (
+    _status_label,
+    bp,
+    get_plan_or_404,
+    move_reason_label,
+    parse_candidates,
+    parse_date,
+    refusals,
+    violation_texts,
+)
 
 # Moves shown per page of a plan: a district's quarterly plan may move hundreds of people; the
 # edit form keeps the moves of the other pages as they are.
@@ -58,37 +67,10 @@ def plans():
     )
 
 
-def _seat_choices(plan: RotationPlan):
+def _seat_choices(plan: RotationPlan) -> list[services.SeatOption]:
     """Seats a move may target: the seats of the plan's people and every key seat in scope."""
     ids = {m.from_assignment_id for m in plan.moves} | {m.seat_assignment_id for m in plan.moves}
-    seats = {a.id: a for a in services.key_assignments(db.session, scope_ids(current_user))}
-    extra = [i for i in ids if i not in seats]
-    if extra:
-        for a in db.session.scalars(
-            sa.select(Assignment)
-            .where(Assignment.id.in_(extra))
-            .options(
-                joinedload(Assignment.post),
-                joinedload(Assignment.site),
-                joinedload(Assignment.window),
-                joinedload(Assignment.staff_member),
-            )
-        ):
-            seats[a.id] = a
-    return sorted(
-        seats.values(),
-        key=lambda a: (
-            not a.post.is_key,
-            a.post.code,
-            a.site_id,
-            a.window.code if a.window else "",
-        ),
-    )
-
-
-def _seat_label(a: Assignment) -> str:
-    window = f" {a.window.code}" if a.window else ""
-    return f"{a.post.name} · {a.site.name}{window} ({a.staff_member.name})"
+    return services.seat_options(db.session, scope_ids(current_user), sorted(ids))
 
 
 @bp.route("/plans/<int:plan_id>")
@@ -124,6 +106,7 @@ def plan_detail(plan_id: int):
         and current_user.has_role(*DECIDERS)
         and plan.author_id != current_user.id
     )
+    moves = paginate_list(plan.moves, per_page=MOVES_PER_PAGE)
     return render_template(
         "rotation/plan.html",
         plan=plan,
@@ -131,8 +114,12 @@ def plan_detail(plan_id: int):
         history=history,
         can_edit=can_edit,
         can_decide=can_decide,
-        moves=paginate_list(plan.moves, per_page=MOVES_PER_PAGE),
-        seats=[(a.id, _seat_label(a)) for a in _seat_choices(plan)] if can_edit else [],
+        moves=moves,
+        # What the rows repeat, translated once per distinct value instead of once per row.
+        reasons={r: move_reason_label(r) for r in {m.reason for m in moves.items}},
+        statuses={s: _status_label(s) for s in {m.status for m in moves.items}},
+        handover=_("handover from %(name)s"),
+        seats=[(o.id, o.label) for o in _seat_choices(plan)] if can_edit else [],
         form=DecisionForm(),
         today=local_today(),
     )
@@ -176,7 +163,7 @@ def plan_edit(plan_id: int):
     plan = get_plan_or_404(plan_id)
     specs, errors = _edited_moves(plan)
     # Seats are typed as numbers now (with suggestions): only the seats the page offers count.
-    offered = {a.id for a in _seat_choices(plan)}
+    offered = {o.id for o in _seat_choices(plan)}
     errors += [
         _("Seat number %(seat)s is not one of the seats offered.", seat=spec.seat_assignment_id)
         for spec in specs

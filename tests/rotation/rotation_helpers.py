@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import sqlalchemy as sa
 
 from compliance.db import db
@@ -20,3 +22,59 @@ def current(staff_id: int):
             Assignment.staff_member_id == staff_id, Assignment.ended_on.is_(None)
         )
     )
+
+
+@contextlib.contextmanager
+def count_statements():
+    """Counts the SQL statements sent inside the block."""
+    counter = {"n": 0}
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        counter["n"] += 1
+
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield counter
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before)
+
+
+def ring_plan(make_site, make_post, make_window, make_staff, n: int):
+    """`n` key-post holders, each on a post, site and window of their own, moving round a ring
+    (each takes the next one's seat on the same day): a valid draft plan of `n` moves."""
+    from compliance.models import Assignment
+    from rotation.models import RotationMove, RotationPlan
+
+    people = []
+    for _ in range(n):
+        site = make_site()
+        post = make_post(is_key=True)
+        people.append(make_staff(site=site, post=post, window=make_window(site=site)))
+    seats = {
+        a.staff_member_id: a
+        for a in db.session.scalars(
+            sa.select(Assignment).where(Assignment.staff_member_id.in_([p.id for p in people]))
+        )
+    }
+    plan = RotationPlan(title=f"轮岗{n}", planning_on=TODAY, status="draft")
+    db.session.add(plan)
+    db.session.flush()
+    for i, person in enumerate(people):
+        nxt = people[(i + 1) % n]
+        seat = seats[nxt.id]
+        db.session.add(
+            RotationMove(
+                plan_id=plan.id,
+                staff_member_id=person.id,
+                from_assignment_id=seats[person.id].id,
+                seat_assignment_id=seat.id,
+                predecessor_id=nxt.id,
+                to_post_id=seat.post_id,
+                to_site_id=seat.site_id,
+                to_window_id=seat.window_id,
+                effective_on=TODAY,
+                reason="candidate",
+            )
+        )
+    db.session.commit()
+    return plan

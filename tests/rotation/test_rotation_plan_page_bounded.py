@@ -5,30 +5,13 @@ moves of the other pages; a typed seat that is not offered is refused."""
 
 from __future__ import annotations
 
-import contextlib
 import re
 
-import sqlalchemy as sa
-from rotation_helpers import TODAY
+from rotation_helpers import count_statements, ring_plan
 
 from compliance.db import db
-from compliance.models import Assignment
-from rotation.models import RotationMove, RotationPlan
+from rotation.models import RotationPlan
 from rotation.views.plans import MOVES_PER_PAGE
-
-
-@contextlib.contextmanager
-def count_statements():
-    counter = {"n": 0}
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        counter["n"] += 1
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield counter
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before)
 
 
 def _statements(client, url):
@@ -37,44 +20,6 @@ def _statements(client, url):
         response = client.get(url)
     assert response.status_code == 200, url
     return counter["n"], response.get_data(as_text=True)
-
-
-def _ring_plan(make_site, make_post, make_window, make_staff, n: int) -> RotationPlan:
-    """`n` key-post holders, each on a post, site and window of their own, moving round a ring
-    (each takes the next one's seat on the same day): a valid draft plan of `n` moves."""
-    people = []
-    for _ in range(n):
-        site = make_site()
-        post = make_post(is_key=True)
-        people.append(make_staff(site=site, post=post, window=make_window(site=site)))
-    seats = {
-        a.staff_member_id: a
-        for a in db.session.scalars(
-            sa.select(Assignment).where(Assignment.staff_member_id.in_([p.id for p in people]))
-        )
-    }
-    plan = RotationPlan(title=f"轮岗{n}", planning_on=TODAY, status="draft")
-    db.session.add(plan)
-    db.session.flush()
-    for i, person in enumerate(people):
-        nxt = people[(i + 1) % n]
-        seat = seats[nxt.id]
-        db.session.add(
-            RotationMove(
-                plan_id=plan.id,
-                staff_member_id=person.id,
-                from_assignment_id=seats[person.id].id,
-                seat_assignment_id=seat.id,
-                predecessor_id=nxt.id,
-                to_post_id=seat.post_id,
-                to_site_id=seat.site_id,
-                to_window_id=seat.window_id,
-                effective_on=TODAY,
-                reason="candidate",
-            )
-        )
-    db.session.commit()
-    return plan
 
 
 def _rows(html: str) -> int:
@@ -86,9 +31,9 @@ def test_plan_page_is_one_page_of_moves_with_the_same_statements(
     app, client_for, make_site, make_post, make_window, make_staff
 ):
     hr = client_for("hr")
-    small = _ring_plan(make_site, make_post, make_window, make_staff, 3)
+    small = ring_plan(make_site, make_post, make_window, make_staff, 3)
     few, html_few = _statements(hr, f"/rotation/plans/{small.id}")
-    big = _ring_plan(make_site, make_post, make_window, make_staff, MOVES_PER_PAGE + 7)
+    big = ring_plan(make_site, make_post, make_window, make_staff, MOVES_PER_PAGE + 7)
     many, html = _statements(hr, f"/rotation/plans/{big.id}")
     assert many == few
     assert _rows(html_few) == 3 and _rows(html) == MOVES_PER_PAGE
@@ -107,7 +52,7 @@ def test_editing_one_page_keeps_the_other_pages_and_refuses_a_seat_not_offered(
     app, client_for, make_site, make_post, make_window, make_staff
 ):
     hr = client_for("hr")
-    plan = _ring_plan(make_site, make_post, make_window, make_staff, MOVES_PER_PAGE + 3)
+    plan = ring_plan(make_site, make_post, make_window, make_staff, MOVES_PER_PAGE + 3)
     moves = sorted(plan.moves, key=lambda m: m.id)
     before = {m.id: (m.seat_assignment_id, m.effective_on) for m in moves}
     # Save page 1 as shown (its fields only): the plan, every page, is unchanged and valid.
