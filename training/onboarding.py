@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from compliance.audit import record, snapshot
 from compliance.domain import N_, ConflictError, DomainError, InvalidError
@@ -351,36 +351,35 @@ def late_clause(today: date) -> sa.ColumnElement[bool]:
     return sa.or_(_overdue_items(today).exists(), *_mentoring_late(today))
 
 
-def late_reason_columns(today: date) -> tuple[sa.ColumnElement, ...]:
-    """Columns saying why the enclosing statement's (active) plan is late, for `late_reasons`:
-    the id of its first overdue item (None when none), no mentor, no sign-off."""
+def late_reasons(
+    session: Session, plans: list[OnboardingPlan], today: date
+) -> list[tuple[str, dict] | None]:
+    """The first of each (active) plan's `PlanProgress.late`, in one statement for the given
+    plans whatever they hold: the first overdue course with its title, no mentor, no sign-off
+    (the database works them out for these plans only)."""
     first = (
         _overdue_items(today)
         .order_by(OnboardingPlanItem.due_on, OnboardingPlanItem.id)
         .limit(1)
+        .correlate(OnboardingPlan)
         .scalar_subquery()
     )
-    return (first, *_mentoring_late(today))
-
-
-def late_reasons(
-    session: Session, rows: list[tuple[OnboardingPlan, int | None, bool, bool]]
-) -> list[tuple[str, dict] | None]:
-    """The first of each plan's `PlanProgress.late`, from (plan, *values of
-    `late_reason_columns`): one statement for the overdue courses, whatever the rows."""
-    item_ids = [item_id for _plan, item_id, *_rest in rows if item_id is not None]
-    courses = {
-        item_id: (title, due_on)
-        for item_id, title, due_on in session.execute(
-            sa.select(OnboardingPlanItem.id, Course.title, OnboardingPlanItem.due_on)
-            .join(Course, Course.id == OnboardingPlanItem.course_id)
-            .where(OnboardingPlanItem.id.in_(item_ids))
+    item = aliased(OnboardingPlanItem)
+    rows = {
+        plan_id: why
+        for plan_id, *why in session.execute(
+            sa.select(OnboardingPlan.id, Course.title, item.due_on, *_mentoring_late(today))
+            .select_from(OnboardingPlan)
+            .outerjoin(item, item.id == first)
+            .outerjoin(Course, Course.id == item.course_id)
+            .where(OnboardingPlan.id.in_([plan.id for plan in plans]))
         )
     }
     reasons: list[tuple[str, dict] | None] = []
-    for plan, item_id, no_mentor, no_sign_off in rows:
-        if item_id is not None:
-            reasons.append(_course_late(*courses[item_id]))
+    for plan in plans:
+        course, due_on, no_mentor, no_sign_off = rows[plan.id]
+        if course is not None:
+            reasons.append(_course_late(course, due_on))
         elif no_mentor:
             reasons.append(_no_mentor(plan))
         elif no_sign_off:

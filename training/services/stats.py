@@ -181,8 +181,9 @@ def onboarding_progress(
     plan's courses plus "paired with a mentor" and "signed off", as on the plans page — and
     {"active": n, "late": n} over all of them. One statement: the counts are window sums over
     the running plans, taken before the limit; lateness is `onboarding.late_clause`."""
-    # Each running plan once, with whether it is late: computed once per plan (PostgreSQL would
-    # otherwise inline the subquery and compute lateness twice, for the order and for the count)...
+    # Each running plan once, with whether it is late: computed once per plan (the databases
+    # would otherwise inline the subquery and compute lateness twice, for the order and for the
+    # count)...
     running = (
         sa.select(
             OnboardingPlan.id,
@@ -200,6 +201,7 @@ def onboarding_progress(
         )
         .cte("running")
         .prefix_with("MATERIALIZED", dialect="postgresql")
+        .prefix_with("MATERIALIZED", dialect="sqlite")  # 3.35, as RETURNING elsewhere
     )
     # ...then the counts over all of them, and the steps of the `limit` rows shown.
     items_total = (

@@ -26,10 +26,10 @@ PANEL_ROWS = 8  # late plans and pairings a dashboard lists (the rest are counte
 def render_hr_panel(user) -> Markup | None:
     """Late onboarding plans and pairings awaiting approval: the first rows shown of each with
     the count of all of them (a window count taken before the limit), and why each plan shown
-    is late (its row says which course is overdue; one statement gives the course titles)."""
+    is late (one statement for the plans shown)."""
     today = local_today()
     late_rows = db.session.execute(
-        sa.select(OnboardingPlan, sa.func.count().over(), *onb.late_reason_columns(today))
+        sa.select(OnboardingPlan, sa.func.count().over())
         .join(StaffMember, StaffMember.id == OnboardingPlan.staff_member_id)
         .where(
             OnboardingPlan.status == "active",
@@ -51,10 +51,11 @@ def render_hr_panel(user) -> Markup | None:
     ).all()
     if not late_rows and not awaiting_rows:
         return None
-    reasons = onb.late_reasons(db.session, [(plan, *why) for plan, _count, *why in late_rows])
+    plans = [plan for plan, _count in late_rows]
+    reasons = onb.late_reasons(db.session, plans, today)
     late = [
-        SimpleNamespace(plan=row[0], late=[reason])
-        for row, reason in zip(late_rows, reasons, strict=True)
+        SimpleNamespace(plan=plan, late=[reason])
+        for plan, reason in zip(plans, reasons, strict=True)
     ]
     return Markup(
         render_template(
