@@ -108,16 +108,22 @@ def my_open_rounds(user: User) -> list[Inspection]:
 
 
 def photos_for(finding_ids=(), result_ids=()) -> dict:
-    """Photos by ("f", finding id) and ("r", check result id)."""
+    """Photos by ("f", finding id) and ("r", check result id), in one statement whatever the
+    ids (a page's statement count must not depend on whether it has findings or failures)."""
+    finding_ids, result_ids = set(finding_ids), set(result_ids)
     photos: dict = {}
-    if finding_ids:
-        for p in db.session.scalars(
-            sa.select(Photo).where(Photo.finding_id.in_(finding_ids)).order_by(Photo.id)
-        ):
+    for p in db.session.scalars(
+        sa.select(Photo)
+        .where(
+            sa.or_(
+                Photo.finding_id.in_(finding_ids),
+                Photo.check_result_id.in_(result_ids),
+            )
+        )
+        .order_by(Photo.id)
+    ):
+        if p.finding_id in finding_ids:
             photos.setdefault(("f", p.finding_id), []).append(p)
-    if result_ids:
-        for p in db.session.scalars(
-            sa.select(Photo).where(Photo.check_result_id.in_(result_ids)).order_by(Photo.id)
-        ):
+        if p.check_result_id in result_ids:
             photos.setdefault(("r", p.check_result_id), []).append(p)
     return photos

@@ -117,14 +117,16 @@ def inspection_list():
 
 
 def _load_inspections(ids: list[int]) -> list[Inspection]:
+    # The people's names only: their roles and sites (loaded with every User by default) would
+    # cost statements that come and go with which users happen to be on the page.
     return list(
         db.session.scalars(
             sa.select(Inspection)
             .where(Inspection.id.in_(ids))
             .options(
                 joinedload(Inspection.site),
-                joinedload(Inspection.inspector),
-                selectinload(Inspection.team).joinedload(InspectionInspector.user),
+                joinedload(Inspection.inspector).lazyload("*"),
+                selectinload(Inspection.team).joinedload(InspectionInspector.user).lazyload("*"),
                 selectinload(Inspection.flags),
             )
         )
@@ -134,7 +136,28 @@ def _load_inspections(ids: list[int]) -> list[Inspection]:
 @bp.route("/inspections/<int:inspection_id>")
 @roles_required(*READER_ROLES)
 def inspection_detail(inspection_id: int):
-    inspection = db.session.get(Inspection, inspection_id)
+    # The same statements whoever recorded the round and whatever it holds: the inspection with
+    # its site, inspector (name only), drawn team and flags in one go (the scope is read even for
+    # one's own round), then its counts, findings and photos.
+    show_flags = current_user.has_role(*FLAG_READER_ROLES)
+    options = [
+        joinedload(Inspection.site),
+        joinedload(Inspection.inspector).lazyload("*"),
+        selectinload(Inspection.team).joinedload(InspectionInspector.user).lazyload("*"),
+    ]
+    if show_flags:
+        options.append(selectinload(Inspection.flags))
+    inspection = db.session.scalar(
+        sa.select(Inspection)
+        .where(
+            Inspection.id == inspection_id,
+            sa.or_(
+                Inspection.inspector_id == current_user.id,
+                scope_filter(current_user, Inspection.site_id),
+            ),
+        )
+        .options(*options)
+    )
     if inspection is None or not can_view_inspection(current_user, inspection):
         abort(404)
     counts = result_counts(db.session, inspection.id)
@@ -146,7 +169,8 @@ def inspection_detail(inspection_id: int):
             .order_by(Finding.id)
         )
     )
-    failures = [] if findings else draft_failures(db.session, inspection)
+    # A submitted round's failures are its findings; a draft's are still check results.
+    failures = draft_failures(db.session, inspection) if inspection.status == "draft" else []
     photos = photos_for(finding_ids=[f.id for f in findings], result_ids=[f.id for f in failures])
     return render_template(
         "inspections/inspection_detail.html",
@@ -156,7 +180,7 @@ def inspection_detail(inspection_id: int):
         failures=failures,
         photos=photos,
         can_work=may_work_on(current_user, inspection),
-        show_flags=current_user.has_role(*FLAG_READER_ROLES),
+        show_flags=show_flags,
     )
 
 

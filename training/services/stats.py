@@ -29,6 +29,7 @@ from ..models import (
     SessionAttendee,
     TrainingSession,
 )
+from ..onboarding import attendances, late_clause
 
 MEETING = "thematic_meeting"
 
@@ -178,89 +179,77 @@ def onboarding_progress(
     `limit` most urgent (late first, then the most recent hires) as
     [{"plan_id", "name", "staff_no", "starts_on", "done", "total", "late"}] — steps are the
     plan's courses plus "paired with a mentor" and "signed off", as on the plans page — and
-    {"active": n, "late": n} over all of them. Two statements."""
-    attended = (
-        sa.select(SessionAttendee.id)
-        .join(TrainingSession, TrainingSession.id == SessionAttendee.session_id)
-        .where(
-            SessionAttendee.staff_member_id == OnboardingPlan.staff_member_id,
-            SessionAttendee.status.in_(ATTENDED_STATUSES),
-            TrainingSession.status != "cancelled",
-            TrainingSession.course_id == OnboardingPlanItem.course_id,
+    {"active": n, "late": n} over all of them. One statement: the counts are window sums over
+    the running plans, taken before the limit; lateness is `onboarding.late_clause`."""
+    # Each running plan once, with whether it is late: computed once per plan (the databases
+    # would otherwise inline the subquery and compute lateness twice, for the order and for the
+    # count)...
+    running = (
+        sa.select(
+            OnboardingPlan.id,
+            OnboardingPlan.staff_member_id,
+            OnboardingPlan.starts_on,
+            StaffMember.name,
+            StaffMember.staff_no,
+            sa.case((late_clause(today), 1), else_=0).label("is_late"),
         )
-        .correlate(OnboardingPlan, OnboardingPlanItem)
-        .exists()
+        .join(StaffMember, StaffMember.id == OnboardingPlan.staff_member_id)
+        .where(
+            OnboardingPlan.status == "active",
+            StaffMember.status != "left",
+            site_clause(site_ids, StaffMember.site_id),
+        )
+        .cte("running")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+        .prefix_with("MATERIALIZED", dialect="sqlite")  # 3.35, as RETURNING elsewhere
     )
+    # ...then the counts over all of them, and the steps of the `limit` rows shown.
     items_total = (
         sa.select(sa.func.count(OnboardingPlanItem.id))
-        .where(OnboardingPlanItem.plan_id == OnboardingPlan.id)
-        .correlate(OnboardingPlan)
+        .where(OnboardingPlanItem.plan_id == running.c.id)
         .scalar_subquery()
     )
     items_done = (
         sa.select(sa.func.count(OnboardingPlanItem.id))
-        .where(OnboardingPlanItem.plan_id == OnboardingPlan.id, attended)
-        .correlate(OnboardingPlan)
-        .scalar_subquery()
-    )
-    items_late = (
-        sa.select(OnboardingPlanItem.id)
         .where(
-            OnboardingPlanItem.plan_id == OnboardingPlan.id,
-            OnboardingPlanItem.due_on < today,
-            sa.not_(attended),
+            OnboardingPlanItem.plan_id == running.c.id,
+            attendances(running.c.staff_member_id, OnboardingPlanItem.course_id) > 0,
         )
-        .correlate(OnboardingPlan)
-        .exists()
+        .scalar_subquery()
     )
 
     def pairing(statuses):
-        return (
-            sa.select(MentorPairing.id)
-            .where(
-                MentorPairing.mentee_id == OnboardingPlan.staff_member_id,
-                MentorPairing.kind == "onboarding",
-                MentorPairing.status.in_(statuses),
-            )
-            .correlate(OnboardingPlan)
-            .exists()
+        return sa.case(
+            (
+                sa.select(MentorPairing.id)
+                .where(
+                    MentorPairing.mentee_id == running.c.staff_member_id,
+                    MentorPairing.kind == "onboarding",
+                    MentorPairing.status.in_(statuses),
+                )
+                .exists(),
+                1,
+            ),
+            else_=0,
         )
 
-    paired = pairing(("active", "assessed", "signed_off"))
-    signed = pairing(("signed_off",))
-    late = sa.or_(
-        items_late,
-        sa.and_(sa.not_(paired), OnboardingPlan.pairing_due_on < today),
-        sa.and_(sa.not_(signed), OnboardingPlan.sign_off_due_on < today),
-    )
-    running = sa.and_(
-        OnboardingPlan.status == "active",
-        StaffMember.status != "left",
-        site_clause(site_ids, StaffMember.site_id),
-    )
-    late_flag = sa.case((late, 1), else_=0).label("is_late")
     rows = session.execute(
         sa.select(
-            OnboardingPlan.id,
-            StaffMember.name,
-            StaffMember.staff_no,
-            OnboardingPlan.starts_on,
+            running.c.id,
+            running.c.name,
+            running.c.staff_no,
+            running.c.starts_on,
             items_total,
             items_done,
-            sa.case((paired, 1), else_=0),
-            sa.case((signed, 1), else_=0),
-            late_flag,
+            pairing(("active", "assessed", "signed_off")),
+            pairing(("signed_off",)),
+            running.c.is_late,
+            sa.func.count().over(),
+            sa.func.sum(running.c.is_late).over(),
         )
-        .join(StaffMember, StaffMember.id == OnboardingPlan.staff_member_id)
-        .where(running)
-        .order_by(sa.desc("is_late"), OnboardingPlan.starts_on.desc(), OnboardingPlan.id.desc())
+        .order_by(running.c.is_late.desc(), running.c.starts_on.desc(), running.c.id.desc())
         .limit(limit)
     ).all()
-    counts = session.execute(
-        sa.select(sa.func.count(OnboardingPlan.id), sa.func.count(OnboardingPlan.id).filter(late))
-        .join(StaffMember, StaffMember.id == OnboardingPlan.staff_member_id)
-        .where(running)
-    ).one()
     out = [
         {
             "plan_id": plan_id,
@@ -271,6 +260,7 @@ def onboarding_progress(
             "total": total + 2,
             "late": bool(is_late),
         }
-        for plan_id, name, staff_no, starts_on, total, done, paired_n, signed_n, is_late in rows
+        for plan_id, name, staff_no, starts_on, total, done, paired_n, signed_n, is_late, *_ in rows
     ]
-    return out, {"active": counts[0], "late": counts[1]}
+    active, late = (rows[0][-2], int(rows[0][-1])) if rows else (0, 0)
+    return out, {"active": active, "late": late}
