@@ -10,6 +10,7 @@ from markupsafe import Markup
 from compliance.access import scope_ids
 from compliance.charts import Chart, Series, chart_panel
 from compliance.db import db
+from compliance.memo import remember, scope_key
 from compliance.models import User
 from compliance.review import Figure, ReviewContext, Section
 from compliance.timeutil import local_today
@@ -23,7 +24,12 @@ SOON_COLOUR = "#8a6d00"
 
 def tenure_panel(user: User):
     """Key-post holders due for rotation: overdue, and due within 30, 60 and 90 days."""
-    due = stats.tenure_due(db.session, scope_ids(user), local_today())
+    site_ids, today = scope_ids(user), local_today()
+    # the whole tenure board of the scope, counted: remembered until the next audited write
+    due = remember(
+        ("tenure_due", scope_key(site_ids), today),
+        lambda: _due_summary(stats.tenure_due(db.session, site_ids, today)),
+    )
     buckets = due["buckets"]
     if not sum(buckets):
         return None
@@ -49,7 +55,7 @@ def tenure_panel(user: User):
         + [url_for("rotation.board", status="due_soon")] * len(limits),
         category_header=_("Due"),
     )
-    extra = Markup(render_template("rotation/_tenure_list.html", rows=due["rows"][:5]))
+    extra = Markup(render_template("rotation/_tenure_list.html", rows=due["rows"]))
     return chart_panel(
         "tenure-due",
         _("Key-post holders due for rotation"),
@@ -63,6 +69,25 @@ def tenure_panel(user: User):
         ),
         extra=extra,
     )
+
+
+def _due_summary(due: dict, shown: int = 5) -> dict:
+    """The panel's figures as plain data (no ORM objects: they are remembered past the
+    request): the buckets, the postponed count and the first `shown` holders."""
+    return {
+        "buckets": due["buckets"],
+        "exempt": due["exempt"],
+        "rows": [
+            {
+                "name": r.staff.name,
+                "post": r.post.name,
+                "status": r.status,
+                "due_on": r.due_on,
+                "postponed": r.exemption is not None,
+            }
+            for r in due["rows"][:shown]
+        ],
+    }
 
 
 def review_rotation(ctx: ReviewContext) -> Section:
