@@ -66,6 +66,35 @@ def make_app(target: str, cold: bool = False):
     )
 
 
+def ensure_rotation_plan(app) -> None:
+    """The demo has no rotation plan: draft one as HR with the app's own planner (today's
+    proposal), so the plan page is timed, and its statements compared, at both sizes."""
+    from datetime import timedelta
+
+    from compliance.db import db
+    from compliance.domain import DomainError
+    from compliance.models import User
+    from compliance.timeutil import local_today
+    from compliance.uow import unit_of_work
+    from rotation.services.proposals import create_plan_from_proposal
+
+    with app.app_context():
+        if db.session.scalar(sa.text("SELECT count(*) FROM rotation_plan")):
+            db.session.rollback()
+            return
+        db.session.rollback()
+        for days in (0, 90, 180, 365):
+            try:
+                with unit_of_work():
+                    hr = db.session.scalar(sa.select(User).where(User.username == "hr"))
+                    on = local_today() + timedelta(days=days)
+                    plan = create_plan_from_proposal(db.session, hr, on, title="bench")
+                    print(f"  drafted rotation plan {plan.id} for {on} ({len(plan.moves)} moves)")
+                return
+            except DomainError:
+                continue
+
+
 def detail_pages(app) -> dict[str, str]:
     """Paths of typical detail pages with real ids (the 大面 centre's newest records)."""
     from flask import url_for
@@ -146,6 +175,7 @@ def measure(
     from compliance.models import User
 
     app = make_app(target, cold)
+    ensure_rotation_plan(app)
     statements: list[str] = []
 
     def count(conn, cursor, statement, *rest):
