@@ -363,3 +363,16 @@ def test_scoped_admin_edits_their_centre_but_cannot_add_a_top_level_site(client_
         },
     )
     assert below.status_code == 302
+
+
+def test_hr_dashboard_panel_counts_everyone_and_lists_the_first_eight(client_for, org, make_staff):
+    import re
+
+    for n in range(11):
+        make_staff(site=org.centre, name=f"待分配{n:02d}", assign=False)
+    db.session.commit()
+    page = client_for("hr", sites=[org.centre]).get("/dashboard").get_data(as_text=True)
+    count = re.search(r'data-count="unassigned">(\d+)<', page)
+    assert count is not None and int(count.group(1)) == 11
+    assert sum(f"待分配{n:02d}" in page for n in range(11)) == 8
+    assert "另有 3 人" in page

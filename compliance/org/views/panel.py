@@ -28,19 +28,15 @@ def hr_panel(user) -> Markup | None:
     limit = 8
 
     def listing(condition) -> tuple[int, list[StaffMember]]:
-        count = (
-            db.session.scalar(
-                sa.select(sa.func.count(StaffMember.id)).where(in_scope_staff, condition)
-            )
-            or 0
-        )
-        people = db.session.scalars(
-            sa.select(StaffMember)
+        """The first `limit` people and how many there are in all, in one statement (the
+        window count is taken before the limit)."""
+        rows = db.session.execute(
+            sa.select(StaffMember, sa.func.count().over().label("total"))
             .where(in_scope_staff, condition)
             .order_by(StaffMember.staff_no)
             .limit(limit)
         ).all()
-        return count, list(people)
+        return (rows[0].total if rows else 0), [row[0] for row in rows]
 
     leave_count, on_leave = listing(sa.and_(active, _on_leave_on(today)))
     new_count, new_staff = listing(
