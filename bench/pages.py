@@ -18,14 +18,16 @@ are opened with `AUDIT_KEY=bench-district-audit-key`.
 
 Usage:
     .venv/bin/python bench/pages.py DEMO_DB DISTRICT_DB [--runs 10] [--out pages.md|pages.csv]
-        [--only ENDPOINT_OR_PATH_PART ...] [--role ROLE ...] [--cold]
+        [--only ENDPOINT_OR_PATH_PART ...] [--role ROLE ...] [--cold] [--busy]
 
 The start-up heap is frozen as `compliance.wsgi` freezes it in a serving process (otherwise a
 full garbage collection stalls one request in a few dozen by 130–220 ms and lands in p95).
 Aggregates over a period (dashboard figures and charts, the year in review, live monthly scores)
 are remembered until the next audited write (compliance/memo.py), so the timed views of those
 pages read them from memory as every view does while nobody writes; `--cold` turns the memo off
-and times the computation itself, as the first view after a write pays it.
+and times the computation itself, as the first view after a write pays it; `--busy` makes
+somebody else write before every timed view (remembered values are then reused for
+FIGURE_STALE_SECONDS only, and the reader's own writes are always seen).
 """
 
 from __future__ import annotations
@@ -64,6 +66,17 @@ def make_app(target: str, cold: bool = False):
             **({"FIGURE_MEMO_SECONDS": 0} if cold else {}),
         }
     )
+
+
+def somebody_writes(app) -> None:
+    """--busy: another person's audited write just before the view (a hall in opening hours),
+    appended through the app's own audit trail (the chain stays valid)."""
+    from compliance import audit
+    from compliance.db import db
+    from compliance.uow import unit_of_work
+
+    with app.app_context(), unit_of_work():
+        audit.record(db.session, None, "bench.write", entity_type="Bench", entity_id=0)
 
 
 def ensure_rotation_plan(app) -> None:
@@ -164,6 +177,7 @@ def measure(
     only: list[str] | None = None,
     roles: list[str] | None = None,
     cold: bool = False,
+    busy: bool = False,
 ) -> tuple[dict, float]:
     """{(role, endpoint): (path, status, p50, p95, statements, bytes)} and the baseline p50.
 
@@ -221,6 +235,8 @@ def measure(
             n_statements = 0
             size = 0
             for k in range(runs):
+                if busy:
+                    somebody_writes(app)
                 if k == 0:
                     statements.clear()
                     sa.event.listen(engine, "before_cursor_execute", count)
@@ -266,12 +282,20 @@ def main() -> None:
         help="turn off the memo of aggregates (FIGURE_MEMO_SECONDS=0): every view computes "
         "its year-to-date figures, charts and live scores, as the first view after a write does",
     )
+    parser.add_argument(
+        "--busy",
+        action="store_true",
+        help="before every timed view somebody else makes an audited write, as in opening "
+        "hours: remembered aggregates are then reused only within FIGURE_STALE_SECONDS",
+    )
     args = parser.parse_args()
 
     print(f"demo size: {args.demo}")
-    demo, demo_base = measure(args.demo, args.runs, args.only, args.role, args.cold)
+    demo, demo_base = measure(args.demo, args.runs, args.only, args.role, args.cold, args.busy)
     print(f"district size: {args.district}")
-    district, district_base = measure(args.district, args.runs, args.only, args.role, args.cold)
+    district, district_base = measure(
+        args.district, args.runs, args.only, args.role, args.cold, args.busy
+    )
 
     rows = []
     for key, (path, status, p50, p95, stmts, size) in district.items():

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from .audit_chain import GENESIS, VerifyResult, audit_key, event_hash, note_appended, verify
 from .db import utcnow
+from .memo import note_write
 from .models import AuditEvent, User
 
 logger = logging.getLogger(__name__)
@@ -90,6 +91,7 @@ def record(
     session.add(event)
     session.flush()
     note_appended(session, event)
+    note_write(event.id)
     return event
 
 

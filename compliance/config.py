@@ -83,9 +83,11 @@ class Config:
         self.NOTIFICATION_RETENTION_MODE = env.get("NOTIFICATION_RETENTION_MODE", "archive")
         self.GROUP_SEND_RETENTION_DAYS = int(env.get("GROUP_SEND_RETENTION_DAYS", "90"))
         # Aggregates over history (dashboard figures and charts, year in review, live monthly
-        # scores) are remembered per process until the next audited write, and at most this
-        # many seconds (compliance/memo.py); 0 turns the memo off.
-        self.FIGURE_MEMO_SECONDS = int(env.get("FIGURE_MEMO_SECONDS", "60"))
+        # scores) are remembered per process (compliance/memo.py): while nobody writes, for
+        # FIGURE_MEMO_SECONDS (0 turns the memo off); after other people's writes, for
+        # FIGURE_STALE_SECONDS; never after the reader's own write.
+        self.FIGURE_MEMO_SECONDS = int(env.get("FIGURE_MEMO_SECONDS", "300"))
+        self.FIGURE_STALE_SECONDS = int(env.get("FIGURE_STALE_SECONDS", "30"))
         self.SCHEDULER_ENABLED = False
         self.TESTING = False
         self.WTF_CSRF_TIME_LIMIT = None
