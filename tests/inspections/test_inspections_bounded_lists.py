@@ -4,7 +4,6 @@ with many rows as with few; their links keep the filters."""
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import re
 import uuid
@@ -18,22 +17,9 @@ from compliance.models import Site, StaffMember
 from compliance.pagination import PER_PAGE, decode_cursor, encode_cursor
 from inspections.models import Finding, Inspection
 from inspections.rectification.views.common import PER_PAGE as RECT_PER_PAGE
+from tests.statements import count_statements
 
 _n = itertools.count(1)
-
-
-@contextlib.contextmanager
-def count_statements():
-    counter = {"n": 0}
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        counter["n"] += 1
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield counter
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before)
 
 
 def statements(client, url) -> tuple[int, str]:

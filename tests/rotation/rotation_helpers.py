@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import sqlalchemy as sa
 
 from compliance.db import db
 from compliance.timeutil import local_today
+from tests.statements import count_statements  # noqa: F401
 
 # The scenarios are built relative to today (plans cannot start in the past).
 TODAY = local_today()
@@ -22,21 +21,6 @@ def current(staff_id: int):
             Assignment.staff_member_id == staff_id, Assignment.ended_on.is_(None)
         )
     )
-
-
-@contextlib.contextmanager
-def count_statements():
-    """Counts the SQL statements sent inside the block."""
-    counter = {"n": 0}
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        counter["n"] += 1
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield counter
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before)
 
 
 def ring_plan(make_site, make_post, make_window, make_staff, n: int):

@@ -3,27 +3,10 @@ for few, and its pager keeps the filters."""
 
 from __future__ import annotations
 
-import contextlib
 from datetime import date, timedelta
 
-import sqlalchemy as sa
-
-from compliance.db import db
 from compliance.pagination import PER_PAGE
-
-
-@contextlib.contextmanager
-def count_statements():
-    counter = {"n": 0}
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        counter["n"] += 1
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield counter
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before)
+from tests.statements import count_statements
 
 
 def _statements(client, url):

@@ -4,31 +4,17 @@ counts; the database's "late" agrees with the plan progress."""
 
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
 
 import sqlalchemy as sa
 
 from compliance.db import db
 from compliance.pagination import PER_PAGE
+from tests.statements import count_statements
 from training import onboarding as onb
 from training.models import OnboardingPlan
 from training.onboarding import ensure_onboarding_plan
 from training.pairings import create_pairing
-
-
-@contextlib.contextmanager
-def count_statements():
-    counter = {"n": 0}
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        counter["n"] += 1
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield counter
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before)
 
 
 def _statements(client, url):

@@ -5,7 +5,6 @@ one late plan as with many."""
 
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -13,26 +12,13 @@ from flask_login import login_user
 
 from compliance.access import scope_ids
 from compliance.db import db, utcnow
+from tests.statements import count_statements
 from training import onboarding as onb
 from training.models import OnboardingPlan
 from training.onboarding import ensure_onboarding_plan
 from training.pairings import create_pairing
 from training.services import stats
 from training.views.panels import render_hr_panel
-
-
-@contextlib.contextmanager
-def count_statements():
-    counter = {"n": 0}
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        counter["n"] += 1
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield counter
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before)
 
 
 def _newcomers(site, make_staff, today, n, *, mentor):

@@ -4,27 +4,13 @@ people in scope, and with 3 or 40 attendees the statements are the same."""
 
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
 
 import sqlalchemy as sa
 
 from compliance.db import db
+from tests.statements import count_statements
 from training.models import TrainingSession
-
-
-@contextlib.contextmanager
-def count_statements():
-    counter = {"n": 0}
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        counter["n"] += 1
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield counter
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before)
 
 
 def _statements(client, url):
