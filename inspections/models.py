@@ -90,6 +90,8 @@ class Inspection(Base):
         # same order for readers of every site.
         sa.Index("ix_inspection_site_started_id", "site_id", "started_at", "id"),
         sa.Index("ix_inspection_started_id", "started_at", "id"),
+        # rounds per period and kind from the index alone (dashboards, year in review)
+        sa.Index("ix_inspection_submitted_counts", "submitted_at", "status", "kind", "site_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -210,6 +212,8 @@ class Finding(Base):
         sa.Index("ix_finding_site_found_id", "site_id", "found_at", "id"),
         sa.Index("ix_finding_staff_found_id", "staff_member_id", "found_at", "id"),
         sa.Index("ix_finding_found_id", "found_at", "id"),
+        # period counts by category from the index alone (dashboards, year in review)
+        sa.Index("ix_finding_found_category", "found_at", "category", "site_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -62,6 +62,11 @@ class Rectification(Base):
         sa.Index("ix_rectification_site_opened", "site_id", "opened_at"),
         sa.Index("ix_rectification_responsible_status", "responsible_staff_id", "status"),
         sa.Index("ix_rectification_status_responded", "status", "responded_at"),
+        # closed and opened in a period, counted from the index alone (dashboards, year review)
+        sa.Index(
+            "ix_rectification_closed_counts", "closed_on", "status", "closed_on_time", "site_id"
+        ),
+        sa.Index("ix_rectification_opened_counts", "opened_on", "status", "site_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from compliance.periods import Period, bucket, utc_edges
+from compliance.periods import Period, by_bucket, utc_edges
 
 from ..models import (
     CATEGORIES,
@@ -40,7 +40,7 @@ def _submitted_in(period: Period):
 def rounds_by_kind(session: Session, period: Period) -> dict[str, int]:
     """Submitted patrols and spot checks: {"patrol": n, "spot_check": n}."""
     rows = session.execute(
-        sa.select(Inspection.kind, sa.func.count(Inspection.id))
+        sa.select(Inspection.kind, sa.func.count())
         .where(_submitted_in(period))
         .group_by(Inspection.kind)
     ).all()
@@ -51,14 +51,9 @@ def rounds_by_kind(session: Session, period: Period) -> dict[str, int]:
 def rounds_by_month(session: Session, period: Period) -> list[dict[str, int]]:
     """Per month of the period (oldest first): {"patrol": n, "spot_check": n}."""
     edges = period.month_edges_utc()
-    sub = (
-        sa.select(bucket(Inspection.submitted_at, edges).label("m"), Inspection.kind)
-        .where(_submitted_in(period))
-        .subquery()
-    )
     out = [dict.fromkeys(INSPECTION_KINDS, 0) for _ in range(len(edges) - 1)]
     for month, kind, count in session.execute(
-        sa.select(sub.c.m, sub.c.kind, sa.func.count()).group_by(sub.c.m, sub.c.kind)
+        by_bucket(Inspection.submitted_at, edges, _submitted_in(period), Inspection.kind)
     ):
         out[month][kind] = count
     return out
@@ -71,19 +66,13 @@ def rounds_by_day(session: Session, user_id: int, days: list[date]) -> list[dict
     team = sa.select(InspectionInspector.inspection_id).where(
         InspectionInspector.user_id == user_id
     )
-    sub = (
-        sa.select(bucket(Inspection.submitted_at, edges).label("d"), Inspection.kind)
-        .where(
-            Inspection.status == "submitted",
-            Inspection.submitted_at >= edges[0],
-            Inspection.submitted_at < edges[-1],
-            sa.or_(Inspection.inspector_id == user_id, Inspection.id.in_(team)),
-        )
-        .subquery()
+    mine = sa.and_(
+        Inspection.status == "submitted",
+        sa.or_(Inspection.inspector_id == user_id, Inspection.id.in_(team)),
     )
     out = [dict.fromkeys(INSPECTION_KINDS, 0) for _ in days]
     for day, kind, count in session.execute(
-        sa.select(sub.c.d, sub.c.kind, sa.func.count()).group_by(sub.c.d, sub.c.kind)
+        by_bucket(Inspection.submitted_at, edges, mine, Inspection.kind)
     ):
         out[day][kind] = count
     return out
@@ -100,7 +89,7 @@ def findings_by_category(session: Session, period: Period) -> dict[str, int]:
     """Findings per category (every category present, 0 when none)."""
     counts = dict(
         session.execute(
-            sa.select(Finding.category, sa.func.count(Finding.id))
+            sa.select(Finding.category, sa.func.count())
             .where(_found_in(period))
             .group_by(Finding.category)
         ).all()
@@ -111,14 +100,9 @@ def findings_by_category(session: Session, period: Period) -> dict[str, int]:
 def findings_by_month(session: Session, period: Period) -> list[dict[str, int]]:
     """Per month of the period (oldest first): findings per category."""
     edges = period.month_edges_utc()
-    sub = (
-        sa.select(bucket(Finding.found_at, edges).label("m"), Finding.category)
-        .where(_found_in(period))
-        .subquery()
-    )
     out = [dict.fromkeys(CATEGORIES, 0) for _ in range(len(edges) - 1)]
     for month, category, count in session.execute(
-        sa.select(sub.c.m, sub.c.category, sa.func.count()).group_by(sub.c.m, sub.c.category)
+        by_bucket(Finding.found_at, edges, _found_in(period), Finding.category)
     ):
         out[month][category] = count
     return out
