@@ -3,15 +3,14 @@ the next session and shadow logs to confirm (everyone with a staff record)."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import sqlalchemy as sa
 from flask import render_template
 from markupsafe import Markup
 from sqlalchemy.orm import contains_eager, joinedload
 
-from compliance.access import scope_filter
+from compliance.access import scope_filter, scope_ids
 from compliance.db import db
+from compliance.memo import remember, scope_key
 from compliance.models import StaffMember
 from compliance.timeutil import local_today
 
@@ -25,9 +24,22 @@ PANEL_ROWS = 8  # late plans and pairings a dashboard lists (the rest are counte
 
 def render_hr_panel(user) -> Markup | None:
     """Late onboarding plans and pairings awaiting approval: the first rows shown of each with
-    the count of all of them (a window count taken before the limit), and why each plan shown
-    is late (one statement for the plans shown)."""
+    the count of all of them, and why each plan shown is late. Lateness is worked out over the
+    attendance of every running plan, so the figures are remembered as plain data until the
+    next audited write (`compliance.memo`)."""
     today = local_today()
+    data = remember(
+        ("training_hr_panel", scope_key(scope_ids(user)), today),
+        lambda: _hr_panel_data(user, today),
+    )
+    if not data["late"] and not data["awaiting"]:
+        return None
+    return Markup(render_template("training/_panel_hr.html", **data))
+
+
+def _hr_panel_data(user, today) -> dict:
+    """Three statements: late plans with their count (a window count taken before the limit),
+    awaiting pairings with theirs, and the first late reason of the plans shown."""
     late_rows = db.session.execute(
         sa.select(OnboardingPlan, sa.func.count().over())
         .join(StaffMember, StaffMember.id == OnboardingPlan.staff_member_id)
@@ -49,23 +61,20 @@ def render_hr_panel(user) -> Markup | None:
         .order_by(MentorPairing.assessed_at, MentorPairing.id)
         .limit(PANEL_ROWS)
     ).all()
-    if not late_rows and not awaiting_rows:
-        return None
     plans = [plan for plan, _count in late_rows]
     reasons = onb.late_reasons(db.session, plans, today)
-    late = [
-        SimpleNamespace(plan=plan, late=[reason])
-        for plan, reason in zip(plans, reasons, strict=True)
-    ]
-    return Markup(
-        render_template(
-            "training/_panel_hr.html",
-            late=late,
-            late_count=late_rows[0][1] if late_rows else 0,
-            awaiting=[pairing for pairing, _count in awaiting_rows],
-            awaiting_count=awaiting_rows[0][1] if awaiting_rows else 0,
-        )
-    )
+    return {
+        "late": [
+            {"id": plan.id, "name": plan.staff_member.name, "reason": reason}
+            for plan, reason in zip(plans, reasons, strict=True)
+        ],
+        "late_count": late_rows[0][1] if late_rows else 0,
+        "awaiting": [
+            {"id": pairing.id, "mentor": pairing.mentor.name, "mentee": pairing.mentee.name}
+            for pairing, _count in awaiting_rows
+        ],
+        "awaiting_count": awaiting_rows[0][1] if awaiting_rows else 0,
+    }
 
 
 def render_staff_panel(user) -> Markup | None:
