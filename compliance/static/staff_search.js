@@ -4,6 +4,9 @@
 // chosen option's value is the staff code, so the form submits the same thing either way.
 // With `data-multiple` the input holds several codes (spaces or commas between them): the last
 // one typed is searched and a suggestion completes it, keeping the codes before it.
+// Seats (templates/rotation/plan.html): a datalist with `data-seat-search` (the seat lookup) serves
+// every input that lists it; results are `{id, label}` and the option's value is the seat number.
+// Its first options (the plan's own seats) come back when the input is cleared.
 (function () {
   "use strict";
 
@@ -11,12 +14,14 @@
     if (input.dataset.staffSearchReady) return;
     input.dataset.staffSearchReady = "1";
     var list = document.getElementById(input.getAttribute("list"));
-    var status = document.getElementById(input.id + "-status");
-    var url = input.getAttribute("data-staff-search");
+    var status =
+      document.getElementById(input.id + "-status") || document.getElementById(list.id + "-status");
+    var seats = list.hasAttribute("data-seat-search");
+    var url = input.getAttribute("data-staff-search") || list.getAttribute("data-seat-search");
     var timer = null;
-    var asked = "";
     var controller = null;
     var multiple = input.hasAttribute("data-multiple");
+    if (!list.initialOptions) list.initialOptions = Array.prototype.slice.call(list.children);
 
     // The part being typed and what comes before it (several codes in one input).
     function parts() {
@@ -32,9 +37,9 @@
       list.textContent = "";
       results.forEach(function (s) {
         var option = document.createElement("option");
-        option.value = now.head + s.staff_no;
-        option.label = s.name + " · " + s.site;
-        option.textContent = s.name + " · " + s.site;
+        option.value = seats ? String(s.id) : now.head + s.staff_no;
+        option.label = seats ? s.label : s.name + " · " + s.site;
+        option.textContent = option.label;
         list.appendChild(option);
       });
       if (status) {
@@ -45,8 +50,13 @@
 
     function search() {
       var q = parts().q;
-      if (!q || q === asked) return;
-      asked = q;
+      if (!q) {
+        list.replaceChildren.apply(list, list.initialOptions);
+        list.asked = "";
+        return;
+      }
+      if (q === list.asked) return; // the list (shared by seat inputs) already answers it
+      list.asked = q;
       var params = new URLSearchParams({ q: q, limit: "20" });
       var site = input.getAttribute("data-site");
       if (site) params.set("site", site);
@@ -76,6 +86,9 @@
 
   function init() {
     document.querySelectorAll("input[data-staff-search]").forEach(attach);
+    document.querySelectorAll("datalist[data-seat-search]").forEach(function (list) {
+      document.querySelectorAll('input[list="' + list.id + '"]').forEach(attach);
+    });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();

@@ -60,6 +60,7 @@ from .tenure import (  # noqa: F401
     TenureRow,
     histories,
     key_assignments,
+    seat_lookup,
     seat_options,
     tenure_board,
 )

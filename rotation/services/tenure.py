@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
+from compliance.integers import parse_id
 from compliance.models import Assignment, Post, Site, StaffMember, Window
 from compliance.settings import get_setting
 
@@ -119,11 +120,9 @@ class SeatOption:
     sort_key: tuple
 
 
-def seat_options(session: Session, site_ids: set[int] | None, extra_ids=()) -> list[SeatOption]:
-    """Every current key seat of active staff in `site_ids` (all when None; the same seats as
-    `key_assignments`) and the assignments `extra_ids`, key posts first, then by post code, site
-    and window."""
-    query = (
+def _seat_rows() -> sa.Select:
+    """Assignments as the plain columns of a seat's label and order."""
+    return (
         sa.select(
             Assignment.id,
             Assignment.site_id,
@@ -139,25 +138,78 @@ def seat_options(session: Session, site_ids: set[int] | None, extra_ids=()) -> l
         .join(StaffMember, StaffMember.id == Assignment.staff_member_id)
         .outerjoin(Window, Window.id == Assignment.window_id)
     )
-    key = query.where(Post.is_key, Assignment.ended_on.is_(None), StaffMember.status == "active")
+
+
+def _current_key_seats(query: sa.Select, site_ids: set[int] | None) -> sa.Select:
+    """`query` kept to the current key seats of active staff in `site_ids` (all when None)."""
+    query = query.where(Post.is_key, Assignment.ended_on.is_(None), StaffMember.status == "active")
     if site_ids is not None:
-        key = key.where(Assignment.site_id.in_(list(site_ids)))
-    rows = {r.id: r for r in session.execute(key)}
+        query = query.where(Assignment.site_id.in_(list(site_ids)))
+    return query
+
+
+def _seat_option(r) -> SeatOption:
+    window = f" {r.window_code}" if r.window_code is not None else ""
+    return SeatOption(
+        r.id,
+        f"{r.post_name} · {r.site_name}{window} ({r.staff_name})",
+        (not r.is_key, r.code, r.site_id, r.window_code or "", r.id),
+    )
+
+
+def seat_options(
+    session: Session, site_ids: set[int] | None, extra_ids=(), only_ids=None
+) -> list[SeatOption]:
+    """Every current key seat of active staff in `site_ids` (all when None; the same seats as
+    `key_assignments`) and the assignments `extra_ids`, key posts first, then by post code, site
+    and window. `only_ids`, when given, keeps the key seats to those ids (which of some typed
+    seat numbers are offered; an empty `only_ids` gives the `extra_ids` alone)."""
+    rows = {}
+    if only_ids is None or only_ids:
+        key = _current_key_seats(_seat_rows(), site_ids)
+        if only_ids is not None:
+            key = key.where(Assignment.id.in_(list(only_ids)))
+        rows = {r.id: r for r in session.execute(key)}
     extra = [i for i in extra_ids if i not in rows]
     if extra:
-        rows.update((r.id, r) for r in session.execute(query.where(Assignment.id.in_(extra))))
-    out = []
-    for r in rows.values():
-        window = f" {r.window_code}" if r.window_code is not None else ""
-        out.append(
-            SeatOption(
-                r.id,
-                f"{r.post_name} · {r.site_name}{window} ({r.staff_name})",
-                (not r.is_key, r.code, r.site_id, r.window_code or "", r.id),
-            )
+        rows.update(
+            (r.id, r) for r in session.execute(_seat_rows().where(Assignment.id.in_(extra)))
         )
-    out.sort(key=lambda o: o.sort_key)
-    return out
+    return sorted((_seat_option(r) for r in rows.values()), key=lambda o: o.sort_key)
+
+
+def _contains(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def seat_lookup(
+    session: Session, site_ids: set[int] | None, q: str, limit: int
+) -> list[SeatOption]:
+    """At most `limit` current key seats of `seat_options` (in `site_ids`, all when None) whose
+    seat number is `q`, or whose post code or name, site name, window code or holder's name
+    contains `q` (case-insensitive where the database folds case); the exact seat number first,
+    then in the order of `seat_options`."""
+    like = _contains(q)
+    matches = [
+        column.ilike(like, escape="\\")
+        for column in (Post.code, Post.name, Site.name, Window.code, StaffMember.name)
+    ]
+    seat_no = parse_id(q)  # a seat number is an assignment id
+    exact = Assignment.id == seat_no if seat_no is not None else sa.false()
+    query = (
+        _current_key_seats(_seat_rows(), site_ids)
+        .where(sa.or_(exact, *matches))
+        .order_by(
+            sa.case((exact, 0), else_=1),
+            Post.code,
+            Assignment.site_id,
+            sa.func.coalesce(Window.code, ""),
+            Assignment.id,
+        )
+        .limit(limit)
+    )
+    return [_seat_option(r) for r in session.execute(query)]
 
 
 def tenure_board(

@@ -12,7 +12,7 @@ from compliance.review import register_review_section
 from compliance.ui import register_dashboard_panel, register_nav
 
 from ..access import DECIDERS, READERS
-from . import board, dashboards, plans, policies, proposals  # noqa: F401  (routes register on the blueprint)
+from . import board, dashboards, lookup, plans, policies, proposals  # noqa: F401  (routes register on the blueprint)
 from .common import bp
 from .plans import approvals_panel
 

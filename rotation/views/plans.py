@@ -67,10 +67,14 @@ def plans():
     )
 
 
-def _seat_choices(plan: RotationPlan) -> list[services.SeatOption]:
-    """Seats a move may target: the seats of the plan's people and every key seat in scope."""
+def _seat_choices(plan: RotationPlan, typed=()) -> list[services.SeatOption]:
+    """The seats of the plan's own moves (so current values have labels) and, of the seat
+    numbers `typed`, those that are key seats in scope: the seats a move may target. The page
+    lists the plan's seats alone; others are suggested as the user types (the seat lookup)."""
     ids = {m.from_assignment_id for m in plan.moves} | {m.seat_assignment_id for m in plan.moves}
-    return services.seat_options(db.session, scope_ids(current_user), sorted(ids))
+    return services.seat_options(
+        db.session, scope_ids(current_user), sorted(ids), only_ids=sorted(set(typed))
+    )
 
 
 @bp.route("/plans/<int:plan_id>")
@@ -163,7 +167,8 @@ def plan_edit(plan_id: int):
     plan = get_plan_or_404(plan_id)
     specs, errors = _edited_moves(plan)
     # Seats are typed as numbers now (with suggestions): only the seats the page offers count.
-    offered = {o.id for o in _seat_choices(plan)}
+    typed = {spec.seat_assignment_id for spec in specs}
+    offered = {o.id for o in _seat_choices(plan, typed)}
     errors += [
         _("Seat number %(seat)s is not one of the seats offered.", seat=spec.seat_assignment_id)
         for spec in specs
