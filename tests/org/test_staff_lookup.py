@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from compliance.org.views.lookup import MAX_LIMIT
+from compliance.lookups import MAX_LIMIT
 
 
 @pytest.fixture

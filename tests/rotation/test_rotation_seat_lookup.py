@@ -11,9 +11,9 @@ import pytest
 from rotation_helpers import ring_plan
 
 from compliance.db import db
+from compliance.lookups import MAX_LIMIT
 from compliance.models import Assignment, Site
 from rotation import services
-from rotation.views.lookup import MAX_LIMIT
 
 URL = "/rotation/seats/lookup"
 

@@ -13,30 +13,21 @@ from sqlalchemy.orm import joinedload
 
 from ...access import roles_required, scope_filter
 from ...db import db
+from ...lookups import invalid, lookup_args
 from ...models import StaffMember
 from .common import READ, _like, _site_filter_ids, bp
-
-MAX_LIMIT = 20
-MAX_QUERY = 40
-
-
-def _invalid(field: str, message: str):
-    return jsonify(status=422, code="invalid", reason=message, errors={field: [message]}), 422
 
 
 @bp.route("/staff/lookup")
 @roles_required(*READ)
 def staff_lookup():
     """`?q=` (1–40 characters), optional `limit` (1–20) and `site` (with its sub-sites)."""
-    q = (request.args.get("q") or "").strip()
-    if not q or len(q) > MAX_QUERY or not q.isprintable():
-        return _invalid("q", _("Type 1 to %(n)s characters.", n=MAX_QUERY))
-    raw_limit = request.args.get("limit", str(MAX_LIMIT))
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
-        return _invalid("limit", _("A number from 1 to %(n)s.", n=MAX_LIMIT))
+    q, limit, refused = lookup_args()
+    if refused:
+        return refused
     raw_site = request.args.get("site", "")
     if raw_site and not raw_site.isdigit():
-        return _invalid("site", _("Not a site."))
+        return invalid("site", _("Not a site."))
     stmt = (
         sa.select(StaffMember)
         .options(joinedload(StaffMember.site))
@@ -53,7 +44,7 @@ def staff_lookup():
             (StaffMember.status != "active").asc(),
             StaffMember.staff_no,
         )
-        .limit(int(raw_limit))
+        .limit(limit)
     )
     site_ids = _site_filter_ids(int(raw_site)) if raw_site else None
     if site_ids is not None:
