@@ -38,7 +38,9 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import current_app, g, has_request_context, request, session
+from flask import current_app, g, has_request_context, request
+from flask import session as cookie_session
+from flask_babel import get_locale
 
 from .db import db
 from .models import AuditEvent
@@ -144,14 +146,14 @@ def _reader_wrote() -> int | None:
     request or without a session cookie: then only an unchanged head reuses a value)."""
     if not has_request_context() or not request.cookies:
         return None
-    return int(session.get(WROTE_KEY, 0) or 0)
+    return int(cookie_session.get(WROTE_KEY, 0) or 0)
 
 
 def note_write(event_id: int) -> None:
     """Called for every appended audit event: remember in the signed-in reader's session that
     they wrote, so their next page does not reuse figures computed before it."""
     if has_request_context() and request.cookies:
-        session[WROTE_KEY] = max(int(session.get(WROTE_KEY, 0) or 0), event_id)
+        cookie_session[WROTE_KEY] = max(int(cookie_session.get(WROTE_KEY, 0) or 0), event_id)
 
 
 def period_key(period) -> Hashable:
@@ -166,6 +168,4 @@ def scope_key(site_ids) -> Hashable:
 
 def reader_key(user) -> Hashable:
     """What labels and links of a value depend on: the reader's language and roles."""
-    from flask_babel import get_locale
-
     return (str(get_locale() or ""), tuple(sorted(user.roles)))
