@@ -23,3 +23,24 @@ def count_statements():
         yield counter
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", before)
+
+
+class Counted:
+    count = 0
+
+
+@contextlib.contextmanager
+def count_queries():
+    """Like `count_statements`, without the savepoints a test's transaction adds:
+    `with count_queries() as c: ...`, then `c.count`."""
+    counter = Counted()
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            counter.count += 1
+
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield counter
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before)

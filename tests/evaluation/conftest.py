@@ -3,14 +3,13 @@ models, for the monthly-assessment tests (March 2025; the scheme of the demo).""
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import pytest
-import sqlalchemy as sa
 
 from compliance.db import db
+from tests.statements import count_queries
 
 MONTH = date(2025, 3, 1)
 AFTER_CLOSE_DAY = date(2025, 4, 7)
@@ -200,21 +199,4 @@ def month(app, make_site, make_window, make_staff, make_post, make_user):
 
 @pytest.fixture
 def count_statements(app):
-    class Counter:
-        count = 0
-
-    @contextlib.contextmanager
-    def counting():
-        counter = Counter()
-
-        def before(conn, cursor, statement, parameters, context, executemany):
-            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-                counter.count += 1
-
-        sa.event.listen(db.engine, "before_cursor_execute", before)
-        try:
-            yield counter
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", before)
-
-    return counting
+    return count_queries

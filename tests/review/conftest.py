@@ -3,13 +3,10 @@ chart points back from a page, and counting SQL statements."""
 
 from __future__ import annotations
 
-import contextlib
-
 import lxml.html
 import pytest
-import sqlalchemy as sa
 
-from compliance.db import db
+from tests.statements import count_queries
 
 from .world import build_world
 
@@ -43,21 +40,4 @@ def chart_points(html: str, chart_id: str) -> list[tuple[str, str, float]]:
 def count_statements(app):
     """with count_statements() as counter: ...; counter.count is the number of SQL statements."""
 
-    class Counter:
-        count = 0
-
-    @contextlib.contextmanager
-    def counting():
-        counter = Counter()
-
-        def before(conn, cursor, statement, parameters, context, executemany):
-            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-                counter.count += 1
-
-        sa.event.listen(db.engine, "before_cursor_execute", before)
-        try:
-            yield counter
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", before)
-
-    return counting
+    return count_queries

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -16,6 +14,7 @@ from ...access import get_in_scope_or_404, in_scope, scope_filter, scope_ids, si
 from ...db import db
 from ...integers import parse_int
 from ...models import Assignment, Leave, Post, Site, StaffMember, Window
+from ...pagination import Page
 from .. import services
 from ..forms import (
     CONFLICT_KIND_LABELS,
@@ -33,36 +32,6 @@ NEW_STAFF_DAYS = 90
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-@dataclass
-class Page:
-    """The slice of a list shown on one page (same attributes as the `pager` macro expects)."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def paginate(stmt: sa.Select, *, scalars: bool = True, per_page: int = PER_PAGE) -> Page:
